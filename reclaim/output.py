@@ -1,0 +1,111 @@
+"""Writing into an output folder safely.
+
+Names that come from inside a backup or an archive are untrusted: ``../``,
+absolute paths, drive letters, NUL bytes, over-long or odd Unicode names must
+never let a write escape the output folder. Every file is written under a
+temporary name and renamed into place, so an interrupted run leaves no
+half-written output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from reclaim.errors import UnsafePath
+
+MAX_COMPONENT_BYTES = 200  # below every common file system's 255-byte limit, leaving room for suffixes
+_FORBIDDEN = re.compile(r'[\x00-\x1f<>:"\\|?*]')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def safe_component(name: str) -> str:
+    """One path component made safe for any file system (never empty, never '.' or '..')."""
+    name = unicodedata.normalize("NFC", name)
+    name = _FORBIDDEN.sub("_", name).strip().rstrip(".")
+    if name in {"", ".", ".."}:
+        name = "_"
+    if name.split(".")[0].upper() in _RESERVED:
+        name = "_" + name
+    encoded = name.encode("utf-8")
+    if len(encoded) > MAX_COMPONENT_BYTES:
+        digest = hashlib.sha1(encoded).hexdigest()[:10]
+        stem, dot, ext = name.rpartition(".")
+        ext = ext if dot and len(ext) <= 10 else ""
+        keep = MAX_COMPONENT_BYTES - len(digest) - len(ext) - 3
+        head = encoded[:keep].decode("utf-8", "ignore")
+        name = f"{head}~{digest}" + (f".{ext}" if ext else "")
+    return name
+
+
+def safe_join(root: Path, *parts: str) -> Path:
+    """``root`` joined with untrusted relative parts, guaranteed to stay inside ``root``.
+
+    Each part may contain '/' (or '\\') separators; every component is sanitised.
+    """
+    components: list[str] = []
+    for part in parts:
+        for piece in re.split(r"[/\\]+", part):
+            if piece in {"", "."}:
+                continue
+            components.append(safe_component(piece))
+    target = root.joinpath(*components) if components else root
+    resolved_root = root.resolve()
+    # Resolve what exists (a symlink planted earlier must not redirect the write).
+    resolved = target.resolve()
+    if resolved != resolved_root and resolved_root not in resolved.parents:
+        raise UnsafePath("path escapes the output folder", "/".join(parts))
+    return target
+
+
+@contextlib.contextmanager
+def atomic_writer(target: Path, mode: str = "wb") -> Iterator[BinaryIO]:
+    """A file object that becomes ``target`` only when the block ends without error."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".reclaim-", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, mode) as handle:
+            yield handle  # type: ignore[misc]
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_bytes(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` via a temporary name."""
+    with atomic_writer(target) as handle:
+        handle.write(data)
+
+
+def atomic_write_text(target: Path, text: str) -> None:
+    """Write UTF-8 ``text`` to ``target`` via a temporary name."""
+    atomic_write_bytes(target, text.encode("utf-8"))
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, streamed."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_manifest(root: Path, name: str = "manifest.sha256") -> Path:
+    """List every file under ``root`` with its SHA-256 (``sha256sum -c`` format)."""
+    lines = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != name):
+        rel = path.relative_to(root).as_posix()
+        lines.append(f"{sha256_file(path)}  {rel}\n")
+    target = root / name
+    atomic_write_text(target, "".join(lines))
+    return target
