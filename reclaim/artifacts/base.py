@@ -1,0 +1,235 @@
+"""What every artifact extractor and every record has in common.
+
+An artifact is one kind of data (contacts, messages, WeChat, ...). Its module
+declares the record it yields (a dataclass deriving from :class:`Record`), the
+files it needs (:class:`FileSpec`), and a generator that turns those files into
+records, live ones and recovered deleted ones (``deleted=True`` with their
+provenance). It never writes anywhere: media go through the
+:class:`ScanContext`, which copies them into the case.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from reclaim.vfs import Entry
+
+if TYPE_CHECKING:
+    from reclaim.case.context import ScanContext
+
+#: Apple's "Mac absolute time" epoch (CFAbsoluteTime 0).
+APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
+UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def from_apple_time(value: float | int | None) -> datetime | None:
+    """A CFAbsoluteTime (seconds, or nanoseconds as iOS 11+ sms.db stores) as an aware UTC datetime."""
+    if value is None or value == 0:
+        return None
+    value = float(value)
+    if abs(value) > 1e12:  # nanoseconds
+        value /= 1e9
+    try:
+        return APPLE_EPOCH + timedelta(seconds=value)
+    except OverflowError:
+        return None
+
+
+def from_unix_time(value: float | int | None) -> datetime | None:
+    """Unix seconds (or milliseconds) as an aware UTC datetime."""
+    if value is None or value == 0:
+        return None
+    value = float(value)
+    if abs(value) > 1e11:  # milliseconds
+        value /= 1000
+    try:
+        return UNIX_EPOCH + timedelta(seconds=value)
+    except OverflowError:
+        return None
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a trailing Z (the case store's and JSON's date format)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(slots=True)
+class MediaRef:
+    """A media file of a record, stored content-addressed in the case (``media/<sha[:2]>/<sha>``).
+
+    ``missing`` means the record points at a file that is not in the source (the
+    phone may have cleared its cache): the record is kept, the file is listed as missing.
+    ``preview`` is the sha256 of a browser-friendly copy (JPEG of a HEIC, WAV of a voice
+    message) when one was made.
+    """
+
+    name: str
+    sha256: str | None = None
+    size: int = 0
+    mime: str = "application/octet-stream"
+    origin: str = ""  # domain/path in the source
+    missing: bool = False
+    preview: str | None = None
+    preview_mime: str | None = None
+    role: str = ""  # e.g. "hd", "full", "thumbnail", "avatar", "voice"
+    note: str = ""
+
+
+@dataclass(slots=True)
+class Provenance:
+    """Where a recovered (deleted) record was found inside its database."""
+
+    area: str  # freeblock | unallocated | freelist | overflow | wal | wal-stale | journal | app ("Recently Deleted")
+    page: int | None = None
+    offset: int | None = None
+    frame: int | None = None
+    confidence: float = 1.0
+    partial: bool = False
+
+
+@dataclass(kw_only=True)
+class Record:
+    """The common core of every record.
+
+    ``id`` is stable within a case (e.g. ``sms:message:1234``), ``date`` is an aware
+    UTC datetime, ``source`` is ``domain/path`` of the file it came from.
+    Subclasses add their own fields; conversation-like kinds set ``chat``,
+    ``sender``, ``direction`` and ``text`` so the shared transcript views work.
+    """
+
+    KIND: ClassVar[str] = ""
+
+    id: str
+    date: datetime | None = None
+    deleted: bool = False
+    source: str = ""
+    provenance: Provenance | None = None
+
+    # Projections used by the case store's index and full-text search. Subclasses
+    # override them when their fields have other names.
+    def title(self) -> str:
+        """A one-line label for lists (a contact's name, a note's title)."""
+        for name in ("name", "title", "subject"):
+            value = getattr(self, name, None)
+            if value:
+                return str(value)
+        return ""
+
+    def search_text(self) -> str:
+        """All the text a user might search for in this record."""
+        parts = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str) and f.name not in {"id", "source"}:
+                parts.append(value)
+            elif isinstance(value, list):
+                parts.extend(str(v) for v in value if isinstance(v, str))
+        return "\n".join(p for p in parts if p)
+
+    def chat_key(self) -> str | None:
+        """The conversation this record belongs to (for message-like kinds)."""
+        value = getattr(self, "chat_id", None) or getattr(self, "chat", None)
+        return str(value) if value else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as JSON-ready data (the JSON Lines schema in docs/formats.md)."""
+        data = {"kind": self.KIND}
+        for f in dataclasses.fields(self):
+            data[f.name] = to_jsonable(getattr(self, f.name))
+        return data
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert record values to JSON scalars, lists and objects."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, bytes):
+        return {"base64": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_jsonable(v) for v in value]
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class FileSpec:
+    """A file an artifact needs: a domain glob and a path glob, as in a backup manifest."""
+
+    domain: str
+    path: str
+    required: bool = True
+
+
+class NothingFound(Exception):
+    """Raised by :meth:`Artifact.check` with the reason a kind has nothing in this source."""
+
+
+class Artifact(ABC):
+    """One kind of data. Subclasses live one per module in :mod:`reclaim.artifacts`."""
+
+    #: Short machine name, also the ``--kinds`` value and the JSON Lines file name.
+    kind: ClassVar[str]
+    #: Human name for reports.
+    title: ClassVar[str]
+    #: The record class this artifact yields.
+    record: ClassVar[type[Record]]
+    #: The files it reads; the default :meth:`check` needs at least one to exist.
+    files: ClassVar[tuple[FileSpec, ...]] = ()
+    #: Whether ``reclaim recover`` includes it without ``--kinds`` (the keychain is opt-in).
+    default: ClassVar[bool] = True
+    #: How records are shown: "chat" (conversation transcripts), "cards", "table", "gallery".
+    view: ClassVar[str] = "table"
+    #: Extra export formats beyond JSON Lines and CSV (e.g. "vcard", "ics", "html-bookmarks").
+    formats: ClassVar[tuple[str, ...]] = ()
+
+    def check(self, ctx: ScanContext) -> None:
+        """Raise :class:`NothingFound` with a reason when the source holds nothing for this kind."""
+        for spec in self.files:
+            if next(ctx.fs.find(spec.domain, spec.path), None) is not None:
+                return
+        wanted = ", ".join(f"{s.domain}/{s.path}" for s in self.files) or "its files"
+        raise NothingFound(f"not in this source (looked for {wanted})")
+
+    def inputs(self, ctx: ScanContext) -> Iterator[Entry]:
+        """The entries matching this artifact's file specs (regular files only)."""
+        seen: set[tuple[str, str]] = set()
+        for spec in self.files:
+            for entry in ctx.fs.files(spec.domain, spec.path):
+                key = (entry.domain, entry.path)
+                if key not in seen:
+                    seen.add(key)
+                    yield entry
+
+    @abstractmethod
+    def extract(self, ctx: ScanContext) -> Iterator[Record]:
+        """Yield every record, live and recovered; skip (and ``ctx.warn`` about) what cannot be parsed."""
+
+
+@dataclass(slots=True)
+class KindStatus:
+    """What a scan found for one kind, shown in the report even when it is zero."""
+
+    kind: str
+    title: str
+    live: int = 0
+    deleted: int = 0
+    reason: str = ""  # why nothing was found, or what went wrong
+    warnings: list[str] = field(default_factory=list)

@@ -1,0 +1,243 @@
+"""What an artifact extractor gets to work with during a scan.
+
+The context is the artifact's only door to the outside: it reads the source
+through the virtual file system, opens databases as private read-only copies
+(WAL replayed, deleted records carvable), and stores media in the case.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reclaim.artifacts.base import MediaRef
+from reclaim.case.store import MediaStore
+from reclaim.media import sniff_mime
+from reclaim.vfs import Entry, VirtualFS
+
+if TYPE_CHECKING:
+    from reclaim.sqlite import CarvedRecord
+
+log = logging.getLogger("reclaim.scan")
+
+
+class ScanCancelled(Exception):
+    """The user asked to stop the scan."""
+
+
+@dataclass
+class ScanOptions:
+    """Choices that change what a scan extracts."""
+
+    #: Passwords to try on password-protected notes (never stored in the case).
+    note_passwords: list[str] = field(default_factory=list, repr=False)
+    #: Carve deleted records from the databases (on by default: it is the point of reclaim).
+    recover_deleted: bool = True
+    #: Copy media (photos, attachments, voice) into the case.
+    media: bool = True
+
+
+class Database:
+    """A private, read-only copy of a source database (with its ``-wal``/``-journal``).
+
+    ``conn`` sees the committed state (WAL replayed); :meth:`carve` yields the
+    deleted records still present in the files' free space, WAL and journal.
+    """
+
+    def __init__(self, entry: Entry, path: Path) -> None:
+        self.entry = entry
+        self.path = path
+        self.source = f"{entry.domain}/{entry.path}"
+        self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        self.conn.row_factory = sqlite3.Row
+        self._columns: dict[str, set[str]] = {}
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def tables(self) -> set[str]:
+        """Names of the tables in the database."""
+        rows = self.conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table','view')")
+        return {r[0] for r in rows}
+
+    def columns(self, table: str) -> set[str]:
+        """Column names of a table (empty when the table does not exist)."""
+        if table not in self._columns:
+            try:
+                rows = self.conn.execute(f'PRAGMA table_info("{table.replace(chr(34), chr(34) * 2)}")')
+                self._columns[table] = {r[1] for r in rows}
+            except sqlite3.DatabaseError:
+                self._columns[table] = set()
+        return self._columns[table]
+
+    def has(self, table: str, column: str | None = None) -> bool:
+        """Whether a table (and optionally one of its columns) exists: schemas drift across iOS versions."""
+        cols = self.columns(table)
+        return bool(cols) and (column is None or column in cols)
+
+    def col(self, table: str, column: str, default: str = "NULL", alias: str | None = None) -> str:
+        """A SELECT expression for a column that may be missing in this iOS version."""
+        name = alias or column
+        if self.has(table, column):
+            return f'"{table}"."{column}" AS "{name}"'
+        return f'{default} AS "{name}"'
+
+    def rows(self, sql: str, params: Iterable[Any] = ()) -> Iterator[sqlite3.Row]:
+        """Stream a query's rows (never ``fetchall`` on a big table)."""
+        cursor = self.conn.execute(sql, tuple(params))
+        while batch := cursor.fetchmany(1000):
+            yield from batch
+
+    def carve(self, tables: Iterable[str] | None = None) -> Iterator[CarvedRecord]:
+        """Deleted records of this database (from free space, freelist, WAL, journal)."""
+        from reclaim.sqlite import carve
+
+        wal = self.path.with_name(self.path.name + "-wal")
+        journal = self.path.with_name(self.path.name + "-journal")
+        yield from carve(
+            self.path,
+            wal=wal if wal.exists() else None,
+            journal=journal if journal.exists() else None,
+            tables=tables,
+        )
+
+
+class ScanContext:
+    """The door through which an artifact reads the source and stores media."""
+
+    def __init__(
+        self,
+        fs: VirtualFS,
+        media: MediaStore | None,
+        options: ScanOptions | None = None,
+        *,
+        kind: str = "",
+        cancel: threading.Event | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.fs = fs
+        self.store = media
+        self.options = options or ScanOptions()
+        self.kind = kind
+        self.warnings: list[str] = []
+        self._cancel = cancel
+        self._on_progress = on_progress
+
+    # -- reading ------------------------------------------------------------------------
+
+    def get(self, domain: str, path: str) -> Entry | None:
+        """The entry at (domain, path), or ``None``."""
+        return self.fs.get(domain, path)
+
+    @contextlib.contextmanager
+    def database(self, entry: Entry) -> Iterator[Database]:
+        """Open a database entry as a private read-only copy (WAL and journal included)."""
+        with self.fs.local_copy([entry, *self.fs.sidecars(entry)]) as paths:
+            db = Database(entry, paths[0])
+            try:
+                yield db
+            finally:
+                db.close()
+
+    def read_bytes(self, entry: Entry) -> bytes:
+        """A small file's whole content (plists, thumbnails)."""
+        return self.fs.read_bytes(entry)
+
+    # -- media ----------------------------------------------------------------------------
+
+    def media(
+        self,
+        entry: Entry | None,
+        *,
+        name: str | None = None,
+        mime: str | None = None,
+        role: str = "",
+        origin: str = "",
+        preview: Callable[[Path], tuple[bytes, str] | None] | None = None,
+    ) -> MediaRef:
+        """Store an entry's content in the case and describe it; a missing entry is listed as missing.
+
+        ``preview`` may turn the stored file into a browser-friendly copy (JPEG, WAV).
+        """
+        if entry is None or not entry.is_file:
+            return MediaRef(name=name or origin.rsplit("/", 1)[-1], origin=origin, missing=True, role=role,
+                            mime=mime or "application/octet-stream")
+        display = name or entry.name
+        origin = origin or f"{entry.domain}/{entry.path}"
+        if self.store is None or not self.options.media:
+            return MediaRef(name=display, size=entry.size, mime=mime or sniff_mime(b"", display), origin=origin,
+                            role=role)
+        try:
+            with self.fs.open(entry) as stream:
+                head = stream.read(64)
+                kind = mime or sniff_mime(head, display)
+                sha, size = self.store.add_stream(_Prefixed(head, stream), display, kind)
+        except (OSError, ValueError) as exc:
+            self.warn(f"{origin}: could not read media ({exc})")
+            return MediaRef(name=display, origin=origin, missing=True, role=role, note=str(exc))
+        ref = MediaRef(name=display, sha256=sha, size=size, mime=kind, origin=origin, role=role)
+        if preview is not None:
+            self._add_preview(ref, preview)
+        return ref
+
+    def media_bytes(self, data: bytes, *, name: str, mime: str | None = None, role: str = "",
+                    origin: str = "") -> MediaRef:
+        """Store bytes produced during the scan (an embedded thumbnail, a contact photo)."""
+        kind = mime or sniff_mime(data[:64], name)
+        if self.store is None or not self.options.media:
+            return MediaRef(name=name, size=len(data), mime=kind, origin=origin, role=role)
+        sha, size = self.store.add_bytes(data, name, kind)
+        return MediaRef(name=name, sha256=sha, size=size, mime=kind, origin=origin, role=role)
+
+    def _add_preview(self, ref: MediaRef, convert: Callable[[Path], tuple[bytes, str] | None]) -> None:
+        assert self.store is not None and ref.sha256
+        from reclaim.case.store import media_relpath
+
+        try:
+            result = convert(self.store.root / media_relpath(ref.sha256))
+        except Exception as exc:  # a converter failing on one odd file must not stop the scan
+            self.warn(f"{ref.origin}: no preview ({type(exc).__name__}: {exc})")
+            return
+        if result is not None:
+            data, mime = result
+            ref.preview, _ = self.store.add_bytes(data, ref.name, mime)
+            ref.preview_mime = mime
+
+    # -- reporting ------------------------------------------------------------------------
+
+    def warn(self, message: str) -> None:
+        """Note something the user should know (a skipped row, a missing file) without stopping."""
+        if len(self.warnings) < 200:
+            self.warnings.append(message)
+        log.warning("%s: %s", self.kind, message)
+
+    def tick(self, count: int) -> None:
+        """Report progress (records so far) and honour cancellation."""
+        if self._cancel is not None and self._cancel.is_set():
+            raise ScanCancelled()
+        if self._on_progress is not None:
+            self._on_progress(count)
+
+
+class _Prefixed:
+    """A stream with some already-read bytes put back in front."""
+
+    def __init__(self, head: bytes, rest: Any) -> None:
+        self.head = head
+        self.rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            data, self.head = self.head, b""
+            if size < 0:
+                return data + self.rest.read()
+            if len(data) < size:
+                data += self.rest.read(size - len(data))
+            return data
+        return self.rest.read(size)

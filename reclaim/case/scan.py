@@ -1,0 +1,112 @@
+"""The scan: run every selected artifact over a source and write one case."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reclaim.artifacts import select
+from reclaim.artifacts.base import KindStatus, NothingFound
+from reclaim.case.context import ScanCancelled, ScanContext, ScanOptions
+from reclaim.case.store import CaseWriter
+from reclaim.errors import ReclaimError
+from reclaim.vfs import VirtualFS
+
+log = logging.getLogger("reclaim.scan")
+
+#: Called with (kind, records so far, phase) where phase is "start", "progress" or "done".
+ProgressCallback = Callable[[str, int, str], None]
+
+
+@dataclass
+class ScanResult:
+    """What a scan produced: the case folder and each kind's counts."""
+
+    case: Path
+    kinds: list[KindStatus] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def records(self) -> int:
+        return sum(k.live + k.deleted for k in self.kinds)
+
+
+def scan(
+    fs: VirtualFS,
+    case: Path,
+    *,
+    kinds: list[str] | None = None,
+    options: ScanOptions | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> ScanResult:
+    """Extract every selected kind from ``fs`` into a new case folder.
+
+    A kind that finds nothing is recorded with its reason; a kind that fails is
+    recorded with the error and the others go on. The case database appears
+    only when the scan completes.
+    """
+    options = options or ScanOptions()
+    started = time.monotonic()
+    writer = CaseWriter(case)
+    result = ScanResult(case=case)
+    try:
+        writer.set_source(fs.info, fs.name, str(fs.location) if fs.location else None)
+        for cls in select(kinds):
+            artifact = cls()
+            status = KindStatus(kind=cls.kind, title=cls.title)
+            ctx = ScanContext(
+                fs,
+                writer.media,
+                options,
+                kind=cls.kind,
+                cancel=cancel,
+                on_progress=(lambda n, k=cls.kind: progress(k, n, "progress")) if progress else None,
+            )
+            if progress:
+                progress(cls.kind, 0, "start")
+            _run_artifact(artifact, ctx, writer, status)
+            status.warnings = ctx.warnings
+            writer.set_status(status, cls.view, cls.formats)
+            result.kinds.append(status)
+            if progress:
+                progress(cls.kind, status.live + status.deleted, "done")
+        result.seconds = time.monotonic() - started
+        writer.set_meta("scan", {"seconds": round(result.seconds, 3), "kinds": kinds or "default"})
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    return result
+
+
+def _run_artifact(artifact, ctx: ScanContext, writer: CaseWriter, status: KindStatus) -> None:
+    try:
+        artifact.check(ctx)
+    except NothingFound as exc:
+        status.reason = str(exc)
+        return
+    try:
+        for record in artifact.extract(ctx):
+            writer.add(record)
+            if record.deleted:
+                status.deleted += 1
+            else:
+                status.live += 1
+            total = status.live + status.deleted
+            if total % 500 == 0:
+                ctx.tick(total)
+    except ScanCancelled:
+        raise
+    except ReclaimError as exc:
+        status.reason = str(exc)
+    except Exception as exc:  # one kind's bug must not cost the user every other kind
+        status.reason = f"stopped early: {type(exc).__name__}: {exc}"
+        log.error("%s failed:\n%s", artifact.kind, traceback.format_exc())
+    if not status.reason and status.live + status.deleted == 0:
+        status.reason = "its files are here but hold no records"
