@@ -1,0 +1,163 @@
+"""Exporters: turn a case into files people can open.
+
+``export_case`` is the one service the CLI (``reclaim recover``/``export``) and the
+web page ("Recover to computer") call. It writes, under the output folder:
+
+* ``index.html`` and per-kind pages (:mod:`reclaim.export.html`), with the media they show;
+* ``json/<kind>.jsonl`` (:mod:`reclaim.export.jsonl`) and ``csv/<kind>.csv`` (:mod:`reclaim.export.csv_generic`);
+* each kind's natural format (vCard, ICS, transcripts, notes, photos, ...) from every module in
+  this package that declares ``FORMAT``, ``KINDS`` and ``export(case, kind, out)``;
+* ``manifest.sha256`` listing every file with its SHA-256.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from reclaim.case.store import CaseReader
+from reclaim.errors import ReclaimError
+from reclaim.output import write_manifest
+
+#: Formats every kind gets, handled here rather than by a natural-format module.
+CORE_FORMATS = ("html", "json", "csv")
+
+#: Called with (kind, format) as each part is written.
+ExportProgress = Callable[[str, str], None]
+
+
+@dataclass
+class Selection:
+    """A subset of a case chosen by the user: record ids and/or whole chats, per kind."""
+
+    rids: dict[str, set[int]] = field(default_factory=dict)
+    chats: dict[str, set[str]] = field(default_factory=dict)
+
+    def kinds(self) -> set[str]:
+        return set(self.rids) | set(self.chats)
+
+    def allows(self, kind: str, record: dict[str, Any]) -> bool:
+        if record.get("_rid") in self.rids.get(kind, ()):
+            return True
+        chat = record.get("chat_id") or record.get("chat")
+        return chat is not None and chat in self.chats.get(kind, ())
+
+
+class SelectedCase:
+    """A case seen through a :class:`Selection`: exporters read it exactly like a :class:`CaseReader`."""
+
+    def __init__(self, case: CaseReader, selection: Selection) -> None:
+        self._case = case
+        self._selection = selection
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._case, name)
+
+    def records(self, kind: str | None = None, **filters: Any) -> Iterator[dict[str, Any]]:
+        for record in self._case.records(kind, **filters):
+            if self._selection.allows(record["kind"], record):
+                yield record
+
+    def count(self, kind: str | None = None, **filters: Any) -> int:
+        return sum(1 for _ in self.records(kind, **filters))
+
+    def chats(self, kind: str) -> list[dict[str, Any]]:
+        wanted = self._selection.chats.get(kind, set())
+        rids = self._selection.rids.get(kind, set())
+        chats = self._case.chats(kind)
+        if rids:
+            return chats  # individual messages chosen: any chat may hold one
+        return [c for c in chats if c["chat_id"] in wanted]
+
+    def kinds(self) -> list[dict[str, Any]]:
+        chosen = self._selection.kinds()
+        return [k for k in self._case.kinds() if k["kind"] in chosen]
+
+
+@cache
+def natural_exporters() -> dict[str, ModuleType]:
+    """Natural-format exporter modules by format name (vcard, ics, txt, ...)."""
+    found: dict[str, ModuleType] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "FORMAT") and hasattr(module, "KINDS") and hasattr(module, "export"):
+            found[module.FORMAT] = module
+    return found
+
+
+def known_formats() -> list[str]:
+    """Every format name ``--format`` accepts."""
+    return [*CORE_FORMATS, *natural_exporters()]
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote."""
+
+    out: Path
+    files: list[Path] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+
+    @property
+    def index(self) -> Path | None:
+        page = self.out / "index.html"
+        return page if page.exists() else None
+
+
+def export_case(
+    case: CaseReader | Path,
+    out: Path,
+    *,
+    kinds: list[str] | None = None,
+    formats: list[str] | None = None,
+    selection: Selection | None = None,
+    progress: ExportProgress | None = None,
+) -> ExportResult:
+    """Write a case (or a selection of it) to ``out`` in the chosen formats (default: all)."""
+    reader = CaseReader(case) if isinstance(case, Path) else case
+    view: CaseReader | SelectedCase = SelectedCase(reader, selection) if selection else reader
+    known = known_formats()
+    wanted = formats or known
+    unknown = [f for f in wanted if f not in known]
+    if unknown:
+        raise ReclaimError(f"unknown format(s): {', '.join(unknown)} (known: {', '.join(known)})")
+    present = [k["kind"] for k in view.kinds()]
+    if kinds:
+        missing = [k for k in kinds if k not in present]
+        if missing:
+            raise ReclaimError(f"kind(s) not in this case: {', '.join(missing)} (present: {', '.join(present)})")
+        present = [k for k in present if k in kinds]
+    out.mkdir(parents=True, exist_ok=True)
+    result = ExportResult(out=out, kinds=present)
+
+    from reclaim.export import csv_generic, html, jsonl
+
+    for kind in present:
+        if "json" in wanted:
+            _note(progress, kind, "json")
+            result.files += jsonl.export(view, kind, out / "json")
+        if "csv" in wanted:
+            _note(progress, kind, "csv")
+            result.files += csv_generic.export(view, kind, out / "csv")
+        for fmt, module in natural_exporters().items():
+            if fmt in wanted and kind in module.KINDS:
+                _note(progress, kind, fmt)
+                result.files += module.export(view, kind, out / kind)
+    if "html" in wanted:
+        _note(progress, "report", "html")
+        result.files += html.export_report(view, out, kinds=present)
+    write_manifest(out)
+    return result
+
+
+def _note(progress: ExportProgress | None, kind: str, fmt: str) -> None:
+    if progress is not None:
+        progress(kind, fmt)
