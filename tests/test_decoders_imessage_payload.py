@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -100,3 +101,20 @@ def test_garbage_raises_payload_error(data: bytes) -> None:
     with pytest.raises(PayloadError):
         url_preview(data)
     assert issubclass(PayloadError, ValueError)
+
+
+def test_mutated_payloads_only_raise_payload_error() -> None:
+    rng = random.Random(11)
+    for path in sorted(PAYLOADS.glob("*/*.plist")):
+        data = path.read_bytes()
+        for _ in range(30):
+            mutated = bytearray(data)
+            for _ in range(rng.randint(1, 5)):
+                mutated[rng.randrange(len(mutated))] = rng.randrange(256)
+            if rng.random() < 0.3:
+                mutated = mutated[: rng.randrange(len(mutated))]
+            for decoder in (edit_history, url_preview, app_payload, is_unsent):
+                try:
+                    decoder(bytes(mutated))
+                except PayloadError:
+                    pass

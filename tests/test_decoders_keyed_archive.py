@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import plistlib
+import random
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -98,3 +99,23 @@ def test_garbage_raises(data: bytes) -> None:
 def test_dangling_reference_raises() -> None:
     with pytest.raises(KeyedArchiveError, match="outside"):
         unarchive(archive(["$null"], root=7))
+
+
+def test_self_referencing_plain_dict() -> None:
+    root = unarchive(archive(["$null", {"me": UID(1), "n": 3}]))
+    assert root["me"] is root
+    assert root["n"] == 3
+
+
+def test_mutated_real_archives_only_raise_keyed_archive_error() -> None:
+    rng = random.Random(7)
+    for path in sorted(PAYLOADS.glob("*/*.plist")):
+        data = path.read_bytes()
+        for _ in range(40):
+            mutated = bytearray(data)
+            for _ in range(rng.randint(1, 5)):
+                mutated[rng.randrange(len(mutated))] = rng.randrange(256)
+            try:
+                unarchive(bytes(mutated))
+            except KeyedArchiveError:
+                pass

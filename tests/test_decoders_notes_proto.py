@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import random
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,25 @@ def test_protobuf_reader_primitives() -> None:
         parse_message(b"\x12\x05ab")
     with pytest.raises(ProtobufError):
         parse_message(b"\x0b")  # start-group wire type
+
+
+def test_mutated_bodies_only_raise_note_decode_error() -> None:
+    rng = random.Random(3)
+    for path in sorted(BLOBS.glob("*gzipped.bin")):
+        raw = gzip.decompress(path.read_bytes())
+        for _ in range(40):
+            mutated = bytearray(raw)
+            for _ in range(rng.randint(1, 5)):
+                mutated[rng.randrange(len(mutated))] = rng.randrange(256)
+            if rng.random() < 0.3:
+                mutated = mutated[: rng.randrange(len(mutated))]
+            try:
+                body = decode_note(bytes(mutated))
+                to_html(body)
+                to_markdown(body)
+            except NoteDecodeError:
+                pass
+            try:
+                decode_table(bytes(mutated))
+            except NoteDecodeError:
+                pass

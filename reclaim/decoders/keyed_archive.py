@@ -78,13 +78,20 @@ def unarchive(plist_bytes_or_obj: bytes | bytearray | memoryview | Any) -> Any:
         if isinstance(plist_bytes_or_obj, bytes | bytearray | memoryview)
         else plist_bytes_or_obj
     )
-    if not is_keyed_archive(obj):
-        return _plain(obj, {})
-    resolver = _Resolver(obj["$objects"])
-    top = obj["$top"]
-    if "root" in top:
-        return resolver.resolve(top["root"])
-    return {key: resolver.resolve(value) for key, value in top.items()}
+    try:
+        if not is_keyed_archive(obj):
+            return _plain(obj, {})
+        resolver = _Resolver(obj["$objects"])
+        top = obj["$top"]
+        if "root" in top:
+            return resolver.resolve(top["root"])
+        return {key: resolver.resolve(value) for key, value in top.items()}
+    except KeyedArchiveError:
+        raise
+    except RecursionError:
+        raise KeyedArchiveError("keyed archive: objects are nested too deeply") from None
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as exc:
+        raise KeyedArchiveError(f"keyed archive: malformed object graph ({exc.__class__.__name__}: {exc})") from exc
 
 
 def _plain(value: Any, memo: dict[int, Any]) -> Any:
@@ -134,6 +141,17 @@ class _Resolver:
         if raw == "$null":
             return None
         if not isinstance(raw, dict) or "$class" not in raw:
+            # Register containers before filling them so self-references resolve to them.
+            if isinstance(raw, dict):
+                out_dict: dict[Any, Any] = {}
+                self.memo[index] = out_dict
+                out_dict.update({k: self.resolve(v) for k, v in raw.items()})
+                return out_dict
+            if isinstance(raw, list):
+                out_list: list[Any] = []
+                self.memo[index] = out_list
+                out_list.extend(self.resolve(v) for v in raw)
+                return out_list
             result = self.resolve(raw)
             self.memo[index] = result
             return result
@@ -162,15 +180,15 @@ class _Resolver:
         if kinds & _DICT_CLASSES and "NS.keys" in raw:
             result: dict[Any, Any] = {}
             self.memo[index] = result
-            keys = [self.resolve(k) for k in raw.get("NS.keys", [])]
-            values = [self.resolve(v) for v in raw.get("NS.objects", [])]
+            keys = [self.resolve(k) for k in _as_list(raw.get("NS.keys"))]
+            values = [self.resolve(v) for v in _as_list(raw.get("NS.objects"))]
             for key, value in zip(keys, values, strict=False):
                 result[_hashable(key)] = value
             return result
         if kinds & _LIST_CLASSES and "NS.objects" in raw:
             items: list[Any] = []
             self.memo[index] = items
-            items.extend(self.resolve(v) for v in raw.get("NS.objects", []))
+            items.extend(self.resolve(v) for v in _as_list(raw.get("NS.objects")))
             return items
         value: Any
         if kinds & _STRING_CLASSES:
@@ -200,6 +218,10 @@ class _Resolver:
             return generic
         self.memo[index] = value
         return value
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _hashable(key: Any) -> Any:

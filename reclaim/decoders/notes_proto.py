@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from reclaim.decoders._utf16 import to_code_point, utf16_offsets
 from reclaim.decoders.protobuf import Message, ProtobufError, parse_message
 
 __all__ = [
@@ -239,22 +240,6 @@ def _inflate(data: bytes) -> bytes:
     return out
 
 
-def _utf16_offsets(text: str) -> list[int]:
-    offsets = [0] * (len(text) + 1)
-    total = 0
-    for i, ch in enumerate(text):
-        offsets[i] = total
-        total += 2 if ord(ch) > 0xFFFF else 1
-    offsets[len(text)] = total
-    return offsets
-
-
-def _code_point(offsets: list[int], utf16: int) -> int:
-    from bisect import bisect_left
-
-    return min(bisect_left(offsets, utf16), len(offsets) - 1)
-
-
 def _paragraph(msg: Message | None) -> ParagraphStyle:
     if msg is None:
         return ParagraphStyle()
@@ -275,14 +260,14 @@ def _paragraph(msg: Message | None) -> ParagraphStyle:
 
 
 def _runs(note: Message, text: str) -> list[NoteRun]:
-    offsets = _utf16_offsets(text)
+    offsets = utf16_offsets(text)
     runs: list[NoteRun] = []
     position = 0  # UTF-16 units
     for raw in note.messages(5):
         length = max(raw.int(1, 0) or 0, 0)
-        start = _code_point(offsets, position)
+        start = to_code_point(offsets, position)
         position += length
-        end = _code_point(offsets, position)
+        end = to_code_point(offsets, position)
         font = raw.message(3)
         color_msg = raw.message(10)
         attachment_msg = raw.message(12)

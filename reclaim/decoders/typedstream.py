@@ -29,6 +29,9 @@ import struct
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urljoin
+
+from reclaim.decoders._utf16 import to_code_point, utf16_offsets
 
 __all__ = [
     "TEXT_EFFECTS",
@@ -540,8 +543,6 @@ class _Converter:
         if not strings:
             return None
         if len(strings) >= 2:
-            from urllib.parse import urljoin
-
             return urljoin(strings[0], strings[-1])
         return strings[-1]
 
@@ -551,7 +552,7 @@ class _Converter:
             raise TypedStreamError("typedstream: attributed string holds no text")
         string_obj = groups[0][0]
         text = _string_of(string_obj) if isinstance(string_obj, TSObject) else ""
-        units = _utf16_offsets(text)
+        units = utf16_offsets(text)
         dictionaries: list[dict[str, Any]] = []
         runs: list[AttributeRun] = []
         index = 1
@@ -571,9 +572,9 @@ class _Converter:
             elif not 1 <= slot <= len(dictionaries):
                 raise TypedStreamError(f"typedstream: attribute run refers to unknown dictionary {slot}")
             attrs = dictionaries[slot - 1]
-            start = _to_code_points(units, u16_pos)
+            start = to_code_point(units, u16_pos)
             u16_pos += max(length, 0)
-            end = _to_code_points(units, u16_pos)
+            end = to_code_point(units, u16_pos)
             runs.append(AttributeRun(start=start, length=end - start, attributes=dict(attrs)))
         return AttributedBody(text=text, ranges=runs)
 
@@ -592,24 +593,6 @@ def _string_of(obj: TSObject) -> str:
             if isinstance(item, bytes):
                 return item.decode("utf-8", "replace")
     return ""
-
-
-def _utf16_offsets(text: str) -> list[int]:
-    """UTF-16 offset at the start of each code point, plus the total length."""
-    offsets = [0] * (len(text) + 1)
-    total = 0
-    for i, ch in enumerate(text):
-        offsets[i] = total
-        total += 2 if ord(ch) > 0xFFFF else 1
-    offsets[len(text)] = total
-    return offsets
-
-
-def _to_code_points(offsets: list[int], utf16: int) -> int:
-    """Map a UTF-16 offset to a code-point index (rounding up inside a surrogate pair)."""
-    from bisect import bisect_left
-
-    return min(bisect_left(offsets, utf16), len(offsets) - 1)
 
 
 def decode_attributed_body(blob: bytes) -> AttributedBody:
