@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -127,6 +127,14 @@ class VirtualFS(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release open handles and temporary files."""
+
+    def opener(self) -> Callable[[Entry], BinaryIO] | None:
+        """A picklable callable that opens this source's entries in another process, if possible.
+
+        ``extract`` uses it to spread decryption over several cores; ``None`` means
+        "use :meth:`open` in this process".
+        """
+        return None
 
     def __enter__(self) -> VirtualFS:
         return self

@@ -28,7 +28,11 @@ class MemoryFS(VirtualFS):
             assert item.data is not None
             size = len(item.data) if isinstance(item.data, bytes) else item.data.stat().st_size
             self._entries[key] = Entry(
-                item.domain, item.path, EntryKind.FILE, size=size, mtime=int(item.mtime.timestamp()),
+                item.domain,
+                item.path,
+                EntryKind.FILE,
+                size=size,
+                mtime=int(item.mtime.timestamp()),
                 file_id=f"{item.domain}-{item.path}",
             )
             self._data[key] = item.data

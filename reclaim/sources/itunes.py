@@ -1,0 +1,305 @@
+"""iTunes/Finder backups: modern (Manifest.db) and legacy (Manifest.mbdb), plain or encrypted.
+
+A backup folder holds ``Info.plist`` (device), ``Manifest.plist`` (keybag, apps,
+lockdown), ``Status.plist`` and the manifest; each file is stored under its hashed name,
+``<id[:2]>/<id>`` (iOS 10+) or ``<id>`` (older). Any of the plists may be missing.
+
+Encrypted backups are unlocked once: the password (or a derived key kept from an
+earlier run, :attr:`ITunesBackup.derived_key`) unwraps the class keys, the
+``ManifestKey`` decrypts Manifest.db into a private temporary file, and every file is
+decrypted on the fly with its own key. The backup folder is never written to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import plistlib
+import shutil
+import tempfile
+import weakref
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from reclaim.crypto.keybag import Keybag, parse_keybag
+from reclaim.crypto.stream import CHUNK, DecryptingReader, open_decrypting
+from reclaim.errors import CorruptFile, NotASource, PasswordRequired
+from reclaim.sources.errors import MissingFile
+from reclaim.sources.manifest_db import ManifestDB
+from reclaim.sources.mbdb import Mbdb
+from reclaim.sources.mbfile import split_class_key
+from reclaim.vfs import Entry, EntryKind, SourceInfo, VirtualFS, matches
+
+log = logging.getLogger(__name__)
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+MANIFEST_FILES = ("Manifest.db", "Manifest.mbdb")
+
+
+def is_backup_dir(path: Path) -> bool:
+    """Whether a folder looks like one backup (a manifest, or Info.plist + Manifest.plist)."""
+    if not path.is_dir():
+        return False
+    if any((path / name).is_file() for name in MANIFEST_FILES):
+        return True
+    return (path / "Manifest.plist").is_file() and (path / "Info.plist").is_file()
+
+
+def _load_plist(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        with open(path, "rb") as handle:
+            data = plistlib.load(handle)
+    except Exception as exc:
+        raise CorruptFile(f"unreadable property list ({exc.__class__.__name__})", path) from None
+    return data if isinstance(data, dict) else {}
+
+
+def _iso(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return None
+
+
+class BackupOpener:
+    """Opens a backup's entries from a plain path and the unlocked class keys.
+
+    Picklable, so ``extract`` can hand it to worker processes.
+    """
+
+    def __init__(self, root: Path, class_keys: dict[int, bytes] | None) -> None:
+        self.root = root
+        self.class_keys = class_keys
+
+    def locate(self, entry: Entry) -> Path:
+        """The stored file of an entry: ``<id[:2]>/<id>`` or ``<id>``."""
+        fid = entry.file_id
+        if len(fid) < 3 or "/" in fid or "\\" in fid or fid.startswith("."):
+            raise MissingFile(f"bad file id {fid!r} for {entry.domain}/{entry.path}", self.root)
+        for candidate in (self.root / fid[:2] / fid, self.root / fid):
+            if candidate.is_file():
+                return candidate
+        raise MissingFile(f"file {fid} of {entry.domain}/{entry.path} is missing", self.root)
+
+    def file_key(self, entry: Entry) -> bytes | None:
+        """The unwrapped AES key of an encrypted entry, ``None`` for plain ones."""
+        if self.class_keys is None or not entry.encryption_key:
+            return None
+        from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
+
+        clas, wrapped = split_class_key(entry.encryption_key)
+        key = self.class_keys.get(clas)
+        if key is None:
+            raise CorruptFile(f"no class-{clas} key for {entry.domain}/{entry.path}", self.root)
+        try:
+            return aes_key_unwrap(key, wrapped)
+        except (InvalidUnwrap, ValueError):
+            raise CorruptFile(f"the key of {entry.domain}/{entry.path} does not unwrap", self.root) from None
+
+    def __call__(self, entry: Entry) -> BinaryIO:
+        if entry.kind is not EntryKind.FILE:
+            raise IsADirectoryError(f"{entry.domain}/{entry.path} is not a regular file")
+        path = self.locate(entry)
+        key = self.file_key(entry)
+        if key is None:
+            return open(path, "rb")
+        return open_decrypting(path, key, entry.size, f"{entry.domain}/{entry.path}")  # type: ignore[return-value]
+
+    def copy_into(self, entry: Entry, out: BinaryIO, progress: Callable[[int], None] | None = None) -> int:
+        """Stream an entry's plaintext into ``out`` with large buffers; returns the byte count."""
+        path = self.locate(entry)
+        key = self.file_key(entry)
+        total = 0
+        with open(path, "rb", buffering=0) as raw:
+            reader: Any = DecryptingReader(raw, key, entry.size, entry.path) if key else raw
+            buf = bytearray(CHUNK)
+            view = memoryview(buf)
+            while True:
+                n = reader.readinto(view)
+                if not n:
+                    break
+                out.write(view[:n])
+                total += n
+                if progress is not None:
+                    progress(n)
+        return total
+
+
+class ITunesBackup(VirtualFS):
+    """One iTunes/Finder backup folder as a read-only virtual file system."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        password: str | None = None,
+        password_provider: Callable[[str], str] | None = None,
+        derived_key: bytes | None = None,
+    ) -> None:
+        self.root = root
+        self.location = root
+        self.name = root.name
+        self._tmpdir: str | None = None
+        self._manifest: ManifestDB | Mbdb | None = None
+        self.info_plist = _load_plist(root / "Info.plist")
+        self.manifest_plist = _load_plist(root / "Manifest.plist")
+        self.status_plist = _load_plist(root / "Status.plist")
+        self.keybag: Keybag | None = None
+        db_path, mbdb_path = root / "Manifest.db", root / "Manifest.mbdb"
+        if not db_path.is_file() and not mbdb_path.is_file():
+            raise NotASource("no Manifest.db or Manifest.mbdb: not a complete backup", root)
+        self.legacy = not db_path.is_file()
+        self.encrypted = bool(self.manifest_plist.get("IsEncrypted")) or "ManifestKey" in self.manifest_plist
+        if not self.encrypted and not self.legacy and self._db_looks_encrypted(db_path):
+            raise CorruptFile(
+                "Manifest.db is encrypted but Manifest.plist (which holds the keybag) is missing or damaged",
+                root,
+            )
+        if self.encrypted:
+            self._unlock(password, password_provider, derived_key)
+        self._opener = BackupOpener(root, self.keybag.class_keys if self.keybag else None)
+        try:
+            if self.legacy:
+                self._manifest = Mbdb(mbdb_path)
+            else:
+                self._manifest = ManifestDB(self._plain_manifest_db(db_path))
+        except BaseException:
+            _cleanup(None, self._tmpdir)
+            raise
+        self._finalizer = weakref.finalize(self, _cleanup, self._manifest, self._tmpdir)
+
+    # Unlocking --------------------------------------------------------------------------
+
+    @staticmethod
+    def _db_looks_encrypted(path: Path) -> bool:
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+        return len(head) == 16 and head != SQLITE_MAGIC
+
+    def _unlock(
+        self,
+        password: str | None,
+        provider: Callable[[str], str] | None,
+        derived_key: bytes | None,
+    ) -> None:
+        blob = self.manifest_plist.get("BackupKeyBag")
+        if not isinstance(blob, bytes):
+            raise CorruptFile("encrypted backup without a BackupKeyBag in Manifest.plist", self.root)
+        try:
+            self.keybag = parse_keybag(blob)
+        except CorruptFile as exc:
+            raise type(exc)(str(exc), self.root / "Manifest.plist") from None
+        if derived_key is not None:
+            self.keybag.unlock(derived_key=derived_key, name=self.name)
+            return
+        if password is None and provider is not None:
+            password = provider(self.name)
+        if password is None:
+            raise PasswordRequired(f"backup {self.name} is encrypted: a password is needed")
+        self.keybag.unlock(password, name=self.name)
+
+    @property
+    def derived_key(self) -> bytes | None:
+        """The password-derived key (reuse it with ``open_source(..., derived_key=...)``)."""
+        return self.keybag.derived_key if self.keybag else None
+
+    def _plain_manifest_db(self, db_path: Path) -> Path:
+        key_blob = self.manifest_plist.get("ManifestKey")
+        if not self.encrypted or not isinstance(key_blob, bytes):
+            return db_path  # iOS < 10.2 encrypted backups keep Manifest.db in clear
+        assert self.keybag is not None
+        clas, wrapped = split_class_key(key_blob)
+        key = self.keybag.unwrap(clas, wrapped)
+        self._tmpdir = tempfile.mkdtemp(prefix="reclaim-manifest-")
+        os.chmod(self._tmpdir, 0o700)
+        target = Path(self._tmpdir) / "Manifest.db"
+        try:
+            with open(db_path, "rb", buffering=0) as raw, open(target, "wb") as out:
+                reader = DecryptingReader(raw, key, None, "Manifest.db")  # type: ignore[arg-type]
+                shutil.copyfileobj(reader, out, CHUNK)
+        except CorruptFile as exc:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            raise CorruptFile(f"cannot decrypt Manifest.db ({exc})", db_path) from None
+        return target
+
+    # VirtualFS ----------------------------------------------------------------------------
+
+    @property
+    def info(self) -> SourceInfo:
+        info_p, man_p = self.info_plist, self.manifest_plist
+        lockdown = man_p.get("Lockdown") if isinstance(man_p.get("Lockdown"), dict) else {}
+
+        def pick(info_key: str, lockdown_key: str) -> str | None:
+            value = info_p.get(info_key) or lockdown.get(lockdown_key)
+            return str(value) if value is not None else None
+
+        apps = info_p.get("Installed Applications") or list((man_p.get("Applications") or {}).keys())
+        date = _iso(info_p.get("Last Backup Date")) or _iso(man_p.get("Date")) or _iso(self.status_plist.get("Date"))
+        assert self._manifest is not None
+        count = self._manifest.count_files() if isinstance(self._manifest, ManifestDB) else None
+        return SourceInfo(
+            kind="itunes-backup-legacy" if self.legacy else "itunes-backup",
+            device_name=pick("Device Name", "DeviceName"),
+            product_type=pick("Product Type", "ProductType"),
+            product_version=pick("Product Version", "ProductVersion"),
+            build_version=pick("Build Version", "BuildVersion"),
+            serial_number=pick("Serial Number", "SerialNumber"),
+            udid=pick("Unique Identifier", "UniqueDeviceID") or pick("Target Identifier", "UniqueDeviceID"),
+            phone_number=pick("Phone Number", "PhoneNumber"),
+            imei=pick("IMEI", "InternationalMobileEquipmentIdentity"),
+            backup_date=date,
+            encrypted=self.encrypted,
+            apps=sorted(str(a) for a in apps),
+            extra={
+                "file_count": count,
+                "backup_version": man_p.get("Version"),
+                "is_full_backup": self.status_plist.get("IsFullBackup"),
+                "keybag_version": self.keybag.version if self.keybag else None,
+            },
+        )
+
+    def entries(self) -> Iterator[Entry]:
+        assert self._manifest is not None
+        return self._manifest.entries()
+
+    def find(self, domain: str | None = None, path: str | None = None) -> Iterator[Entry]:
+        if isinstance(self._manifest, ManifestDB):
+            return (e for e in self._manifest.find(domain, path) if matches(e, domain, path))
+        return super().find(domain, path)
+
+    def get(self, domain: str, path: str) -> Entry | None:
+        assert self._manifest is not None
+        return self._manifest.get(domain, path.strip("/"))
+
+    def domains(self) -> list[str]:
+        if isinstance(self._manifest, ManifestDB):
+            return self._manifest.domains()
+        return super().domains()
+
+    def open(self, entry: Entry) -> BinaryIO:
+        return self._opener(entry)
+
+    def opener(self) -> BackupOpener:
+        """A picklable opener of this backup's entries (for worker processes)."""
+        return self._opener
+
+    def stored_path(self, entry: Entry) -> Path:
+        """Where an entry's (possibly encrypted) bytes are stored; raises :class:`MissingFile`."""
+        return self._opener.locate(entry)
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+def _cleanup(manifest: ManifestDB | Mbdb | None, tmpdir: str | None) -> None:
+    if manifest is not None:
+        with contextlib.suppress(Exception):
+            manifest.close()
+    if tmpdir:
+        shutil.rmtree(tmpdir, ignore_errors=True)

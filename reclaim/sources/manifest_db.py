@@ -1,0 +1,172 @@
+"""Reading Manifest.db (iOS 10+ backups) without loading it.
+
+``Files(fileID TEXT PRIMARY KEY, domain, relativePath, flags, file BLOB)``: a real
+phone has over a million rows, so rows are streamed from a cursor in small batches
+and decoded one at a time; lookups go through the primary key
+(``fileID = sha1(domain + '-' + relativePath)``) or the ``relativePath`` index.
+The database is opened ``mode=ro&immutable=1``: SQLite never writes next to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from reclaim.errors import CorruptFile
+from reclaim.sources.mbfile import S_IFDIR, S_IFLNK, S_IFMT, decode_mbfile
+from reclaim.vfs import Entry, EntryKind
+
+FLAG_FILE = 1
+FLAG_DIR = 2
+FLAG_LINK = 4
+BATCH = 512
+
+SCHEMA = """
+CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT, relativePath TEXT, flags INTEGER, file BLOB);
+CREATE INDEX FilesDomainIdx ON Files(domain);
+CREATE INDEX FilesRelativePathIdx ON Files(relativePath);
+CREATE INDEX FilesFlagsIdx ON Files(flags);
+CREATE TABLE Properties (key TEXT PRIMARY KEY, value BLOB);
+"""
+
+
+def file_id(domain: str, path: str) -> str:
+    """The hashed file name of (domain, path): ``sha1(domain + '-' + path)``."""
+    return hashlib.sha1(f"{domain}-{path}".encode()).hexdigest()
+
+
+def _kind(flags: int | None, mode: int) -> EntryKind:
+    if flags == FLAG_DIR:
+        return EntryKind.DIR
+    if flags == FLAG_LINK:
+        return EntryKind.LINK
+    if flags == FLAG_FILE:
+        return EntryKind.FILE
+    fmt = mode & S_IFMT
+    if fmt == S_IFDIR:
+        return EntryKind.DIR
+    if fmt == S_IFLNK:
+        return EntryKind.LINK
+    return EntryKind.FILE
+
+
+def _glob_prefix(pattern: str) -> str:
+    """The literal part of a glob before its first wildcard."""
+    for i, ch in enumerate(pattern):
+        if ch in "*?[":
+            return pattern[:i]
+    return pattern
+
+
+class ManifestDB:
+    """A read-only, streaming view of a Manifest.db file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+        try:
+            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self._conn.execute("SELECT fileID, domain, relativePath, flags, file FROM Files LIMIT 1").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise CorruptFile(f"not a readable Manifest.db ({exc})", path) from None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    def _row_entry(self, row: tuple) -> Entry:
+        fid, domain, rel, flags, blob = row
+        rel = rel or ""
+        if blob is None:
+            return Entry(domain=domain, path=rel, kind=_kind(flags, 0), file_id=fid)
+        try:
+            mb = decode_mbfile(blob)
+        except CorruptFile as exc:
+            raise CorruptFile(f"{exc} for {domain}/{rel}", self.path) from None
+        kind = _kind(flags, mb.mode)
+        return Entry(
+            domain=domain,
+            path=rel,
+            kind=kind,
+            size=mb.size if kind is EntryKind.FILE else 0,
+            mtime=mb.mtime,
+            file_id=fid,
+            mode=mb.mode or None,
+            birth=mb.birth,
+            target=mb.target,
+            protection_class=mb.protection_class,
+            encryption_key=mb.encryption_key,
+        )
+
+    def _stream(self, sql: str, params: tuple = ()) -> Iterator[Entry]:
+        try:
+            with self._lock:
+                cursor = self._conn.execute(sql, params)
+            while True:
+                with self._lock:
+                    rows = cursor.fetchmany(BATCH)
+                if not rows:
+                    return
+                for row in rows:
+                    yield self._row_entry(row)
+        except sqlite3.DatabaseError as exc:
+            raise CorruptFile(f"damaged Manifest.db ({exc})", self.path) from None
+
+    def entries(self) -> Iterator[Entry]:
+        """Every row, streamed in (domain, relativePath) order of the table's rowid."""
+        return self._stream("SELECT fileID, domain, relativePath, flags, file FROM Files")
+
+    def find(self, domain: str | None, path: str | None) -> Iterator[Entry]:
+        """Rows narrowed in SQL by the literal prefixes of the globs (callers filter exactly)."""
+        where, params = [], []
+        if domain is not None:
+            prefix = _glob_prefix(domain)
+            if prefix == domain:
+                where.append("domain = ?")
+                params.append(domain)
+            elif prefix:
+                where.append("domain >= ? AND domain < ?")
+                params += [prefix, prefix + "\U0010ffff"]
+        if path is not None:
+            prefix = _glob_prefix(path)
+            if prefix == path:
+                where.append("relativePath = ?")
+                params.append(path)
+            elif prefix:
+                where.append("relativePath >= ? AND relativePath < ?")
+                params += [prefix, prefix + "\U0010ffff"]
+        sql = "SELECT fileID, domain, relativePath, flags, file FROM Files"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return self._stream(sql, tuple(params))
+
+    def get(self, domain: str, path: str) -> Entry | None:
+        """The row at (domain, path): primary-key lookup, then the relativePath index."""
+        sql = "SELECT fileID, domain, relativePath, flags, file FROM Files WHERE "
+        try:
+            with self._lock:
+                row = self._conn.execute(sql + "fileID = ?", (file_id(domain, path),)).fetchone()
+                if row is None or row[1] != domain or (row[2] or "") != path:
+                    row = self._conn.execute(sql + "relativePath = ? AND domain = ?", (path, domain)).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise CorruptFile(f"damaged Manifest.db ({exc})", self.path) from None
+        return self._row_entry(row) if row is not None else None
+
+    def count(self) -> int:
+        """Number of rows (files, folders and links)."""
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM Files").fetchone()[0])
+
+    def count_files(self) -> int:
+        """Number of regular files."""
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM Files WHERE flags NOT IN (2, 4)").fetchone()[0])
+
+    def domains(self) -> list[str]:
+        """Distinct domains (uses the domain index)."""
+        with self._lock:
+            return [r[0] for r in self._conn.execute("SELECT DISTINCT domain FROM Files ORDER BY domain")]
