@@ -1,0 +1,558 @@
+"""Messages: SMS, MMS, iMessage and RCS conversations from ``sms.db``, live and deleted.
+
+``sms.db`` keeps one ``message`` row per bubble, ``chat`` rows for conversations
+(``chat_message_join`` says which message is in which chat, ``chat_handle_join`` who
+takes part), ``handle`` rows for the other parties' numbers and Apple IDs, and
+``attachment`` rows whose ``filename`` (``~/Library/SMS/Attachments/…``) points into
+MediaDomain. Since iOS 16 the text is often only in ``attributedBody`` (a
+typedstream), edits and unsends are recorded in ``message_summary_info``, and deleted
+conversations go to "Recently Deleted" (``chat_recoverable_message_join``) for 30 days
+before the rows are really deleted — after which their bytes may still be carved from
+the database's free space and WAL.
+
+Tapbacks are ``message`` rows of their own (``associated_message_type`` 2000–2007,
+3000–3007 to take one back); reclaim folds them into the ``reactions`` of the message
+they react to, as the Messages app shows them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from reclaim.artifacts._phone import ContactIndex
+from reclaim.artifacts.base import (
+    Artifact,
+    FileSpec,
+    MediaRef,
+    Provenance,
+    Record,
+    from_apple_time,
+    iso,
+)
+from reclaim.case.context import Database, ScanContext
+from reclaim.decoders.imessage_payload import PayloadError, app_payload, edit_history, url_preview
+from reclaim.decoders.typedstream import attributed_body_text
+
+DOMAIN = "HomeDomain"
+SMS_DB = "Library/SMS/sms.db"
+ATTACHMENT_DOMAIN = "MediaDomain"
+URL_BALLOON = "com.apple.messages.URLBalloonProvider"
+#: A message nobody can place in a conversation any more.
+UNKNOWN_CHAT_ID = "messages:recovered"
+UNKNOWN_CHAT = "Recovered (unknown chat)"
+#: associated_message_type → (reaction shown, name). 3000+n removes reaction 2000+n.
+REACTIONS: dict[int, tuple[str, str]] = {
+    2000: ("❤️", "Loved"), 2001: ("👍", "Liked"), 2002: ("👎", "Disliked"), 2003: ("😂", "Laughed"),
+    2004: ("‼️", "Emphasized"), 2005: ("❓", "Questioned"), 2006: ("", "Reacted"), 2007: ("🏷️", "Sticker"),
+}
+OBJECT_REPLACEMENT = "\ufffc"  # where an attachment sits inside a message's text
+
+#: message columns reclaim reads (any may be missing in an older iOS: see Database.col).
+COLUMNS = (
+    "ROWID", "guid", "text", "attributedBody", "handle_id", "other_handle", "subject", "service", "date",
+    "date_read", "date_delivered", "is_from_me", "item_type", "group_title", "group_action_type",
+    "associated_message_guid", "associated_message_type", "associated_message_emoji", "balloon_bundle_id",
+    "payload_data", "expressive_send_style_id", "message_summary_info", "thread_originator_guid",
+    "date_retracted", "date_edited", "cache_has_attachments", "cache_roomnames", "is_audio_message", "error",
+    "destination_caller_id",
+)
+_NOT_TAPBACK = ("(message.associated_message_type IS NULL OR message.associated_message_type < 2000"
+                " OR message.associated_message_type >= 4000)")
+
+
+@dataclass(kw_only=True)
+class Message(Record):
+    """One bubble of a conversation (or a system line such as "Sam named the conversation")."""
+
+    KIND = "messages"
+
+    chat_id: str = ""
+    chat: str = ""
+    chat_members: list[str] = field(default_factory=list)
+    sender: str = ""
+    sender_id: str = ""
+    direction: str = "incoming"
+    text: str = ""
+    subject: str = ""
+    attachments: list[MediaRef] = field(default_factory=list)
+    card: dict[str, Any] | None = None
+    quote: dict[str, Any] | None = None
+    status: str | None = None
+    service: str = ""
+    guid: str = ""
+    reactions: list[dict[str, Any]] = field(default_factory=list)
+    edits: list[dict[str, Any]] = field(default_factory=list)
+    effect: str | None = None
+    date_read: datetime | None = None
+    date_delivered: datetime | None = None
+    date_edited: datetime | None = None
+    date_deleted: datetime | None = None
+    failed: bool = False
+
+    def title(self) -> str:
+        return self.chat
+
+    def search_text(self) -> str:
+        parts = [self.text, self.subject]
+        if self.card:
+            parts.extend(str(self.card.get(k) or "") for k in ("title", "description", "url"))
+        parts.extend(a.name for a in self.attachments)
+        parts.extend(str(e.get("text") or "") for e in self.edits)
+        return "\n".join(p for p in parts if p)
+
+
+@dataclass
+class _Chat:
+    """A conversation as the Messages app lists it."""
+
+    rowid: int
+    key: str
+    name: str
+    members: list[str]
+    service: str = ""
+    deleted: bool = False
+
+
+class MessagesArtifact(Artifact):
+    """SMS, MMS, iMessage and RCS conversations, with attachments, reactions, edits and deleted messages."""
+
+    kind = "messages"
+    title = "Messages"
+    record = Message
+    files = (FileSpec(DOMAIN, SMS_DB),)
+    view = "chat"
+    formats = ("txt",)
+
+    def extract(self, ctx: ScanContext) -> Iterator[Message]:
+        entry = ctx.get(DOMAIN, SMS_DB)
+        if entry is None or not entry.is_file:
+            return
+        contacts = ContactIndex.load(ctx)
+        with ctx.database(entry) as db:
+            if not db.has("message", "guid"):
+                ctx.warn(f"{db.source}: no message table; not a Messages database")
+                return
+            reader = _SmsReader(db, ctx, contacts)
+            yield from reader.live()
+            yield from reader.recently_deleted()
+            if ctx.options.recover_deleted:
+                yield from reader.carved()
+
+
+class _SmsReader:
+    """Everything needed to turn rows of one sms.db into records."""
+
+    def __init__(self, db: Database, ctx: ScanContext, contacts: ContactIndex) -> None:
+        self.db = db
+        self.ctx = ctx
+        self.contacts = contacts
+        self.select = ", ".join(db.col("message", c) for c in COLUMNS)
+        self.handles: dict[int, str] = {}
+        if db.has("handle"):
+            for row in db.rows("SELECT ROWID, id FROM handle"):
+                self.handles[row[0]] = str(row[1] or "")
+        self.chats: dict[int, _Chat] = {}
+        self.rooms: dict[str, _Chat] = {}
+        self.direct: dict[str, _Chat] = {}
+        if db.has("chat"):
+            self._load_chats()
+        self.reactions = self._load_reactions()
+        self.seen: set[int] = set()
+
+    # -- conversations ---------------------------------------------------------------------
+
+    def _load_chats(self) -> None:
+        members: dict[int, list[str]] = defaultdict(list)
+        if self.db.has("chat_handle_join"):
+            for row in self.db.rows("SELECT chat_id, handle_id FROM chat_handle_join ORDER BY chat_id, handle_id"):
+                handle = self.handles.get(row[1])
+                if handle:
+                    members[row[0]].append(handle)
+        db = self.db
+        sql = (f"SELECT ROWID, {db.col('chat', 'guid')}, {db.col('chat', 'chat_identifier')},"
+               f" {db.col('chat', 'display_name')}, {db.col('chat', 'service_name')}, {db.col('chat', 'room_name')}"
+               " FROM chat ORDER BY ROWID")
+        for row in db.rows(sql):
+            chat = self._chat(row[0], dict(row), members.get(row[0], []))
+            self.chats[row[0]] = chat
+            if row["room_name"]:
+                self.rooms.setdefault(str(row["room_name"]), chat)
+            if len(chat.members) == 1:
+                self.direct.setdefault(chat.members[0], chat)
+
+    def _chat(self, rowid: int, row: dict[str, Any], members: list[str], deleted: bool = False) -> _Chat:
+        identifier = str(row.get("chat_identifier") or row.get("guid") or rowid)
+        name = str(row.get("display_name") or "").strip()
+        if not name:
+            people = members or ([identifier] if not identifier.startswith("chat") else [])
+            name = ", ".join(self.contacts.display(m) for m in people) or identifier
+        return _Chat(rowid=rowid, key=f"messages:{identifier}", name=name,
+                     members=[self.contacts.display(m) for m in members], service=str(row.get("service_name") or ""),
+                     deleted=deleted)
+
+    def _infer_chat(self, row: dict[str, Any], joins: dict[int, int] | None = None) -> _Chat | None:
+        """The conversation of a message whose chat_message_join row is gone."""
+        rowid = row.get("ROWID")
+        if joins and isinstance(rowid, int) and joins.get(rowid) in self.chats:
+            return self.chats[joins[rowid]]
+        room = row.get("cache_roomnames")
+        if room:
+            return self.rooms.get(str(room))
+        handle = self.handles.get(row.get("handle_id") or 0)
+        return self.direct.get(handle) if handle else None
+
+    # -- reactions -----------------------------------------------------------------------------
+
+    def _load_reactions(self) -> dict[str, list[dict[str, Any]]]:
+        """Tapbacks by the guid of the message they react to (taken-back ones removed)."""
+        if not self.db.has("message", "associated_message_type"):
+            return {}
+        emoji = self.db.col("message", "associated_message_emoji")
+        active: dict[str, dict[tuple[str, int, str], dict[str, Any]]] = defaultdict(dict)
+        for row in self.db.rows(
+            f"SELECT handle_id, is_from_me, associated_message_guid, associated_message_type, date, {emoji}"
+            " FROM message WHERE associated_message_type >= 2000 AND associated_message_type < 4000 ORDER BY date"
+        ):
+            target = _target_guid(row["associated_message_guid"])
+            if not target:
+                continue
+            sender_id, sender = self._sender(row["is_from_me"], row["handle_id"], None)
+            kind = row["associated_message_type"]
+            base = kind - 1000 if kind >= 3000 else kind
+            key = (sender_id or sender, base, str(row["associated_message_emoji"] or ""))
+            if kind >= 3000:
+                active[target].pop(key, None)
+                continue
+            symbol, name = REACTIONS.get(base, ("", "Reacted"))
+            active[target][key] = {"sender": sender, "sender_id": sender_id,
+                                   "reaction": row["associated_message_emoji"] or symbol, "name": name,
+                                   "date": from_apple_time(row["date"])}
+        return {guid: list(items.values()) for guid, items in active.items() if items}
+
+    # -- live rows -----------------------------------------------------------------------------
+
+    def live(self) -> Iterator[Message]:
+        """Every message of every conversation, conversation by conversation, oldest first."""
+        if self.db.has("chat_message_join"):
+            order = ("cmj.chat_id, cmj.message_date, cmj.message_id" if self.db.has("chat_message_join", "message_date")
+                     else "cmj.chat_id, message.date, message.ROWID")
+            sql = (f"SELECT cmj.chat_id AS chat_rowid, {self.select} FROM chat_message_join cmj"
+                   f" JOIN message ON message.ROWID = cmj.message_id WHERE {_NOT_TAPBACK} ORDER BY {order}")
+            for row in self.db.rows(sql):
+                if row["ROWID"] in self.seen:
+                    continue
+                yield self.message(dict(row), self.chats.get(row["chat_rowid"]))
+        # Messages in no conversation (the join row was lost): place them by their handle or room.
+        where = [_NOT_TAPBACK]
+        if self.db.has("chat_message_join"):
+            where.append("NOT EXISTS (SELECT 1 FROM chat_message_join j WHERE j.message_id = message.ROWID)")
+        if self.db.has("chat_recoverable_message_join"):
+            where.append("NOT EXISTS (SELECT 1 FROM chat_recoverable_message_join r"
+                         " WHERE r.message_id = message.ROWID)")
+        for row in self.db.rows(f"SELECT {self.select} FROM message WHERE {' AND '.join(where)} ORDER BY date"):
+            values = dict(row)
+            yield self.message(values, self._infer_chat(values))
+
+    def recently_deleted(self) -> Iterator[Message]:
+        """Messages the user deleted that sit in "Recently Deleted" (iOS 16+) until purged."""
+        if not self.db.has("chat_recoverable_message_join"):
+            return
+        sql = (f"SELECT r.chat_id AS chat_rowid, r.delete_date AS delete_date, {self.select}"
+               " FROM chat_recoverable_message_join r JOIN message ON message.ROWID = r.message_id"
+               f" WHERE {_NOT_TAPBACK} ORDER BY r.chat_id, message.date, message.ROWID")
+        for row in self.db.rows(sql):
+            values = dict(row)
+            if not _text_of(values) and self.db.has("recoverable_message_part"):
+                values["text"] = "\n".join(
+                    t for t in (attributed_body_text(_blob(p[0])) for p in self.db.rows(
+                        "SELECT part_text FROM recoverable_message_part WHERE message_id = ? ORDER BY part_index",
+                        (values["ROWID"],))) if t)
+            record = self.message(values, self.chats.get(values["chat_rowid"]), deleted=True,
+                                  provenance=Provenance(area="app"))
+            record.date_deleted = from_apple_time(values.get("delete_date"))
+            yield record
+
+    # -- carved rows ---------------------------------------------------------------------------
+
+    def carved(self) -> Iterator[Message]:
+        """Deleted messages recovered from free space, the freelist and the WAL."""
+        found: dict[str, tuple[dict[str, Any], Any]] = {}
+        joins: dict[int, int] = {}
+        for carved in self.db.carve(tables=["message", "chat_message_join", "handle", "chat"]):
+            values = dict(carved.values)
+            if carved.table == "chat_message_join":
+                chat_id, message_id = values.get("chat_id"), values.get("message_id")
+                if isinstance(chat_id, int) and isinstance(message_id, int):
+                    joins.setdefault(message_id, chat_id)
+            elif carved.table == "handle":
+                if carved.rowid is not None and carved.rowid not in self.handles and values.get("id"):
+                    self.handles[carved.rowid] = str(values["id"])
+            elif carved.table == "chat":
+                if carved.rowid is not None and carved.rowid not in self.chats:
+                    self.chats[carved.rowid] = self._chat(carved.rowid, values, [], deleted=True)
+            elif carved.table == "message":
+                values["ROWID"] = carved.rowid
+                guid = values.get("guid")
+                if not _usable(values) or self._is_live(carved.rowid, guid):
+                    continue
+                key = str(guid or f"rowid:{carved.rowid}")
+                if key not in found or _filled(values) > _filled(found[key][0]):
+                    found[key] = (values, carved)
+        records = []
+        for values, carved in found.values():
+            at = values.get("associated_message_type")
+            if isinstance(at, int) and 2000 <= at < 4000:
+                continue  # a deleted tapback: not a bubble of its own
+            chat = self._infer_chat(values, joins)
+            provenance = Provenance(area=carved.area, page=carved.page, offset=carved.offset, frame=carved.frame,
+                                    confidence=carved.confidence, partial=carved.partial)
+            records.append(self.message(values, chat, deleted=True, provenance=provenance, attachments=False))
+        records.sort(key=lambda m: (m.chat_id, iso(m.date) or ""))
+        yield from records
+
+    def _is_live(self, rowid: int | None, guid: Any) -> bool:
+        if isinstance(guid, str) and guid and self.db.conn.execute(
+                "SELECT 1 FROM message WHERE guid = ?", (guid,)).fetchone():
+            return True
+        return rowid is not None and self.db.conn.execute(
+            "SELECT 1 FROM message WHERE ROWID = ?", (rowid,)).fetchone() is not None
+
+    # -- one record --------------------------------------------------------------------------
+
+    def _sender(self, from_me: Any, handle_id: Any, own: Any) -> tuple[str, str]:
+        """(raw handle, display name) of whoever sent a message."""
+        if from_me:
+            return str(own or ""), self.contacts.me()
+        handle = self.handles.get(handle_id or 0, "")
+        return handle, self.contacts.display(handle) if handle else ""
+
+    def message(self, row: dict[str, Any], chat: _Chat | None, *, deleted: bool = False,
+                provenance: Provenance | None = None, attachments: bool = True) -> Message:
+        """Build the record of one message row."""
+        rowid = row.get("ROWID")
+        if isinstance(rowid, int):
+            self.seen.add(rowid)
+        sender_id, sender = self._sender(row.get("is_from_me"), row.get("handle_id"), row.get("destination_caller_id"))
+        if chat is None and not sender_id and not row.get("is_from_me"):
+            sender = sender or "Unknown"
+        item_type = row.get("item_type") or 0
+        direction = "system" if item_type else ("outgoing" if row.get("is_from_me") else "incoming")
+        text = _text_of(row)
+        if item_type:
+            text = self._system_text(row, sender) or text
+        guid = str(row.get("guid") or "")
+        record = Message(
+            id=f"sms:deleted:{rowid}" if provenance is not None and provenance.area != "app" else f"sms:{rowid}",
+            date=from_apple_time(row.get("date")),
+            deleted=deleted,
+            source=self.db.source,
+            provenance=provenance,
+            chat_id=chat.key if chat else UNKNOWN_CHAT_ID,
+            chat=chat.name if chat else UNKNOWN_CHAT,
+            chat_members=list(chat.members) if chat else [],
+            sender=sender or (self.contacts.me() if row.get("is_from_me") else ""),
+            sender_id=sender_id,
+            direction=direction,
+            text=text,
+            subject=str(row.get("subject") or ""),
+            service=str(row.get("service") or (chat.service if chat else "") or ""),
+            guid=guid,
+            reactions=self.reactions.get(guid, []),
+            effect=_effect(row.get("expressive_send_style_id")),
+            date_read=from_apple_time(row.get("date_read")),
+            date_delivered=from_apple_time(row.get("date_delivered")),
+            date_edited=from_apple_time(row.get("date_edited")),
+            failed=bool(row.get("error")),
+        )
+        self._edits(record, row)
+        if row.get("thread_originator_guid"):
+            record.quote = self._quote(str(row["thread_originator_guid"]))
+        record.card = self._card(row, record)
+        if attachments and row.get("cache_has_attachments") and isinstance(rowid, int):
+            record.attachments = list(self._attachments(rowid, bool(row.get("is_audio_message"))))
+        return record
+
+    def _edits(self, record: Message, row: dict[str, Any]) -> None:
+        summary = row.get("message_summary_info")
+        if row.get("date_retracted"):
+            record.status = "unsent"
+        if not summary:
+            if row.get("date_edited") and not record.status:
+                record.status = "edited"
+            return
+        try:
+            parts = edit_history(_blob(summary))
+        except PayloadError as exc:
+            self.ctx.warn(f"{self.db.source}: message {row.get('ROWID')}: unreadable edit history ({exc})")
+            return
+        for part in parts:
+            if part.status == "edited":
+                for version in part.versions:
+                    record.edits.append({"part": part.index, "text": version.text or "", "date": version.date})
+        if any(p.status == "unsent" for p in parts):
+            record.status = "unsent" if not record.text else "partly unsent"
+        elif record.edits:
+            record.status = "edited"
+            latest = [p.text for p in parts if p.status == "edited" and p.text]
+            if not record.text and latest:
+                record.text = "\n".join(latest)
+
+    def _quote(self, guid: str) -> dict[str, Any] | None:
+        cols = ", ".join(self.db.col("message", c) for c in ("text", "attributedBody", "handle_id", "is_from_me"))
+        row = self.db.conn.execute(f"SELECT {cols} FROM message WHERE guid = ?", (guid,)).fetchone()
+        if row is None:
+            return {"guid": guid, "sender": "", "text": ""}
+        _, sender = self._sender(row["is_from_me"], row["handle_id"], None)
+        return {"guid": guid, "sender": sender, "text": _text_of(dict(row))}
+
+    def _card(self, row: dict[str, Any], record: Message) -> dict[str, Any] | None:
+        bundle = str(row.get("balloon_bundle_id") or "")
+        if not bundle:
+            return None
+        payload = row.get("payload_data")
+        if bundle == URL_BALLOON:
+            card: dict[str, Any] = {"type": "link", "title": "", "description": "", "url": record.text, "extra": {}}
+            if payload:
+                try:
+                    preview = url_preview(_blob(payload))
+                except PayloadError as exc:
+                    self.ctx.warn(f"{self.db.source}: message {row.get('ROWID')}: unreadable link preview ({exc})")
+                    preview = None
+                if preview is not None:
+                    card.update(title=preview.title or "", description=preview.summary or "",
+                                url=preview.url or preview.original_url or record.text,
+                                extra={"site": preview.site_name} if preview.site_name else {})
+            return card
+        name = bundle.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+        card = {"type": "transfer" if "PeerPayment" in bundle else "app", "title": name, "description": "",
+                "url": "", "extra": {"bundle": bundle}}
+        if payload:
+            try:
+                app = app_payload(_blob(payload))
+            except PayloadError:
+                app = None
+            if app is not None:
+                card.update(title=app.app_name or name, description=app.summary or "", url=app.url or "")
+        return card
+
+    def _attachments(self, rowid: int, audio: bool) -> Iterator[MediaRef]:
+        if not self.db.has("message_attachment_join") or not self.db.has("attachment"):
+            return
+        cols = ", ".join(self.db.col("attachment", c) for c in (
+            "filename", "mime_type", "uti", "transfer_name", "is_sticker", "hide_attachment"))
+        sql = (f"SELECT {cols} FROM message_attachment_join j JOIN attachment ON attachment.ROWID = j.attachment_id"
+               " WHERE j.message_id = ? ORDER BY attachment.ROWID")
+        for row in self.db.conn.execute(sql, (rowid,)).fetchall():
+            yield self._attachment(dict(row), audio)
+
+    def _attachment(self, row: dict[str, Any], audio: bool) -> MediaRef:
+        filename = str(row.get("filename") or "")
+        name = str(row.get("transfer_name") or filename.rsplit("/", 1)[-1] or "attachment")
+        role = "sticker" if row.get("is_sticker") else "voice" if audio else "preview" if row.get(
+            "hide_attachment") else ""
+        mime = row.get("mime_type") or None
+        heic = (mime or "").lower() in ("image/heic", "image/heif") or str(row.get("uti") or "") == "public.heic" \
+            or name.lower().endswith((".heic", ".heif"))
+        candidates = attachment_locations(filename)
+        for domain, path in candidates:
+            entry = self.ctx.get(domain, path)
+            if entry is not None and entry.is_file:
+                return self.ctx.media(entry, name=name, mime=mime, role=role, preview=_jpeg_preview if heic else None)
+        origin = f"{candidates[0][0]}/{candidates[0][1]}" if candidates else filename
+        return self.ctx.media(None, name=name, mime=mime, role=role, origin=origin)
+
+    def _system_text(self, row: dict[str, Any], sender: str) -> str:
+        item_type, action = row.get("item_type") or 0, row.get("group_action_type") or 0
+        other = self.contacts.display(self.handles.get(row.get("other_handle") or 0, ""))
+        if item_type == 1:
+            return f"{sender} {'removed' if action else 'added'} {other}".strip()
+        if item_type == 2:
+            title = row.get("group_title")
+            return f"{sender} named the conversation “{title}”" if title else f"{sender} removed the name"
+        if item_type == 3:
+            return {0: f"{sender} left the conversation", 1: f"{sender} changed the group photo",
+                    2: f"{sender} removed the group photo"}.get(action, "")
+        if item_type == 4:
+            return f"{sender} shared their location"
+        if item_type == 5:
+            return f"{sender} kept an audio message"
+        if item_type == 6:
+            return "FaceTime call"
+        return ""
+
+
+def attachment_locations(filename: str) -> list[tuple[str, str]]:
+    """Where an attachment's ``filename`` may live in a backup: (domain, path) candidates, likeliest first."""
+    path = filename.replace("\\", "/")
+    if path.startswith("~/"):
+        rel = path[2:]
+    elif "/mobile/" in path:
+        rel = path.split("/mobile/", 1)[1]
+    else:
+        rel = path.lstrip("/")
+    if not rel:
+        return []
+    if rel.startswith("Library/SMS/Attachments/") or rel.startswith("Media/"):
+        return [(ATTACHMENT_DOMAIN, rel), (DOMAIN, rel)]
+    return [(DOMAIN, rel), (ATTACHMENT_DOMAIN, rel)]
+
+
+def _jpeg_preview(path: Path) -> tuple[bytes, str]:
+    from reclaim.media.images import to_jpeg
+
+    return to_jpeg(path), "image/jpeg"
+
+
+def _target_guid(value: Any) -> str:
+    """``p:0/GUID`` or ``bp:GUID`` → ``GUID``."""
+    text = str(value or "")
+    if "/" in text:
+        text = text.split("/", 1)[1]
+    elif ":" in text:
+        text = text.split(":", 1)[1]
+    return text
+
+
+def _blob(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, memoryview | bytearray):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape")
+    return b""
+
+
+def _text_of(row: dict[str, Any]) -> str:
+    """A message's text: the ``text`` column, else the decoded ``attributedBody`` (iOS 16+)."""
+    text = row.get("text")
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    if not text and row.get("attributedBody"):
+        text = attributed_body_text(_blob(row["attributedBody"]))
+    return (text or "").replace(OBJECT_REPLACEMENT, "").strip()
+
+
+def _effect(style: Any) -> str | None:
+    """``com.apple.MobileSMS.expressivesend.impact`` → ``impact``; screen effects likewise."""
+    if not style:
+        return None
+    name = str(style).rsplit(".", 1)[-1]
+    if name.startswith("CK") and name.endswith("Effect"):
+        name = name[2:-6]
+    return name.lower() or None
+
+
+def _usable(values: dict[str, Any]) -> bool:
+    """Whether a carved message row says anything a person could read."""
+    return bool(values.get("text") or values.get("attributedBody") or values.get("cache_has_attachments"))
+
+
+def _filled(values: dict[str, Any]) -> int:
+    return sum(1 for v in values.values() if v not in (None, "", 0))
+
