@@ -7,6 +7,7 @@ web page ("Recover to computer") call. It writes, under the output folder:
 * ``json/<kind>.jsonl`` (:mod:`reclaim.export.jsonl`) and ``csv/<kind>.csv`` (:mod:`reclaim.export.csv_generic`);
 * each kind's natural format (vCard, ICS, transcripts, notes, photos, ...) from every module in
   this package that declares ``FORMAT``, ``KINDS`` and ``export(case, kind, out)``;
+* ``links/`` with every link and QR code and what is known against it (:mod:`reclaim.links`);
 * ``manifest.sha256`` listing every file with its SHA-256.
 """
 
@@ -26,7 +27,7 @@ from reclaim.errors import ReclaimError
 from reclaim.output import write_manifest
 
 #: Formats every kind gets, handled here rather than by a natural-format module.
-CORE_FORMATS = ("html", "json", "csv")
+CORE_FORMATS = ("html", "json", "csv", "links")
 
 #: Called with (kind, format) as each part is written.
 ExportProgress = Callable[[str, str], None]
@@ -120,8 +121,12 @@ def export_case(
     formats: list[str] | None = None,
     selection: Selection | None = None,
     progress: ExportProgress | None = None,
+    iocs: list[Path] | None = None,
 ) -> ExportResult:
-    """Write a case (or a selection of it) to ``out`` in the chosen formats (default: all)."""
+    """Write a case (or a selection of it) to ``out`` in the chosen formats (default: all).
+
+    ``iocs`` are indicator files (STIX 2 bundles or plain lists) the links check matches against.
+    """
     reader = CaseReader(case) if isinstance(case, Path) else case
     view: CaseReader | SelectedCase = SelectedCase(reader, selection) if selection else reader
     known = known_formats()
@@ -151,9 +156,18 @@ def export_case(
             if fmt in wanted and kind in module.KINDS:
                 _note(progress, kind, fmt)
                 result.files += module.export(view, kind, out / kind)
+    links = None
+    if "links" in wanted:
+        from reclaim.links.analyse import analyse_case
+        from reclaim.links.export import write_data
+        from reclaim.links.iocs import load_indicators
+
+        _note(progress, "links", "links")
+        links = analyse_case(view, load_indicators(iocs or []))
+        result.files += write_data(links, out / "links")
     if "html" in wanted:
         _note(progress, "report", "html")
-        result.files += html.export_report(view, out, kinds=present)
+        result.files += html.export_report(view, out, kinds=present, links=links)
     write_manifest(out)
     return result
 

@@ -120,8 +120,8 @@ def _root(depth: int) -> str:
     return "../" * depth
 
 
-def export_report(case: Any, out: Path, kinds: list[str] | None = None) -> list[Path]:
-    """Write ``index.html`` and every kind's pages; returns the files written."""
+def export_report(case: Any, out: Path, kinds: list[str] | None = None, links: Any = None) -> list[Path]:
+    """Write ``index.html`` and every kind's pages (and the links page); returns the files written."""
     media = MediaCopier(case, out)
     statuses = [k for k in case.kinds() if kinds is None or k["kind"] in kinds]
     written: list[Path] = []
@@ -135,9 +135,19 @@ def export_report(case: Any, out: Path, kinds: list[str] | None = None) -> list[
         else:
             written += _list_kind(case, status, folder, media, view)
         status["href"] = f"report/{slug(status['kind'])}/index.html"
+    links_tile = None
+    if links is not None:
+        from reclaim.links.export import page_items
+
+        counts = links.counts()
+        written.append(_write(out / "report" / "links" / "index.html", "links.html", root=_root(2), counts=counts,
+                              items=page_items(links, media), images_checked=links.images_checked,
+                              indicators=links.indicators))
+        links_tile = {"href": "report/links/index.html", **counts}
+    generated = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
     written.append(
         _write(out / "index.html", "index.html", root="", source=case.source(), kinds=statuses,
-               scan=case.meta("scan", {}), generated=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"))
+               scan=case.meta("scan", {}), links=links_tile, generated=generated)
     )
     return written + list(media.copied.values())
 
