@@ -57,15 +57,17 @@ def _ghash(h: int, data: bytes) -> int:
     return y
 
 
-def _gcm_empty_iv(key: bytes, data: bytes, tag: bytes | None) -> tuple[bytes, bytes]:
-    """AES-GCM with a zero-length IV (J0 = 0^128), no AAD: returns (output, tag).
+def _gcm(key: bytes, j0: int, data: bytes, tag: bytes | None) -> tuple[bytes, bytes]:
+    """AES-GCM from a pre-counter block ``j0``, no AAD: returns (output, tag).
 
-    ``tag`` given: decrypt and verify; ``None``: encrypt.
+    ``tag`` given: decrypt and verify; ``None``: encrypt. (Written out because OpenSSL
+    does not accept the zero-length IV the keychain uses.)
     """
     ecb = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
     h = int.from_bytes(ecb.update(bytes(16)), "big")
-    ek_j0 = h  # E(K, J0) with J0 = 0 is the hash key itself
-    ctr = Cipher(algorithms.AES(key), modes.CTR((1).to_bytes(16, "big"))).encryptor()
+    ek_j0 = int.from_bytes(ecb.update(j0.to_bytes(16, "big")), "big")
+    counter = (j0 & ~0xFFFFFFFF) | ((j0 + 1) & 0xFFFFFFFF)
+    ctr = Cipher(algorithms.AES(key), modes.CTR(counter.to_bytes(16, "big"))).encryptor()
     out = ctr.update(data) + ctr.finalize()
     cipher = data if tag is not None else out
     padded = cipher + bytes(-len(cipher) % 16) + struct.pack(">QQ", 0, len(cipher) * 8)
@@ -73,6 +75,11 @@ def _gcm_empty_iv(key: bytes, data: bytes, tag: bytes | None) -> tuple[bytes, by
     if tag is not None and computed != tag:
         raise CorruptFile("keychain item does not authenticate (wrong key or damaged item)")
     return out, computed
+
+
+def _gcm_empty_iv(key: bytes, data: bytes, tag: bytes | None) -> tuple[bytes, bytes]:
+    """AES-GCM with a zero-length IV: GHASH of an empty IV makes J0 = 0^128."""
+    return _gcm(key, 0, data, tag)
 
 
 # DER ---------------------------------------------------------------------------------------

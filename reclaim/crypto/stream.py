@@ -73,10 +73,13 @@ class DecryptingReader(io.RawIOBase):
 
     ``raw`` is the ciphertext (a seekable binary file, owned and closed by the reader).
     ``expected_size`` is the manifest's size: a mismatch with the padding is logged and
-    the padding wins, since it is what the bytes say.
+    the padding wins, since it is what the bytes say. ``padded=False`` exposes every
+    decrypted byte (Manifest.db is sometimes stored without padding).
     """
 
-    def __init__(self, raw: BinaryIO, key: bytes, expected_size: int | None = None, name: str = "") -> None:
+    def __init__(
+        self, raw: BinaryIO, key: bytes, expected_size: int | None = None, name: str = "", *, padded: bool = True
+    ) -> None:
         super().__init__()
         self._raw = raw
         self._key = key
@@ -87,9 +90,19 @@ class DecryptingReader(io.RawIOBase):
             raise CorruptFile(
                 f"encrypted file is {self._cipher_len} bytes, not a multiple of 16 (truncated?)", name or None
             )
-        self._size = self._plain_size()
-        if expected_size is not None and expected_size != self._size:
-            log.warning("%s: manifest says %d bytes, padding says %d", name, expected_size, self._size)
+        if not padded:
+            self._size = self._cipher_len
+        else:
+            try:
+                self._size = self._plain_size()
+            except CorruptFile:
+                # Some writers leave the last block unpadded: trust the manifest if it fits.
+                if expected_size is None or not self._cipher_len - BLOCK < expected_size <= self._cipher_len:
+                    raise
+                log.warning("%s: no valid padding, using the manifest size %d", name, expected_size)
+                self._size = expected_size
+            if expected_size is not None and expected_size != self._size:
+                log.warning("%s: manifest says %d bytes, padding says %d", name, expected_size, self._size)
         self._pos = 0
         self._ctx = None  # decryptor positioned at self._ctx_pos
         self._ctx_pos = -1

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import plistlib
 import shutil
@@ -36,6 +37,8 @@ from reclaim.crypto.stream import Encryptor, encrypt_bytes
 from reclaim.sample.model import SAMPLE_DEVICE, SAMPLE_NOW, SampleFile
 from reclaim.sources.manifest_db import SCHEMA, file_id
 from reclaim.sources.mbfile import MBFile, encode_mbfile
+
+log = logging.getLogger(__name__)
 
 #: Protection class of the sample's files (NSFileProtectionCompleteUntilFirstUserAuthentication).
 FILE_CLASS = 3
@@ -69,6 +72,7 @@ class _Writer:
         self.dirs: set[tuple[str, str]] = set()
         self.inode = 1000
         self.apps: list[str] = []
+        self.files: set[tuple[str, str]] = set()
 
     def _row(self, domain: str, path: str, flags: int, record: MBFile) -> None:
         self.inode += 1
@@ -100,6 +104,9 @@ class _Writer:
 
     def file(self, item: SampleFile) -> None:
         mtime = _ts(item.mtime)
+        if (item.domain, item.path) in self.files:
+            log.warning("sample file %s/%s is written twice; the last one wins", item.domain, item.path)
+        self.files.add((item.domain, item.path))
         self.directory(item.domain, item.path.rpartition("/")[0], mtime)
         fid = file_id(item.domain, item.path)
         folder = self.target / fid[:2]
@@ -283,3 +290,85 @@ def _write_plists(
             plistlib.dump(data, handle, fmt=fmt)
     with contextlib.suppress(OSError):
         os.utime(target, (_ts(now), _ts(now)))
+
+
+def write_legacy_backup(
+    target: Path,
+    files: Iterable[SampleFile],
+    *,
+    encrypted: bool = False,
+    password: str | None = None,
+    device: dict = SAMPLE_DEVICE,
+    now: datetime = SAMPLE_NOW,
+    iterations: int = SAMPLE_ITER,
+) -> Path:
+    """Write an iOS 5–9 style backup (Manifest.mbdb, files flat in the root), for tests.
+
+    Encrypted legacy backups use a pre-10.2 keybag (no DPIC/DPSL) and keep the
+    manifest in clear, as iOS 9 did.
+    """
+    from reclaim.sources.mbdb import MbdbRecord, encode_mbdb
+
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    class_keys: dict[int, bytes] | None = None
+    keybag: bytes | None = None
+    if encrypted:
+        if not password:
+            raise ValueError("an encrypted backup needs a password")
+        keybag, class_keys = build_keybag(password, iterations=iterations, dpic=None)
+    records = []
+    for n, item in enumerate(files, 1):
+        mtime = _ts(item.mtime)
+        if item.is_dir:
+            records.append(MbdbRecord(item.domain, item.path, item.mode or 0o040755, 0, mtime, mtime, mtime, n))
+            continue
+        raw = item.data.read_bytes() if isinstance(item.data, Path) else item.data or b""
+        if item.mode is not None and stat.S_ISLNK(item.mode):
+            records.append(
+                MbdbRecord(item.domain, item.path, item.mode, 0, mtime, mtime, mtime, n, target=raw.decode())
+            )
+            continue
+        key_blob = None
+        stored = raw
+        if class_keys is not None:
+            key = os.urandom(32)
+            key_blob = struct.pack("<I", FILE_CLASS) + aes_key_wrap(class_keys[FILE_CLASS], key)
+            stored = encrypt_bytes(key, raw)
+        (target / file_id(item.domain, item.path)).write_bytes(stored)
+        records.append(
+            MbdbRecord(
+                item.domain,
+                item.path,
+                item.mode or 0o100644,
+                len(raw),
+                mtime,
+                mtime,
+                mtime,
+                n,
+                data_hash=hashlib.sha1(raw).digest(),
+                encryption_key=key_blob,
+                protection_class=FILE_CLASS,
+            )
+        )
+    (target / "Manifest.mbdb").write_bytes(encode_mbdb(records))
+    manifest: dict[str, object] = {
+        "IsEncrypted": encrypted,
+        "Lockdown": {"ProductVersion": "9.3.5", "DeviceName": device.get("Device Name", "")},
+        "Version": "9.1",
+        "Date": _naive_utc(now),
+    }
+    if keybag is not None:
+        manifest["BackupKeyBag"] = keybag
+    with open(target / "Manifest.plist", "wb") as handle:
+        plistlib.dump(manifest, handle, fmt=plistlib.FMT_BINARY)
+    with open(target / "Info.plist", "wb") as handle:
+        plistlib.dump(
+            {
+                "Device Name": device.get("Device Name", ""),
+                "Product Version": "9.3.5",
+                "Last Backup Date": _naive_utc(now),
+            },
+            handle,
+        )
+    return target

@@ -221,8 +221,13 @@ class ITunesBackup(VirtualFS):
         target = Path(self._tmpdir) / "Manifest.db"
         try:
             with open(db_path, "rb", buffering=0) as raw, open(target, "wb") as out:
-                reader = DecryptingReader(raw, key, None, "Manifest.db")  # type: ignore[arg-type]
+                reader = DecryptingReader(raw, key, None, "Manifest.db", padded=False)  # type: ignore[arg-type]
                 shutil.copyfileobj(reader, out, CHUNK)
+                size = reader.size
+            _strip_padding(target, size)
+            with open(target, "rb") as handle:
+                if handle.read(16) != SQLITE_MAGIC:
+                    raise CorruptFile("decrypted Manifest.db is not a database (damaged ManifestKey?)")
         except CorruptFile as exc:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             raise CorruptFile(f"cannot decrypt Manifest.db ({exc})", db_path) from None
@@ -295,6 +300,22 @@ class ITunesBackup(VirtualFS):
 
     def close(self) -> None:
         self._finalizer()
+
+
+def _strip_padding(path: Path, size: int) -> None:
+    """Remove PKCS#7 padding from a decrypted database, if it has any.
+
+    SQLite files are whole pages (multiples of 512 bytes), so a valid padding that
+    leaves such a size is padding; otherwise the file was stored unpadded.
+    """
+    if size < 16:
+        return
+    with open(path, "r+b") as handle:
+        handle.seek(size - 16)
+        last = handle.read(16)
+        pad = last[-1]
+        if 1 <= pad <= 16 and last[-pad:] == bytes([pad]) * pad and (size - pad) % 512 == 0:
+            handle.truncate(size - pad)
 
 
 def _cleanup(manifest: ManifestDB | Mbdb | None, tmpdir: str | None) -> None:

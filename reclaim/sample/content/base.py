@@ -28,6 +28,8 @@ APPS: dict[str, str] = {
     "com.apple.MobileSMS": "Messages",
     "com.apple.Health": "Health",
 }
+#: Apps whose own content module writes their preferences plist.
+OWN_PREFERENCES = frozenset({"com.tencent.xin"})
 GROUPS = (
     "group.com.tencent.xin",
     "group.net.whatsapp.WhatsApp.shared",
@@ -228,19 +230,17 @@ def _apps(ctx: SampleContext) -> Iterator[SampleFile]:
             "SystemData",
         ):
             yield SampleFile(domain, folder, None, stamp)
-        yield SampleFile(
-            domain,
-            f"Library/Preferences/{ident}.plist",
-            _plist(
-                {
-                    "CFBundleDisplayName": display,
-                    "firstLaunchDate": stamp.replace(tzinfo=None),
-                    "launchCount": ctx.rng.randrange(5, 5000),
-                    "containerUUID": _container_uuid(ident),
-                }
-            ),
-            _when(ctx, 20),
+        prefs = _plist(
+            {
+                "CFBundleDisplayName": display,
+                "firstLaunchDate": stamp.replace(tzinfo=None),
+                "launchCount": ctx.rng.randrange(5, 5000),
+                "containerUUID": _container_uuid(ident),
+            }
         )
+        modified = _when(ctx, 20)
+        if ident not in OWN_PREFERENCES:
+            yield SampleFile(domain, f"Library/Preferences/{ident}.plist", prefs, modified)
         for n in range(1, 6):
             yield SampleFile(
                 domain,
