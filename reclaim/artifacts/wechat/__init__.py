@@ -1,0 +1,109 @@
+"""WeChat for iOS: every account's chats, contacts, groups and media, live and deleted.
+
+Two kinds: ``wechat`` (messages, shown as conversations) and ``wechat-contacts``
+(the accounts on the phone, friends, groups with their members, official
+accounts). The classes here are thin; the work is in the submodules:
+:mod:`.accounts` (who is logged in), :mod:`.contacts` (names), :mod:`.messages`
+(chat tables, deleted rows), :mod:`.content` (what each message type says),
+:mod:`.media` (photos, voice, video, files), :mod:`.compression` (zstd rows),
+:mod:`.fallback` (search index and chat list), :mod:`.emoji` (smiley codes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from reclaim.artifacts.base import Artifact, FileSpec, NothingFound
+from reclaim.artifacts.wechat import messages
+from reclaim.artifacts.wechat.accounts import DOMAIN, Account, inventory
+from reclaim.artifacts.wechat.contacts import Contact, Directory, iter_sorted, load
+from reclaim.artifacts.wechat.records import WeChatContact, WeChatMessage
+from reclaim.case.context import ScanContext
+
+__all__ = ["WeChatContact", "WeChatContacts", "WeChatMessage", "WeChatMessages"]
+
+_FILES = (
+    FileSpec(DOMAIN, "Documents/*/DB/MM.sqlite"),
+    FileSpec(DOMAIN, "Documents/*/DB/message_*.sqlite"),
+    FileSpec(DOMAIN, "Documents/*/DB/WCDB_Contact.sqlite", required=False),
+)
+
+
+def _check(ctx: ScanContext) -> None:
+    if not inventory(ctx.fs).accounts:
+        if next(ctx.fs.find(DOMAIN, "*"), None) is None:
+            raise NothingFound(f"WeChat is not in this source (no {DOMAIN} files)")
+        raise NothingFound("WeChat is installed but no account folder with chat databases was found")
+
+
+class WeChatMessages(Artifact):
+    """Messages of every WeChat account: text, photos, voice, video, files, transfers, calls, system notices."""
+
+    kind = "wechat"
+    title = "WeChat"
+    record = WeChatMessage
+    files = _FILES
+    view = "chat"
+    formats = ("html", "txt")
+
+    def check(self, ctx: ScanContext) -> None:
+        _check(ctx)
+
+    def extract(self, ctx: ScanContext) -> Iterator[WeChatMessage]:
+        yield from messages.extract(ctx)
+
+
+class WeChatContacts(Artifact):
+    """The WeChat accounts on the phone, their friends, groups (with members) and official accounts."""
+
+    kind = "wechat-contacts"
+    title = "WeChat contacts"
+    record = WeChatContact
+    files = _FILES
+    view = "cards"
+
+    def check(self, ctx: ScanContext) -> None:
+        _check(ctx)
+
+    def extract(self, ctx: ScanContext) -> Iterator[WeChatContact]:
+        inv = inventory(ctx.fs)
+        for account in inv.accounts:
+            directory = load(ctx, account)
+            yield _account_record(account, directory, inv.version)
+            for contact in iter_sorted(directory):
+                if contact.username == account.wxid:
+                    continue
+                yield _contact_record(account, directory, contact)
+
+
+_SEX = {1: "male", 2: "female"}
+
+
+def _account_record(account: Account, directory: Directory, version: str) -> WeChatContact:
+    own = directory.contacts.get(account.wxid)
+    details = dict(account.details)
+    details.update({"folder": account.folder, "found_in": account.found_in, "wechat_version": version})
+    entry = account.message_dbs[0] if account.message_dbs else None
+    return WeChatContact(
+        id=f"wechat-contacts:{account.id}:account", source=f"{entry.domain}/{account.root}" if entry else "",
+        account=account.id, username=account.wxid, name=account.display, nickname=account.nickname,
+        alias=account.alias, category="account", avatar_url=account.avatar_url or (own.avatar_hd_url if own else ""),
+        sex=_SEX.get(int(details.pop("Sex", 0) or 0), "") or (_SEX.get(own.sex, "") if own else ""),
+        region=str(details.pop("City", "") or ""), signature=str(details.pop("Signature", "") or ""),
+        details=details,
+    )
+
+
+def _contact_record(account: Account, directory: Directory, contact: Contact) -> WeChatContact:
+    members = [{"username": u, "name": directory.member_name(contact.username, u), "group_nickname": nick}
+               for u, nick in contact.members]
+    region = ", ".join(p for p in (contact.city, contact.province) if p)
+    return WeChatContact(
+        id=f"wechat-contacts:{account.id}:{contact.username}", source=directory.source, account=account.id,
+        username=contact.username, name=directory.chat_name(contact.username), nickname=contact.nickname,
+        remark=contact.remark, alias=contact.alias, category=contact.category, sex=_SEX.get(contact.sex, ""),
+        region=region, signature=contact.signature, description=contact.description,
+        avatar_url=contact.avatar_hd_url or contact.avatar_url, members=members, member_count=len(members),
+        group_owner=directory.name(contact.owner) if contact.owner else "",
+        chat_id=f"{account.id}:{contact.username}",
+    )

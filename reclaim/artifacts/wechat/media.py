@@ -1,0 +1,152 @@
+"""The files behind WeChat messages: photos, voice, video, documents, map snapshots, stickers.
+
+Media are named by the chat's hash ``<c>`` (md5 of the chat username) and the
+message's ``MesLocalID`` below the account folder: ``Img/<c>/<id>.pic_hd`` (HD)
+> ``.pic`` > ``.pic_thum`` (thumbnail), ``Audio/<c>/<id>.aud`` (SILK, turned into
+WAV for playing), ``Video/<c>/<id>_raw.mp4`` > ``<id>.mp4`` plus ``.video_thum``,
+``OpenData/<c>/<id>.<ext>`` (files; ``.pic_thum`` link thumbnails;
+``<id>/<dataid>.<fmt>`` items of forwarded chats), ``Location/<c>/<id>.pic_thum``.
+A file that is not there is listed as missing: the phone may have cleared it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reclaim.artifacts.base import MediaRef
+from reclaim.artifacts.wechat.accounts import Account
+from reclaim.case.context import ScanContext
+from reclaim.media import extension_for, sniff_mime
+from reclaim.media.silk import audio_kind, wav_preview
+from reclaim.vfs import Entry
+
+#: Images WeChat wrote in its own container (HEVC inside): not viewable as-is.
+WXGF_MIME = "image/x-wechat-wxgf"
+_IMAGE_VARIANTS = ((".pic_hd", "hd"), (".pic", "full"), (".pic_thum", "thumbnail"))
+
+
+def is_wxgf(head: bytes) -> bool:
+    """WeChat's proprietary image container (``wxgf``, or the ``07 08 V1``/``V2`` header)."""
+    return head.startswith(b"wxgf") or head[:4] in (b"\x07\x08V1", b"\x07\x08V2")
+
+
+class MediaFinder:
+    """Looks up and stores the media of one account's messages."""
+
+    def __init__(self, ctx: ScanContext, account: Account, domain: str) -> None:
+        self.ctx = ctx
+        self.account = account
+        self.domain = domain
+
+    def _get(self, rel: str) -> Entry | None:
+        entry = self.ctx.get(self.domain, f"{self.account.root}/{rel}")
+        return entry if entry is not None and entry.is_file else None
+
+    def _origin(self, rel: str) -> str:
+        return f"{self.domain}/{self.account.root}/{rel}"
+
+    def _head(self, entry: Entry) -> bytes:
+        with self.ctx.fs.open(entry) as stream:
+            return stream.read(16)
+
+    def image(self, chat_hash: str, local_id: int) -> MediaRef:
+        """The best copy of a photo (HD > full > thumbnail); missing when none is left."""
+        for suffix, role in _IMAGE_VARIANTS:
+            rel = f"Img/{chat_hash}/{local_id}{suffix}"
+            entry = self._get(rel)
+            if entry is None:
+                continue
+            return self.picture(entry, rel, role, f"{local_id}")
+        return MediaRef(name=f"{local_id}.jpg", origin=self._origin(f"Img/{chat_hash}/{local_id}.pic"),
+                        missing=True, role="full", mime="image/jpeg")
+
+    def picture(self, entry: Entry, rel: str, role: str, stem: str) -> MediaRef:
+        """Store an image file, named with the extension its content calls for."""
+        head = self._head(entry)
+        if is_wxgf(head):
+            ref = self.ctx.media(entry, name=f"{stem}.wxgf", mime=WXGF_MIME, role=role, origin=self._origin(rel))
+            ref.note = "WeChat's own image format (wxgf); reclaim cannot convert it yet"
+            return ref
+        mime = sniff_mime(head)
+        ext = extension_for(mime) if mime != "application/octet-stream" else ".jpg"
+        return self.ctx.media(entry, name=f"{stem}{ext}", mime=mime if mime != "application/octet-stream" else None,
+                              role=role, origin=self._origin(rel))
+
+    def voice(self, chat_hash: str, local_id: int) -> MediaRef:
+        """A voice message, with a WAV copy for playing (SILK) or a proper ``.amr`` (AMR-NB)."""
+        rel = f"Audio/{chat_hash}/{local_id}.aud"
+        entry = self._get(rel)
+        if entry is None:
+            return MediaRef(name=f"{local_id}.silk", origin=self._origin(rel), missing=True, role="voice",
+                            mime="audio/silk")
+        kind = audio_kind(self._head(entry))
+        mime = "audio/amr" if kind == "amr" else "audio/silk"
+        return self.ctx.media(entry, name=f"{local_id}.{'amr' if kind == 'amr' else 'silk'}", mime=mime,
+                              role="voice", origin=self._origin(rel), preview=wav_preview)
+
+    def video(self, chat_hash: str, local_id: int) -> list[MediaRef]:
+        """The video (original quality first) and its poster frame."""
+        refs = []
+        for rel in (f"Video/{chat_hash}/{local_id}_raw.mp4", f"Video/{chat_hash}/{local_id}.mp4"):
+            entry = self._get(rel)
+            if entry is not None:
+                refs.append(self.ctx.media(entry, name=f"{local_id}.mp4", role="full", origin=self._origin(rel)))
+                break
+        else:
+            refs.append(MediaRef(name=f"{local_id}.mp4", origin=self._origin(f"Video/{chat_hash}/{local_id}.mp4"),
+                                 missing=True, role="full", mime="video/mp4"))
+        thumb_rel = f"Video/{chat_hash}/{local_id}.video_thum"
+        thumb = self._get(thumb_rel)
+        if thumb is not None:
+            refs.append(self.picture(thumb, thumb_rel, "thumbnail", f"{local_id}_poster"))
+        return refs
+
+    def file(self, chat_hash: str, local_id: int, ext: str, name: str) -> MediaRef:
+        """A document sent in the chat, under the name it was sent with."""
+        candidates = [f"OpenData/{chat_hash}/{local_id}.{ext}"] if ext else []
+        candidates += [f"OpenData/{chat_hash}/{local_id}", f"OpenData/{chat_hash}/{local_id}.dat"]
+        display = name if not ext or name.lower().endswith(f".{ext.lower()}") else f"{name}.{ext}"
+        for rel in candidates:
+            entry = self._get(rel)
+            if entry is not None:
+                return self.ctx.media(entry, name=display, role="file", origin=self._origin(rel))
+        return MediaRef(name=display, origin=self._origin(candidates[0]), missing=True, role="file")
+
+    def optional_picture(self, rel: str, role: str, stem: str) -> MediaRef | None:
+        """A thumbnail that may or may not exist (link previews, map snapshots)."""
+        entry = self._get(rel)
+        return self.picture(entry, rel, role, stem) if entry is not None else None
+
+    def record_items(self, chat_hash: str, local_id: int, items: list[dict[str, Any]]) -> list[MediaRef]:
+        """Files of a forwarded chat history (``OpenData/<c>/<id>/<dataid>.<fmt>``)."""
+        refs = []
+        for item in items:
+            data_id, fmt = item.get("data_id"), item.get("format")
+            if not data_id or item.get("type") not in ("image", "video", "file", "voice"):
+                continue
+            for rel in (f"OpenData/{chat_hash}/{local_id}/{data_id}.{fmt}" if fmt else "",
+                        f"OpenData/{chat_hash}/{local_id}/{data_id}.{fmt}_pre3" if fmt else "",
+                        f"OpenData/{chat_hash}/{local_id}/{data_id}.record_thumb"):
+                entry = self._get(rel) if rel else None
+                if entry is not None:
+                    role = "thumbnail" if rel.endswith("record_thumb") else "full"
+                    if item.get("type") == "image" or role == "thumbnail":
+                        refs.append(self.picture(entry, rel, role, f"{local_id}_{data_id}"))
+                    else:
+                        refs.append(self.ctx.media(entry, name=f"{data_id}.{fmt}", role=role,
+                                                   origin=self._origin(rel)))
+                    break
+        return refs
+
+    def sticker(self, md5: str) -> MediaRef | None:
+        """A sticker's image if the app kept a local copy."""
+        for rel, role in ((f"emoticonPIC/{md5}.pic", "full"), (f"emoticonThumb/{md5}.pic.thumb", "thumbnail")):
+            full = f"Library/WechatPrivate/{self.account.folder}/{rel}"
+            entry = self.ctx.get(self.domain, full)
+            if entry is not None and entry.is_file:
+                head = self._head(entry)
+                mime = sniff_mime(head)
+                ext = extension_for(mime) if mime != "application/octet-stream" else ".gif"
+                return self.ctx.media(entry, name=f"sticker_{md5[:8]}{ext}", role=role,
+                                      origin=f"{self.domain}/{full}")
+        return None

@@ -1,0 +1,339 @@
+"""Every WeChat message of every account: live rows, then recovered deleted ones.
+
+Chats live in ``Chat_<md5(username)>`` tables spread over ``DB/MM.sqlite``,
+``DB/message_N.sqlite`` and ``Brand/BrandMsg.db``; columns are read by name (the
+shards keep them in alphabetical order). Rows stream in (CreateTime,
+MesLocalID) order, one table at a time, so memory stays flat on a million
+messages: what is kept per account is a bitmap of seen MesLocalIDs per table and
+two compact arrays used to tell recovered deleted rows from copies of live ones.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections.abc import Iterator
+from typing import Any
+
+from reclaim.artifacts.base import MediaRef, Provenance, from_unix_time
+from reclaim.artifacts.wechat import compression, fallback
+from reclaim.artifacts.wechat.accounts import Account, inventory
+from reclaim.artifacts.wechat.contacts import Directory, load
+from reclaim.artifacts.wechat.content import TYPE_NAMES, Rendered, render, split_group_sender
+from reclaim.artifacts.wechat.emoji import replace_emoji
+from reclaim.artifacts.wechat.media import MediaFinder
+from reclaim.artifacts.wechat.records import WeChatMessage
+from reclaim.case.context import Database, ScanContext
+
+CHAT_TABLE = re.compile(r"Chat_([0-9a-f]{32})")
+_MEDIA_TYPES = {3, 34, 43, 47, 48, 49, 62}
+
+
+def _lenient(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+class _Seen:
+    """MesLocalIDs already read, per table, as bitmaps (a migrated table can sit in two files)."""
+
+    def __init__(self) -> None:
+        self.maps: dict[str, bytearray] = {}
+
+    def add(self, table: str, local_id: int) -> bool:
+        """Mark an id; False if it was already there."""
+        if local_id < 0 or local_id > 1 << 31:
+            return True
+        bits = self.maps.setdefault(table, bytearray())
+        byte, bit = divmod(local_id, 8)
+        if byte >= len(bits):
+            bits.extend(bytes(byte - len(bits) + 1024))
+        if bits[byte] >> bit & 1:
+            return False
+        bits[byte] |= 1 << bit
+        return True
+
+    def has(self, table: str, local_id: int | None) -> bool:
+        if local_id is None or local_id < 0:
+            return False
+        bits = self.maps.get(table)
+        byte, bit = divmod(local_id, 8)
+        return bits is not None and byte < len(bits) and bool(bits[byte] >> bit & 1)
+
+
+class AccountReader:
+    """Reads one account's messages into records."""
+
+    def __init__(self, ctx: ScanContext, account: Account, directory: Directory,
+                 sessions: dict[str, fallback.SessionInfo], index: fallback.SearchIndex) -> None:
+        self.ctx = ctx
+        self.account = account
+        self.dir = directory
+        self.sessions = sessions
+        self.index = index
+        self.domain = account.message_dbs[0].domain if account.message_dbs else ""
+        self.media = MediaFinder(ctx, account, self.domain)
+        self.seen = _Seen()
+        self.live_svr = array("q")
+        self.live_keys = array("q")
+        self.counts: dict[str, int] = {}
+        self._recovered_texts: set[tuple[str, str]] = set()
+
+    # -- identities ------------------------------------------------------------------------
+
+    def chat_of(self, table_hash: str) -> str:
+        return self.dir.by_hash.get(table_hash, "")
+
+    def chat_id(self, username: str, table_hash: str) -> str:
+        return f"{self.account.id}:{username or '#' + table_hash}"
+
+    def chat_title(self, username: str, table_hash: str) -> str:
+        return self.dir.chat_name(username) if username else f"Unknown chat {table_hash[:8]}"
+
+    @staticmethod
+    def chat_type(username: str) -> str:
+        if username.endswith(("@chatroom", "@im.chatroom")):
+            return "group"
+        if username.startswith("gh_"):
+            return "official"
+        return "private"
+
+    # -- the walk --------------------------------------------------------------------------
+
+    def run(self) -> Iterator[WeChatMessage]:
+        carved: list[tuple[str, Any]] = []
+        for entry in self.account.message_dbs:
+            with self.ctx.database(entry) as db:
+                db.conn.text_factory = _lenient
+                tables = sorted(t for t in db.tables() if CHAT_TABLE.fullmatch(t))
+                if self.ctx.options.recover_deleted and tables:
+                    carved.extend((db.source, c) for c in self._carve(db, tables))
+                for table in tables:
+                    yield from self._table(db, table)
+        if carved:
+            yield from self._recovered(carved)
+        if self.ctx.options.recover_deleted:
+            yield from self._from_search_index()
+
+    def _carve(self, db: Database, tables: list[str]) -> Iterator[Any]:
+        try:
+            from reclaim.sqlite import carve  # noqa: F401 - the carver may not be installed yet
+        except ImportError:
+            self.ctx.warn("deleted WeChat messages not searched: the SQLite carver is not available")
+            return
+        for record in db.carve(tables=tables):
+            if record.table and CHAT_TABLE.fullmatch(record.table):
+                yield record
+
+    def _table(self, db: Database, table: str) -> Iterator[WeChatMessage]:
+        cols = db.columns(table)
+        if not {"CreateTime", "Message", "Type"} <= cols:
+            self.ctx.warn(f"{db.source}: {table} has an unknown layout; skipped")
+            return
+        table_hash = table[5:]
+        username = self.chat_of(table_hash)
+        select = ", ".join([
+            '"MesLocalID"' if "MesLocalID" in cols else "rowid",
+            db.col(table, "MesSvrID", "0"), '"CreateTime"', '"Message"', '"Type"', db.col(table, "Des", "0"),
+            db.col(table, "WCDB_CT_Message"),
+        ])
+        order = "CreateTime, MesLocalID" if "MesLocalID" in cols else "CreateTime, rowid"
+        info = _ChatInfo(self, username, table_hash, db.source)
+        for local_id, svrid, ctime, raw, mtype, des, _ct in db.rows(f'SELECT {select} FROM "{table}" ORDER BY {order}'):
+            if not self.seen.add(table_hash, int(local_id or 0)):
+                continue  # the same row in an older copy of the table (unfinished migration)
+            svrid = int(svrid or 0)
+            if svrid:
+                self.live_svr.append(svrid)
+            self.live_keys.append(hash((table_hash, int(ctime or 0), int(mtype or 0))))
+            yield self.message(info, int(local_id or 0), svrid, ctime, raw, int(mtype or 0), int(des or 0))
+        self.counts[info.chat_id] = self.counts.get(info.chat_id, 0)
+
+    # -- one row -----------------------------------------------------------------------------
+
+    def message(self, info: _ChatInfo, local_id: int, svrid: int, ctime: Any, raw: Any, mtype: int, des: int,
+                *, deleted: bool = False, provenance: Provenance | None = None) -> WeChatMessage:
+        status = ""
+        if isinstance(raw, str):
+            body = raw
+        else:
+            decoded = compression.decode_message(raw)
+            body = decoded.text or ""
+            if decoded.text is None:
+                body, status = self._unreadable(info, local_id, mtype, decoded.dict_id)
+        sender_id = ""
+        if info.is_group and des == 1 and body:
+            sender_id, body = split_group_sender(body)
+        if mtype == 1:
+            rendered = Rendered(replace_emoji(body), "text")
+        elif status == "compressed-unreadable" and mtype in (1, 49, 10000, 10002):
+            rendered = Rendered(body, TYPE_NAMES.get(mtype, f"type-{mtype}"))
+        else:
+            rendered = render(mtype, body, info.name_of)
+        sender_id = sender_id or rendered.sender_id
+        if rendered.system or mtype in (10000, 10002):
+            direction, sender, sender_id = "system", "", ""
+        elif des == 0:
+            direction, sender, sender_id = "outgoing", self.dir.owner_name(), self.account.wxid
+        elif info.is_group:
+            direction, sender = "incoming", info.name_of(sender_id) if sender_id else ""
+        else:
+            direction, sender_id = "incoming", info.username
+            sender = info.title
+        attachments: list[MediaRef] = []
+        if mtype in _MEDIA_TYPES and local_id:
+            attachments = self._media(info, local_id, mtype, rendered)
+        return WeChatMessage(
+            id=f"wechat:{info.chat_id}:{local_id}" if not deleted else f"wechat:{info.chat_id}:deleted:{local_id}",
+            date=from_unix_time(ctime) if isinstance(ctime, int | float) else None,
+            deleted=deleted, source=info.source, provenance=provenance,
+            account=self.account.id, account_name=self.account.display, chat_id=info.chat_id, chat=info.title,
+            chat_type=info.chat_type, sender=sender, sender_id=sender_id, direction=direction,
+            text=rendered.text, attachments=attachments, card=rendered.card, quote=rendered.quote,
+            status=status or rendered.status, type=mtype, type_name=rendered.type_name,
+            server_id=str(svrid) if svrid else "", local_id=local_id or None,
+        )
+
+    def _unreadable(self, info: _ChatInfo, local_id: int, mtype: int, dict_id: int) -> tuple[str, str]:
+        """Text for a row whose body needs a missing zstd dictionary: search index, chat list, or a notice."""
+        if mtype == 1 and info.username:
+            found = self.index.texts(info.username).get(local_id)
+            if found:
+                return found[0], "from-search-index"
+        session = self.sessions.get(info.username)
+        if session is not None and session.last_local_id == local_id and session.last_text:
+            text = session.last_text
+            if info.is_group and session.last_sender and not text.startswith(session.last_sender + ":\n"):
+                text = f"{session.last_sender}:\n{text}"
+            return text, "from-chat-list"
+        if mtype in (1, 49, 10000, 10002):
+            return (f"[Compressed message: needs WeChat's zstd dictionary {dict_id}, which is not in the backup]",
+                    "compressed-unreadable")
+        return "", "compressed-unreadable"
+
+    def _media(self, info: _ChatInfo, local_id: int, mtype: int, rendered: Rendered) -> list[MediaRef]:
+        h = info.table_hash
+        hints = rendered.hints
+        if mtype == 3:
+            return [self.media.image(h, local_id)]
+        if mtype == 34:
+            return [self.media.voice(h, local_id)]
+        if mtype in (43, 62):
+            return self.media.video(h, local_id)
+        if mtype == 48:
+            snap = self.media.optional_picture(f"Location/{h}/{local_id}.pic_thum", "thumbnail", f"{local_id}_map")
+            return [snap] if snap else []
+        if mtype == 47:
+            md5 = hints.get("md5")
+            sticker = self.media.sticker(md5) if md5 else None
+            return [sticker] if sticker else []
+        if rendered.type_name == "file":
+            return [self.media.file(h, local_id, hints.get("fileext", ""), hints.get("filename", "file"))]
+        if rendered.type_name == "chat-history":
+            return self.media.record_items(h, local_id, hints.get("record_items", []))
+        if hints.get("thumb"):
+            thumb = self.media.optional_picture(f"OpenData/{h}/{local_id}.pic_thum", "thumbnail", f"{local_id}_thumb")
+            return [thumb] if thumb else []
+        return []
+
+    # -- deleted rows ----------------------------------------------------------------------------
+
+    def _recovered(self, carved: list[tuple[str, Any]]) -> Iterator[WeChatMessage]:
+        wanted_svr = {int(c.values.get("MesSvrID") or 0) for _, c in carved} - {0}
+        live_svr = {s for s in self.live_svr if s in wanted_svr} if wanted_svr else set()
+        wanted_keys = set()
+        for _, c in carved:
+            v = c.values
+            if isinstance(v.get("CreateTime"), int):
+                wanted_keys.add(hash((c.table[5:], v.get("CreateTime"), int(v.get("Type") or 0))))
+        live_keys = {k for k in self.live_keys if k in wanted_keys}
+        done: set[tuple[Any, ...]] = set()
+        for source, c in carved:
+            v = c.values
+            table_hash = c.table[5:]
+            ctime = v.get("CreateTime")
+            if not isinstance(ctime, int) or ctime <= 0:
+                continue
+            svrid = v.get("MesSvrID") if isinstance(v.get("MesSvrID"), int) else 0
+            local_id = v.get("MesLocalID") if isinstance(v.get("MesLocalID"), int) else c.rowid
+            mtype = int(v.get("Type") or 0) if isinstance(v.get("Type"), int) else 0
+            raw = v.get("Message")
+            if svrid and svrid in live_svr:
+                continue
+            if self.seen.has(table_hash, local_id):
+                continue
+            if not svrid and hash((table_hash, ctime, mtype)) in live_keys:
+                continue
+            key = (table_hash, svrid) if svrid else (table_hash, ctime, mtype, str(raw)[:200])
+            if key in done:
+                continue
+            done.add(key)
+            username = self.chat_of(table_hash)
+            info = _ChatInfo(self, username, table_hash, source)
+            des = v.get("Des") if isinstance(v.get("Des"), int) else 1
+            provenance = Provenance(area=c.area, page=c.page, offset=c.offset, frame=c.frame,
+                                    confidence=c.confidence, partial=c.partial)
+            record = self.message(info, int(local_id or 0), svrid, ctime, raw if raw is not None else "", mtype,
+                                  des, deleted=True, provenance=provenance)
+            record.id = f"wechat:{info.chat_id}:deleted:{svrid or f'{c.area}-{c.page}-{c.offset}-{c.frame}'}"
+            if local_id:
+                self.seen.add(table_hash, int(local_id))
+            self._recovered_texts.add((username, record.text))
+            yield record
+
+    def _from_search_index(self) -> Iterator[WeChatMessage]:
+        """Texts the search index still holds for messages no longer in any chat table."""
+        recovered = self._recovered_texts
+        for username in sorted(self.index.ids):
+            table_hash = _md5(username)
+            texts = self.index.texts(username)
+            missing = {i: t for i, t in texts.items() if not self.seen.has(table_hash, i)}
+            if not missing:
+                continue
+            info = _ChatInfo(self, username, table_hash, self.index_source)
+            for local_id, (text, ctime) in sorted(missing.items()):
+                if (username, replace_emoji(text)) in recovered:
+                    continue
+                record = self.message(info, local_id, 0, ctime, text, 1, 1, deleted=True,
+                                      provenance=Provenance(area="search-index", confidence=0.6, partial=True))
+                record.direction, record.sender, record.sender_id = "", "", ""
+                record.id = f"wechat:{info.chat_id}:search-index:{local_id}"
+                yield record
+
+    @property
+    def index_source(self) -> str:
+        entry = self.account.entry("fts/fts_message.db")
+        return f"{entry.domain}/{entry.path}" if entry else ""
+
+
+def _md5(text: str) -> str:
+    from reclaim.artifacts.wechat.accounts import md5
+
+    return md5(text)
+
+
+class _ChatInfo:
+    """What every message of one chat shares (computed once per table)."""
+
+    __slots__ = ("chat_id", "chat_type", "is_group", "name_of", "source", "table_hash", "title", "username")
+
+    def __init__(self, reader: AccountReader, username: str, table_hash: str, source: str) -> None:
+        self.username = username
+        self.table_hash = table_hash
+        self.source = source
+        self.chat_id = reader.chat_id(username, table_hash)
+        self.title = reader.chat_title(username, table_hash)
+        self.chat_type = reader.chat_type(username)
+        self.is_group = self.chat_type == "group"
+        directory = reader.dir
+        self.name_of = (lambda u: directory.member_name(username, u)) if self.is_group else directory.name
+
+
+def extract(ctx: ScanContext) -> Iterator[WeChatMessage]:
+    """Messages of every WeChat account in the source."""
+    for account in inventory(ctx.fs).accounts:
+        directory = load(ctx, account)
+        sessions = fallback.sessions(ctx, account)
+        index = fallback.search_index(ctx, account)
+        for username in (*sessions, *index.ids):
+            directory.learn(username)
+        yield from AccountReader(ctx, account, directory, sessions, index).run()

@@ -1,0 +1,85 @@
+"""The records the WeChat kinds yield (their JSON form is documented in docs/kinds/wechat.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from reclaim.artifacts.base import MediaRef, Record
+
+
+@dataclass(kw_only=True)
+class WeChatMessage(Record):
+    """One message of a WeChat conversation (live, or recovered after deletion)."""
+
+    KIND = "wechat"
+
+    account: str = ""  # the owner's wxid (or account folder hash)
+    account_name: str = ""
+    chat_id: str = ""  # "<account>:<chat username>": two accounts never merge
+    chat: str = ""
+    chat_type: str = ""  # private | group | official
+    sender: str = ""
+    sender_id: str = ""
+    direction: str = ""  # incoming | outgoing | system
+    text: str = ""
+    attachments: list[MediaRef] = field(default_factory=list)
+    card: dict[str, Any] | None = None
+    quote: dict[str, Any] | None = None
+    status: str = ""  # recalled | from-search-index | from-chat-list | compressed-unreadable
+    service: str = "WeChat"
+    type: int = 0
+    type_name: str = ""
+    server_id: str = ""  # MesSvrID (a 64-bit number, kept as text for JavaScript)
+    local_id: int | None = None  # MesLocalID (names the media files)
+
+    def title(self) -> str:
+        return self.chat
+
+    def search_text(self) -> str:
+        parts = [self.text, self.sender, self.chat]
+        if self.card:
+            parts += [str(self.card.get("title") or ""), str(self.card.get("description") or ""),
+                      str(self.card.get("url") or "")]
+        if self.quote:
+            parts.append(str(self.quote.get("text") or ""))
+        parts += [a.name for a in self.attachments]
+        return "\n".join(p for p in parts if p)
+
+
+@dataclass(kw_only=True)
+class WeChatContact(Record):
+    """A WeChat account, friend, group (with its members) or official account."""
+
+    KIND = "wechat-contacts"
+
+    account: str = ""
+    username: str = ""  # wxid_..., <id>@chatroom, gh_...
+    name: str = ""  # what the owner sees: remark > nickname > WeChat ID
+    nickname: str = ""
+    remark: str = ""
+    alias: str = ""  # the WeChat ID people type to add someone
+    category: str = ""  # account | friend | group | official | stranger | system
+    sex: str = ""
+    region: str = ""
+    signature: str = ""
+    description: str = ""
+    avatar_url: str = ""
+    members: list[dict[str, str]] = field(default_factory=list)  # {username, name, group_nickname}
+    member_count: int = 0
+    group_owner: str = ""
+    chat_id: str | None = None  # the conversation with this contact, when there is one
+    messages: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+    service: str = "WeChat"
+
+    def title(self) -> str:
+        return self.name
+
+    def chat_key(self) -> str | None:
+        return None  # contacts are cards, not a conversation
+
+    def search_text(self) -> str:
+        parts = [self.name, self.nickname, self.remark, self.alias, self.username, self.signature, self.region]
+        parts += [m.get("name", "") for m in self.members]
+        return "\n".join(p for p in parts if p)
