@@ -486,7 +486,7 @@ def _fts_db(ctx: SampleContext, b: Builder) -> bytes:
     for number, (chat, msgs) in enumerate(sorted(b.chats.items()), 1):
         conn.execute("INSERT INTO fts_username_id VALUES (?,?)", (chat, number))
         rows = [(number, m.local_id, int(m.when.timestamp()), m.body) for m in msgs
-                if m.type == 1 and not m.body.startswith("The visa") and m.fate != "wal"]
+                if m.type == 1 and not m.body.startswith(("The visa", "Safe travels")) and m.fate != "wal"]
         conn.executemany(f"INSERT INTO fts5_message_table_{number % 4}(usernameid, MesLocalID, CreateTime,"
                          " AMessage) VALUES (?,?,?,?)", rows)
     conn.commit()

@@ -1,0 +1,172 @@
+"""WeChat extraction from the generated sample account (WeChat 8.0.4x-8.0.5x layout), through MemoryFS."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import wave
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reclaim.artifacts.wechat import compression
+from reclaim.case.scan import scan
+from reclaim.case.store import CaseReader
+from reclaim.sample.content import wechat as sample
+from reclaim.sample.content._wechat_people import FAMILY_GROUP, LILY, MUM, OWNER, PRIYA
+from reclaim.sample.model import SampleContext
+from reclaim.sources.memory import MemoryFS
+
+
+@pytest.fixture(scope="module")
+def files() -> list[Any]:
+    return list(sample.files(SampleContext()))
+
+
+@pytest.fixture(scope="module")
+def case(files: list[Any], tmp_path_factory: pytest.TempPathFactory) -> CaseReader:
+    compression.forget_dictionaries()
+    compression.register_dictionary(sample.zstd_dictionary(sample.DICT_PROVIDED))
+    folder = tmp_path_factory.mktemp("wechat-case")
+    result = scan(MemoryFS(files), folder, kinds=["wechat", "wechat-contacts"])
+    compression.forget_dictionaries()
+    assert [k.reason for k in result.kinds] == ["", ""]
+    return CaseReader(folder)
+
+
+def messages(case: CaseReader, chat: str, **filters: Any) -> list[dict[str, Any]]:
+    return list(case.records("wechat", chat_id=f"{OWNER}:{chat}", **filters))
+
+
+def one(rows: list[dict[str, Any]], **match: Any) -> dict[str, Any]:
+    found = [r for r in rows if all(r.get(k) == v for k, v in match.items())]
+    assert len(found) == 1, (match, [r["text"] for r in found][:5])
+    return found[0]
+
+
+def test_accounts_contacts_groups(case: CaseReader) -> None:
+    contacts = {r["username"]: r for r in case.records("wechat-contacts")}
+    account = contacts[OWNER]
+    assert (account["category"], account["name"], account["alias"], account["details"]["wechat_version"]) == (
+        "account", "Alex Chen", "alexchen_88", "8.0.49")
+    assert contacts[MUM.username]["name"] == "Mum" and contacts[MUM.username]["nickname"] == "妈妈"
+    assert contacts[MUM.username]["region"] == "Hangzhou, Zhejiang"
+    family = contacts[FAMILY_GROUP]
+    assert (family["name"], family["category"], family["member_count"]) == ("家人群", "group", 5)
+    assert [m["name"] for m in family["members"]] == ["Alex Chen", "Mum", "Dad", "奶奶", "二叔"]
+    assert contacts["gh_5d3a8e9b1c2f"]["category"] == "official"
+    assert contacts["wxid_kai9b8v7c"]["category"] == "stranger"
+
+
+def test_chats_and_counts(case: CaseReader) -> None:
+    chats = {c["chat"]: c for c in case.chats("wechat")}
+    assert len(chats) == 16
+    assert chats["家人群"]["messages"] == 432  # incl. rows committed only to the -wal
+    assert chats["Daily Tech News"]["messages"] == 39
+    assert case.count("wechat") == 2875
+
+
+def test_text_sender_direction_time(case: CaseReader) -> None:
+    mum = messages(case, MUM.username)
+    msg = one(mum, text="早点休息🙂 Don't forget your coat 🙂")
+    assert (msg["sender"], msg["sender_id"], msg["direction"], msg["date"]) == (
+        "Mum", MUM.username, "incoming", "2024-03-02T11:15:00Z")
+    assert msg["type"] == 1 and msg["service"] == "WeChat" and msg["account"] == OWNER
+    wal_only = one(mum, text="爱你❤️")
+    assert wal_only["date"] == "2024-04-30T18:04:00Z"
+    sent = one(mum, type_name="call")
+    assert (sent["sender"], sent["direction"], sent["text"]) == ("Alex Chen", "outgoing", "[Voice call] duration 2:05")
+
+
+def test_group_senders_use_group_names(case: CaseReader) -> None:
+    fam = messages(case, FAMILY_GROUP)
+    red = one(fam, type_name="red-packet")
+    assert (red["sender"], red["sender_id"], red["text"]) == ("Dad", "wxid_dad3p8x1", "[Red packet] 恭喜发财，大吉大利")
+    assert one(fam, text="初一去哪里拜年？")["sender"] == "二叔"  # group nickname of a non-friend
+    sticker = one(fam, type_name="sticker")  # no "wxid:\n" prefix: sender from the XML
+    assert sticker["sender"] == "二叔"
+    assert sticker["attachments"][0]["mime"] == "image/gif"
+    quote = one(fam, type_name="quote")
+    assert (quote["text"], quote["quote"]["sender"], quote["quote"]["text"]) == ("先去奶奶家", "二叔", "初一去哪里拜年？")
+    assert one(fam, type_name="pat")["text"] == '"Dad" 拍了拍 "Mum"'
+    assert one(fam, status="recalled")["text"] == '"二叔" 撤回了一条消息'
+    assert one(fam, date="2023-09-30T12:00:00Z")["text"] == '"妈妈"邀请"陈建国、奶奶"加入了群聊'
+
+
+def test_cards(case: CaseReader) -> None:
+    lily = messages(case, LILY.username)
+    transfers = [r for r in lily if r["type_name"] == "transfer"]
+    assert [t["text"] for t in transfers] == ["[Transfer] ￥520.00 · dinner · sent",
+                                              "[Transfer] ￥520.00 · dinner · accepted"]
+    loc = one(lily, type_name="location")
+    assert (loc["card"]["title"], loc["card"]["extra"]["latitude"]) == ("人民广场", 31.230416)
+    assert one(lily, type_name="quote")["quote"]["text"] == "Dinner on Friday?"
+    assert one(lily, type_name="recalled")["status"] == "recalled"
+    unknown = one(messages(case, sample.HIKING_GROUP), type=99)
+    assert unknown["text"] == '[Message type 99] <msg><unknownfeature version="3"/></msg>'
+    assert unknown["sender"] == "Sam T"
+
+
+def sha(path: Path | None) -> str:
+    assert path is not None
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_media_best_copy_voice_wav_and_missing(case: CaseReader, files: list[Any]) -> None:
+    by_path = {f.path: f.data for f in files}
+    mum = messages(case, MUM.username)
+    images = [r for r in mum if r["type_name"] == "image"]
+    assert [r["attachments"][0]["role"] for r in images] == ["hd", "full", "thumbnail", "full"]
+    assert images[3]["attachments"][0]["missing"] is True
+    h = hashlib.md5(MUM.username.encode()).hexdigest()
+    hd = by_path[f"{sample.ROOT}/Img/{h}/{images[0]['local_id']}.pic_hd"]
+    assert images[0]["attachments"][0]["sha256"] == hashlib.sha256(hd).hexdigest()
+    assert sha(case.media_path(images[0]["attachments"][0]["sha256"])) == hashlib.sha256(hd).hexdigest()
+    voice = [r for r in mum if r["type_name"] == "voice"]
+    silk, amr = voice[0]["attachments"][0], voice[1]["attachments"][0]
+    assert (silk["mime"], silk["preview_mime"], voice[0]["text"]) == ("audio/silk", "audio/wav", "[Voice message 0:04]")
+    with wave.open(io.BytesIO(case.media_path(silk["preview"]).read_bytes())) as wav:
+        assert wav.getnframes() / wav.getframerate() == pytest.approx(4.2, abs=0.05)
+    assert amr["mime"] == "audio/amr" and case.media_path(amr["preview"]).read_bytes().startswith(b"#!AMR\n")
+    video = one(mum, type_name="video")
+    assert [(a["role"], a["mime"]) for a in video["attachments"]] == [("full", "video/mp4"), ("thumbnail", "image/jpeg")]
+    history = one(mum, type_name="chat-history")
+    assert history["attachments"][0]["name"].endswith("_a2.jpg")
+    pdf = one(messages(case, "wxid_zw2b6n4m"), type_name="file")
+    assert pdf["attachments"][0]["name"] == "Q2 budget review.pdf"
+    assert case.media_path(pdf["attachments"][0]["sha256"]).read_bytes().startswith(b"%PDF-1.4")
+    missing = one(messages(case, "filehelper"), type_name="file")["attachments"][0]
+    assert (missing["name"], missing["missing"]) == ("passport scan.pdf", True)
+    wxgf = one(messages(case, "wxid_dad3p8x1"), type_name="image")["attachments"][0]
+    assert (wxgf["mime"], wxgf["name"].endswith(".wxgf")) == ("image/x-wechat-wxgf", True)
+
+
+def test_compressed_rows(case: CaseReader) -> None:
+    jun = messages(case, "wxid_jun4g7h1")
+    assert one(jun, text="这家店的小龙虾很好吃😍")["status"] == ""  # plain zstd
+    assert one(jun, type_name="mini-program")["card"]["extra"]["app_id"] == "wx2c348cf579062e56"
+    assert one(messages(case, "wxid_mei6k3l8"), text="周末一起去看电影吧😊")["status"] == ""  # dictionary supplied
+    priya = messages(case, PRIYA.username)
+    assert one(priya, date="2024-04-28T22:00:00Z")["status"] == "from-chat-list"
+    assert one(priya, date="2024-04-28T22:00:00Z")["text"] == "Safe travels, text me when you land ✈️"
+    lost = one(priya, date="2024-04-16T09:00:00Z")
+    assert (lost["status"], lost["text"]) == (
+        "compressed-unreadable", "[Compressed message: needs WeChat's zstd dictionary 5, which is not in the backup]")
+    photo = one(priya, date="2024-04-16T09:02:00Z")
+    assert (photo["text"], photo["attachments"][0]["missing"]) == ("[Photo]", False)  # media outlive the body
+    indexed = [r for r in priya if r["status"] == "from-search-index"]
+    assert len(indexed) == 95 and all(r["text"] and not r["text"].startswith("[Compressed") for r in indexed)
+
+
+def test_deleted_messages_are_recovered(case: CaseReader) -> None:
+    deleted = {r["text"]: r for r in case.records("wechat", deleted=True)}
+    assert set(deleted) >= {"I'll bring the photos tomorrow", "门禁密码是 4821", "See you at the station",
+                            "Did you get home safe?"}
+    station = deleted["See you at the station"]
+    assert (station["chat"], station["sender"], station["date"]) == ("Lily Wang", "Lily Wang", "2024-03-11T09:02:00Z")
+    assert station["provenance"]["area"] in ("freeblock", "unallocated", "freelist")
+    assert deleted["门禁密码是 4821"]["direction"] == "outgoing"
+    assert deleted["Did you get home safe?"]["provenance"]["area"].startswith("wal")
+    live_ids = {r["server_id"] for r in case.records("wechat", deleted=False)}
+    assert not {r["server_id"] for r in deleted.values() if r["server_id"]} & live_ids
