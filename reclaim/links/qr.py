@@ -11,8 +11,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-MAX_SIDE = 2400
-TWO_D_FORMATS = ("QRCode", "MicroQRCode", "RMQRCode", "DataMatrix", "Aztec", "PDF417")
+MAX_SIDE = 2400  # larger images are shrunk to this before decoding
+MIN_SIDE = 1600  # JPEGs are decoded at the smallest DCT scale that keeps at least this long side
+#: Looked for in every image.
+QR_FAMILY = ("QRCode", "MicroQRCode", "RMQRCode", "Aztec")
+#: Costlier detectors, run only on images up to this many pixels (screenshots, chat images, tickets),
+#: so that checking a camera roll of 12 MP photos stays fast.
+OTHER_2D = ("DataMatrix", "PDF417")
+OTHER_2D_MAX_PIXELS = 4_000_000
 
 #: WeChat, payment and other payloads people meet in QR codes, checked in order.
 PAYLOAD_TYPES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -58,15 +64,16 @@ def decode_image(path: Path | str) -> list[Code]:
     try:
         with Image.open(path) as img:
             if img.format == "JPEG":
-                img.draft("L", (MAX_SIDE, MAX_SIDE))
+                scale = max((k for k in (8, 4, 2, 1) if max(img.size) / k >= MIN_SIDE), default=1)
+                img.draft("L", (-(-img.size[0] // scale), -(-img.size[1] // scale)))
             gray = img.convert("L")
     except (UnidentifiedImageError, OSError, ValueError):
         return []
     if max(gray.size) > MAX_SIDE * 1.5:
         gray.thumbnail((MAX_SIDE, MAX_SIDE))
-    formats = [getattr(zxingcpp.BarcodeFormat, name) for name in TWO_D_FORMATS
-               if hasattr(zxingcpp.BarcodeFormat, name)]
-    results = zxingcpp.read_barcodes(gray, formats=formats, try_rotate=True, try_downscale=True)
+    names = QR_FAMILY + (OTHER_2D if gray.size[0] * gray.size[1] <= OTHER_2D_MAX_PIXELS else ())
+    formats = [getattr(zxingcpp.BarcodeFormat, name) for name in names if hasattr(zxingcpp.BarcodeFormat, name)]
+    results = zxingcpp.read_barcodes(gray, formats=formats, try_rotate=True, try_downscale=True, try_invert=False)
     return [Code(r.text, _format_name(r.format), payload_type(r.text)) for r in results if r.valid and r.text]
 
 
