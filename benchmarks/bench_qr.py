@@ -22,8 +22,8 @@ from PIL import Image, ImageDraw, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reclaim.links.analyse import _decode_all  # noqa: E402
-from reclaim.links.qr import decode_image  # noqa: E402
+from reclaim.links.analyse import _decode_all
+from reclaim.links.qr import decode_image
 
 PAYLOADS = ["https://weixin.qq.com/g/AbCdEfGh", "wxp://f2f0xYzAbC123", "https://bit.ly/3xYz",
             "http://weixin-pay.example.top/redpacket?id=1", "WIFI:S:Home;T:WPA;P:secret;;"]
