@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "backups",
     "sample",
     "carve",
+    "links",
     "wechat",
     "serve",
 )
