@@ -1,0 +1,173 @@
+"""Plain modern backups and their odd shapes: missing plists, truncated or missing files, lookups."""
+
+from __future__ import annotations
+
+import plistlib
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from reclaim.errors import CorruptFile, NotASource
+from reclaim.sample.builder import write_backup
+from reclaim.sample.model import SampleFile
+from reclaim.sources import MissingFile, MultipleBackups, detect_kind, open_source
+from reclaim.sources.itunes import ITunesBackup
+from reclaim.sources.manifest_db import ManifestDB, file_id
+from reclaim.sources.mbfile import MBFile, decode_mbfile, encode_mbfile
+from reclaim.sources.single import AppFolderSource, SingleFileSource
+from reclaim.vfs import EntryKind
+
+
+@pytest.fixture()
+def small_backup(tmp_path: Path) -> Path:
+    files = [
+        SampleFile("HomeDomain", "Library/SMS/sms.db", b"SQLite format 3\x00" + bytes(4080)),
+        SampleFile("HomeDomain", "Library/Preferences/a.plist", plistlib.dumps({"a": 1})),
+        SampleFile("AppDomain-com.tencent.xin", "Documents/0123456789abcdef0123456789abcdef/DB/MM.sqlite", b"db"),
+    ]
+    return write_backup(tmp_path / "b", files)
+
+
+def test_lookup_find_and_domains(small_backup: Path) -> None:
+    with open_source(small_backup) as src:
+        assert isinstance(src, ITunesBackup) and not src.legacy
+        sms = src.get("HomeDomain", "Library/SMS/sms.db")
+        assert sms is not None and sms.size == 4096 and sms.file_id == file_id("HomeDomain", "Library/SMS/sms.db")
+        assert src.get("HomeDomain", "/Library/SMS/sms.db") == sms
+        assert src.get("HomeDomain", "Library/SMS/nope.db") is None
+        assert src.get("HomeDomain", "Library/SMS").kind is EntryKind.DIR  # type: ignore[union-attr]
+        found = [e.path for e in src.files("AppDomain-*", "Documents/*/DB/MM.sqlite")]
+        assert found == ["Documents/0123456789abcdef0123456789abcdef/DB/MM.sqlite"]
+        assert [e.path for e in src.files(None, "Library/Pref*")] == ["Library/Preferences/a.plist"]
+        assert src.domains() == ["AppDomain-com.tencent.xin", "HomeDomain"]
+        assert src.info.extra["file_count"] == 3
+
+
+def test_entries_stream(small_backup: Path) -> None:
+    with open_source(small_backup) as src:
+        stream = src.entries()
+        assert iter(stream) is stream  # a generator, not a list
+        assert sum(1 for _ in stream) == 3 + 8  # files + folders (domain roots included)
+
+
+def test_get_falls_back_to_the_path_index(small_backup: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "c"
+    shutil.copytree(small_backup, copy)
+    conn = sqlite3.connect(copy / "Manifest.db")
+    conn.execute("UPDATE Files SET fileID = 'x' || fileID WHERE relativePath = 'Library/Preferences/a.plist'")
+    conn.commit()
+    conn.close()
+    db = ManifestDB(copy / "Manifest.db")
+    entry = db.get("HomeDomain", "Library/Preferences/a.plist")
+    assert entry is not None and entry.file_id.startswith("x")
+    db.close()
+
+
+def test_missing_manifest_and_status_plists(small_backup: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "c"
+    shutil.copytree(small_backup, copy)
+    (copy / "Manifest.plist").unlink()
+    (copy / "Status.plist").unlink()
+    (copy / "Info.plist").unlink()
+    with open_source(copy) as src:
+        assert src.read_bytes(src.get("HomeDomain", "Library/Preferences/a.plist")) == plistlib.dumps({"a": 1})  # type: ignore[arg-type]
+        assert src.info.device_name is None and not src.info.encrypted
+
+
+def test_truncated_manifest_db(small_backup: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "c"
+    shutil.copytree(small_backup, copy)
+    data = (copy / "Manifest.db").read_bytes()
+    (copy / "Manifest.db").write_bytes(data[:2000])
+    with pytest.raises(CorruptFile, match=r"Manifest\.db: not a readable Manifest\.db"), open_source(copy) as src:
+        list(src.entries())
+
+
+def test_missing_hashed_file(small_backup: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "c"
+    shutil.copytree(small_backup, copy)
+    fid = file_id("HomeDomain", "Library/SMS/sms.db")
+    (copy / fid[:2] / fid).unlink()
+    with open_source(copy) as src:
+        entry = src.get("HomeDomain", "Library/SMS/sms.db")
+        with pytest.raises(MissingFile, match=f"file {fid} of HomeDomain/Library/SMS/sms.db is missing"):
+            src.open(entry)  # type: ignore[arg-type]
+        with pytest.raises(FileNotFoundError):
+            src.open(entry)  # type: ignore[arg-type]
+
+
+def test_not_a_backup(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(NotASource, match="not a backup"):
+        open_source(tmp_path / "empty")
+    with pytest.raises(NotASource, match="no such file"):
+        open_source(tmp_path / "nothing")
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(NotASource, match="not a backup"):
+        open_source(tmp_path / "notes.txt")
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "Info.plist").write_bytes(plistlib.dumps({}))
+    (tmp_path / "half" / "Manifest.plist").write_bytes(plistlib.dumps({}))
+    with pytest.raises(NotASource, match=r"no Manifest.db or Manifest.mbdb"):
+        open_source(tmp_path / "half")
+
+
+def test_folder_of_backups(small_backup: Path, tmp_path: Path) -> None:
+    parent = small_backup.parent
+    assert detect_kind(parent) == "backup-folder"
+    with open_source(parent) as src:  # a single backup inside: opened directly
+        assert src.location == small_backup
+    shutil.copytree(small_backup, parent / "second")
+    with pytest.raises(MultipleBackups) as info:
+        open_source(parent)
+    assert [p.name for p in info.value.candidates] == ["b", "second"]
+    assert "holds 2 backups, choose one: b, second" in str(info.value)
+
+
+def test_backup_file_paths_open_the_backup(small_backup: Path) -> None:
+    with open_source(small_backup / "Manifest.db") as src:
+        assert isinstance(src, ITunesBackup)
+
+
+def test_mbfile_odd_shapes() -> None:
+    blob = encode_mbfile(MBFile(size=9, mode=0o100644, mtime=5, encryption_key=b"\x04\0\0\0" + bytes(40)))
+    archive = plistlib.loads(blob)
+    body = archive["$objects"][1]
+    key_obj = archive["$objects"][body["EncryptionKey"].data]
+    # NS.data given as a UID reference, no ProtectionClass key: both seen in real backups.
+    archive["$objects"].append(key_obj["NS.data"])
+    key_obj["NS.data"] = plistlib.UID(len(archive["$objects"]) - 1)
+    del body["ProtectionClass"]
+    decoded = decode_mbfile(plistlib.dumps(archive, fmt=plistlib.FMT_BINARY))
+    assert decoded.encryption_key == b"\x04\0\0\0" + bytes(40) and decoded.protection_class is None
+    with pytest.raises(CorruptFile):
+        decode_mbfile(b"not a plist")
+
+
+def test_app_folder_and_single_database(tmp_path: Path, corpus: Path) -> None:
+    docs = tmp_path / "Documents"
+    (docs / "0123456789abcdef0123456789abcdef" / "DB").mkdir(parents=True)
+    (docs / "0123456789abcdef0123456789abcdef" / "DB" / "MM.sqlite").write_bytes(b"SQLite format 3\x00")
+    with open_source(docs) as src:
+        assert isinstance(src, AppFolderSource)
+        assert src.get("AppDomain-com.tencent.xin", "Documents/0123456789abcdef0123456789abcdef/DB/MM.sqlite")
+    container = tmp_path / "container"
+    (container / "Library").mkdir(parents=True)
+    (container / ".com.apple.mobile_container_manager.metadata.plist").write_bytes(
+        plistlib.dumps({"MCMMetadataIdentifier": "group.net.whatsapp.WhatsApp.shared"})
+    )
+    (container / "ChatStorage.sqlite").write_bytes(b"SQLite format 3\x00")
+    with open_source(container) as src:
+        assert src.get("AppDomainGroup-group.net.whatsapp.WhatsApp.shared", "ChatStorage.sqlite")
+    chinook = corpus / "sqlite-corpus" / "chinook.sqlite"
+    with open_source(chinook) as src:
+        assert isinstance(src, SingleFileSource)
+        entry = src.get("UnknownDomain", "chinook.sqlite")
+        assert entry is not None
+        assert [s.path for s in src.sidecars(entry)] == ["chinook.sqlite-wal", "chinook.sqlite-journal"]
+    sms = tmp_path / "sms.db"
+    sms.write_bytes(b"SQLite format 3\x00")
+    with open_source(sms) as src:
+        assert src.get("HomeDomain", "Library/SMS/sms.db") is not None
