@@ -188,6 +188,7 @@ class _LibraryReader:
         self.table = next((t for t in ("ZASSET", "ZGENERICASSET") if db.has(t, "ZFILENAME")), "")
         self.albums = self._albums() if self.table else {}
         self.live_pks: set[int] = set()
+        self.live_uuids: set[str] = set()
 
     def _albums(self) -> dict[int, list[str]]:
         """Asset primary key -> titles of the user albums it is in."""
@@ -239,31 +240,50 @@ class _LibraryReader:
     def live(self) -> Iterator[Photo]:
         for row in self.db.rows(self._select()):
             self.live_pks.add(row["Z_PK"])
+            if row["ZUUID"]:
+                self.live_uuids.add(row["ZUUID"])
             photo = self._record(dict(row), row["Z_PK"])
             if photo is not None:
                 yield photo
 
     def carved(self) -> Iterator[Photo]:
-        """Asset rows deleted from the database whose bytes are still in it."""
-        seen: set[int] = set()
+        """Asset rows deleted from the database whose bytes are still in it (rowid or UUID not live)."""
+        seen: set[str] = set()
         for carved in self.db.carve(tables=[self.table]):
             values = dict(carved.values)
             pk = carved.rowid if carved.rowid is not None else values.get("Z_PK")
-            if not isinstance(pk, int) or pk in self.live_pks or pk in seen:
+            uuid = _str(values.get("ZUUID"))
+            if (isinstance(pk, int) and pk in self.live_pks) or (uuid and uuid in self.live_uuids):
                 continue
             if not isinstance(values.get("ZFILENAME"), str) or not isinstance(values.get("ZDIRECTORY"), str):
                 continue
-            seen.add(pk)
-            photo = self._record(values, pk, carved=True)
+            key = uuid or f"{values['ZDIRECTORY']}/{values['ZFILENAME']}"
+            if key in seen:
+                continue
+            seen.add(key)
+            values.update(self._live_attributes(values.get("ZADDITIONALATTRIBUTES")))
+            ident = str(pk) if isinstance(pk, int) else uuid or f"{carved.area}:{carved.page}:{carved.offset}"
+            photo = self._record(values, pk if isinstance(pk, int) else -1, ident=f"photos:deleted:{ident}")
             if photo is None:
                 continue
             photo.deleted = True
             photo.provenance = Provenance(area=carved.area, page=carved.page, offset=carved.offset,
                                           frame=carved.frame, confidence=carved.confidence, partial=carved.partial)
-            photo.note = "deleted from the library; recovered from Photos.sqlite"
+            photo.note = "deleted from the library; its row was recovered from Photos.sqlite"
             yield photo
 
-    def _record(self, row: Mapping[str, Any], pk: int, carved: bool = False) -> Photo | None:
+    def _live_attributes(self, pk: Any) -> dict[str, Any]:
+        """The still-present ZADDITIONALASSETATTRIBUTES row of a deleted asset (original name, time zone)."""
+        table = "ZADDITIONALASSETATTRIBUTES"
+        if not isinstance(pk, int) or not self.db.has(table):
+            return {}
+        cols = ", ".join(self.db.col(table, c) for c in ("ZORIGINALFILENAME", "ZTIMEZONEOFFSET",
+                                                          "ZEXIFTIMESTAMPSTRING"))
+        for row in self.db.rows(f"SELECT {cols} FROM {table} WHERE Z_PK = ?", (pk,)):
+            return {k: v for k, v in zip(row.keys(), row, strict=True) if v is not None}
+        return {}
+
+    def _record(self, row: Mapping[str, Any], pk: int, ident: str = "") -> Photo | None:
         filename, directory = row.get("ZFILENAME"), row.get("ZDIRECTORY")
         if not isinstance(filename, str) or not filename:
             return None
@@ -275,7 +295,7 @@ class _LibraryReader:
         kind = "video" if row.get("ZKIND") == 1 else "live" if row.get("ZKINDSUBTYPE") == 2 else "photo"
         trashed = row.get("ZTRASHEDSTATE") == 1
         photo = Photo(
-            id=f"photos:{pk}" if not carved else f"photos:deleted:{pk}",
+            id=ident or f"photos:{pk}",
             source=self.db.source,
             date=from_apple_time(taken),
             taken=from_apple_time(taken),
@@ -288,7 +308,7 @@ class _LibraryReader:
             favorite=bool(row.get("ZFAVORITE")),
             hidden=bool(row.get("ZHIDDEN")),
             trashed_date=from_apple_time(_number(row.get("ZTRASHEDDATE"))) if trashed else None,
-            albums=list(self.albums.get(pk, [])) if not carved else [],
+            albums=list(self.albums.get(pk, [])) if not ident else [],
             kind=kind,
             duration=_number(row.get("ZDURATION")) if kind == "video" else None,
             width=_int(row.get("ZWIDTH")),

@@ -276,16 +276,16 @@ class _MessageReader:
         self.people = people
         self.service = service
         self.tag = tag
+        if db.has("ZWAPROFILEPUSHNAME", "ZPUSHNAME"):
+            for row in db.rows("SELECT ZJID, ZPUSHNAME FROM ZWAPROFILEPUSHNAME WHERE ZJID IS NOT NULL"):
+                if row["ZPUSHNAME"]:
+                    people.push.setdefault(row["ZJID"], row["ZPUSHNAME"])
         self.chats = self._chats()
         self.members = self._members()
         self.me = people.device.me()
         self.live_pks: set[int] = set()
         #: stanza id -> (sender, sender id) of the messages seen so far, to name who a reply quotes.
         self.stanzas: dict[str, tuple[str, str]] = {}
-        if db.has("ZWAPROFILEPUSHNAME", "ZPUSHNAME"):
-            for row in db.rows("SELECT ZJID, ZPUSHNAME FROM ZWAPROFILEPUSHNAME WHERE ZJID IS NOT NULL"):
-                if row["ZPUSHNAME"]:
-                    people.push.setdefault(row["ZJID"], row["ZPUSHNAME"])
 
     def _chats(self) -> dict[int, _Chat]:
         db = self.db
@@ -348,7 +348,11 @@ class _MessageReader:
     # -- recovered rows -------------------------------------------------------------------
 
     def carved(self) -> Iterator[WhatsAppMessage]:
-        """Deleted messages still in the file, skipping every copy of a live row."""
+        """Deleted messages still in the file, skipping every copy of a live row.
+
+        A freeblock often overwrites a cell's rowid, so a recovered row is matched
+        to the live ones by primary key when it has one, else by its stanza id.
+        """
         messages = []
         media_by_pk: dict[int, dict[str, Any]] = {}
         media_by_message: dict[int, dict[str, Any]] = {}
@@ -364,22 +368,25 @@ class _MessageReader:
                 if isinstance(pk, int) and pk not in self.chats and values.get("ZCONTACTJID"):
                     self.chats[pk] = self._chat(values.get("ZCONTACTJID"), values.get("ZPARTNERNAME"),
                                                 values.get("ZSESSIONTYPE"))
-            elif isinstance(pk, int) and pk not in self.live_pks:
-                messages.append((pk, values, carved))
-        seen: dict[tuple[Any, ...], None] = {}
-        counts: dict[int, int] = {}
+            elif carved.table == "ZWAMESSAGE":
+                stanza = values.get("ZSTANZAID")
+                if (isinstance(pk, int) and pk in self.live_pks) or (stanza and stanza in self.stanzas):
+                    continue
+                messages.append((pk if isinstance(pk, int) else None, values, carved))
+        seen: set[tuple[Any, ...]] = set()
         for pk, values, carved in messages:
             if not isinstance(values.get("ZMESSAGEDATE"), int | float) and not values.get("ZTEXT"):
                 continue  # too little left to show
-            key = (pk, values.get("ZMESSAGEDATE"), values.get("ZTEXT"))
+            key = (values.get("ZSTANZAID") or pk, values.get("ZMESSAGEDATE"), values.get("ZTEXT"))
             if key in seen:
                 continue
-            seen[key] = None
+            seen.add(key)
             media_pk = values.get("ZMEDIAITEM")
-            media = (media_by_pk.get(media_pk) if isinstance(media_pk, int) else None) or media_by_message.get(pk)
-            suffix = f"~{counts[pk]}" if pk in counts else ""
-            counts[pk] = counts.get(pk, 0) + 1
-            record = self._record(values, {k: (media or {}).get(k) for k in _MEDIA_KEYS}, pk, suffix=suffix)
+            media = media_by_pk.get(media_pk) if isinstance(media_pk, int) else None
+            if media is None and pk is not None:
+                media = media_by_message.get(pk)
+            ident = str(pk) if pk is not None else f"deleted:{carved.area}:{carved.page}:{carved.offset}"
+            record = self._record(values, {k: (media or {}).get(k) for k in _MEDIA_KEYS}, ident)
             if record is None:
                 continue
             record.deleted = True
@@ -391,8 +398,7 @@ class _MessageReader:
 
     # -- one row --------------------------------------------------------------------------
 
-    def _record(self, row: Mapping[str, Any], media: Mapping[str, Any], pk: int,
-                suffix: str = "") -> WhatsAppMessage | None:
+    def _record(self, row: Mapping[str, Any], media: Mapping[str, Any], ident: int | str) -> WhatsAppMessage | None:
         chat_pk = row.get("ZCHATSESSION")
         chat = self.chats.get(chat_pk) if isinstance(chat_pk, int) else None
         if chat is None:
@@ -404,7 +410,7 @@ class _MessageReader:
         from_me = row.get("ZISFROMME") == 1
         text = _text(row.get("ZTEXT"))
         msg = WhatsAppMessage(
-            id=f"whatsapp:{self.tag}{pk}{suffix}",
+            id=f"whatsapp:{self.tag}{ident}",
             date=from_apple_time(row.get("ZMESSAGEDATE") if isinstance(row.get("ZMESSAGEDATE"), int | float) else None),
             source=self.db.source,
             chat_id=chat.jid or f"chat:{chat_pk}",

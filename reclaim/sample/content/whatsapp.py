@@ -274,6 +274,12 @@ def _conversations() -> list[tuple[str, str, int, datetime, list[Msg]]]:
         Msg(None, "😂😂"),
         Msg(b, "Friday 7pm then"),
         Msg(None, "See you there"),
+        Msg(b, "Running 10 late, get the first round in", gap=4000),
+        Msg(None, "Already at the bar 🍺"),
+        Msg(b, "Legend"),
+        Msg(b, "Great night, cheers mate", gap=300),
+        Msg(None, "Same again next week?"),
+        Msg(b, "Obviously"),
     ]
     clinic = [
         Msg(c, None, SYSTEM, event=26, gap=0),
@@ -285,6 +291,11 @@ def _conversations() -> list[tuple[str, str, int, datetime, list[Msg]]]:
         Msg(c, None, DOCUMENT, {"title": "Invoice 2024-0412.pdf", "pages": 1}, gap=20000),
         Msg(None, "Received, thank you"),
         Msg(c, "Your next check-up is due in 6 months."),
+        Msg(None, "Could I move my next appointment to a Friday?", gap=3000),
+        Msg(c, "Of course. Friday 18 October at 09:30 is free."),
+        Msg(None, "Perfect, book it please"),
+        Msg(c, "Booked. We will send a reminder the day before."),
+        Msg(None, "Thank you!"),
     ]
     base = SAMPLE_NOW - timedelta(days=40)
     return [

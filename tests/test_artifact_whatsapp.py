@@ -1,0 +1,244 @@
+"""WhatsApp: every row iLEAPP reports for a real iOS 15 image; the sample's chats, media, calls, deleted row."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reclaim.artifacts.base import Artifact, KindStatus
+from reclaim.artifacts.whatsapp import (
+    WhatsAppArtifact,
+    WhatsAppCallsArtifact,
+    WhatsAppContactsArtifact,
+    quote_from_metadata,
+)
+from reclaim.case.context import ScanContext, ScanOptions
+from reclaim.case.scan import _run_artifact
+from reclaim.case.store import CaseReader, CaseWriter
+from reclaim.sample.content import whatsapp as sample
+from reclaim.sample.model import SampleContext, SampleFile
+from reclaim.sources import open_source
+from reclaim.sources.memory import MemoryFS
+from reclaim.vfs import VirtualFS
+
+CASES = "ileapp/cases/whatsApp"
+RESULTS = "ileapp/results/whatsApp"
+
+
+def scan(fs: VirtualFS, artifact: type[Artifact], case: Path,
+         options: ScanOptions | None = None) -> tuple[list[dict[str, Any]], CaseReader]:
+    writer = CaseWriter(case)
+    status = KindStatus(artifact.kind, artifact.title)
+    _run_artifact(artifact(), ScanContext(fs, writer.media, options, kind=artifact.kind), writer, status)
+    writer.set_status(status, artifact.view, artifact.formats)
+    writer.close()
+    reader = CaseReader(case)
+    return list(reader.records(artifact.kind, order="rid")), reader
+
+
+def ileapp(corpus: Path, name: str) -> list[list[Any]]:
+    path = next((corpus / RESULTS).glob(f"whatsApp.{name}.josh_ios15_ffs.*.json"))
+    return json.loads(path.read_text(encoding="utf-8"))["data"]
+
+
+def unix(iso: str | None) -> int | None:
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()) if iso else None
+
+
+# --------------------------------------------------------------------------------------------
+# Real data: Josh Hickman's iOS 15 image, against iLEAPP's recorded output
+
+
+def test_corpus_messages_match_ileapp_row_for_row(corpus: Path, tmp_path: Path) -> None:
+    zips = corpus / CASES
+    with open_source(zips / "testdata.whatsApp.whatsAppMessages.josh_ios15_ffs.zip") as fs:
+        records, case = scan(fs, WhatsAppArtifact, tmp_path / "case")
+
+    def ours(r: dict[str, Any]) -> tuple[Any, ...]:
+        outgoing = r["direction"] == "outgoing"
+        media = next((a["name"] for a in r["attachments"] if a["role"] != "thumbnail"), "")
+        thumb = next((a["name"] for a in r["attachments"] if a["role"] == "thumbnail"), "")
+        extra = (r["card"] or {}).get("extra", {}) if (r["card"] or {}).get("type") == "location" else {}
+        text = None if r["direction"] == "system" or not r["text"] else r["text"]
+        return (unix(r["date"]), "Local User" if outgoing else r["chat"], r["sender_id"] or None,
+                r["chat_id"] if outgoing else None, text, media, thumb, extra.get("latitude", ""),
+                extra.get("longitude", ""))
+
+    def theirs(row: list[Any]) -> tuple[Any, ...]:
+        ts, sender, from_id, _receiver, to_id, text, attach, thumb, *_rest, lat, lon = row
+        outgoing = sender == "Local User"
+        return (ts, sender, from_id, to_id if outgoing else None, text, attach.removeprefix("mock_hash_for_"),
+                thumb.removeprefix("mock_hash_for_"), lat, lon)
+
+    expected = ileapp(corpus, "whatsAppMessages")
+    assert len(expected) == 32 and len(records) == 32
+    assert Counter(ours(r) for r in records) == Counter(theirs(row) for row in expected)
+    # The values a person reads, spelled out once.
+    by_text = {r["text"]: r for r in records}
+    pic = by_text["Accurate.  Alright, I’ll send you one now."]
+    assert (pic["sender"], pic["chat"], pic["date"]) == ("This Is DFIR Two", "This Is DFIR Two", "2023-05-02T16:07:47Z")
+    reply = by_text["I do generate quite a bit. I need to up my storage. A lot."]
+    assert reply["sender"] == "Me" and reply["quote"]["text"] == "Makes sense with all the test data you generate."
+    assert reply["quote"]["sender"] == "This Is DFIR Two"
+    image = next(r for r in records if r["message_type"] == 1 and r["direction"] == "outgoing")
+    assert image["attachments"][0]["name"] == "d041d159-fd7d-4abb-9192-0e97c10ddb00.jpg"
+    assert image["attachments"][0]["missing"] is True  # the zip holds the database, not the media
+    assert len({r["chat_id"] for r in records}) == 5
+    assert case.count("whatsapp", deleted=True) == 0
+    case.close()
+
+
+def test_corpus_contacts_match_ileapp(corpus: Path, tmp_path: Path) -> None:
+    with open_source(corpus / CASES / "testdata.whatsApp.whatsAppContacts.josh_ios15_ffs.zip") as fs:
+        records, case = scan(fs, WhatsAppContactsArtifact, tmp_path / "case")
+    case.close()
+    ours = [(r["name"], r["about"] or None, unix(r["about_date"]), r["phone"] or None, r["phone_label"],
+             r["whatsapp_id"] or None, r["identifier"]) for r in records]
+    assert ours == [tuple(row) for row in ileapp(corpus, "whatsAppContacts")]
+    assert ours[4][:2] == ("This Is DFIR Two", "Hey there! I am using WhatsApp.")
+
+
+def test_corpus_calls_match_ileapp(corpus: Path, tmp_path: Path) -> None:
+    with open_source(corpus / CASES / "testdata.whatsApp.whatsAppCallHistory.josh_ios15_ffs.zip") as fs:
+        records, case = scan(fs, WhatsAppCallsArtifact, tmp_path / "case")
+    case.close()
+
+    def hms(seconds: float) -> str:
+        s = int(seconds)
+        return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+    ours = [[unix(r["date"]), unix(r["end"]), hms(r["duration"]), r["direction"].title(), r["outcome"].title(),
+             r["contact_id"], r["contact"], r["phone"]] for r in records]
+    assert ours == ileapp(corpus, "whatsAppCallHistory")
+    assert [r["video"] for r in records] == [False, False, True, True]
+
+
+# --------------------------------------------------------------------------------------------
+# The sample (generated with WhatsApp's real schema)
+
+
+@pytest.fixture(scope="module")
+def sample_files() -> list[SampleFile]:
+    return list(sample.files(SampleContext()))
+
+
+@pytest.fixture(scope="module")
+def sample_case(sample_files: list[SampleFile],
+                tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, bytes], dict[str, list[dict[str, Any]]]]:
+    files = sample_files
+    data = {f.path: f.data for f in files if isinstance(f.data, bytes)}
+    fs = MemoryFS(files)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for artifact in (WhatsAppArtifact, WhatsAppCallsArtifact, WhatsAppContactsArtifact):
+        records, case = scan(fs, artifact, tmp_path_factory.mktemp(artifact.kind))
+        for record in records:
+            for ref in record.get("attachments", []):
+                path = case.media_path(ref["sha256"]) if ref["sha256"] else None
+                ref["_bytes"] = path.read_bytes() if path else None
+        out[artifact.kind] = records
+        case.close()
+    return data, out
+
+
+def test_sample_chats_senders_and_dates(sample_case) -> None:
+    _, out = sample_case
+    messages = out["whatsapp"]
+    assert len(messages) == 119
+    assert {m["chat"] for m in messages} == {"Sam Taylor", "Mum", "Priya Shah", "Weekend Hikers", "Ben Carter",
+                                             "Smile Dental Clinic"}
+    first = next(m for m in messages if m["text"] == "Hey! Are we still on for Saturday?")
+    assert (first["sender"], first["sender_id"], first["direction"]) == ("Sam Taylor", sample.SAM.jid, "incoming")
+    assert first["date"] == "2024-03-23T17:33:00Z"
+    group = [m for m in messages if m["chat"] == "Weekend Hikers"]
+    assert {m["sender"] for m in group if m["direction"] == "incoming"} == {
+        "Sam Taylor", "Jordan Lee", "Priya Shah", "Chris ⛰"}  # Chris is known only by the name he chose
+    assert group[0]["direction"] == "system" and group[0]["text"] == "You created the group"
+    mine = next(m for m in messages if m["text"] == "I'll drive, 4 seats")
+    assert (mine["sender"], mine["direction"], mine["chat_id"]) == ("Me", "outgoing", sample.GROUP_JID)
+
+
+def test_sample_media_are_stored_byte_for_byte(sample_case) -> None:
+    data, out = sample_case
+    messages = out["whatsapp"]
+    photo = next(m for m in messages if m["text"] == "View from last time")
+    ref = photo["attachments"][0]
+    source = data[ref["origin"].split("/", 1)[1]]
+    assert ref["sha256"] == hashlib.sha256(source).hexdigest() and ref["_bytes"] == source
+    assert ref["mime"] == "image/jpeg" and ref["missing"] is False
+    voice = [m for m in messages if m["message_type"] == 3]
+    assert len(voice) == 3 and all(m["attachments"][0]["_bytes"][:4] == b"OggS" for m in voice)
+    doc = next(m for m in messages if (m["card"] or {}).get("title") == "Q2 plan.pdf")
+    assert doc["attachments"][0]["mime"] == "application/pdf" and doc["attachments"][0]["_bytes"][:5] == b"%PDF-"
+    # The cake photo was cleared from the phone: listed as missing, its thumbnail kept.
+    cake = next(m for m in messages if m["chat"] == "Mum" and m["message_type"] == 1 and not m["text"])
+    assert [(a["role"], a["missing"]) for a in cake["attachments"]] == [("image", True), ("thumbnail", False)]
+
+
+def test_sample_cards_quotes_and_links(sample_case) -> None:
+    _, out = sample_case
+    messages = out["whatsapp"]
+    place = next(m for m in messages if (m["card"] or {}).get("title") == "Scafell Pike car park")
+    assert place["card"]["type"] == "location"
+    assert (place["card"]["extra"]["latitude"], place["card"]["extra"]["longitude"]) == (54.4541, -3.2116)
+    card = next(m for m in messages if (m["card"] or {}).get("type") == "contact")
+    assert card["card"]["title"] == "Ben Carter" and "+44 7700 900890" in card["card"]["extra"]["vcard"]
+    link = next(m for m in messages if (m["card"] or {}).get("type") == "link")
+    assert link["card"]["url"] == "https://bit.ly/3xYz" and "https://bit.ly/3xYz" in link["text"]
+    reply = next(m for m in messages if m["text"] == "Haha never again")
+    assert reply["quote"]["text"] == "Don't forget the sandwiches this time 😅" and reply["quote"]["sender"] == "Me"
+
+
+def test_sample_deleted_message_is_recovered(sample_case) -> None:
+    _, out = sample_case
+    deleted = [m for m in out["whatsapp"] if m["deleted"]]
+    assert [m["text"] for m in deleted] == [sample.DELETED_TEXT]
+    gone = deleted[0]
+    assert (gone["chat"], gone["sender"], gone["date"]) == ("Sam Taylor", "Sam Taylor", "2024-03-24T05:45:00Z")
+    assert gone["provenance"]["area"] == "freeblock"
+
+
+def test_sample_calls_and_contacts(sample_case) -> None:
+    _, out = sample_case
+    calls = out["whatsapp-calls"]
+    assert [(c["contact"], c["direction"], c["outcome"], c["video"]) for c in calls] == [
+        ("Sam Taylor", "outgoing", "ended", False),
+        ("Mum", "incoming", "ended", False),
+        ("Mum", "incoming", "missed", True),
+        ("Ben Carter", "outgoing", "ended", True),
+        ("Priya Shah", "incoming", "rejected", False),
+    ]
+    assert calls[1]["duration"] == 1260.0 and calls[1]["date"] == "2024-04-10T09:30:00Z"
+    assert calls[1]["end"] == "2024-04-10T09:51:00Z" and calls[1]["phone"] == "+44 7700 900789"
+    contacts = {c["name"]: c for c in out["whatsapp-contacts"]}
+    assert contacts["Sam Taylor"]["about"] == "Out hiking 🏔️" and contacts["Mum"]["phone_label"] == "Home"
+    assert contacts["Grandpa Joe"]["whatsapp_id"] == ""
+
+
+def test_sample_backup_through_open_source(sample_backup: Path, tmp_path: Path) -> None:
+    with open_source(sample_backup) as fs:
+        records, case = scan(fs, WhatsAppArtifact, tmp_path / "case")
+    assert len(records) == 119 and case.count("whatsapp", deleted=True) == 1
+    assert {r["chat"] for r in case.chats("whatsapp")} >= {"Weekend Hikers", "Mum"}
+    case.close()
+
+
+def test_quote_metadata_decoder() -> None:
+    blob = sample._quote_metadata("3AABC", "447700900456@s.whatsapp.net", "Hello")
+    assert quote_from_metadata(blob) == {"stanza_id": "3AABC", "sender_id": "447700900456@s.whatsapp.net",
+                                         "text": "Hello"}
+    assert quote_from_metadata(b"\xff\xff") is None and quote_from_metadata(None) is None
+
+
+def test_messages_without_contacts_database(sample_files: list[SampleFile], tmp_path: Path) -> None:
+    """Only ChatStorage.sqlite (no ContactsV2): 1:1 chats are still named from the chat session."""
+    files = [f for f in sample_files if f.path != "ContactsV2.sqlite"]
+    records, case = scan(MemoryFS(files), WhatsAppArtifact, tmp_path / "case", ScanOptions(recover_deleted=False))
+    case.close()
+    assert next(r for r in records if r["text"] == "Always do")["chat"] == "Mum"
+    assert datetime.fromisoformat(records[0]["date"].replace("Z", "+00:00")).tzinfo == UTC
