@@ -131,12 +131,16 @@ def links_in_record(record: dict[str, Any]) -> Iterator[tuple[str, str, str | No
                 yield from emit(url, where_text)
 
 
+_PICTURE_KEYS = ("thumb", "img", "image", "icon", "cover", "avatar", "head", "pic")
+
+
 def _urls_in_nested(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield from find_urls(value)
     elif isinstance(value, dict):
-        for item in value.values():
-            yield from _urls_in_nested(item)
+        for key, item in value.items():
+            if not any(word in str(key).lower() for word in _PICTURE_KEYS):  # pictures are not links people follow
+                yield from _urls_in_nested(item)
     elif isinstance(value, list):
         for item in value:
             yield from _urls_in_nested(item)
