@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reclaim.case.scan import scan  # noqa: E402
-from reclaim.sample.content._wechat_media import pb  # noqa: E402
-from reclaim.sample.content._wechat_people import md5  # noqa: E402
-from reclaim.sample.model import SampleFile  # noqa: E402
-from reclaim.sources.memory import MemoryFS  # noqa: E402
+from reclaim.case.scan import scan
+from reclaim.sample.content._wechat_media import pb
+from reclaim.sample.content._wechat_people import md5
+from reclaim.sample.model import SampleFile
+from reclaim.sources.memory import MemoryFS
 
 OWNER = "wxid_benchowner01"
 DOMAIN = "AppDomain-com.tencent.xin"
@@ -61,7 +61,7 @@ def build(root: Path, messages: int, chats: int) -> list[SampleFile]:
             group = user.endswith("@chatroom")
             start = 1_600_000_000 + rng.randint(0, 10_000_000)
 
-            def rows(user: str = user, group: bool = group, start: int = start):
+            def rows(group: bool = group, start: int = start, n: int = n):
                 for i in range(1, per_chat + 1):
                     des = i % 3 == 0
                     mtype = 3 if i % 25 == 0 else 1

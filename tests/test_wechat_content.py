@@ -127,3 +127,16 @@ def test_silk_voice_becomes_wav_of_the_right_length() -> None:
     amr, mime = to_wav(amr_voice(10))
     assert mime == "audio/amr" and amr.startswith(b"#!AMR\n")
     assert to_wav(b"not audio") is None
+
+
+def test_fast_json_matches_the_generic_form() -> None:
+    from datetime import UTC, datetime
+
+    from reclaim.artifacts.base import MediaRef, Provenance, Record
+    from reclaim.artifacts.wechat.records import WeChatMessage
+
+    msg = WeChatMessage(id="wechat:a:b:1", date=datetime(2024, 3, 2, 11, 15, tzinfo=UTC), deleted=True,
+                        provenance=Provenance("freeblock", 3, 100, None, 0.8, True), chat="Mum", text="hi",
+                        attachments=[MediaRef(name="1.jpg", sha256="ab" * 32, role="hd")],
+                        card={"type": "link", "extra": {"n": 1}}, quote={"sender": "A", "text": "q"}, local_id=1)
+    assert msg.to_json() == Record.to_json(msg)

@@ -88,7 +88,8 @@ def test_group_senders_use_group_names(case: CaseReader) -> None:
     assert sticker["sender"] == "二叔"
     assert sticker["attachments"][0]["mime"] == "image/gif"
     quote = one(fam, type_name="quote")
-    assert (quote["text"], quote["quote"]["sender"], quote["quote"]["text"]) == ("先去奶奶家", "二叔", "初一去哪里拜年？")
+    assert (quote["text"], quote["quote"]["sender"]) == ("先去奶奶家", "二叔")
+    assert quote["quote"]["text"] == "初一去哪里拜年？"
     assert one(fam, type_name="pat")["text"] == '"Dad" 拍了拍 "Mum"'
     assert one(fam, status="recalled")["text"] == '"二叔" 撤回了一条消息'
     assert one(fam, date="2023-09-30T12:00:00Z")["text"] == '"妈妈"邀请"陈建国、奶奶"加入了群聊'
@@ -130,7 +131,8 @@ def test_media_best_copy_voice_wav_and_missing(case: CaseReader, files: list[Any
         assert wav.getnframes() / wav.getframerate() == pytest.approx(4.2, abs=0.05)
     assert amr["mime"] == "audio/amr" and case.media_path(amr["preview"]).read_bytes().startswith(b"#!AMR\n")
     video = one(mum, type_name="video")
-    assert [(a["role"], a["mime"]) for a in video["attachments"]] == [("full", "video/mp4"), ("thumbnail", "image/jpeg")]
+    assert [(a["role"], a["mime"]) for a in video["attachments"]] == [("full", "video/mp4"),
+                                                                       ("thumbnail", "image/jpeg")]
     history = one(mum, type_name="chat-history")
     assert history["attachments"][0]["name"].endswith("_a2.jpg")
     pdf = one(messages(case, "wxid_zw2b6n4m"), type_name="file")

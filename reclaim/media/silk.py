@@ -21,7 +21,7 @@ AMR_MAGIC = b"#!AMR\n"
 SILK_RATE = 24000
 
 __all__ = ["AMR_MAGIC", "SILK_MAGIC", "SILK_RATE", "audio_kind", "fix_amr", "silk_to_pcm", "to_wav", "wav_preview",
-           "wav_seconds"]
+           "silk_frame_count", "wav_seconds"]
 
 
 def audio_kind(head: bytes) -> str:

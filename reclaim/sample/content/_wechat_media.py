@@ -85,7 +85,8 @@ def mp4(seconds: int) -> bytes:
         return struct.pack(">I", 8 + len(payload)) + kind + payload
 
     ftyp = box(b"ftyp", b"isom" + struct.pack(">I", 512) + b"isomiso2avc1mp41")
-    mvhd = box(b"mvhd", struct.pack(">B3xIIII", 0, 0, 0, 1000, seconds * 1000) + struct.pack(">IH10x", 0x00010000, 0x0100)
+    mvhd = box(b"mvhd", struct.pack(">B3xIIII", 0, 0, 0, 1000, seconds * 1000)
+               + struct.pack(">IH10x", 0x00010000, 0x0100)
                + struct.pack(">9I", 0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000) + bytes(24)
                + struct.pack(">I", 2))
     return ftyp + box(b"moov", mvhd) + box(b"mdat", b"")
@@ -98,7 +99,8 @@ def pdf(title: str) -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]

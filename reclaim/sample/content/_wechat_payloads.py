@@ -7,7 +7,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 def image(md5: str, length: int, sender: str = "") -> str:
     who = f' fromusername="{sender}"' if sender else ""
-    return ('<?xml version="1.0"?>\n<msg>\n\t<img aeskey="8d7e0c2a9b1f4e3d" encryver="1" cdnthumbaeskey="8d7e0c2a9b1f4e3d"'
+    return ('<?xml version="1.0"?>\n<msg>\n\t<img aeskey="8d7e0c2a9b1f4e3d" encryver="1"'
+            ' cdnthumbaeskey="8d7e0c2a9b1f4e3d"'
             f' cdnthumburl="3057020100044b30490201000204{md5[:16]}" cdnthumblength="3086" cdnthumbheight="120"'
             f' cdnthumbwidth="90" cdnmidheight="0" cdnmidwidth="0" cdnhdheight="0" cdnhdwidth="0"'
             f' cdnmidimgurl="3057020100044b30490201000204{md5[16:]}" length="{length}" md5="{md5}"{who} />\n'
@@ -68,7 +69,8 @@ def file(title: str, size: int, ext: str, md5: str, sender: str) -> str:
 
 def transfer(amount: str, memo: str, paysubtype: int, payer: str, receiver: str, transfer_id: str) -> str:
     upgrade = "https://support.weixin.qq.com/cgi-bin/mmsupport-bin/readtemplate?t=page/common_page__upgrade&text=text001"
-    inner = (f"<title><![CDATA[微信转账]]></title><des><![CDATA[收到转账{amount.lstrip('￥¥')}元。如需收钱，请点此升级至最新版本]]></des>"
+    inner = (f"<title><![CDATA[微信转账]]></title>"
+             f"<des><![CDATA[收到转账{amount.lstrip('￥¥')}元。如需收钱，请点此升级至最新版本]]></des>"
              f"<action /><content><![CDATA[]]></content><url><![CDATA[{upgrade}]]></url>"
              f"<thumburl><![CDATA[{upgrade}]]></thumburl><lowurl /><extinfo />")
     extra = (f"<wcpayinfo><paysubtype>{paysubtype}</paysubtype><feedesc><![CDATA[{amount}]]></feedesc>"

@@ -185,7 +185,7 @@ class Builder:
         return self.add(chat, Msg(when, des, 34, body, sender, [(f"Audio/{md5(chat)}/{{id}}.aud", data)]))
 
 
-def _conversations(ctx: SampleContext) -> Builder:  # noqa: PLR0915 - one scripted story
+def _conversations(ctx: SampleContext) -> Builder:
     b = Builder(ctx)
     mum, fam, lily = MUM.username, FAMILY_GROUP, LILY.username
 
@@ -231,7 +231,8 @@ def _conversations(ctx: SampleContext) -> Builder:  # noqa: PLR0915 - one script
     b.stickers[stick] = gif((250, 120, 0))
     b.add(fam, Msg(_t("2024-02-09 20:03:00"), 1, 47, P.sticker(stick, UNCLE.username, fam)))  # no prefix
     b.image(fam, _t("2024-02-09 20:05:00"), 1, "hft", GRANDMA.username, (150, 30, 200))
-    b.add(fam, Msg(_t("2024-02-10 10:00:00"), 1, 1, "初一去哪里拜年？", UNCLE.username, svrid=7_200_000_000_000_000_001))
+    b.add(fam, Msg(_t("2024-02-10 10:00:00"), 1, 1, "初一去哪里拜年？", UNCLE.username,
+                   svrid=7_200_000_000_000_000_001))
     b.add(fam, Msg(_t("2024-02-10 10:05:00"), 1, 49, P.quote(
         "先去奶奶家", 1, 7_200_000_000_000_000_001, fam, UNCLE.username, "二叔", "初一去哪里拜年？", mum, 1707559200),
         mum))
@@ -264,7 +265,8 @@ def _conversations(ctx: SampleContext) -> Builder:  # noqa: PLR0915 - one script
                      media=[(f"OpenData/{md5(zhang)}/{{id}}.pdf", pdf("Q2 budget review"))]))
     b.add(zhang, Msg(_t("2024-04-02 10:05:00"), 1, 49, P.link(
         "如何高效开会：十条建议", "管理者必读", "https://mp.weixin.qq.com/s?__biz=MzA5NjM4&mid=2650&idx=1",
-        zhang, OFFICIAL_NAME, OFFICIAL), media=[(f"OpenData/{md5(zhang)}/{{id}}.pic_thum", jpeg(60, 60, (0, 120, 120)))]))
+        zhang, OFFICIAL_NAME, OFFICIAL),
+        media=[(f"OpenData/{md5(zhang)}/{{id}}.pic_thum", jpeg(60, 60, (0, 120, 120)))]))
     sam = SAM.username
     b.filler(sam, 145, zh=0.05)
     b.add(sam, Msg(_t("2024-01-15 12:00:00"), 1, 42, P.contact_card(TOM.username, TOM.nickname, TOM.alias,
@@ -524,7 +526,7 @@ def files(ctx: SampleContext) -> Iterator[SampleFile]:
     yield SampleFile(DOMAIN, f"{ROOT}/DB/WCDB_Contact.sqlite", _contact_db(ctx))
     yield from _session_files(ctx, b)
     yield SampleFile(DOMAIN, f"{ROOT}/fts/fts_message.db", _fts_db(ctx, b))
-    for chat, msgs in b.chats.items():
+    for msgs in b.chats.values():
         for msg in msgs:
             for template, data in msg.media:
                 yield SampleFile(DOMAIN, f"{ROOT}/{template.format(id=msg.local_id)}", data, mtime=msg.when)
