@@ -182,7 +182,10 @@ def test_backups_command_and_choice(
 def test_password_file_and_sample_command(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from reclaim.sample.content import base
+
     monkeypatch.delenv("RECLAIM_PASSWORD", raising=False)
+    monkeypatch.setattr("reclaim.sample.collect_files", lambda ctx: list(base.files(ctx)))  # keep it quick
     target = tmp_path / "enc"
     code, _, err = run_cli(capsys, "sample", str(target), "--encrypted")
     assert code == 0 and "the sample's password is 'reclaim'" in err

@@ -50,3 +50,15 @@ def test_unpadded_stream_uses_manifest_size(tmp_path: Path) -> None:
     data = encrypt_bytes(KEY, plain)[: 2 * BLOCK]  # drop the padding block
     with DecryptingReader(io.BytesIO(data), KEY, 32) as reader:  # type: ignore[arg-type]
         assert reader.readall() == plain
+
+
+@pytest.mark.parametrize("start", [0, 5, 16, 1000])
+def test_copy_to_from_any_position(tmp_path: Path, start: int) -> None:
+    plain = random.Random(start).randbytes(300_001)
+    data = encrypt_bytes(KEY, plain)
+    reader = DecryptingReader(io.BytesIO(data), KEY, len(plain))  # type: ignore[arg-type]
+    reader.seek(start)
+    out = io.BytesIO()
+    seen: list[int] = []
+    assert reader.copy_to(out, seen.append) == len(plain) - start
+    assert out.getvalue() == plain[start:] and sum(seen) == len(plain) - start

@@ -58,20 +58,29 @@ def test_base_content_is_deterministic() -> None:
     a = [(f.domain, f.path, f.data, f.mtime) for f in base.files(SampleContext(seed=3))]
     b = [(f.domain, f.path, f.data, f.mtime) for f in base.files(SampleContext(seed=3))]
     assert a == b and len(a) > 200
-    everything = {(f.domain, f.path) for f in collect_files(SampleContext(seed=3))}
-    assert {(f[0], f[1]) for f in a} <= everything
 
 
 def test_broken_content_module_is_left_out(tmp_path: Path, monkeypatch, caplog) -> None:
     import reclaim.sample.content as content
 
-    broken = tmp_path / "pkg"
-    broken.mkdir()
-    (broken / "zz_broken.py").write_text("raise RuntimeError('boom')\n")
-    monkeypatch.setattr(content, "__path__", [*content.__path__, str(broken)])
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "zz_broken_import.py").write_text("raise RuntimeError('boom')\n")
+    (pkg / "zz_broken_files.py").write_text("def files(ctx):\n    yield from ()\n    raise KeyError('bug')\n")
+    (pkg / "zz_good.py").write_text(
+        "from reclaim.sample.model import SampleFile\n"
+        "def files(ctx):\n    yield SampleFile('HomeDomain', 'Library/good.txt', b'good')\n"
+    )
+    monkeypatch.setattr(content, "__path__", [str(pkg)])
     monkeypatch.delenv("RECLAIM_SAMPLE_STRICT", raising=False)
     with caplog.at_level("WARNING"):
         target = build_sample(tmp_path / "b")
-    assert "zz_broken" in caplog.text
+    assert "zz_broken_import failed to import" in caplog.text and "boom" in caplog.text
+    assert "zz_broken_files failed" in caplog.text and "bug" in caplog.text
     with open_source(target) as src:
-        assert src.get("HomeDomain", "Library/Preferences/com.apple.springboard.plist") is not None
+        assert src.read_bytes(src.get("HomeDomain", "Library/good.txt")) == b"good"  # type: ignore[arg-type]
+    monkeypatch.setenv("RECLAIM_SAMPLE_STRICT", "1")
+    import pytest
+
+    with pytest.raises(RuntimeError):
+        collect_files(SampleContext())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+from collections.abc import Callable
 from typing import BinaryIO
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -196,6 +197,45 @@ class DecryptingReader(io.RawIOBase):
         self._pos += want
         return want
 
+    def copy_to(self, out: BinaryIO, progress: Callable[[int], None] | None = None) -> int:
+        """Write the rest of the plaintext to ``out`` with large buffers and no extra copy.
+
+        The fast path of ``extract``: ciphertext is read into one buffer and decrypted
+        straight into another, which is written as is.
+        """
+        start = self._pos - self._pos % BLOCK
+        skip = self._pos - start
+        self._position(start)
+        assert self._ctx is not None
+        cbuf = bytearray(CHUNK)
+        pbuf = bytearray(CHUNK + BLOCK)
+        cview, pview = memoryview(cbuf), memoryview(pbuf)
+        remaining = self._size - self._pos
+        offset = start
+        total = 0
+        while remaining > 0:
+            n = self._raw.readinto(cview)
+            if not n:
+                raise CorruptFile("encrypted file ended early", self._name or None)
+            if n % BLOCK:  # a short read mid-block: complete the block
+                while n % BLOCK:
+                    more = self._raw.readinto(cview[n : n + BLOCK - n % BLOCK])
+                    if not more:
+                        raise CorruptFile("encrypted file ended early", self._name or None)
+                    n += more
+            got = self._ctx.update_into(cview[:n], pbuf)
+            offset += n
+            piece = pview[skip : min(got, skip + remaining)]
+            skip = 0
+            out.write(piece)
+            remaining -= len(piece)
+            total += len(piece)
+            if progress is not None:
+                progress(len(piece))
+        self._ctx_pos = offset
+        self._pos = self._size
+        return total
+
     def readall(self) -> bytes:
         out = bytearray(max(0, self._size - self._pos))
         view = memoryview(out)
@@ -233,15 +273,4 @@ def decrypt_to(path: str | os.PathLike[str], key: bytes, out: BinaryIO, *, name:
     """
     with open(path, "rb", buffering=0) as raw:
         reader = DecryptingReader(raw, key, None, name)  # type: ignore[arg-type]
-        buf = bytearray(CHUNK)
-        view = memoryview(buf)
-        total = 0
-        while True:
-            n = reader.readinto(view)
-            if not n:
-                break
-            out.write(view[:n])
-            total += n
-            if progress is not None:
-                progress(n)
-        return total
+        return reader.copy_to(out, progress)

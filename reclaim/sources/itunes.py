@@ -115,20 +115,22 @@ class BackupOpener:
         """Stream an entry's plaintext into ``out`` with large buffers; returns the byte count."""
         path = self.locate(entry)
         key = self.file_key(entry)
-        total = 0
         with open(path, "rb", buffering=0) as raw:
-            reader: Any = DecryptingReader(raw, key, entry.size, entry.path) if key else raw
+            if key is not None:
+                reader = DecryptingReader(raw, key, entry.size, f"{entry.domain}/{entry.path}")  # type: ignore[arg-type]
+                return reader.copy_to(out, progress)
+            total = 0
             buf = bytearray(CHUNK)
             view = memoryview(buf)
             while True:
-                n = reader.readinto(view)
+                n = raw.readinto(view)
                 if not n:
                     break
                 out.write(view[:n])
                 total += n
                 if progress is not None:
                     progress(n)
-        return total
+            return total
 
 
 class ITunesBackup(VirtualFS):
