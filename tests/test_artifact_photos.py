@@ -55,7 +55,7 @@ def test_capture_date_place_and_albums(library) -> None:
     assert beach["taken"] == "2024-04-02T09:14:22Z" and beach["date"] == beach["taken"]
     assert beach["timezone_offset"] == 7200
     assert (beach["latitude"], beach["longitude"]) == (41.40363, 2.17436)
-    assert beach["albums"] == ["Barcelona 2024"] and beach["kind"] == "photo"
+    assert beach["albums"] == ["Barcelona 2024"] and beach["media_type"] == "photo"
     assert (beach["width"], beach["height"]) == (320, 240)
     assert records["IMG_0025.HEIC"]["albums"] == ["Hikes"]
     assert records["IMG_0009.HEIC"]["latitude"] is None  # -180 means "no location"
@@ -81,10 +81,10 @@ def test_heic_original_and_its_jpeg_preview(library) -> None:
 def test_videos_live_photo_and_edit(library) -> None:
     _, records, files = library
     video = records["IMG_0008.MOV"]
-    assert (video["kind"], video["duration"], video["media"]["mime"]) == ("video", 3.0, "video/quicktime")
+    assert (video["media_type"], video["duration"], video["media"]["mime"]) == ("video", 3.0, "video/quicktime")
     assert records["IMG_0020.MP4"]["media"]["mime"] == "video/mp4"
     live = records["IMG_0005.HEIC"]
-    assert live["kind"] == "live"
+    assert live["media_type"] == "live"
     assert live["live_video"]["sha256"] == sha(files["Media/DCIM/100APPLE/IMG_0005.MOV"])
     assert "IMG_0005.MOV" not in records  # the Live Photo's video is part of the photo, not an item of its own
     edited = records["IMG_0007.HEIC"]
@@ -118,7 +118,7 @@ def test_without_the_database_files_and_thumbnails_still_count(sample_files, tmp
     with scan(MemoryFS(files), tmp_path / "case", ScanOptions(recover_deleted=False)) as case:
         records = {r["filename"]: r for r in case.records("photos")}
     assert records["IMG_0016.HEIC"]["in_library"] is False and records["IMG_0016.HEIC"]["media"]["preview"]
-    assert records["IMG_0008.MOV"]["kind"] == "video"
+    assert records["IMG_0008.MOV"]["media_type"] == "video"
     orphans = sorted(n for n, r in records.items() if r["deleted"])
     assert orphans == ["IMG_0018.HEIC", "IMG_0019.HEIC"]  # only their thumbnails are left
     assert records["IMG_0019.HEIC"]["provenance"]["area"] == "thumbnail"

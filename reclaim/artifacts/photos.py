@@ -70,7 +70,7 @@ class Photo(Record):
     hidden: bool = False
     trashed_date: datetime | None = None  # moved to "Recently Deleted"
     albums: list[str] = field(default_factory=list)
-    kind: str = "photo"  # photo | video | live
+    media_type: str = "photo"  # photo | video | live ("kind" is the record kind, "photos")
     duration: float | None = None
     width: int | None = None
     height: int | None = None
@@ -309,7 +309,7 @@ class _LibraryReader:
             hidden=bool(row.get("ZHIDDEN")),
             trashed_date=from_apple_time(_number(row.get("ZTRASHEDDATE"))) if trashed else None,
             albums=list(self.albums.get(pk, [])) if not ident else [],
-            kind=kind,
+            media_type=kind,
             duration=_number(row.get("ZDURATION")) if kind == "video" else None,
             width=_int(row.get("ZWIDTH")),
             height=_int(row.get("ZHEIGHT")),
@@ -346,7 +346,7 @@ def _attach_files(ctx: ScanContext, index: _FileIndex, claimed: set[str], photo:
         photo.edited = True
         photo.edited_media = _store(ctx, render, f"{filename.rsplit('.', 1)[0]} (edited).{_ext(render.name)}",
                                     "edited")
-    if photo.kind == "live":
+    if photo.media_type == "live":
         video = index.live_video(directory, filename)
         if video is not None:
             claimed.add(video.path.lower())
@@ -374,7 +374,7 @@ def _unlisted_files(ctx: ScanContext, index: _FileIndex, claimed: set[str]) -> I
             filename=entry.name,
             original_filename=entry.name,
             directory=directory,
-            kind=_kind_of(entry.name),
+            media_type=_kind_of(entry.name),
             in_library=False,
             note="not listed in Photos.sqlite; date is the file's modification time",
         )
@@ -400,7 +400,7 @@ def _orphan_thumbnails(ctx: ScanContext, index: _FileIndex, claimed: set[str]) -
             filename=filename,
             original_filename=filename,
             directory=directory,
-            kind=_kind_of(filename),
+            media_type=_kind_of(filename),
             in_library=False,
             deleted=True,
             provenance=Provenance(area="thumbnail"),
