@@ -8,6 +8,7 @@ on ``(date, rid)``), checking a "recover to" folder, and exporting a selection.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import zipfile
@@ -147,7 +148,7 @@ def page_records(
             rows += _fetch(case.conn, clauses, [*args, *extra], "rid DESC", limit + 1 - len(rows))
         more_older = len(rows) > limit
         rows = rows[:limit]
-        page = Page(items=[_item(r) for r in rows])
+        page = Page(items=[_item(r, kind) for r in rows])
         if rows and more_older:
             page.older = encode_cursor(rows[-1][2], rows[-1][1])
         if rows and before is not None:
@@ -163,7 +164,7 @@ def page_records(
         rows = _fetch(case.conn, [*base, "(date, rid) > (?, ?)"], [*args, date, rid], "date, rid", limit + 1)
     more_newer = len(rows) > limit
     rows = rows[:limit]
-    page = Page(items=[_item(r) for r in rows])
+    page = Page(items=[_item(r, kind) for r in rows])
     if rows and more_newer:
         page.newer = encode_cursor(rows[-1][2], rows[-1][1])
     if rows:
@@ -171,12 +172,32 @@ def page_records(
     return page
 
 
-def _item(row: tuple) -> dict[str, Any]:
-    import json
-
+def _item(row: tuple, kind: str | None = None) -> dict[str, Any]:
     item = json.loads(row[0])
     item["_rid"] = row[1]
+    if kind is not None:
+        item["_kind"] = kind
     return item
+
+
+def with_kinds(case: CaseReader, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add ``_kind`` (the case's kind of each record) to records from the case.
+
+    A record's own JSON may carry a field named ``kind`` with another meaning (a
+    photo's "photo"/"video"), so the page uses ``_kind`` to know where a record belongs.
+    """
+    rids = [item["_rid"] for item in items if "_rid" in item]
+    if not rids:
+        return items
+    kinds: dict[int, str] = {}
+    for start in range(0, len(rids), 500):
+        chunk = rids[start:start + 500]
+        sql = f"SELECT rid, kind FROM records WHERE rid IN ({','.join('?' * len(chunk))})"
+        kinds.update(case.conn.execute(sql, chunk).fetchall())
+    for item in items:
+        if item.get("_rid") in kinds:
+            item["_kind"] = kinds[item["_rid"]]
+    return items
 
 
 def page_around(case: CaseReader, rid: int, *, limit: int = 50) -> Page | None:
@@ -194,6 +215,7 @@ def page_around(case: CaseReader, rid: int, *, limit: int = 50) -> Page | None:
     newer = page_records(case, kind, chat_id=chat_id, after=cursor, limit=half)
     record = case.record(rid)
     assert record is not None
+    record["_kind"] = kind
     return Page(items=[*reversed(older.items), record, *newer.items], older=older.older,
                 newer=newer.newer)
 
@@ -283,6 +305,7 @@ def recover_selection(
 
     chosen = selection_from(selection or {})
     kinds = sorted(chosen.kinds()) or None
+    _alias_record_kinds(case_dir, chosen)
     result = export_case(case_dir, out, kinds=kinds, formats=formats or None,
                          selection=chosen if chosen.kinds() else None)
     manifest = out / "manifest.sha256"
@@ -293,6 +316,33 @@ def recover_selection(
         "index": str(result.index) if result.index else None,
         "manifest": str(manifest) if manifest.exists() else None,
     }
+
+
+def _alias_record_kinds(case_dir: Path, chosen: Any) -> None:
+    """Also file chosen records under the ``kind`` their own JSON carries, when it differs.
+
+    The exporter matches a record to the selection by ``record["kind"]``; for kinds whose
+    records have a field named ``kind`` (photos: "photo"/"video"), that is not the case's
+    kind, and a selection filed only under the case's kind would match nothing.
+    """
+    own_kind = "json_extract(data, '$.kind')"
+    with CaseReader(case_dir) as case:
+        for kind in list(chosen.kinds()):
+            found: set[Any] = set()
+            rids = sorted(chosen.rids.get(kind, ()))
+            for start in range(0, len(rids), 500):
+                chunk = rids[start:start + 500]
+                found.update(v for (v,) in case.conn.execute(
+                    f"SELECT DISTINCT {own_kind} FROM records WHERE rid IN ({','.join('?' * len(chunk))})", chunk))
+            if kind in chosen.chats:
+                found.update(v for (v,) in case.conn.execute(
+                    f"SELECT {own_kind} FROM records WHERE kind=? LIMIT 100", (kind,)))
+            for own in found:
+                if isinstance(own, str) and own != kind:
+                    if kind in chosen.rids:
+                        chosen.rids.setdefault(own, set()).update(chosen.rids[kind])
+                    if kind in chosen.chats:
+                        chosen.chats.setdefault(own, set()).update(chosen.chats[kind])
 
 
 def zip_folder(folder: Path, target: Path) -> Path:

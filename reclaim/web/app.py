@@ -86,6 +86,7 @@ def create_app(session: WebSession, *, port: int, preset: str | None = None) -> 
         data = _json_body(await request.body())
         path = str(data.get("path") or "").strip()
         password = data.get("password")
+        session.recover_deleted = data.get("deleted") is not False
         del data  # the password must not linger in a structure that might be logged
         if not path:
             raise ReclaimError("type or choose the backup to open")
@@ -187,10 +188,11 @@ def create_app(session: WebSession, *, port: int, preset: str | None = None) -> 
 
     @app.get("/api/records/{rid}")
     def record(rid: int) -> dict[str, Any]:
-        item = session.reader().record(rid)
+        case = session.reader()
+        item = case.record(rid)
         if item is None:
             raise HTTPException(404, "no such record")
-        return item
+        return service.with_kinds(case, [item])[0]
 
     @app.get("/api/records/{rid}/around")
     def around(rid: int, limit: int = Query(50, ge=2, le=500)) -> dict[str, Any]:
@@ -223,7 +225,7 @@ def create_app(session: WebSession, *, port: int, preset: str | None = None) -> 
         hits = list(case.search(q, kinds=wanted, limit=limit + 1, offset=offset, since=_day(since),
                                 until=_day(until, end=True), chat=chat or None, sender=sender or None))
         more = len(hits) > limit
-        return {"items": hits[:limit], "next": offset + limit if more else None,
+        return {"items": service.with_kinds(case, hits[:limit]), "next": offset + limit if more else None,
                 "ms": round((time.perf_counter() - started) * 1000, 1)}
 
     # -- media -----------------------------------------------------------------------------

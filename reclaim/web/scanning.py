@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from reclaim.case.context import ScanCancelled
+from reclaim.case.context import ScanCancelled, ScanOptions
 from reclaim.errors import ReclaimError
 from reclaim.web.session import KindProgress, ScanJob, WebSession
 
@@ -67,8 +67,9 @@ def start_scan(session: WebSession) -> ScanJob:
         from reclaim.case.scan import scan
 
         try:
+            options = ScanOptions(recover_deleted=session.recover_deleted)
             with _open(path, derived_key=key) as fs:
-                scan(fs, session.case_dir, progress=progress, cancel=job.cancel)
+                scan(fs, session.case_dir, options=options, progress=progress, cancel=job.cancel)
         except ScanCancelled:
             job.finish("cancelled")
         except ReclaimError as exc:

@@ -95,6 +95,8 @@ class WebSession:
         self.source_path: Path | None = None
         self.source_info: dict[str, Any] = {}
         self.derived_key: bytes | None = None
+        #: Whether scans also carve deleted records (the slower, deeper scan).
+        self.recover_deleted = True
         self.job: ScanJob | None = None
         self.outputs: list[Path] = []
         self._readers = threading.local()

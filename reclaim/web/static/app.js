@@ -207,7 +207,9 @@ async function startScreen(message = '', preset = null) {
     autocomplete: 'off', spellcheck: 'false', value: preset || '' });
   const pwPanel = h('div', { class: 'password', hidden: true });
   const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite', text: message });
-  const open = (path, password) => openSource(path, password, { status, pwPanel });
+  const deep = h('input', { type: 'checkbox', id: 'deep-scan' });
+  deep.checked = true;
+  const open = (path, password) => openSource(path, password, { status, pwPanel, deep });
   root.replaceChildren(h('div', { class: 'start' },
     h('h1', { text: 'Take your data back from your iPhone' }),
     h('p', { class: 'lede', text: 'Choose a backup of your iPhone. reclaim only reads it: nothing is changed, and nothing leaves this computer.' }),
@@ -219,6 +221,8 @@ async function startScreen(message = '', preset = null) {
     h('form', { class: 'pathform', onsubmit: (e) => { e.preventDefault(); open(pathInput.value.trim()); } },
       h('label', { for: 'path-input', text: 'Location on this computer' }),
       h('div', { class: 'row' }, pathInput, h('button', { class: 'btn primary', type: 'submit', text: 'Open' }))),
+    h('label', { class: 'check deep', for: 'deep-scan' }, deep,
+      h('span', {}, 'Also recover deleted items ', h('span', { class: 'muted', text: '(a deeper scan: slower on big backups)' }))),
   ));
   if (preset) open(preset);
   try {
@@ -247,7 +251,9 @@ async function openSource(path, password, ui) {
   ui.status.textContent = password ? 'Unlocking… (this takes a few seconds)' : 'Opening…';
   ui.status.classList.remove('bad');
   try {
-    const { source } = await api('/api/open', { method: 'POST', body: password ? { path, password } : { path } });
+    const body = { path, deleted: ui.deep.checked };
+    if (password) body.password = password;
+    const { source } = await api('/api/open', { method: 'POST', body });
     S.source = source;
     showDevice(source);
     location.hash = '#/scan';
@@ -273,6 +279,7 @@ function askPassword(path, wrong, ui) {
       openSource(path, value, ui);
     },
   },
+  h('input', { type: 'text', name: 'username', autocomplete: 'username', value: path, hidden: true, readonly: true }),
   h('h2', { text: 'This backup is encrypted' }),
   wrong ? h('p', { class: 'bad', role: 'alert', text: 'That password does not unlock this backup. Try again.' }) : null,
   h('p', { class: 'muted', text: 'Type the password you chose when you turned on “Encrypt local backup”. It is used once to unlock the backup and is not stored.' }),
@@ -919,11 +926,12 @@ function searchScreen(params) {
     info.textContent = `${num(total)}${data.next !== null ? '+' : ''} found`;
     if (!total) results.append(h('li', { class: 'empty', text: 'Nothing matches. Try fewer or shorter words.' }));
     for (const r of data.items) {
-      const k = S.kindMap[r.kind] || { title: r.kind, view: 'table', kind: r.kind };
+      const kind = r._kind || r.kind;
+      const k = S.kindMap[kind] || { title: kind, view: 'table', kind };
       const text = String(r.text || r.body || r.notes || r.title || recordTitle(r));
       const where = k.view === 'chat' ? (r.chat || '') : recordTitle(r);
-      results.append(h('li', { class: r.deleted ? 'deleted' : '', dataset: { rid: r._rid, kind: r.kind } },
-        selectBox(r.kind, 'rids', r._rid, `Select this ${k.title} result`),
+      results.append(h('li', { class: r.deleted ? 'deleted' : '', dataset: { rid: r._rid, kind } },
+        selectBox(kind, 'rids', r._rid, `Select this ${k.title} result`),
         h('button', { type: 'button', class: 'hit', onclick: () => openHit(k, r) },
           h('span', { class: 'top' }, badge(k.title, 'kind'), h('strong', { text: where }), h('time', { datetime: r.date || '', text: fmtShort(r.date) })),
           r.sender ? h('span', { class: 'muted', text: r.sender }) : null,
