@@ -222,7 +222,7 @@ def test_photos_with_capture_dates_albums_and_deleted(case: Path) -> None:
         assert sorted(one["albums"]) == ["Holiday", "Summer 2022"]  # Holiday1/Holiday2 are chunks of one album
         assert one["media"]["sha256"] == hashlib.sha256(PHOTO_1).hexdigest()
         two = photos["IMG_0002.JPG"]
-        assert two["kind"] == "live" and two["live_video"]["size"] == 16 and two["albums"] == ["Summer 2022"]
+        assert two["media_type"] == "live" and two["live_video"]["size"] == 16 and two["albums"] == ["Summer 2022"]
         assert photos["IMG_0003.JPG"]["hidden"] and photos["IMG_0003.JPG"]["albums"] == ["Holiday"]
         assert photos["IMG_0003.JPG"]["taken"] == "2023-12-25T23:59:00Z"
         gone = photos["IMG_0004.JPG"]

@@ -400,7 +400,7 @@ class IcloudPhotosArtifact(_ExportArtifact):
             favorite=formats.yes(row.get("favorite")),
             hidden=formats.yes(row.get("hidden")),
             albums=albums,
-            kind=kind,
+            media_type=kind,
             media=ref,
             live_video=ctx.media(live, role="live") if live is not None else None,
             note="" if row else "not listed in Photo Details.csv (date from the file)",
