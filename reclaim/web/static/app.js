@@ -322,7 +322,7 @@ function scanScreen() {
       }
       const row = rows[k.kind];
       row.li.className = k.state;
-      row.count.textContent = k.state === 'waiting' ? 'waiting' : `${num(k.count)} found`;
+      row.count.textContent = k.state === 'waiting' ? 'waiting' : (k.state === 'running' && !k.count ? 'looking…' : `${num(k.count)} found`);
       row.bar.setAttribute('aria-valuetext', k.state);
     }
     if (job.state !== 'running') {
@@ -496,11 +496,12 @@ async function conversation(k, chatId, aroundRid = null) {
   const thread = h('div', { class: 'thread', role: 'log', 'aria-label': 'Messages' });
   const scroller = h('div', { class: 'scroll thread-scroll' }, thread);
   const title = h('h2', { text: '…' });
-  const selectToggle = h('button', { class: 'btn small', type: 'button', 'aria-pressed': 'false', text: 'Select messages',
+  const selectToggle = h('button', { class: 'btn small', type: 'button', 'aria-pressed': 'false', text: 'Select',
+    title: 'Tick single messages to recover',
     onclick: () => {
       const on = thread.classList.toggle('selecting');
       selectToggle.setAttribute('aria-pressed', String(on));
-      selectToggle.textContent = on ? 'Done' : 'Select messages';
+      selectToggle.textContent = on ? 'Done' : 'Select';
     } });
   const sub = h('span', { class: 'muted' });
   pane.replaceChildren(h('div', { class: 'conv-head' }, backButton(), h('div', { class: 'who' }, title, sub),
@@ -671,8 +672,10 @@ function gallery(k) {
         grid.append(h('li', { class: 'grid-day', text: r.date ? monthFmt.format(new Date(r.date)) : 'Without a date' }));
       }
       const name = r.filename || r.name || (ref && ref.name) || 'photo';
-      const img = ref ? h('img', { loading: 'lazy', alt: name, src: `/api/thumb/${shownSha(ref)}` }) : h('span', { class: 'noimg', text: name });
-      if (ref) img.addEventListener('error', () => img.replaceWith(h('span', { class: 'noimg', text: name })), { once: true });
+      const still = ref && /^image\//.test(mimeOf(ref));
+      const img = still ? h('img', { loading: 'lazy', alt: name, src: `/api/thumb/${shownSha(ref)}` })
+        : h('span', { class: 'noimg' }, ref && /^video\//.test(ref.mime) ? h('span', { class: 'play', 'aria-hidden': 'true', text: '▶' }) : null, name);
+      if (still) img.addEventListener('error', () => img.replaceWith(h('span', { class: 'noimg', text: name })), { once: true });
       grid.append(h('li', { class: `tile${r.deleted ? ' deleted' : ''}`, dataset: { rid: r._rid } },
         h('button', { type: 'button', class: 'tilebtn', 'aria-label': `Open ${name}`, onclick: () => openViewer(items, index) }, img),
         selectBox(k.kind, 'rids', r._rid, `Select ${name}`),
@@ -933,7 +936,7 @@ function searchScreen(params) {
       results.append(h('li', { class: r.deleted ? 'deleted' : '', dataset: { rid: r._rid, kind } },
         selectBox(kind, 'rids', r._rid, `Select this ${k.title} result`),
         h('button', { type: 'button', class: 'hit', onclick: () => openHit(k, r) },
-          h('span', { class: 'top' }, badge(k.title, 'kind'), h('strong', { text: where }), h('time', { datetime: r.date || '', text: fmtShort(r.date) })),
+          h('span', { class: 'top' }, badge(k.title, 'kindtag'), h('strong', { text: where }), h('time', { datetime: r.date || '', text: fmtShort(r.date) })),
           r.sender ? h('span', { class: 'muted', text: r.sender }) : null,
           highlight(text, q),
           r.deleted ? recoveredBadge() : null)));
@@ -955,7 +958,8 @@ function openHit(k, r) {
 // -- recover ---------------------------------------------------------------------------------------------
 
 const FORMAT_LABELS = { html: 'Pages to read (HTML)', json: 'Data (JSON Lines)', csv: 'Spreadsheet (CSV)', vcard: 'Contacts (vCard)',
-  ics: 'Calendar (ICS)', txt: 'Text transcripts', md: 'Notes (Markdown)', eml: 'E-mail (EML)', media: 'Photos and attachments' };
+  ics: 'Calendar (ICS)', txt: 'Text transcripts', md: 'Notes (Markdown)', eml: 'E-mail (EML)', media: 'Photos and videos (files)',
+  links: 'Links and QR codes (list)' };
 
 function recoverDialog() {
   const dlg = $('#recover-dialog');
@@ -963,11 +967,17 @@ function recoverDialog() {
   const chosen = [];
   for (const [kind, s] of Object.entries(S.sel)) {
     const title = (S.kindMap[kind] || {}).title || kind;
-    if (s.chats.size) chosen.push(`${num(s.chats.size)} ${title} conversation${s.chats.size > 1 ? 's' : ''}`);
-    if (s.rids.size) chosen.push(`${num(s.rids.size)} ${title} item${s.rids.size > 1 ? 's' : ''}`);
+    if (s.chats.size) chosen.push(`${plural(s.chats.size, 'conversation')} from ${title}`);
+    if (s.rids.size) chosen.push(`${plural(s.rids.size, 'item')} from ${title}`);
   }
   const total = S.kinds.reduce((a, k) => a + k.live + k.deleted, 0);
-  const formatBoxes = S.formats.map((f) => {
+  // Core formats, the natural formats of the chosen kinds (all kinds when nothing is ticked), and
+  // formats no kind claims (whole-report extras).
+  const chosenKinds = n ? Object.keys(S.sel).filter((k) => S.sel[k].rids.size || S.sel[k].chats.size) : S.kinds.map((k) => k.kind);
+  const claimed = new Set(S.kinds.flatMap((k) => k.formats || []));
+  const wanted = new Set(chosenKinds.flatMap((k) => (S.kindMap[k] || {}).formats || []));
+  const offered = S.formats.filter((f) => ['html', 'json', 'csv'].includes(f) || wanted.has(f) || !claimed.has(f));
+  const formatBoxes = offered.map((f) => {
     const box = h('input', { type: 'checkbox', name: 'format', value: f, id: `fmt-${f}` });
     box.checked = true;
     return h('label', { class: 'check', for: `fmt-${f}` }, box, h('span', { text: FORMAT_LABELS[f] || f.toUpperCase() }));
