@@ -28,9 +28,14 @@ from reclaim.web.security import cookie_name
 from reclaim.web.session import WebSession
 
 PORT = 8765
-WORDS = ("dinner tonight train ticket invoice meeting weather photo birthday holiday taxi coffee office "
-         "report flight hotel doctor school homework party gift").split()
-CHINESE = "今天 明天 吃饭 开会 下班 红包 照片 周末 回家 天气 电影 快递 生日 火车 谢谢".split()
+WORDS = [
+    "dinner", "tonight", "train", "ticket", "invoice", "meeting", "weather", "photo", "birthday", "holiday",
+    "taxi", "coffee", "office", "report", "flight", "hotel", "doctor", "school", "homework", "party", "gift",
+]
+CHINESE = [
+    "今天", "明天", "吃饭", "开会", "下班", "红包", "照片", "周末",
+    "回家", "天气", "电影", "快递", "生日", "火车", "谢谢",
+]
 
 
 @dataclass(kw_only=True)
