@@ -156,14 +156,16 @@ class Engine:
         self.by_name = {p.td.name: p for p in self.profiles}
         self.root_owner: dict[int, Profile] = {p.td.root: p for p in self.profiles if p.td.dropped}
 
-    def _profs_for(self, pgno: int, index: bool) -> list[Profile]:
+    def _profs_for(self, pgno: int, index: bool) -> tuple[list[Profile], bool]:
+        """Profiles to try on a page, the page's owner first; and whether an owner is known."""
         own = self.owner.get(pgno)
         first = self.by_name.get(own.name) if own is not None else self.root_owner.get(pgno)
         out = [p for p in self.profiles if p.index_format == index]
         if first is not None and first in out:
             out.remove(first)
             out.insert(0, first)
-        return out
+            return out, True
+        return out, False
 
     def find_dropped(self) -> list[TableDef]:
         """Table/index definitions carved from ``sqlite_master`` pages that are no longer live."""
@@ -217,17 +219,26 @@ class Engine:
             if role == "live":
                 return out
             start = 0
-            if role == "trunk":
+            if role == "trunk" or self._looks_trunk(page):
                 n = int.from_bytes(page[4:8], "big")
                 start = 8 + 4 * min(n, (U - 8) // 4)
+            elif int.from_bytes(page[:4], "big") <= self.d.max_page:
+                return out  # a freed overflow page: read through the chain of the cell that owned it
             for idx in (False, True):
-                profs = self._profs_for(pgno, idx)
-                out += [(h, "scan") for h in self.scan(page, start, U, profs, idx, anchors=True)]
+                profs, owned = self._profs_for(pgno, idx)
+                hits = self.scan(page, start, U, profs, idx, owned, anchors=True)
+                out += [(h, "scan") for h in hits]
             return out
         if bp.kind not in (TABLE_LEAF, INDEX_LEAF):
+            # An interior page that used to be a leaf (e.g. a root that split) keeps old
+            # leaf cells in its unallocated space.
+            if bp.content_start > bp.array_end:
+                profs, owned = self._profs_for(pgno, bp.kind == INDEX_INTERIOR)
+                hits = self.scan(page, bp.array_end, min(bp.content_start, U), profs, bp.kind == INDEX_INTERIOR, owned)
+                out += [(h, "gap") for h in hits]
             return out
         index = bp.kind == INDEX_LEAF
-        profs = self._profs_for(pgno, index)
+        profs, owned = self._profs_for(pgno, index)
         if not profs:
             return out
         if role != "live":
@@ -236,39 +247,72 @@ class Engine:
                 if h is not None:
                     out.append((h, "cell"))
         for off, size in freeblocks(page, bp, U):
-            out += [(h, "freeblock") for h in self.chain(page, off, off + size, profs, index, True)]
+            hits = self.chain(page, off, off + size, profs, index, owned, True)
+            out += [(h, "freeblock") for h in hits]
         a, b = bp.array_end, min(bp.content_start, U)
         if b > a:
-            out += [(h, "gap") for h in self.scan(page, a, b, profs, index)]
+            out += [(h, "gap") for h in self.scan(page, a, b, profs, index, owned)]
         return out
 
-    def chain(self, page: bytes, s: int, limit: int, profs: list[Profile], index: bool, lost: bool) -> list[Hit]:
+    def _looks_trunk(self, page: bytes) -> bool:
+        """True if a page image has the layout of a freelist trunk page."""
+        nxt = int.from_bytes(page[:4], "big")
+        n = int.from_bytes(page[4:8], "big")
+        if nxt > self.d.max_page or n > (self.U - 8) // 4:
+            return False
+        return all(1 <= int.from_bytes(page[8 + 4 * i : 12 + 4 * i], "big") <= self.d.max_page for i in range(n))
+
+    def chain(
+        self,
+        page: bytes,
+        s: int,
+        limit: int,
+        profs: list[Profile],
+        index: bool,
+        owned: bool,
+        lost: bool,
+        tail_scan: bool = True,
+    ) -> list[Hit]:
         """Consecutive cells from ``s`` (a freeblock, or the end of a found cell) up to ``limit``."""
         out: list[Hit] = []
         pos = s
         first = lost
+        U, enc = self.U, self.enc
         while pos + 4 <= limit:
+            if _NONZERO.search(page, pos + (4 if first else 0), limit) is None:
+                break  # only zeros left (secure_delete)
             h = None
-            for p in (pos,) if first else (pos, pos + 1, pos + 2, pos + 3):
-                if p + 4 > limit:
-                    break
-                if not first:
-                    h = intact(page, p, limit, profs, self.U, self.enc, index)
-                if h is None:
-                    h = best_lost(page, p, limit, profs, self.U, self.enc)
-                if h is not None:
-                    break
+            if not first:
+                for p in range(pos, min(pos + 4, limit - 3)):
+                    h = intact(page, p, limit, profs, U, enc, index)
+                    if h is not None:
+                        break
+            if h is None:
+                h = best_lost(page, pos, limit, profs, U, enc, owned=owned)
+            if h is None and lost and not first:
+                for p in range(pos + 1, min(pos + 4, limit - 3)):
+                    h = best_lost(page, p, limit, profs, U, enc, owned=owned)
+                    if h is not None:
+                        break
             if h is None:
                 break
             out.append(h)
             pos = h.end
             first = False
-        if pos + 4 <= limit and (not out or pos < limit - 3):
-            out += self.scan(page, pos + (0 if out else 4), limit, profs, index)
+        if tail_scan and lost and pos + 4 <= limit and (not out or pos < limit - 3):
+            out += self.scan(page, pos + (0 if out else 4), limit, profs, index, owned, stale=False)
         return out
 
     def scan(
-        self, page: bytes, a: int, b: int, profs: list[Profile], index: bool, anchors: bool = False
+        self,
+        page: bytes,
+        a: int,
+        b: int,
+        profs: list[Profile],
+        index: bool,
+        owned: bool = False,
+        anchors: bool = False,
+        stale: bool = True,
     ) -> list[Hit]:
         """Intact cells anywhere in ``page[a:b]`` (each followed by a chain of adjacent cells)."""
         out: list[Hit] = []
@@ -286,15 +330,55 @@ class Engine:
                 continue
             out.append(h)
             covered.append((h.start, h.end))
-            more = self.chain(page, h.end, b, profs, index, False) if h.end + 4 <= b else []
+            more = self.chain(page, h.end, b, profs, index, owned, False) if h.end + 4 <= b else []
+            covered += [(x.start, x.end) for x in more]
             out += more
             pos = max([h.end] + [x.end for x in more])
+        if stale:
+            out += self._stale_freeblocks(page, a, b, profs, index, owned, out)
         if anchors and not index:
-            out += self._anchored(page, a, b, profs, index, out)
+            out += self._anchored(page, a, b, profs, index, owned, out)
+        return out
+
+    def _stale_freeblocks(
+        self, page: bytes, a: int, b: int, profs: list[Profile], index: bool, owned: bool, found: list[Hit]
+    ) -> list[Hit]:
+        """Cells inside old freeblocks that were absorbed into unallocated space.
+
+        When the cell-content area shrinks past a freeblock, the freeblock's 4-byte header
+        (next offset, size) stays in the bytes. Such headers are easy to spot (both fields
+        are smaller than the page) and mark where a run of overwritten cells starts.
+        """
+        U = self.U
+        hi = (U - 1) >> 8
+        taken = [(h.start, h.end) for h in found]
+        out: list[Hit] = []
+        x = a
+        while x + 8 <= b:
+            if page[x] > hi or page[x + 2] > hi:
+                x += 1
+                continue
+            nxt = (page[x] << 8) | page[x + 1]
+            size = (page[x + 2] << 8) | page[x + 3]
+            if size < 8 or size > U or (nxt and nxt >= U) or not any(page[x + 4 : x + 12]):
+                x += 1
+                continue
+            if any(s <= x < e for s, e in taken):
+                x += 1
+                continue
+            end = min(b, x + size)
+            hits = self.chain(page, x, end, profs, index, owned, True, tail_scan=False)
+            hits = [h for h in hits if h.intact or h.score >= 1.0]
+            if hits and hits[0].start == x:
+                out += hits
+                taken += [(h.start, h.end) for h in hits]
+                x = max(h.end for h in hits)
+            else:
+                x += 1
         return out
 
     def _anchored(
-        self, page: bytes, a: int, b: int, profs: list[Profile], index: bool, found: list[Hit]
+        self, page: bytes, a: int, b: int, profs: list[Profile], index: bool, owned: bool, found: list[Hit]
     ) -> list[Hit]:
         """Rebuilt cells at offsets named by stale cell pointers or stale freeblock headers."""
         taken = [(h.start, h.end) for h in found]
@@ -307,7 +391,7 @@ class Engine:
         for v in sorted(cands):
             if any(s <= v < e for s, e in taken):
                 continue
-            hits = self.chain(page, v, b, profs, index, True)
+            hits = self.chain(page, v, b, profs, index, owned, True)
             good = [h for h in hits if h.score >= 1.0 or h.intact]
             for h in good:
                 if not any(s <= h.start < e for s, e in taken):
@@ -316,7 +400,9 @@ class Engine:
         return out
 
     # -- values ----------------------------------------------------------------------------------
-    def _values(self, hit: Hit, page: bytes, get: PageGetter, check_live: bool = False) -> tuple[list[object], bool, bool]:
+    def _values(
+        self, hit: Hit, page: bytes, get: PageGetter, check_live: bool = False
+    ) -> tuple[list[object], bool, bool]:
         """Decode a hit's values, following its overflow chain through ``get``."""
         payload = hit.local_payload(page)
         used = False

@@ -14,8 +14,7 @@ another valid cell, are preferred; this resolves the remaining ambiguity.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reclaim.sqlite.format import (
     FormatError,
@@ -52,6 +51,8 @@ class Profile:
     first_types: tuple[int, ...]
     max_rowid: int = 0
     nlive: int = 0
+    numeric: list[bool] = field(default_factory=list)
+    first_misfit: dict[int, float] = field(default_factory=dict)
 
 
 def make_profile(td: TableDef, samples: list[list[int]], max_rowid: int, nlive: int) -> Profile:
@@ -90,7 +91,16 @@ def make_profile(td: TableDef, samples: list[list[int]], max_rowid: int, nlive: 
         first = (0, *range(12, 128))
     else:
         first = _ANY_FIXED + tuple(range(12, 128))
-    return Profile(td, td.kind != "table", n, min_cols, text_only, alias_pos, seen, first, max_rowid, nlive)
+    numeric = [
+        (td.columns[ci].affinity if ci < len(td.columns) else "BLOB") in ("INTEGER", "REAL", "NUMERIC")
+        for ci in td.record_order
+    ]
+    prof = Profile(td, td.kind != "table", n, min_cols, text_only, alias_pos, seen, first, max_rowid, nlive, numeric)
+    for st in first:
+        m = _pos_misfit(prof, 0, st) if n else None
+        if m is not None:
+            prof.first_misfit[st] = m
+    return prof
 
 
 @dataclass(slots=True)
@@ -120,33 +130,41 @@ class Hit:
         return hash((self.payload_size, self.local_payload(page)))
 
 
-def fit(prof: Profile, types: list[int]) -> float | None:
-    """How badly serial types fit a profile (0 = perfectly); None if they cannot belong to it."""
-    n = len(types)
+def _pos_misfit(prof: Profile, i: int, st: int) -> float | None:
+    """Misfit of serial type ``st`` at record position ``i`` (None: impossible there)."""
+    c = serial_class(st)
+    if i == prof.alias_pos:
+        return 0.0 if st == 0 else None
+    if prof.text_only[i] and (c == "int" or c == "float"):
+        return None
+    seen = prof.seen
+    if seen is not None:
+        s = seen[i]
+        if c not in s:
+            return 0.25 if c == "null" or (c == "int" and "float" in s) else 1.0
+        return 0.0
+    if (c == "text" or c == "blob") and prof.numeric[i]:
+        return 1.0
+    if c == "blob" and prof.text_only[i]:
+        return 0.5
+    return 0.0
+
+
+def fit(prof: Profile, types: list[int], start: int = 0) -> float | None:
+    """How badly serial types fit a profile (0 = perfectly); None if they cannot belong to it.
+
+    ``start`` is the record position of ``types[0]`` (1 when checking the tail of a record
+    whose first type is rebuilt separately).
+    """
+    n = len(types) + start
     if n < prof.min_cols or n > prof.ncols:
         return None
     misfit = 0.0
-    seen = prof.seen
-    for i, st in enumerate(types):
-        c = serial_class(st)
-        if i == prof.alias_pos:
-            if st != 0:
-                return None
-            continue
-        if prof.text_only[i] and (c == "int" or c == "float"):
+    for i, st in enumerate(types, start):
+        m = _pos_misfit(prof, i, st)
+        if m is None:
             return None
-        if seen is not None:
-            s = seen[i]
-            if c not in s:
-                misfit += 0.25 if c == "null" or (c == "int" and "float" in s) else 1.0
-        elif (c == "text" or c == "blob") and prof.td.columns[prof.td.record_order[i]].affinity in (
-            "INTEGER",
-            "REAL",
-            "NUMERIC",
-        ):
-            misfit += 1.0
-        elif c == "blob" and prof.text_only[i]:
-            misfit += 0.5
+        misfit += m
     return misfit
 
 
@@ -178,27 +196,80 @@ def values_ok(types: list[int], page: bytes, body: int, limit: int, encoding: st
     return True
 
 
+def _parse_fit(
+    page: bytes, pos: int, stop: int, prof: Profile, first_pos: int, max_misfit: float
+) -> tuple[list[int], list[int], list[float]]:
+    """Serial types from ``pos`` for record positions ``first_pos``...; stops at the first impossible one.
+
+    Returns the types, the offset after each, and the cumulative misfit after each.
+    """
+    types: list[int] = []
+    ends: list[int] = []
+    fits: list[float] = []
+    p = pos
+    i = first_pos
+    n = prof.ncols
+    misfit = 0.0
+    while i < n and p < stop:
+        st = page[p]
+        if st < 0x80:
+            p += 1
+        else:
+            try:
+                st, p = read_varint(page, p, stop)
+            except FormatError:
+                break
+            if st > 0x7FFFFFFF:
+                break
+        if st == 10 or st == 11:
+            break
+        m = _pos_misfit(prof, i, st)
+        if m is None:
+            break
+        misfit += m
+        if misfit > max_misfit:
+            break
+        types.append(st)
+        ends.append(p)
+        fits.append(misfit)
+        i += 1
+    return types, ends, fits
+
+
 def _parse_types(page: bytes, pos: int, stop: int, maxn: int) -> tuple[list[int], list[int]]:
     """Up to ``maxn`` serial types from ``pos``; returns the types and the end offset after each."""
     types: list[int] = []
     ends: list[int] = []
     p = pos
     while len(types) < maxn and p < stop:
-        try:
-            st, p = read_varint(page, p, stop)
-        except FormatError:
-            break
-        if st == 10 or st == 11 or st > 0x7FFFFFFF:
+        st = page[p]
+        if st < 0x80:
+            p += 1
+        else:
+            try:
+                st, p = read_varint(page, p, stop)
+            except FormatError:
+                break
+            if st > 0x7FFFFFFF:
+                break
+        if st == 10 or st == 11:
             break
         types.append(st)
         ends.append(p)
     return types, ends
 
 
+_SIZES = (0, 1, 2, 3, 4, 6, 8, 8, 0, 0, -1, -1)
+
+
 def intact(
-    page: bytes, s: int, limit: int, profs: Iterable[Profile], usable: int, encoding: str, index: bool
+    page: bytes, s: int, limit: int, profs: list[Profile], usable: int, encoding: str, index: bool
 ) -> Hit | None:
-    """A cell with its header intact at ``page[s]`` that fits one of ``profs`` (best fit), or None."""
+    """A cell with its header intact at ``page[s]`` that fits one of ``profs`` (best fit), or None.
+
+    This runs at every non-zero byte of unallocated space, so it rejects early: the payload
+    must fit before ``limit`` before any serial type is read, and types are summed as read.
+    """
     try:
         psize, p = read_varint(page, s, limit)
         rowid = None
@@ -208,23 +279,43 @@ def intact(
         hlen, q = read_varint(page, p, limit)
     except FormatError:
         return None
-    if hlen < 2 or hlen > psize or hlen > 1000 or psize > 0x7FFFFFFF:
+    maxn = 0
+    for pr in profs:
+        if pr.ncols > maxn:
+            maxn = pr.ncols
+    if hlen < 2 or hlen > psize or hlen > 2 + 9 * maxn or psize > 0x7FFFFFFF:
         return None
     hend = p + hlen
-    if hend > limit:
-        return None
-    types, ends = _parse_types(page, q, hend, 1000)
-    if not ends or ends[-1] != hend:
-        return None
-    body = 0
-    for st in types:
-        body += serial_size(st)
-    if body + hlen != psize:
-        return None
     local = local_payload(psize, usable, index)
     lend = p + local
     end = lend + (4 if local < psize else 0)
     if end > limit:
+        return None
+    budget = psize - hlen
+    body = 0
+    types: list[int] = []
+    pos = q
+    while pos < hend:
+        b = page[pos]
+        if b < 0x80:
+            st = b
+            pos += 1
+        else:
+            try:
+                st, pos = read_varint(page, pos, hend)
+            except FormatError:
+                return None
+        if st < 12:
+            size = _SIZES[st]
+            if size < 0:
+                return None
+        else:
+            size = (st - 12) >> 1
+        body += size
+        if body > budget or len(types) >= maxn:
+            return None
+        types.append(st)
+    if pos != hend or body != budget:
         return None
     ovf = int.from_bytes(page[lend:end], "big") if local < psize else 0
     if local < psize and ovf == 0:
@@ -256,10 +347,13 @@ def lost_head(
     """
     out: list[Hit] = []
     index = prof.index_format
-    hmin = 1 if index else 2
     n = prof.ncols
+    nmin = max(1, prof.min_cols)
     known = s + lost
-    for h in range(hmin, 11):
+    parsed: dict[tuple[int, bool], tuple[list[int], list[int], list[float]]] = {}
+    max_misfit = max(1.0, n / 5)
+    rowid_cap = varint_len(max(prof.max_rowid, 1) * 4 + 1000) if prof.nlive else 9
+    for h in range(1 if index else 2, min(11, 6 + rowid_cap)):
         for hv in (1, 2):
             ts = s + h + hv
             if ts < known - 1:
@@ -272,34 +366,35 @@ def lost_head(
                     continue
                 if q != ts:
                     continue
-            if ts >= known:
-                types_all, ends = _parse_types(page, ts, limit, n)
-                options: list[tuple[list[int], int]] = []
-                for k in range(len(types_all), 0, -1):
-                    options.append((types_all[:k], ends[k - 1]))
-                firsts: tuple[int, ...] = ()
-            else:  # ts == known - 1: the first type is the single lost byte before `known`
-                rest, ends = _parse_types(page, known, limit, n - 1)
-                options = [(rest[:k], ends[k - 1]) for k in range(len(rest), 0, -1)]
-                if n == 1:
-                    options.append(([], known))
-                firsts = prof.first_types
-            for tail, hend in options:
-                cands = [[f, *tail] for f in firsts] if firsts else [tail]
-                for types in cands:
-                    m = fit(prof, types)
-                    if m is None:
-                        continue
-                    hlen = hend - (s + h)
-                    if hlen_known is not None and hlen != hlen_known:
-                        continue
-                    if varint_len(hlen) != hv:
-                        continue
-                    body = 0
-                    for st in types:
-                        body += serial_size(st)
+            lost_first = ts < known
+            tstart = known if lost_first else ts
+            pkey = (tstart, lost_first)
+            if pkey not in parsed:
+                parsed[pkey] = _parse_fit(page, tstart, limit, prof, 1 if lost_first else 0, max_misfit)
+            types_all, ends, fits = parsed[pkey]
+            for k in range(n, nmin - 1, -1):
+                ntail = k - 1 if lost_first else k
+                if ntail > len(types_all) or ntail < 0:
+                    continue
+                tail = types_all[:ntail]
+                hend = ends[ntail - 1] if ntail else tstart
+                hlen = hend - (s + h)
+                if (hlen_known is not None and hlen != hlen_known) or varint_len(hlen) != hv:
+                    continue
+                if not any(tail):
+                    continue  # nothing but NULLs (zeroed space): no record worth rebuilding
+                tfit = fits[ntail - 1]
+                tbody = 0
+                for st in tail:
+                    tbody += serial_size(st)
+                firsts: list[tuple[int | None, float]] = (
+                    list(prof.first_misfit.items()) if lost_first else [(None, 0.0)]
+                )
+                for f, fm in firsts:
+                    body = tbody + (serial_size(f) if f is not None else 0)
                     psize = hlen + body
                     plen = varint_len(psize)
+                    m = tfit + fm
                     if index:
                         if plen != h:
                             continue
@@ -307,7 +402,7 @@ def lost_head(
                         rl = h - plen
                         if rl < 1 or rl > 9:
                             continue
-                        if prof.nlive and rl > varint_len(max(prof.max_rowid, 1) * 4 + 1000):
+                        if rl > rowid_cap:
                             m += 1.0
                     local = local_payload(psize, usable, index)
                     lend = s + h + local
@@ -317,6 +412,7 @@ def lost_head(
                     ovf = int.from_bytes(page[lend:end], "big") if local < psize else 0
                     if local < psize and ovf == 0:
                         continue
+                    types = [f, *tail] if f is not None else tail
                     if not values_ok(types, page, hend, lend, encoding):
                         continue
                     header = encode_varint(hlen) + b"".join(encode_varint(t) for t in types)
@@ -334,36 +430,73 @@ def best_lost(
     usable: int,
     encoding: str,
     lookahead: bool = True,
+    owned: bool = False,
 ) -> Hit | None:
-    """The most plausible rebuilt cell at ``s`` over all profiles, or None if none is convincing."""
-    hits: list[Hit] = []
-    for prof in profs:
-        hits.extend(lost_head(page, s, limit, prof, usable, encoding))
-    if not hits:
-        return None
+    """The most plausible rebuilt cell at ``s``, or None if no reading is convincing.
+
+    Readings are scored: +3 when the cell ends exactly where the free region ends (up to 3
+    fragment bytes), +2 when another valid cell starts right after it (+1 more if that one
+    ends the region), minus the profile misfit. With ``owned`` the first profile is the
+    page's owner and is tried alone first.
+    """
+    groups = [profs[:1], profs[1:]] if owned and len(profs) > 1 else [profs]
+    if owned and not lookahead:
+        groups = groups[:1]
+    fallback: Hit | None = None
+    for group in groups:
+        hits: list[Hit] = []
+        for prof in group:
+            hits.extend(lost_head(page, s, limit, prof, usable, encoding))
+        if not hits:
+            continue
+        best = _rank(page, s, limit, profs, usable, encoding, hits, lookahead, owned)
+        if not lookahead and best is not None:
+            return best
+        if best is None:
+            continue
+        if best.score >= 1.0:
+            return best
+        if fallback is None:
+            fallback = best
+    return fallback
+
+
+def _rank(
+    page: bytes,
+    s: int,
+    limit: int,
+    profs: list[Profile],
+    usable: int,
+    encoding: str,
+    hits: list[Hit],
+    lookahead: bool,
+    owned: bool,
+) -> Hit | None:
     for h in hits:
         h.score = -h.misfit
-        gap = limit - h.end
-        if 0 <= gap <= 3:
+        if 0 <= limit - h.end <= 3:
             h.score += 3.0
         if h.prof.seen is not None:
             h.score += 0.5
-    if lookahead and len(hits) > 1:
-        for h in hits:
+    if lookahead:
+        support: dict[int, float] = {}
+        for h in sorted(hits, key=lambda x: (-x.score, x.misfit))[:8]:
             if 0 <= limit - h.end <= 3:
                 continue
-            bonus = 0.0
-            for d, p in enumerate(range(h.end, min(h.end + 4, limit))):
-                nxt = intact(page, p, limit, profs, usable, encoding, h.prof.index_format)
-                if nxt is None:
-                    nxt = best_lost(page, p, limit, profs, usable, encoding, lookahead=False)
-                if nxt is not None:
-                    bonus = (2.0 if d == 0 else 1.0) + (1.0 if 0 <= limit - nxt.end <= 3 else 0.0)
-                    break
-            h.score += bonus
+            if h.end not in support:
+                bonus = 0.0
+                for d, p in enumerate(range(h.end, min(h.end + 4, limit - 3))):
+                    nxt = intact(page, p, limit, profs, usable, encoding, h.prof.index_format)
+                    if nxt is None:
+                        nxt = best_lost(page, p, limit, profs, usable, encoding, lookahead=False, owned=owned)
+                    if nxt is not None:
+                        bonus = (2.0 if d == 0 else 1.0) + (1.0 if 0 <= limit - nxt.end <= 3 else 0.0)
+                        break
+                support[h.end] = bonus
+            h.score += support[h.end]
     hits.sort(key=lambda x: (-x.score, x.misfit, -x.payload_size))
     best = hits[0]
-    supported = best.score >= 1.0 or (0 <= limit - best.end <= 3)
+    supported = best.score >= 1.0
     if not supported and best.misfit > 0:
         return None
     if not lookahead and not supported:
