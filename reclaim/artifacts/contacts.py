@@ -147,7 +147,7 @@ class ContactsArtifact(Artifact):
                 live_guids: set[str] = set()
                 for row in db.rows("SELECT ROWID AS rowid, * FROM ABPerson ORDER BY ROWID"):
                     values = dict(row)
-                    contact = book.contact(values, book.live_values(values["rowid"]), ctx)
+                    contact = book.contact(values, book.live_values(values["rowid"]))
                     contact.groups = book.groups.get(values["rowid"], [])
                     contact.photo = photos.photo(values["rowid"])
                     live_ids.add(values["rowid"])
@@ -199,7 +199,7 @@ class _Book:
             "SELECT UID, property, label, value FROM ABMultiValue WHERE record_id = ? ORDER BY property, UID",
             (person,))]
 
-    def contact(self, person: dict[str, Any], values: list[dict[str, Any]], ctx: ScanContext) -> Contact:
+    def contact(self, person: dict[str, Any], values: list[dict[str, Any]]) -> Contact:
         """Build a card from an ABPerson row and its ABMultiValue rows."""
         text = {k: _text(person.get(k)) for k in ("First", "Last", "Middle", "Prefix", "Suffix", "Nickname",
                                                    "Organization", "Department", "JobTitle", "Note")}
@@ -222,10 +222,10 @@ class _Book:
             guid=_text(person.get("guid")),
         )
         for value in values:
-            self._add_value(contact, value, ctx)
+            self._add_value(contact, value)
         return contact
 
-    def _add_value(self, contact: Contact, row: dict[str, Any], ctx: ScanContext) -> None:
+    def _add_value(self, contact: Contact, row: dict[str, Any]) -> None:
         prop = row.get("property")
         name = PROPERTIES.get(prop) if isinstance(prop, int) else None
         if name is None:
@@ -249,18 +249,20 @@ class _Book:
             getattr(contact, name).append(item)
 
     def recovered(self, ctx: ScanContext, live_ids: set[int], live_guids: set[str]) -> Iterator[Contact]:
-        """Deleted cards carved from the database, with the phone numbers and e-mails carved beside them."""
+        """Deleted cards carved from the database, with the phone numbers and e-mails carved beside them.
+
+        When a card's own row is gone but its entry in the Contacts search index
+        (``ABPersonFullTextSearch_content``) survives, the card is rebuilt from that.
+        """
         people: dict[int, Any] = {}
-        values: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
-        for carved in self.db.carve(tables=["ABPerson", "ABMultiValue"]):
+        values: dict[int, dict[Any, dict[str, Any]]] = defaultdict(dict)
+        indexed: list[Any] = []
+        tables = ["ABPerson", "ABMultiValue", "ABPersonFullTextSearch_content"]
+        for carved in self.db.carve(tables=tables):
             rowid = carved.rowid
-            if rowid is None:
-                continue
-            if carved.table == "ABPerson":
+            if carved.table == "ABPerson" and rowid is not None:
                 guid = _text(carved.values.get("guid"))
-                if rowid in live_ids or (guid and guid in live_guids):
-                    continue
-                if not _has_identity(carved.values):
+                if rowid in live_ids or (guid and guid in live_guids) or not _has_identity(carved.values):
                     continue
                 best = people.get(rowid)
                 if best is None or _filled(carved.values) > _filled(best.values):
@@ -268,16 +270,69 @@ class _Book:
             elif carved.table == "ABMultiValue":
                 owner = carved.values.get("record_id")
                 if isinstance(owner, int) and owner not in live_ids:
-                    values[owner].setdefault(rowid, {**carved.values, "UID": rowid})
+                    key = carved.values.get("guid") or rowid
+                    values[owner].setdefault(key, {**carved.values, "UID": rowid})
+            elif carved.table == "ABPersonFullTextSearch_content" and (rowid is None or rowid not in live_ids):
+                indexed.append(carved)
+        names: set[tuple[str, str, str]] = set(self._live_names())
         for rowid in sorted(people):
             carved = people[rowid]
             contact = self.contact({**carved.values, "rowid": rowid}, sorted(
-                values.get(rowid, {}).values(), key=lambda v: (v.get("property") or 0, v.get("UID") or 0)), ctx)
+                values.get(rowid, {}).values(), key=lambda v: (v.get("property") or 0, v.get("UID") or 0)))
             contact.id = f"contacts:deleted:{rowid}"
-            contact.deleted = True
-            contact.provenance = Provenance(area=carved.area, page=carved.page, offset=carved.offset,
-                                            frame=carved.frame, confidence=carved.confidence, partial=carved.partial)
-            yield contact
+            names.add((contact.first, contact.last, contact.organization))
+            yield _deleted(contact, carved)
+        for n, carved in enumerate(indexed):
+            contact = self._from_index(carved, n, values)
+            key = (contact.first, contact.last, contact.organization)
+            if contact.name and key not in names and (carved.rowid is None or carved.rowid not in people):
+                names.add(key)
+                yield _deleted(contact, carved)
+
+    def _live_names(self) -> Iterator[tuple[str, str, str]]:
+        for row in self.db.rows(f"SELECT {self.db.col('ABPerson', 'First')}, {self.db.col('ABPerson', 'Last')},"
+                                f" {self.db.col('ABPerson', 'Organization')} FROM ABPerson"):
+            yield _text(row[0]), _text(row[1]), _text(row[2])
+
+    def _from_index(self, carved: Any, n: int, values: dict[int, dict[Any, dict[str, Any]]]) -> Contact:
+        """A deleted card rebuilt from its search-index row (names, numbers, e-mails, company)."""
+        v = {k.lstrip("c0123456789"): _text(x) for k, x in carved.values.items()}
+        rowid = carved.rowid
+        if isinstance(rowid, int) and rowid in values:
+            contact = self.contact({"rowid": rowid, "First": v.get("First"), "Last": v.get("Last"),
+                                    "Organization": v.get("Organization")}, list(values[rowid].values()))
+        else:
+            contact = self.contact({"rowid": rowid or 0, "First": v.get("First"), "Last": v.get("Last"),
+                                    "Organization": v.get("Organization"), "Note": v.get("Note"),
+                                    "JobTitle": v.get("JobTitle"), "Nickname": v.get("Nickname")}, [])
+            contact.phones = [{"label": "", "value": p} for p in index_phones(v.get("Phone", ""))]
+            contact.emails = [{"label": "", "value": e} for e in v.get("Email", "").split() if "@" in e]
+            if v.get("URL"):
+                contact.urls = [{"label": "", "value": u} for u in v["URL"].split()]
+        contact.id = f"contacts:deleted:index:{rowid if rowid is not None else n}"
+        return contact
+
+
+def index_phones(value: str) -> list[str]:
+    """The numbers in a search-index Phone column (each number is followed by its dialling variants).
+
+    The international ``+<digits>`` spelling of each number is kept; when there is
+    none, the column's first word is.
+    """
+    found: list[str] = []
+    for token in value.split():
+        if re.fullmatch(r"\+\d{6,}", token) and token not in found:
+            found.append(token)
+    if not found and value.strip():
+        found.append(value.split()[0])
+    return found
+
+
+def _deleted(contact: Contact, carved: Any) -> Contact:
+    contact.deleted = True
+    contact.provenance = Provenance(area=carved.area, page=carved.page, offset=carved.offset, frame=carved.frame,
+                                    confidence=carved.confidence, partial=carved.partial)
+    return contact
 
 
 class _PhotoSource:

@@ -282,13 +282,13 @@ class _SmsReader:
     def carved(self) -> Iterator[Message]:
         """Deleted messages recovered from free space, the freelist and the WAL."""
         found: dict[str, tuple[dict[str, Any], Any]] = {}
-        joins: dict[int, int] = {}
+        links: list[tuple[float, int, int]] = []
         for carved in self.db.carve(tables=["message", "chat_message_join", "handle", "chat"]):
             values = dict(carved.values)
             if carved.table == "chat_message_join":
                 chat_id, message_id = values.get("chat_id"), values.get("message_id")
-                if isinstance(chat_id, int) and isinstance(message_id, int):
-                    joins.setdefault(message_id, chat_id)
+                if isinstance(chat_id, int) and isinstance(message_id, int) and message_id > 0:
+                    links.append((carved.confidence, message_id, chat_id))
             elif carved.table == "handle":
                 if carved.rowid is not None and carved.rowid not in self.handles and values.get("id"):
                     self.handles[carved.rowid] = str(values["id"])
@@ -303,6 +303,10 @@ class _SmsReader:
                 key = str(guid or f"rowid:{carved.rowid}")
                 if key not in found or _filled(values) > _filled(found[key][0]):
                     found[key] = (values, carved)
+        joins: dict[int, int] = {}
+        for _, message_id, chat_id in sorted(links, reverse=True):
+            if chat_id in self.chats:  # a carved join naming no known chat is noise
+                joins.setdefault(message_id, chat_id)
         records = []
         for values, carved in found.values():
             at = values.get("associated_message_type")

@@ -247,6 +247,19 @@ def photo_jpeg(colour: tuple[int, int, int], initials: str, size: int = 96) -> b
     return out.getvalue()
 
 
+def index_phone(number: str) -> str:
+    """A number as the Contacts search index spells it: as typed, then its dialling variants."""
+    digits = "".join(c for c in number if c.isdigit())
+    if number.strip().startswith("+"):
+        e164 = "+" + digits
+    elif digits.startswith("0"):
+        e164 = "+44" + digits[1:]
+    else:
+        e164 = "+1" + digits
+    national = e164[3:] if e164.startswith("+44") else e164[2:]
+    return " ".join((number, e164, "00" + e164[1:], e164[1:], national, national[-7:]))
+
+
 def _guid(ctx: SampleContext) -> str:
     return str(uuid.UUID(int=ctx.rng.getrandbits(128), version=4)).upper()
 
@@ -311,7 +324,7 @@ class _Writer:
                               (self.groups[person.group], rowid))
         self.conn.execute(
             "INSERT INTO ABPersonFullTextSearch (docid, First, Last, Organization, Phone, Email) VALUES (?,?,?,?,?,?)",
-            (rowid, person.first, person.last, person.organization, " ".join(n for _, n in person.phones),
+            (rowid, person.first, person.last, person.organization, " ".join(index_phone(n) for _, n in person.phones),
              " ".join(e for _, e in person.emails)))
         if person.photo:
             jpeg = photo_jpeg(person.photo, (person.first[:1] + person.last[:1]) or person.organization[:1])
