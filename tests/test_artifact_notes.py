@@ -1,0 +1,197 @@
+"""Apple Notes: the real iOS 17 NoteStore (vs iLEAPP's recorded output) and the generated sample."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reclaim.artifacts.base import KindStatus
+from reclaim.artifacts.notes import NotesArtifact
+from reclaim.case.context import ScanContext, ScanOptions
+from reclaim.case.scan import _run_artifact
+from reclaim.case.store import CaseReader, CaseWriter
+from reclaim.sample.content import notes as sample_notes
+from reclaim.sample.model import SampleContext
+from reclaim.sources import open_source
+from reclaim.sources.memory import MemoryFS
+from reclaim.vfs import VirtualFS
+
+
+def scan(fs: VirtualFS, folder: Path, **options: Any) -> tuple[KindStatus, CaseReader]:
+    writer = CaseWriter(folder)
+    status = KindStatus("notes", "Notes")
+    ctx = ScanContext(fs, writer.media, ScanOptions(**{"recover_deleted": False, **options}), kind="notes")
+    _run_artifact(NotesArtifact(), ctx, writer, status)
+    writer.set_status(status, "cards", ("notes",))
+    writer.close()
+    return status, CaseReader(folder)
+
+
+def _second(value: str | None) -> str | None:
+    return value[:19].replace("T", " ") if value else None
+
+
+# -- real data: Josh Hickman's iOS 17 image -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def corpus_notes(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    fs = open_source(corpus / "ileapp/cases/notes/testdata.notes.notes.josh_ios17_ffs.zip")
+    status, case = scan(fs, tmp_path_factory.mktemp("notes") / "case")
+    with case:
+        records = list(case.records("notes", order="rid"))
+    assert (status.live, status.deleted, status.reason) == (12, 2, "")
+    return records
+
+
+def test_every_ileapp_note_is_found_with_equal_values(corpus: Path, corpus_notes: list[dict[str, Any]]) -> None:
+    (result,) = (corpus / "ileapp/results/notes").glob("notes.notes.josh_ios17_ffs.*.json")
+    expected = json.loads(result.read_text())
+    h = {name: i for i, name in enumerate(expected["headers"])}
+    ours = [
+        (_second(n["created"]), n["title"] or None, n["folder"], n["account"], _second(n["modified"]),
+         "Yes" if n["locked"] else "No", "Yes" if n["deleted"] else "No", n["text"] or "")
+        for n in corpus_notes
+    ]
+    theirs = [
+        (r[h["Creation Date"]], r[h["Note Title"]], r[h["Folder"]], r[h["Storage Place"]], r[h["Last Modified"]],
+         r[h["Password Protected"]], r[h["Marked for Deletion"]], r[h["Note Contents"]])
+        for r in expected["data"]
+    ]
+    assert len(theirs) == 14
+    assert sorted(ours, key=str) == sorted(theirs, key=str)
+
+
+def test_corpus_locked_notes_and_recently_deleted(corpus_notes: list[dict[str, Any]]) -> None:
+    by_title = {n["title"]: n for n in corpus_notes}
+    locked = by_title["iOS 17 Locked Note"]
+    assert locked["locked"] is True and locked["unlocked"] is False and locked["text"] == ""
+    assert locked["password_hint"] == "Who’s Password?"  # the account's hint: iOS 16+ notes use the account password
+    assert "give the note password" in locked["unlock_error"]
+    assert sum(n["locked"] for n in corpus_notes) == 6
+    trash = [n for n in corpus_notes if n["folder"] == "Recently Deleted"]
+    assert [n["title"] for n in trash] == ["New Note", ""]
+    assert all(n["deleted"] and n["provenance"]["area"] == "app" for n in trash)
+    first = by_title["My First Note"]
+    assert first["created"] == "2020-03-28T00:36:48.768755Z"
+    assert first["text"] == "My First Note\n\nThis is my first note.  Nothing special. \n"
+
+
+def test_corpus_share_participants_match_ileapp(corpus: Path, corpus_notes: list[dict[str, Any]]) -> None:
+    (result,) = (corpus / "ileapp/results/notes").glob("notes.notesParticipants.josh_ios17_ffs.*.json")
+    expected = json.loads(result.read_text())
+    h = {name: i for i, name in enumerate(expected["headers"])}
+    theirs = {(r[h["Note Title"]], r[h["Participant Name"]], r[h["Email Address"]], r[h["Phone Number"]],
+               r[h["Role"]].lower(), r[h["Permission"]].lower(), r[h["Acceptance Status"]].lower(),
+               r[h["Participant ID"]], r[h["Share URL"]]) for r in expected["data"]}
+    ours = {(n["title"], p["name"], p["email"], p["phone"], p["role"], p["permission"], p["status"], p["id"],
+             n["share_url"]) for n in corpus_notes if n["share_url"] for p in n["participants"]}
+    assert len(theirs) == 4 and ours == theirs
+
+
+def test_corpus_locked_note_with_a_password_says_why_it_stays_locked(corpus: Path, tmp_path: Path) -> None:
+    fs = open_source(corpus / "ileapp/cases/notes/testdata.notes.notes.josh_ios17_ffs.zip")
+    _, case = scan(fs, tmp_path / "case", note_passwords=["guess"])
+    with case:
+        locked = [n for n in case.records("notes") if n["locked"]]
+    assert len(locked) == 6 and not any(n["unlocked"] for n in locked)
+    assert all("iOS 17+" in n["unlock_error"] for n in locked)
+
+
+# -- the generated sample --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[KindStatus, dict[str, dict[str, Any]], Path]:
+    folder = tmp_path_factory.mktemp("sample-notes") / "case"
+    fs = MemoryFS(sample_notes.files(SampleContext()))
+    status, case = scan(fs, folder, recover_deleted=True, note_passwords=["wrong one", sample_notes.PASSWORD])
+    with case:
+        records = {n["title"]: n for n in case.records("notes")}
+    return status, records, folder
+
+
+def test_sample_text_checklist_and_pinned(sample: tuple[KindStatus, dict[str, dict[str, Any]], Path]) -> None:
+    status, notes, _ = sample
+    assert status.live == 15 and status.reason == ""
+    shopping = notes["Shopping list"]
+    assert shopping["pinned"] is True and shopping["folder"] == "Notes" and shopping["account"] == "iCloud"
+    assert shopping["checklist"] == [
+        {"text": "Milk", "done": True}, {"text": "Eggs", "done": False},
+        {"text": "Sourdough bread", "done": True}, {"text": "Coffee beans", "done": False},
+    ]
+    invoice = notes["Invoice for Harper & Co"]
+    assert invoice["folder"] == "Work"
+    assert "Invoice INV-2024-031 sent on 28 April: £1,250" in invoice["text"]
+    assert invoice["modified"] == "2024-04-28T09:30:00Z"
+    assert "学而时习之，不亦说乎 — Confucius 📚" in notes["Quotes"]["text"]
+
+
+def test_sample_html_markdown_links_and_table(sample: tuple[KindStatus, dict[str, dict[str, Any]], Path]) -> None:
+    _, notes, _ = sample
+    trip = notes["Trip to New York"]
+    assert trip["links"] == ["https://www.nycgo.com/"]
+    assert '<a href="https://www.nycgo.com/">nycgo.com</a>' in trip["html"]
+    assert "<li>Brunch at Jack&#x27;s Wife Freda</li>" in trip["html"]
+    assert "- Walk the High Line" in trip["markdown"]
+    budget = notes["Budget 2024"]
+    assert budget["tables"] == [[["Item", "Budget", "Spent"], ["Rent", "1200", "1200"], ["Food", "400", "362.50"]]]
+    assert "<td>362.50</td>" in budget["html"] and "| Food | 400 | 362.50 |" in budget["markdown"]
+    assert notes["Useful links"]["links"] == ["https://www.nationalrail.co.uk/"]
+
+
+def test_sample_image_attachment_is_stored(sample: tuple[KindStatus, dict[str, dict[str, Any]], Path]) -> None:
+    _, notes, folder = sample
+    (photo,) = notes["Holiday photos"]["attachments"]
+    expected = next(f.data for f in sample_notes.files(SampleContext()) if f.path.endswith("IMG_0420.jpeg"))
+    assert photo["name"] == "IMG_0420.jpeg" and photo["mime"] == "image/jpeg" and not photo["missing"]
+    assert photo["sha256"] == hashlib.sha256(expected).hexdigest()
+    with CaseReader(folder) as case:
+        assert case.media_path(photo["sha256"]).read_bytes() == expected
+    assert f'data-sha256="{photo["sha256"]}"' in notes["Holiday photos"]["html"]
+
+
+def test_sample_locked_note_opens_with_the_right_password(
+        sample: tuple[KindStatus, dict[str, dict[str, Any]], Path]) -> None:
+    _, notes, _ = sample
+    wifi = notes["Wi-Fi and door codes"]
+    assert wifi["locked"] is True and wifi["unlocked"] is True and wifi["unlock_error"] == ""
+    assert wifi["password_hint"] == "usual one + notes"
+    assert "Home Wi-Fi: BlueFox-5G / correct-horse-battery" in wifi["text"]
+
+
+def test_sample_locked_note_with_a_wrong_password(tmp_path: Path) -> None:
+    _, case = scan(MemoryFS(sample_notes.files(SampleContext())), tmp_path / "case", note_passwords=["letmein"])
+    with case:
+        wifi = next(n for n in case.records("notes") if n["locked"])
+    assert (wifi["unlocked"], wifi["text"]) == (False, "")
+    assert wifi["unlock_error"].startswith("wrong password")
+    assert wifi["title"] == "Wi-Fi and door codes" and wifi["password_hint"] == "usual one + notes"
+
+
+def test_sample_deleted_notes(sample: tuple[KindStatus, dict[str, dict[str, Any]], Path]) -> None:
+    status, notes, _ = sample
+    gift = notes["Gift ideas"]
+    assert gift["deleted"] is True and gift["folder"] == "Recently Deleted" and gift["provenance"]["area"] == "app"
+    draft = notes["Resignation draft"]  # erased from the database, carved from free space
+    assert draft["deleted"] is True and draft["provenance"]["area"] == "freeblock"
+    assert draft["text"] == "Resignation draft\nDear Sam, after five years I have decided to move on.\n"
+    assert draft["folder"] == "Work" and draft["created"] == "2024-04-21T09:30:00Z"
+    assert status.deleted == 2
+
+
+def test_search_finds_the_invoice_note(sample: tuple[KindStatus, dict[str, dict[str, Any]], Path]) -> None:
+    _, _, folder = sample
+    with CaseReader(folder) as case:
+        assert [r["title"] for r in case.search("invoice")] == ["Invoice for Harper & Co"]
+
+
+def test_dates_are_utc(sample: tuple[KindStatus, dict[str, dict[str, Any]], Path]) -> None:
+    _, notes, _ = sample
+    created = datetime.fromisoformat(notes["Shopping list"]["created"])
+    assert created.utcoffset() is not None and created.utcoffset().total_seconds() == 0
