@@ -129,8 +129,12 @@ def test_journey_unlock_scan_browse_search_recover(sample_backup_encrypted: Path
         expected = list(case.search("invoice", limit=500))
         assert shown == {r["_rid"] for r in expected}
         found_kinds = set(page.locator(".results li").evaluate_all("els => els.map(e => e.dataset.kind)"))
-        present = {k for k in ("messages", "notes") if kinds.get(k, {}).get("live")}
-        assert present <= found_kinds  # an SMS and a note mention an invoice in the sample
+        assert {"messages", "notes"} <= found_kinds  # an SMS and a note mention an invoice in the sample
+        note = next(r for r in expected if r["kind"] == "notes")
+        page.locator(f".results li[data-rid='{note['_rid']}'] .hit").click()
+        frame = page.locator(".note-frame")
+        assert frame.get_attribute("sandbox") == ""  # the note's HTML can run nothing
+        assert note["title"] in page.frame_locator(".note-frame").locator("body").inner_text()
         shot(page, "6-search")
 
         # 5. Tick two photos and recover them into a folder.

@@ -854,7 +854,7 @@ async function detail(k, rid) {
     if (HIDDEN.has(key) || value === null || value === '' || value === false) continue;
     if (isMedia(value) || (Array.isArray(value) && value.length && value.every(isMedia))) continue;
     if (Array.isArray(value) && !value.length) continue;
-    if (key === 'text' && typeof r.html === 'string' && r.html) continue;
+    if (['text', 'markdown', 'body'].includes(key) && typeof r.html === 'string' && r.html) continue;
     const node = valueNode(value);
     if (node) dl.append(h('dt', { text: humanize(key) }), h('dd', {}, node));
   }
