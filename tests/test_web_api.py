@@ -198,3 +198,27 @@ def test_cursor_round_trip() -> None:
     assert service.decode_cursor(service.encode_cursor(None, 9)) == (None, 9)
     with pytest.raises(ReclaimError):
         service.decode_cursor("x:2024")
+
+
+def test_reclaim_serve_prints_the_link_first_and_serves_it(tmp_path: Path) -> None:
+    import re
+    import subprocess
+    import sys
+
+    import httpx
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reclaim.cli", "serve", "--no-browser", "--case", str(tmp_path / "case")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        first = process.stdout.readline().strip()  # type: ignore[union-attr]
+        match = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/\?token=([A-Za-z0-9_-]{40,})", first)
+        assert match, first
+        with httpx.Client(follow_redirects=True, timeout=10) as http:
+            page = http.get(first)
+            assert page.status_code == 200 and "csrf-token" in page.text
+            assert http.get(f"http://127.0.0.1:{match.group(1)}/api/state").json()["case"] is False
+    finally:
+        process.terminate()
+        process.wait(10)
