@@ -290,9 +290,9 @@ def in_file_rows(case: Case) -> set[tuple[str, int]]:
     """Deleted rows whose token bytes still exist somewhere in the evidence files."""
     blob = _evidence_bytes(case)
     out = set()
-    for (table, i), row in case.deleted.items():
+    for table, i in case.deleted:
         tok = f"{PREFIX[table]}{i:05d}|".encode()
-        if tok in blob or (table == "ABPerson" and tok in blob.replace(b"\x00", b"")):
+        if tok in blob:
             out.add((table, i))
     return out
 
@@ -361,8 +361,8 @@ def run_dissect(case: Case) -> Score | None:
         elapsed = time.perf_counter() - t
         recs = []
         for path in glob.glob(str(out / "**" / "*.csv"), recursive=True):
-            table = next((t for t in COUNTS if Path(path).name.lower().startswith(f"{case.db.stem}-{t.lower()}")
-                          or f"-{t.lower()}-" in Path(path).name.lower() or f"_{t.lower()}" in Path(path).name.lower()), None)
+            fname = Path(path).name.lower()
+            table = next((t for t in COUNTS if t.lower() in fname), None)
             with open(path, newline="", encoding="utf-8", errors="replace") as fh:
                 reader = csv.reader(fh)
                 header = next(reader, [])
@@ -393,8 +393,11 @@ def run_dissect(case: Case) -> Score | None:
 
 def _dissect_values(table: str, header: list[str], row: list[str]) -> dict[str, object]:
     """Map a sqlite-dissect CSV row to typed values (its CSV has every value as text)."""
-    names = {"message": list(message_row(1, random.Random(0), False)), WECHAT: list(wechat_row(1, random.Random(0), False)),
-             "ABPerson": PERSON_COLUMNS}[table]
+    names = {
+        "message": list(message_row(1, random.Random(0), False)),
+        WECHAT: list(wechat_row(1, random.Random(0), False)),
+        "ABPerson": PERSON_COLUMNS,
+    }[table]
     cells = row[len(row) - len(names):] if len(row) >= len(names) else row
     out: dict[str, object] = {}
     for name, cell in zip(names, cells, strict=False):

@@ -69,6 +69,7 @@ class Engine:
         self.store = Store()
         self.index_entries: list[tuple[TableDef, list[object]]] = []
         self._seen_images: set[bytes] = set()
+        self.trunks: set[int] = set()
 
     # -- live state ----------------------------------------------------------------------------
     def scan_live(self) -> None:
@@ -368,7 +369,8 @@ class Engine:
                 continue
             end = min(b, x + size)
             hits = self.chain(page, x, end, profs, index, owned, True, tail_scan=False)
-            hits = [h for h in hits if h.intact or h.score >= 1.0]
+            # The stale header is evidence in itself: a perfect fit right at it is enough.
+            hits = [h for h in hits if h.intact or h.score >= 1.0 or (h.start == x and h.misfit == 0)]
             if hits and hits[0].start == x:
                 out += hits
                 taken += [(h.start, h.end) for h in hits]
@@ -406,10 +408,17 @@ class Engine:
         """Decode a hit's values, following its overflow chain through ``get``."""
         payload = hit.local_payload(page)
         used = False
+        damaged: list[tuple[int, int]] = []  # payload ranges overwritten by freelist trunk headers
         if hit.overflow:
             need = hit.payload_size - len(payload)
             seen = set(self.live_overflow) | set(self.owner) if check_live else None
             rest, pages = read_overflow(get, hit.overflow, need, self.U, self.d.max_page, seen)
+            for k, pg in enumerate(pages):
+                if pg in self.trunks:
+                    data = get(pg) or b""
+                    cnt = min(int.from_bytes(data[4:8], "big"), (self.U - 8) // 4)
+                    base = len(payload) + k * (self.U - 4)
+                    damaged.append((base, base + 4 + 4 * cnt))
             payload += rest
             used = bool(pages)
         values: list[object] = []
@@ -418,7 +427,7 @@ class Engine:
         n = len(payload)
         for st in hit.types:
             size = serial_size(st)
-            if p + size > n:
+            if p + size > n or any(a < p + size and p < b for a, b in damaged):
                 values.append(None)
                 complete = False
             else:
@@ -508,6 +517,7 @@ class Engine:
     def run(self) -> list[CarvedRecord]:
         """Carve everything and return the deleted records (sorted by table, rowid, location)."""
         self.scan_live()
+        self.trunks = set(self.d.freelist()[0])
         dropped = self.find_dropped()
         self.build_profiles([*self.d.schema, *dropped, SQLITE_MASTER])
         for pgno, page, role, cell_area, free_area, frame, get in self.images():
@@ -543,7 +553,12 @@ class Engine:
         if td.name.lower() in _INTERNAL or td.name.lower() == "sqlite_sequence":
             return
         prev = self.store.seen(key, hit.rowid)
-        if prev is not None and prev.complete and (prev.hit.rowid is not None or hit.rowid is None):
+        if (
+            prev is not None
+            and prev.complete
+            and (prev.hit.rowid is not None or hit.rowid is None)
+            and (prev.confidence >= 1.0 or not hit.intact or where != "cell")
+        ):
             return
         if where == "cell":
             area = cell_area

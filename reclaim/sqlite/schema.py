@@ -203,6 +203,8 @@ def parse_create_table(name: str, root: int, sql: str) -> TableDef:
             for ci, c in enumerate(columns):
                 if c.name.lower() == pk and c.type.upper() == "INTEGER":
                     alias = ci
+    if alias is not None:  # the rowid alias needs no index: autoindex numbering skips it
+        uniques = [u for u in uniques if [n.lower() for n in u] != [columns[alias].name.lower()]]
     if without_rowid:
         pk_names = [n.lower() for n, _ in table_pk] or [columns[i].name.lower() for i, _ in col_pk]
         pk_idx = [i for n in pk_names for i, c in enumerate(columns) if c.name.lower() == n]
