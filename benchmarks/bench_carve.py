@@ -306,6 +306,8 @@ def score_records(case: Case, recs: list[tuple[str | None, dict[str, object], st
     for table, values, area, partial, rowid in recs:
         s.claimed += 1
         tok = _token(table or "", values) if table else None
+        if tok is None and table in KEY_COLUMN and rowid is not None and (table, rowid) in case.deleted:
+            tok = rowid  # token column lost (e.g. overflow pages gone) but the rowid identifies the row
         if tok is None:
             if partial:
                 s.frag += 1

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reclaim.sqlite.format import BTREE_TYPES
 from reclaim.sqlite.pages import FileReader
 
 JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
@@ -44,9 +43,7 @@ class Journal:
             return None
         if off + 4 + self.page_size > self.reader.size:
             return None
-        probe = self.reader.read(off + 4 + (100 if pgno == 1 else 0), 1)
-        if pgno != 1 and probe and probe[0] not in BTREE_TYPES and probe[0] != 0:
-            # overflow and freelist pages start with a 4-byte page number: first byte usually 0
+        if pgno == 1 and self.reader.read(off + 4, 16) != b"SQLite format 3\x00":
             return None
         return pgno
 
