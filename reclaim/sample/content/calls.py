@@ -8,6 +8,7 @@ the most recent calls exist only in the ``-wal``, and one of them is deleted aga
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -73,13 +74,14 @@ def _seconds(when: datetime) -> float:
 class _Writer:
     def __init__(self, conn: sqlite3.Connection, ctx: SampleContext) -> None:
         self.conn = conn
-        self.ctx = ctx
+        #: Private to this module, so the content is the same whatever other modules drew before it.
+        self.rng = random.Random(f"calls:{ctx.seed}")
         self.pk = 0
 
     def call(self, when: datetime, address: str, call_type: int, provider: str, *, outgoing: bool,
              answered: bool, duration: float, location: str = "") -> int:
         self.pk += 1
-        uid = str(uuid.UUID(int=self.ctx.rng.getrandbits(128), version=4)).upper()
+        uid = str(uuid.UUID(int=self.rng.getrandbits(128), version=4)).upper()
         self.conn.execute(
             "INSERT INTO ZCALLRECORD (Z_PK, Z_ENT, Z_OPT, ZANSWERED, ZCALLTYPE, ZDISCONNECTED_CAUSE, ZFACE_TIME_DATA,"
             " ZHANDLE_TYPE, ZNUMBER_AVAILABILITY, ZORIGINATED, ZREAD, ZJUNKCONFIDENCE, ZDATE, ZDURATION, ZADDRESS,"
@@ -100,8 +102,8 @@ def files(ctx: SampleContext) -> Iterator[SampleFile]:
     conn.executescript(SCHEMA)
     conn.execute("INSERT INTO Z_PRIMARYKEY VALUES (1, 'CallDBProperties', 0, 0), (2, 'CallRecord', 0, 0),"
                  " (3, 'Handle', 0, 0)")
-    rng = ctx.rng
     w = _Writer(conn, ctx)
+    rng = w.rng
     conn.execute("BEGIN")
     when = SAMPLE_NOW - timedelta(days=45)
     for _ in range(44):

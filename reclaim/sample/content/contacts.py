@@ -12,6 +12,7 @@ and three newer cards plus one more deletion exist only in the ``-wal``.
 from __future__ import annotations
 
 import io
+import random
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -260,15 +261,16 @@ def index_phone(number: str) -> str:
     return " ".join((number, e164, "00" + e164[1:], e164[1:], national, national[-7:]))
 
 
-def _guid(ctx: SampleContext) -> str:
-    return str(uuid.UUID(int=ctx.rng.getrandbits(128), version=4)).upper()
+def _guid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4)).upper()
 
 
 class _Writer:
     def __init__(self, conn: sqlite3.Connection, images: sqlite3.Connection, ctx: SampleContext) -> None:
         self.conn = conn
         self.images = images
-        self.ctx = ctx
+        #: Private to this module, so the content is the same whatever other modules drew before it.
+        self.rng = random.Random(f"contacts:{ctx.seed}")
         self.groups: dict[str, int] = {}
         self.when = SAMPLE_NOW - timedelta(days=900)
 
@@ -281,7 +283,7 @@ class _Writer:
         return self.conn.execute("SELECT ROWID FROM ABMultiValueEntryKey WHERE value = ?", (value,)).fetchone()[0]
 
     def add(self, person: Person, store: int = 1) -> int:
-        self.when += timedelta(hours=self.ctx.rng.randint(5, 500))
+        self.when += timedelta(hours=self.rng.randint(5, 500))
         created = int(apple_seconds(self.when))
         first_sort = (person.first or person.organization or "#")[:1].upper()
         cur = self.conn.execute(
@@ -293,7 +295,7 @@ class _Writer:
              person.nickname or None, person.note or None, 0 if (person.first or person.last) else 1,
              birthday_value(person.birthday), created, created + 60, store,
              f"{person.first} {person.last}".strip(), f"{person.last} {person.first}".strip(), first_sort,
-             (person.last or person.first or "#")[:1].upper(), _guid(self.ctx), _guid(self.ctx)),
+             (person.last or person.first or "#")[:1].upper(), _guid(self.rng), _guid(self.rng)),
         )
         rowid = cur.lastrowid
         assert rowid is not None
@@ -318,7 +320,7 @@ class _Writer:
         if person.group:
             if person.group not in self.groups:
                 cur = self.conn.execute("INSERT INTO ABGroup (Name, StoreID, guid) VALUES (?, ?, ?)",
-                                        (person.group, store, _guid(self.ctx)))
+                                        (person.group, store, _guid(self.rng)))
                 self.groups[person.group] = cur.lastrowid or 0
             self.conn.execute("INSERT INTO ABGroupMembers (group_id, member_type, member_id) VALUES (?, 0, ?)",
                               (self.groups[person.group], rowid))
@@ -337,7 +339,7 @@ class _Writer:
     def _value(self, rowid: int, prop: int, identifier: int, label: str, value: str | None) -> int:
         cur = self.conn.execute(
             "INSERT INTO ABMultiValue (record_id, property, identifier, label, value, guid) VALUES (?,?,?,?,?,?)",
-            (rowid, prop, identifier, self.label(label), value, _guid(self.ctx)))
+            (rowid, prop, identifier, self.label(label), value, _guid(self.rng)))
         return cur.lastrowid or 0
 
     def delete(self, rowid: int) -> None:
@@ -367,14 +369,14 @@ def files(ctx: SampleContext) -> Iterator[SampleFile]:
     images = _connect(img_path)
     conn.executescript(SCHEMA)
     images.executescript(IMAGES_SCHEMA)
+    writer = _Writer(conn, images, ctx)
     conn.execute("INSERT INTO _SqliteDatabaseProperties VALUES ('_ClientVersion', '84'), ('DefaultStore', '1')")
     conn.execute("INSERT INTO ABAccount (AccountIdentifier, Flags, DefaultSourceID, guid) VALUES (?, 0, 0, ?)",
-                 (_guid(ctx), _guid(ctx)))
+                 (_guid(writer.rng), _guid(writer.rng)))
     conn.execute("INSERT INTO ABStore (ROWID, Name, Type, AccountID, Enabled, MeIdentifier, guid)"
-                 " VALUES (0, NULL, 0, -1, 0, -1, ?)", (_guid(ctx),))
+                 " VALUES (0, NULL, 0, -1, 0, -1, ?)", (_guid(writer.rng),))
     conn.execute("INSERT INTO ABStore (ROWID, Name, Type, AccountID, Enabled, MeIdentifier, guid,"
-                 " StoreInternalIdentifier) VALUES (1, 'Card', 4, 1, 1, -1, ?, 'iCloud')", (_guid(ctx),))
-    writer = _Writer(conn, images, ctx)
+                 " StoreInternalIdentifier) VALUES (1, 'Card', 4, 1, 1, -1, ?, 'iCloud')", (_guid(writer.rng),))
     conn.execute("BEGIN")
     images.execute("BEGIN")
     owner = writer.add(OWNER)

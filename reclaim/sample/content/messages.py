@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import plistlib
+import random
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -259,6 +260,7 @@ ARABIC = ("مرحبا! كيف حالك؟", "بخير الحمد لله، وأن�
 
 #: The scripted messages, for the tests (text → what it demonstrates).
 SCRIPT = {
+    "message_17": "Are we still on for climbing on Saturday?",
     "edited": ("Meet at 7?", "Meet at 7:30?", "Meet at 7:30 at the climbing wall?"),
     "unsent": "oops wrong chat",
     "reply": "Yes, bring the blue rope",
@@ -278,12 +280,14 @@ class _Writer:
     def __init__(self, conn: sqlite3.Connection, ctx: SampleContext) -> None:
         self.conn = conn
         self.ctx = ctx
+        #: Private to this module, so the content is the same whatever other modules drew before it.
+        self.rng = random.Random(f"messages:{ctx.seed}")
         self.handles: dict[tuple[str, str], int] = {}
         self.chats: dict[str, tuple[int, tuple[str, ...], str, str | None]] = {}
         self.files: list[SampleFile] = []
 
     def guid(self) -> str:
-        return str(uuid.UUID(int=self.ctx.rng.getrandbits(128), version=4)).upper()
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4)).upper()
 
     def handle(self, value: str, service: str) -> int:
         key = (value, service)
@@ -296,7 +300,7 @@ class _Writer:
 
     def chat(self, key: str, handles: tuple[str, ...], service: str, name: str) -> None:
         group = len(handles) > 1
-        room = f"chat{self.ctx.rng.randint(10**17, 10**18 - 1)}" if group else None
+        room = f"chat{self.rng.randint(10**17, 10**18 - 1)}" if group else None
         identifier = room if group else handles[0]
         cur = self.conn.execute(
             "INSERT INTO chat (guid, style, state, account_id, chat_identifier, service_name, room_name,"
@@ -336,7 +340,7 @@ class _Writer:
     def attach(self, message: int, name: str, data: bytes | None, mime: str, uti: str, when: datetime,
                from_me: bool) -> None:
         guid = self.guid()
-        a, b = f"{self.ctx.rng.randint(0, 255):02x}", f"{self.ctx.rng.randint(0, 15):02d}"
+        a, b = f"{self.rng.randint(0, 255):02x}", f"{self.rng.randint(0, 15):02d}"
         rel = f"Library/SMS/Attachments/{a}/{b}/{guid}/{name}"
         cur = self.conn.execute(
             "INSERT INTO attachment (guid, created_date, start_date, filename, uti, mime_type, transfer_state,"
@@ -351,7 +355,7 @@ class _Writer:
 def _chatter(writer: _Writer, chat: str, start: datetime, count: int, lines: tuple[str, ...],
              senders: tuple[str, ...] = ()) -> datetime:
     when = start
-    rng = writer.ctx.rng
+    rng = writer.rng
     for _ in range(count):
         when += timedelta(minutes=rng.randint(1, 240))
         from_me = rng.random() < 0.45
@@ -368,8 +372,12 @@ def _build(conn: sqlite3.Connection, ctx: SampleContext) -> tuple[_Writer, list[
     t = SAMPLE_NOW - timedelta(days=60)
     sam = "+447700900456"
 
-    # Sam: ordinary chatter first, so message 17 is an ordinary incoming iMessage.
-    t = _chatter(w, "sam", t, 24, SMALL_TALK)
+    # Sam: ordinary chatter first; message 17 is an ordinary incoming iMessage the tests know.
+    t = _chatter(w, "sam", t, 16, SMALL_TALK)
+    t += timedelta(minutes=47)
+    seventeen, _ = w.message("sam", t, text=SCRIPT["message_17"], from_me=False)
+    assert seventeen == 17
+    t = _chatter(w, "sam", t, 7, SMALL_TALK)
     _, rope = w.message("sam", t + timedelta(hours=1), text=SCRIPT["replied_to"], from_me=False)
     w.message("sam", t + timedelta(hours=1, minutes=5), text=SCRIPT["reply"], from_me=True,
               thread_originator_guid=rope, thread_originator_part="0:0:31")

@@ -1,0 +1,173 @@
+"""Messages: the sample sms.db (iOS 17 schema) scanned into a case, live and deleted messages."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from reclaim.artifacts.messages import _target_guid, attachment_locations
+from reclaim.case.scan import scan
+from reclaim.case.store import CaseReader
+from reclaim.sample.content import contacts as sample_contacts
+from reclaim.sample.content import messages as sample
+from reclaim.sample.model import SampleContext
+from reclaim.sources.memory import MemoryFS
+
+SAM = "+447700900456"
+
+
+@pytest.fixture(scope="module")
+def sample_files() -> list:
+    ctx = SampleContext()
+    return [*sample_contacts.files(ctx), *sample.files(ctx)]
+
+
+@pytest.fixture(scope="module")
+def case(sample_files: list, tmp_path_factory: pytest.TempPathFactory) -> CaseReader:
+    folder = tmp_path_factory.mktemp("case")
+    result = scan(MemoryFS(sample_files), folder, kinds=["messages"])
+    (status,) = result.kinds
+    assert status.reason == "" and status.warnings == []
+    return CaseReader(folder)
+
+
+@pytest.fixture(scope="module")
+def messages(case: CaseReader) -> dict[str, dict[str, Any]]:
+    return {m["id"]: m for m in case.records("messages")}
+
+
+def by_text(messages: dict[str, dict[str, Any]], text: str) -> dict[str, Any]:
+    (found,) = [m for m in messages.values() if m["text"] == text]
+    return found
+
+
+def test_message_17(messages: dict[str, dict[str, Any]]) -> None:
+    m = messages["sms:17"]
+    assert m["text"] == "Are we still on for climbing on Saturday?"
+    assert (m["sender"], m["sender_id"], m["direction"]) == ("Sam Carter", SAM, "incoming")
+    assert m["date"] == "2024-03-03T14:56:00Z"
+    assert (m["chat"], m["chat_id"], m["service"]) == ("Sam Carter", f"messages:{SAM}", "iMessage")
+
+
+def test_owner_and_conversations(case: CaseReader, messages: dict[str, dict[str, Any]]) -> None:
+    reply = by_text(messages, sample.SCRIPT["reply"])
+    assert (reply["sender"], reply["direction"]) == ("Alex Morgan", "outgoing")  # the owner's "My Card"
+    chats = {c["chat"]: c for c in case.chats("messages")}
+    assert {"Sam Carter", "Priya Patel", "Climbing Crew 🧗", "Mum", "王小明", "فاطمة الزهراء", "Henry Fox",
+            "+447700900011", "Chloé Dubois"} <= set(chats)
+    assert chats["Henry Fox"]["messages"] == 18  # handle "Henry.Fox@iCloud.example", saved in lower case
+    group = [m for m in messages.values() if m["chat"] == "Climbing Crew 🧗"]
+    assert group[0]["chat_members"] == ["Sam Carter", "Jamie Lee", "Leo King"]
+    system = [m["text"] for m in group if m["direction"] == "system"]
+    assert system == ["Sam Carter named the conversation “Climbing Crew 🧗”", "Sam Carter added Leo King"]
+    assert {m["sender"] for m in group if m["direction"] == "incoming"} <= {"Sam Carter", "Jamie Lee", "Leo King"}
+    assert any(m["text"] == "你好！周末有空吗？" and m["sender"] == "王小明" for m in messages.values())
+
+
+def test_attributed_body_only(messages: dict[str, dict[str, Any]]) -> None:
+    m = by_text(messages, sample.SCRIPT["attributed_only"])
+    assert m["sender"] == "Sam Carter"
+
+
+def test_edited_message_keeps_every_version(messages: dict[str, dict[str, Any]]) -> None:
+    versions = sample.SCRIPT["edited"]
+    m = by_text(messages, versions[-1])
+    assert m["status"] == "edited"
+    assert [e["text"] for e in m["edits"]] == list(versions)
+    assert [e["date"] for e in m["edits"]] == ["2024-03-04T13:23:00Z", "2024-03-04T13:24:00Z",
+                                               "2024-03-04T13:26:00Z"]
+
+
+def test_unsent_message(messages: dict[str, dict[str, Any]]) -> None:
+    (m,) = [m for m in messages.values() if m["status"] == "unsent"]
+    assert m["text"] == "" and m["direction"] == "outgoing" and m["chat"] == "Sam Carter"
+
+
+def test_reactions_attach_to_their_target(messages: dict[str, dict[str, Any]]) -> None:
+    target = by_text(messages, "Can't wait, it's going to be epic")
+    assert [(r["sender"], r["reaction"], r["name"]) for r in target["reactions"]] == [
+        ("Alex Morgan", "❤️", "Loved"), ("Sam Carter", "😂", "Laughed")]  # Sam's like was taken back
+    assert not any(m["text"].startswith(("Loved “", "Liked “", "Laughed at")) for m in messages.values())
+
+
+def test_reply_quotes_its_original(messages: dict[str, dict[str, Any]]) -> None:
+    m = by_text(messages, sample.SCRIPT["reply"])
+    assert m["quote"]["sender"] == "Sam Carter"
+    assert m["quote"]["text"] == sample.SCRIPT["replied_to"]
+
+
+def test_link_preview_card(messages: dict[str, dict[str, Any]]) -> None:
+    m = by_text(messages, sample.SCRIPT["link"])
+    assert m["card"] == {"type": "link", "title": "Bristol climbing guide", "description": "Walls, boulders and cafés",
+                         "url": sample.SCRIPT["link"], "extra": {"site": "example.com"}}
+
+
+def test_heic_attachment_and_its_jpeg_preview(case: CaseReader, messages: dict[str, dict[str, Any]],
+                                              sample_files: list) -> None:
+    (heic,) = [a for m in messages.values() for a in m["attachments"] if a["name"] == "IMG_4821.HEIC"]
+    original = next(f.data for f in sample_files if f.path.endswith("/IMG_4821.HEIC"))
+    assert heic["sha256"] == hashlib.sha256(original).hexdigest()
+    assert heic["mime"] == "image/heic" and not heic["missing"]
+    assert heic["origin"].startswith("MediaDomain/Library/SMS/Attachments/")
+    assert heic["preview_mime"] == "image/jpeg"
+    preview = case.media_path(heic["preview"])
+    assert preview is not None
+    with Image.open(io.BytesIO(preview.read_bytes())) as img:
+        assert img.format == "JPEG" and img.size == (160, 120)
+
+
+def test_jpeg_and_missing_attachments(messages: dict[str, dict[str, Any]]) -> None:
+    plans = by_text(messages, "The plans")  # the attachment's placeholder character is dropped from the text
+    assert [(a["name"], a["mime"], a["missing"]) for a in plans["attachments"]] == [("plans.jpg", "image/jpeg", False)]
+    (movie,) = [a for m in messages.values() for a in m["attachments"] if a["name"] == "IMG_0007.MOV"]
+    assert movie["missing"] and movie["sha256"] is None
+
+
+def test_invoice_sms_is_searchable(case: CaseReader) -> None:
+    hits = list(case.search("invoice", kinds=["messages"]))
+    assert [h["text"] for h in hits] == [sample.SCRIPT["invoice"]]
+    assert hits[0]["service"] == "SMS" and hits[0]["chat"] == "Bristol Dental Care"
+
+
+def test_recently_deleted_conversation(messages: dict[str, dict[str, Any]]) -> None:
+    for text in sample.SCRIPT["recently_deleted"]:
+        m = by_text(messages, text)
+        assert m["deleted"] and m["provenance"]["area"] == "app"
+        assert m["chat"] == "Chloé Dubois" and m["date_deleted"] == "2024-04-29T09:30:00Z"
+
+
+def test_messages_deleted_for_good_are_recovered(messages: dict[str, dict[str, Any]]) -> None:
+    for text in sample.SCRIPT["deleted"]:
+        m = by_text(messages, text)
+        assert m["deleted"] is True
+        assert m["provenance"]["area"] in {"freeblock", "unallocated", "freelist"}
+        assert (m["chat"], m["sender"], m["direction"]) == ("Priya Patel", "Alex Morgan", "outgoing")
+    secret = by_text(messages, sample.SCRIPT["wal_deleted"])
+    assert secret["deleted"] and secret["provenance"]["area"].startswith("wal")
+    assert secret["chat"] == "Climbing Crew 🧗" and secret["date"] == "2024-05-01T03:30:00Z"
+    wal_live = by_text(messages, "Last one in the WAL: see you all at 8")
+    assert not wal_live["deleted"] and wal_live["sender"] == "Jamie Lee"
+
+
+def test_helpers() -> None:
+    assert _target_guid("p:0/ABC-1") == "ABC-1" and _target_guid("bp:ABC-2") == "ABC-2"
+    assert attachment_locations("~/Library/SMS/Attachments/ab/12/G/x.jpg")[0] == (
+        "MediaDomain", "Library/SMS/Attachments/ab/12/G/x.jpg")
+    assert attachment_locations("/var/mobile/Library/SMS/Attachments/ab/x.jpg")[0] == (
+        "MediaDomain", "Library/SMS/Attachments/ab/x.jpg")
+
+
+def test_through_a_real_backup(sample_backup: Path, tmp_path: Path) -> None:
+    from reclaim.case.context import ScanOptions
+    from reclaim.sources import open_source
+
+    with open_source(sample_backup) as fs:
+        scan(fs, tmp_path / "case", kinds=["messages"], options=ScanOptions(recover_deleted=False))
+    with CaseReader(tmp_path / "case") as case:
+        m17 = next(m for m in case.records("messages") if m["id"] == "sms:17")
+        assert (m17["text"], m17["sender"]) == ("Are we still on for climbing on Saturday?", "Sam Carter")
