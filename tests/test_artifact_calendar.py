@@ -106,3 +106,16 @@ def test_older_schema_without_side_tables(tmp_path: Path) -> None:
         (event,) = case.records("calendar")
     assert event["title"] == "Old event" and event["start"] == "2010-07-05T05:20:00Z"
     assert event["attendees"] == [] and event["rrule"] == ""
+
+
+def test_through_the_sample_backup(sample_backup: Path, tmp_path: Path) -> None:
+    from reclaim.case.scan import scan as run_scan
+    from reclaim.sources import open_source
+
+    with open_source(sample_backup) as fs:
+        result = run_scan(fs, tmp_path / "case", kinds=["calendar"])
+    (status,) = result.kinds
+    assert status.live == 19 and status.reason == ""
+    with CaseReader(tmp_path / "case") as case:
+        meeting = next(r for r in case.records("calendar") if r["title"] == "Team meeting")
+    assert meeting["rrule"] == "FREQ=WEEKLY;BYDAY=MO" and len(meeting["attendees"]) == 2

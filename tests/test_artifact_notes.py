@@ -195,3 +195,17 @@ def test_dates_are_utc(sample: tuple[KindStatus, dict[str, dict[str, Any]], Path
     _, notes, _ = sample
     created = datetime.fromisoformat(notes["Shopping list"]["created"])
     assert created.utcoffset() is not None and created.utcoffset().total_seconds() == 0
+
+
+def test_through_the_sample_backup(sample_backup: Path, tmp_path: Path) -> None:
+    from reclaim.case.scan import scan as run_scan
+
+    with open_source(sample_backup) as fs:
+        result = run_scan(fs, tmp_path / "case", kinds=["notes"],
+                          options=ScanOptions(note_passwords=[sample_notes.PASSWORD]))
+    (status,) = result.kinds
+    assert (status.live, status.deleted, status.reason) == (15, 2, "")
+    with CaseReader(tmp_path / "case") as case:
+        (wifi,) = [n for n in case.records("notes") if n["locked"]]
+        assert wifi["unlocked"] is True and "correct-horse-battery" in wifi["text"]
+        assert [r["title"] for r in case.search("invoice")] == ["Invoice for Harper & Co"]

@@ -107,3 +107,13 @@ def test_ios12_calendar_reminders(tmp_path: Path) -> None:
     assert (stamps["title"], stamps["notes"], stamps["list"]) == ("Buy stamps", "first class", "Reminders")
     assert stamps["completed"] is True and stamps["completed_at"] == "2016-11-05T00:55:00Z"
     assert stamps["priority_label"] == "medium"
+
+
+def test_through_the_sample_backup(sample_backup: Path, tmp_path: Path) -> None:
+    from reclaim.case.scan import scan as run_scan
+    from reclaim.sources import open_source
+
+    with open_source(sample_backup) as fs:
+        result = run_scan(fs, tmp_path / "case", kinds=["reminders"])
+    (status,) = result.kinds
+    assert status.live == 15 and status.deleted >= 1 and status.reason == ""

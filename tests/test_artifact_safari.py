@@ -159,3 +159,13 @@ def _ts(value: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def test_through_the_sample_backup(sample_backup: Path, tmp_path: Path) -> None:
+    from reclaim.case.scan import scan as run_scan
+
+    with open_source(sample_backup) as fs:
+        result = run_scan(fs, tmp_path / "case", kinds=["safari-history", "safari-bookmarks", "safari-tabs"])
+    counts = {s.kind: s.live for s in result.kinds}
+    assert counts == {"safari-history": sum(c for *_, c in sample_safari.PAGES) + 1, "safari-bookmarks": 23,
+                      "safari-tabs": 5}

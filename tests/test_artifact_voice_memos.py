@@ -79,3 +79,13 @@ def test_old_layout_and_stray_recording(sample_files: list[SampleFile], tmp_path
     assert lecture["attachments"][0]["missing"] is False
     stray = memos["20170203 040506"]
     assert stray["orphan"] is True and stray["date"] == "2017-02-03T04:05:06Z"
+
+
+def test_through_the_sample_backup(sample_backup: Path, tmp_path: Path) -> None:
+    from reclaim.case.scan import scan as run_scan
+    from reclaim.sources import open_source
+
+    with open_source(sample_backup) as fs:
+        result = run_scan(fs, tmp_path / "case", kinds=["voice-memos"])
+    (status,) = result.kinds
+    assert (status.live, status.deleted) == (2, 2)

@@ -101,3 +101,17 @@ def test_trashed_and_erased_messages(sample: tuple[KindStatus, dict[str, Any], P
 def test_wav_conversion_rejects_garbage() -> None:
     with pytest.raises(ValueError):
         to_wav(b"#!AMR\n" + b"\xff" * 3 + b"not audio at all" * 4)
+
+
+def test_through_the_sample_backup(sample_backup: Path, tmp_path: Path) -> None:
+    from reclaim.case.scan import scan as run_scan
+
+    with open_source(sample_backup) as fs:
+        result = run_scan(fs, tmp_path / "case", kinds=["voicemail"])
+    (status,) = result.kinds
+    assert status.live == 2 and status.deleted >= 1
+    with CaseReader(tmp_path / "case") as case:
+        for message in case.records("voicemail", deleted=False):
+            (audio,) = message["attachments"]
+            wav = case.media_path(audio["preview"]).read_bytes()
+            assert wav_seconds(wav) == pytest.approx(message["duration"], abs=0.05)
