@@ -209,3 +209,34 @@ def test_through_the_sample_backup(sample_backup: Path, tmp_path: Path) -> None:
         (wifi,) = [n for n in case.records("notes") if n["locked"]]
         assert wifi["unlocked"] is True and "correct-horse-battery" in wifi["text"]
         assert [r["title"] for r in case.search("invoice")] == ["Invoice for Harper & Co"]
+
+
+def test_legacy_notes_sqlite(tmp_path: Path) -> None:
+    import sqlite3
+
+    from reclaim.sample.model import SampleFile
+
+    path = tmp_path / "notes.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript("""
+        CREATE TABLE ZACCOUNT (Z_PK INTEGER PRIMARY KEY, ZNAME VARCHAR);
+        CREATE TABLE ZSTORE (Z_PK INTEGER PRIMARY KEY, ZNAME VARCHAR, ZACCOUNT INTEGER);
+        CREATE TABLE ZNOTE (Z_PK INTEGER PRIMARY KEY, ZCREATIONDATE TIMESTAMP, ZMODIFICATIONDATE TIMESTAMP,
+            ZTITLE VARCHAR, ZSUMMARY VARCHAR, ZSTORE INTEGER, ZBODY INTEGER, ZDELETEDFLAG INTEGER, ZGUID VARCHAR);
+        CREATE TABLE ZNOTEBODY (Z_PK INTEGER PRIMARY KEY, ZOWNER INTEGER, ZCONTENT VARCHAR);
+        INSERT INTO ZACCOUNT VALUES (1, 'On My iPhone');
+        INSERT INTO ZSTORE VALUES (1, 'Notes', 1);
+        INSERT INTO ZNOTE VALUES (1, 400000000, 400000600, 'Packing list', 'Passport', 1, 1, 0, 'G-1');
+        INSERT INTO ZNOTEBODY VALUES (1, 1, 'Packing list<div>Passport &amp; tickets</div><div><br></div>'
+            || '<div>Charger <script>alert(1)</script></div>');
+    """)
+    conn.close()
+    fs = MemoryFS([SampleFile("HomeDomain", "Library/Notes/notes.sqlite", path.read_bytes())])
+    _, case = scan(fs, tmp_path / "case")
+    with case:
+        (note,) = case.records("notes")
+    assert (note["title"], note["folder"], note["account"]) == ("Packing list", "Notes", "On My iPhone")
+    assert note["text"].startswith("Packing list\nPassport & tickets\n")
+    assert note["modified"] == "2013-09-04T15:16:40Z"
+    assert "<script>" not in note["html"] and "&amp; tickets" in note["html"]
+    assert "alert" not in note["text"]  # script content is not note text

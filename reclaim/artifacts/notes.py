@@ -528,13 +528,21 @@ class _TextOf(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.hidden = 0  # inside <script>/<style>: not text a user wrote
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._BLOCKS and self.parts and not self.parts[-1].endswith("\n"):
+        if tag in ("script", "style"):
+            self.hidden += 1
+        elif tag in self._BLOCKS and self.parts and not self.parts[-1].endswith("\n"):
             self.parts.append("\n")
 
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self.hidden:
+            self.hidden -= 1
+
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        if not self.hidden:
+            self.parts.append(data)
 
 
 def html_to_text(markup: str) -> str:
