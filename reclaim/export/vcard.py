@@ -70,7 +70,8 @@ def card(contact: dict[str, Any], photo: bytes | None = None, photo_mime: str = 
     if contact.get("nickname"):
         lines.append(f"NICKNAME:{escape(contact['nickname'])}")
     if contact.get("organization") or contact.get("department"):
-        lines.append(f"ORG:{escape(contact.get('organization') or '')};{escape(contact.get('department') or '')}")
+        department = f";{escape(contact['department'])}" if contact.get("department") else ""
+        lines.append(f"ORG:{escape(contact.get('organization') or '')}{department}")
     if not (contact.get("first") or contact.get("last")) and contact.get("organization"):
         lines.append("X-ABShowAs:COMPANY")
     if contact.get("job_title"):
