@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import orjson
+
 from reclaim.vfs import Entry
 
 if TYPE_CHECKING:
@@ -59,9 +61,10 @@ def iso(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with a trailing Z (the case store's and JSON's date format)."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if value.tzinfo is not UTC:
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 @dataclass(slots=True)
@@ -144,10 +147,26 @@ class Record:
 
     def to_json(self) -> dict[str, Any]:
         """The record as JSON-ready data (the JSON Lines schema in docs/formats.md)."""
-        data = {"kind": self.KIND}
-        for f in dataclasses.fields(self):
-            data[f.name] = to_jsonable(getattr(self, f.name))
-        return data
+        return orjson.loads(self.to_json_bytes())
+
+    def to_json_bytes(self) -> bytes:
+        """The record as one line of JSON (UTF-8): what the case store keeps and exporters read."""
+        body = orjson.dumps(self, default=_json_default, option=_JSON_OPTIONS)
+        return b'{"kind":' + orjson.dumps(self.KIND) + (b"," + body[1:] if len(body) > 2 else b"}")
+
+
+_JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
+
+
+def _json_default(value: Any) -> Any:
+    """What orjson does not serialise natively (bytes, sets, odd objects)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value)
 
 
 def to_jsonable(value: Any) -> Any:

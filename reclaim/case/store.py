@@ -133,7 +133,6 @@ class CaseWriter:
 
     def add(self, record: Record) -> None:
         """Queue one record for insertion."""
-        data = record.to_json()
         sender = getattr(record, "sender", None)
         chat = getattr(record, "chat", None)
         self._batch.append(
@@ -148,7 +147,7 @@ class CaseWriter:
                 sender if isinstance(sender, str) else None,
                 record.title(),
                 record.search_text(),
-                json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+                record.to_json_bytes().decode("utf-8"),
             )
         )
         if len(self._batch) >= BATCH:
