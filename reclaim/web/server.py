@@ -112,6 +112,10 @@ def serve(
     """``reclaim serve``: print the link (first line of output), open it, and serve until Ctrl-C."""
     session = WebSession(case_dir=case_dir)
     server = Server(session, port=port, preset=str(Path(path).expanduser().resolve()) if path else None)
+    if session.has_case():  # --case with a finished case: ready to browse, lists warmed in the background
+        from reclaim.web.scanning import warm_chat_lists
+
+        threading.Thread(target=warm_chat_lists, args=(session,), name="reclaim-warm", daemon=True).start()
     say = out or (lambda line: print(line, flush=True))
     say(server.url)
     say("reclaim is running on this computer only. Keep this window open; press Ctrl-C to stop.")
