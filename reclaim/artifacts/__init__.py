@@ -42,13 +42,13 @@ def artifact_for(kind: str) -> type[Artifact]:
 
 
 def select(kinds: list[str] | None) -> list[type[Artifact]]:
-    """The artifacts to run: the named ones, or every default one."""
+    """The artifacts to run: those named (by artifact or record kind), or every default one."""
     if not kinds:
         return [cls for cls in all_artifacts() if cls.default]
-    known = {cls.kind: cls for cls in all_artifacts()}
-    unknown = [k for k in kinds if k not in known]
+    names = {cls.kind for cls in all_artifacts()} | {cls.record.KIND for cls in all_artifacts()}
+    unknown = [k for k in kinds if k not in names]
     if unknown:
         from reclaim.errors import ReclaimError
 
-        raise ReclaimError(f"unknown kind(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    return [known[k] for k in kinds]
+        raise ReclaimError(f"unknown kind(s): {', '.join(unknown)} (known: {', '.join(sorted(names))})")
+    return [cls for cls in all_artifacts() if cls.kind in kinds or cls.record.KIND in kinds]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reclaim.artifacts import select
-from reclaim.artifacts.base import KindStatus, NothingFound
+from reclaim.artifacts.base import Artifact, KindStatus, NothingFound
 from reclaim.case.context import ScanCancelled, ScanContext, ScanOptions
 from reclaim.case.store import CaseWriter
 from reclaim.errors import ReclaimError
@@ -57,25 +57,38 @@ def scan(
     result = ScanResult(case=case)
     try:
         writer.set_source(fs.info, fs.name, str(fs.location) if fs.location else None)
-        for cls in select(kinds):
-            artifact = cls()
-            status = KindStatus(kind=cls.kind, title=cls.title)
-            ctx = ScanContext(
-                fs,
-                writer.media,
-                options,
-                kind=cls.kind,
-                cancel=cancel,
-                on_progress=(lambda n, k=cls.kind: progress(k, n, "progress")) if progress else None,
-            )
+        for kind, group in _by_record_kind(select(kinds)):
+            lead = next((cls for cls in group if cls.kind == kind), group[0])
+            status = KindStatus(kind=kind, title=lead.title)
+            reasons = []
             if progress:
-                progress(cls.kind, 0, "start")
-            _run_artifact(artifact, ctx, writer, status)
-            status.warnings = ctx.warnings
-            writer.set_status(status, cls.view, cls.formats)
+                progress(kind, 0, "start")
+            for cls in group:
+                ctx = ScanContext(
+                    fs,
+                    writer.media,
+                    options,
+                    kind=kind,
+                    cancel=cancel,
+                    on_progress=(lambda n, k=kind, base=status.live + status.deleted: progress(k, base + n, "progress"))
+                    if progress
+                    else None,
+                )
+                part = KindStatus(kind=kind, title=cls.title)
+                _run_artifact(cls(), ctx, writer, part)
+                status.live += part.live
+                status.deleted += part.deleted
+                status.warnings += ctx.warnings
+                if part.reason and cls is lead:
+                    reasons.insert(0, part.reason)
+                elif part.reason and part.reason.startswith("stopped early"):
+                    reasons.append(f"{cls.title}: {part.reason}")
+            if status.live + status.deleted == 0 or any(r.startswith("stopped early") for r in reasons):
+                status.reason = "; ".join(reasons)
+            writer.set_status(status, lead.view, lead.formats)
             result.kinds.append(status)
             if progress:
-                progress(cls.kind, status.live + status.deleted, "done")
+                progress(kind, status.live + status.deleted, "done")
         result.seconds = time.monotonic() - started
         writer.set_meta("scan", {"seconds": round(result.seconds, 3), "kinds": kinds or "default"})
         writer.close()
@@ -83,6 +96,15 @@ def scan(
         writer.abort()
         raise
     return result
+
+
+def _by_record_kind(artifacts: list[type[Artifact]]) -> list[tuple[str, list[type[Artifact]]]]:
+    """Artifacts grouped by the kind of record they yield (a backup's and an iCloud export's contacts
+    are one kind), in the order each kind first appears."""
+    groups: dict[str, list[type[Artifact]]] = {}
+    for cls in artifacts:
+        groups.setdefault(cls.record.KIND or cls.kind, []).append(cls)
+    return list(groups.items())
 
 
 def _run_artifact(artifact, ctx: ScanContext, writer: CaseWriter, status: KindStatus) -> None:
