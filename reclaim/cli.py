@@ -27,6 +27,10 @@ COMMANDS: tuple[str, ...] = (
     "extract",
     "backups",
     "sample",
+    "devices",
+    "backup-device",
+    "device-photos",
+    "icloud",
     "carve",
     "links",
     "wechat",
@@ -37,10 +41,11 @@ COMMANDS: tuple[str, ...] = (
 def _load_commands() -> list[ModuleType]:
     modules = []
     for name in COMMANDS:
+        module = f"reclaim.commands.{name.replace('-', '_')}"
         try:
-            modules.append(importlib.import_module(f"reclaim.commands.{name}"))
+            modules.append(importlib.import_module(module))
         except ModuleNotFoundError as exc:
-            if exc.name != f"reclaim.commands.{name}":
+            if exc.name != module:
                 raise
     return modules
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from reclaim import __version__
 from reclaim.commands._common import add_scan_options, console, interactive, split_list
+from reclaim.commands.backup_device import add_backup_options, add_connection_arguments, backup_for_recover
 from reclaim.commands.scan import run_scan, summarize
 from reclaim.export import export_case, known_formats
 from reclaim.sources.cli_support import add_source_arguments
@@ -22,6 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output folder (default: ./reclaim-report)")
     add_scan_options(parser)
     parser.add_argument("--format", dest="formats", help=f"comma-separated formats ({', '.join(known_formats())})")
+    parser.add_argument("--iocs", type=Path, nargs="+", default=[], metavar="FILE",
+                        help="indicator files (STIX 2 bundles or lists of domains/URLs) for the links check")
+    parser.add_argument("--device", action="store_true",
+                        help="back up the connected iPhone first (into OUT/device-backup), then recover from it")
+    add_connection_arguments(parser)
+    add_backup_options(parser)
 
 
 def sample_backup() -> Path:
@@ -37,6 +44,8 @@ def sample_backup() -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.device:
+        args.path = str(backup_for_recover(args, args.output / "device-backup"))
     if not args.path:
         args.path = str(sample_backup())
         console.print(f"Using the sample backup at {args.path}", highlight=False)
@@ -45,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     result = run_scan(args, case)
     summarize(result)
     formats = split_list(args.formats)
-    export = export_case(case, out, kinds=split_list(args.kinds), formats=formats,
+    export = export_case(case, out, kinds=split_list(args.kinds), formats=formats, iocs=args.iocs,
                          progress=(lambda k, f: console.print(f"  writing {k} ({f})", highlight=False))
                          if interactive() else None)
     console.print(f"Recovered {result.records:,} records in {result.seconds:.1f} s.", highlight=False)

@@ -16,7 +16,9 @@ from reclaim.errors import NotASource
 from reclaim.sources.discovery import backups_in
 from reclaim.sources.errors import MultipleBackups
 from reclaim.sources.filesystem import find_var_root, is_archive, open_archive, open_folder
+from reclaim.sources.icloud_download import is_icloud_download, open_icloud_download
 from reclaim.sources.itunes import ITunesBackup, is_backup_dir
+from reclaim.sources.privacy_export import looks_like_export, open_privacy_export
 from reclaim.sources.single import SingleFileSource, looks_like_data_file, open_app_folder
 from reclaim.vfs import VirtualFS
 
@@ -25,7 +27,7 @@ _BACKUP_FILES = {"Manifest.db", "Manifest.mbdb", "Manifest.plist", "Info.plist",
 
 def detect_kind(path: Path) -> str:
     """A short name of what ``path`` is: 'itunes-backup', 'backup-folder', 'filesystem',
-    'archive', 'app-folder', 'database' (raises :class:`NotASource` otherwise)."""
+    'archive', 'icloud-export', 'icloud-download', 'app-folder', 'database' (raises :class:`NotASource` otherwise)."""
     if not path.exists():
         raise NotASource("no such file or folder", path)
     if path.is_dir():
@@ -35,7 +37,13 @@ def detect_kind(path: Path) -> str:
             return "backup-folder"
         if find_var_root(path) is not None:
             return "filesystem"
+        if is_icloud_download(path):
+            return "icloud-download"
+        if looks_like_export(path):
+            return "icloud-export"
         return "app-folder"
+    if looks_like_export(path):
+        return "icloud-export"
     if is_archive(path):
         return "archive"
     if path.name in _BACKUP_FILES and is_backup_dir(path.parent):
@@ -75,6 +83,10 @@ def open_source(
         return open_folder(path)
     if kind == "archive":
         return open_archive(path)
+    if kind == "icloud-export":
+        return open_privacy_export(path)
+    if kind == "icloud-download":
+        return open_icloud_download(path)
     if kind == "app-folder":
         return open_app_folder(path)
     return SingleFileSource(path)
