@@ -21,6 +21,7 @@ from reclaim.artifacts.whatsapp import (
 from reclaim.case.context import ScanContext, ScanOptions
 from reclaim.case.scan import _run_artifact
 from reclaim.case.store import CaseReader, CaseWriter
+from reclaim.media.audio import wav_seconds
 from reclaim.sample.content import whatsapp as sample
 from reclaim.sample.model import SampleContext, SampleFile
 from reclaim.sources import open_source
@@ -141,6 +142,8 @@ def sample_case(sample_files: list[SampleFile],
             for ref in record.get("attachments", []):
                 path = case.media_path(ref["sha256"]) if ref["sha256"] else None
                 ref["_bytes"] = path.read_bytes() if path else None
+                wav = case.media_path(ref["preview"]) if ref["preview"] else None
+                ref["_seconds"] = round(wav_seconds(wav.read_bytes()), 1) if wav else None
         out[artifact.kind] = records
         case.close()
     return data, out
@@ -173,6 +176,8 @@ def test_sample_media_are_stored_byte_for_byte(sample_case) -> None:
     assert ref["mime"] == "image/jpeg" and ref["missing"] is False
     voice = [m for m in messages if m["message_type"] == 3]
     assert len(voice) == 3 and all(m["attachments"][0]["_bytes"][:4] == b"OggS" for m in voice)
+    assert [(m["attachments"][0]["preview_mime"], m["attachments"][0]["_seconds"]) for m in voice] == [
+        ("audio/wav", 6.0), ("audio/wav", 4.0), ("audio/wav", 9.0)]  # a WAV copy of each Ogg Opus note
     doc = next(m for m in messages if (m["card"] or {}).get("title") == "Q2 plan.pdf")
     assert doc["attachments"][0]["mime"] == "application/pdf" and doc["attachments"][0]["_bytes"][:5] == b"%PDF-"
     # The cake photo was cleared from the phone: listed as missing, its thumbnail kept.

@@ -25,6 +25,7 @@ from reclaim.artifacts._phone import ContactIndex
 from reclaim.artifacts.base import Artifact, FileSpec, MediaRef, Provenance, Record, from_apple_time
 from reclaim.case.context import Database, ScanContext
 from reclaim.decoders.protobuf import ProtobufError, parse_message
+from reclaim.media.audio import wav_preview
 
 #: (domain, service name, id tag) of the WhatsApp apps whose data reclaim reads.
 APPS: tuple[tuple[str, str, str], ...] = (
@@ -527,7 +528,9 @@ class _MessageReader:
             if entry is not None and entry.is_file:
                 break
         origin = f"{domain}/{_media_paths(path)[0]}"
-        return self.ctx.media(entry, name=name, role=role, mime=mime, origin=origin)
+        # Voice notes are Ogg Opus, which not every browser plays: a WAV copy goes beside them.
+        preview = wav_preview if role == "voice" else None
+        return self.ctx.media(entry, name=name, role=role, mime=mime, origin=origin, preview=preview)
 
 
 _MEDIA_KEYS = ("ZMEDIALOCALPATH", "ZXMPPTHUMBPATH", "ZTHUMBNAILLOCALPATH", "ZTITLE", "ZLATITUDE", "ZLONGITUDE",
