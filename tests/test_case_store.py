@@ -27,7 +27,7 @@ class Note(Record):
     sender: str | None = None
     attachments: list[MediaRef] = field(default_factory=list)
 
-    def title(self) -> str:
+    def record_label(self) -> str:
         return self.title_text
 
 

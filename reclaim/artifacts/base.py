@@ -100,6 +100,18 @@ class Provenance:
     confidence: float = 1.0
     partial: bool = False
 
+    @classmethod
+    def of(cls, carved: Any) -> Provenance:
+        """The provenance of a record recovered by :func:`reclaim.sqlite.carve`."""
+        return cls(area=carved.area, page=carved.page, offset=carved.offset, frame=carved.frame,
+                   confidence=carved.confidence, partial=carved.partial)
+
+
+def carved_id(kind: str, carved: Any) -> str:
+    """A record id for a carved row, stable within a case (its place in the file)."""
+    where = f"{carved.area}:{carved.frame}" if carved.frame is not None else f"{carved.area}:{carved.page}"
+    return f"{kind}:deleted:{where}:{carved.offset}" + (f":{carved.rowid}" if carved.rowid is not None else "")
+
 
 @dataclass(kw_only=True)
 class Record:
@@ -120,13 +132,17 @@ class Record:
     provenance: Provenance | None = None
 
     # Projections used by the case store's index and full-text search. Subclasses
-    # override them when their fields have other names.
-    def title(self) -> str:
+    # override them when their fields have other names. (Named ``record_label`` so that a
+    # record may have a plain ``title`` field, as notes and events do.)
+    def record_label(self) -> str:
         """A one-line label for lists (a contact's name, a note's title)."""
+        legacy = getattr(type(self), "title", None)
+        if callable(legacy):  # a subclass written against the older ``title()`` hook
+            return str(legacy(self) or "")
         for name in ("name", "title", "subject"):
             value = getattr(self, name, None)
-            if value:
-                return str(value)
+            if value and isinstance(value, str):
+                return value
         return ""
 
     def search_text(self) -> str:

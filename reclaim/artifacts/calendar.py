@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from reclaim.artifacts.base import Artifact, FileSpec, Provenance, Record, from_apple_time
+from reclaim.artifacts.base import Artifact, FileSpec, Provenance, Record, carved_id, from_apple_time
 
 if TYPE_CHECKING:
     from reclaim.case.context import Database, ScanContext
@@ -39,36 +39,8 @@ _AVAILABILITY = {0: "busy", 1: "free", 2: "tentative", 3: "unavailable"}
 _SPECIFIER = {"D": "BYDAY", "M": "BYMONTH", "O": "BYMONTHDAY", "S": "BYSETPOS", "W": "BYWEEKNO", "Y": "BYYEARDAY"}
 
 
-class Title(str):
-    """A ``title`` field value that also answers ``record.title()``.
-
-    :class:`Record` has a ``title()`` method that the case store calls for its list
-    label; a dataclass field named ``title`` (what users and the JSON schema call it)
-    replaces that method on the instance. Storing the field as this callable ``str``
-    keeps both working: ``record.title == "x"`` and ``record.title() == "x"``.
-    Shared by the Calendar, Reminders, Notes, Safari and Voice memos records.
-    """
-
-    __slots__ = ()
-
-    def __call__(self) -> str:
-        return str(self)
-
-
-class TitledRecord(Record):
-    """A record whose dataclass has a ``title`` field (see :class:`Title`)."""
-
-    def __post_init__(self) -> None:
-        self.title = Title(getattr(self, "title", "") or "")  # type: ignore[assignment]
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "title" and not isinstance(value, Title):
-            value = Title(value or "")
-        super().__setattr__(name, value)
-
-
 @dataclass(kw_only=True)
-class CalendarEvent(TitledRecord):
+class CalendarEvent(Record):
     """One calendar event. ``start``/``end`` are UTC; ``timezone`` is the event's own zone ("" = floating)."""
 
     KIND = "calendar"
@@ -325,16 +297,9 @@ def from_apple_time_safe(value: Any) -> datetime | None:
     return from_apple_time(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def carved_id(kind: str, rec: CarvedRecord) -> str:
-    """A record id for a carved row, stable within a case (its place in the file)."""
-    where = f"{rec.area}:{rec.frame}" if rec.frame is not None else f"{rec.area}:{rec.page}"
-    return f"{kind}:deleted:{where}:{rec.offset}" + (f":{rec.rowid}" if rec.rowid is not None else "")
-
-
 def provenance(rec: CarvedRecord) -> Provenance:
     """The provenance of a carved record."""
-    return Provenance(area=rec.area, page=rec.page, offset=rec.offset, frame=rec.frame,
-                      confidence=rec.confidence, partial=rec.partial)
+    return Provenance.of(rec)
 
 
 def carve(ctx: ScanContext, db: Database, tables: list[str]) -> Iterator[CarvedRecord]:

@@ -61,7 +61,7 @@ class Call(Record):
     read: bool | None = None
     uid: str = ""
 
-    def title(self) -> str:
+    def record_label(self) -> str:
         return self.name or self.number
 
     def search_text(self) -> str:

@@ -94,7 +94,7 @@ class Message(Record):
     date_deleted: datetime | None = None
     failed: bool = False
 
-    def title(self) -> str:
+    def record_label(self) -> str:
         return self.chat
 
     def search_text(self) -> str:

@@ -26,8 +26,8 @@ from datetime import datetime
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from reclaim.artifacts.base import Artifact, FileSpec, MediaRef, Provenance, from_apple_time
-from reclaim.artifacts.calendar import TitledRecord, carve, carved_id, from_apple_time_safe, provenance
+from reclaim.artifacts.base import Artifact, FileSpec, MediaRef, Provenance, Record, from_apple_time
+from reclaim.artifacts.calendar import carve, carved_id, from_apple_time_safe, provenance
 from reclaim.decoders.keyed_archive import KeyedArchiveError, unarchive
 from reclaim.decoders.notes_crypto import NoteCryptoError, WrongNotePassword, unlock_note
 from reclaim.decoders.notes_proto import (
@@ -54,7 +54,7 @@ _IMAGE_UTIS = ("public.jpeg", "public.png", "public.heic", "public.tiff", "com.c
 
 
 @dataclass(kw_only=True)
-class Note(TitledRecord):
+class Note(Record):
     """One note. ``html`` is a safe fragment (every value escaped); ``date`` is the last modification."""
 
     KIND = "notes"

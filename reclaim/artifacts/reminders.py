@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from reclaim.artifacts.base import Artifact, FileSpec, Provenance, from_apple_time
+from reclaim.artifacts.base import Artifact, FileSpec, Provenance, Record, from_apple_time
 from reclaim.artifacts.calendar import (
     REMINDER,
-    TitledRecord,
     calendars,
     carve,
     carved_id,
@@ -36,7 +35,7 @@ PRIORITY_LABELS = {0: "", 1: "high", 2: "high", 3: "high", 4: "high", 5: "medium
 
 
 @dataclass(kw_only=True)
-class Reminder(TitledRecord):
+class Reminder(Record):
     """One reminder; ``priority`` is iCalendar's (1 high, 5 medium, 9 low, 0 none)."""
 
     KIND = "reminders"

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from reclaim.artifacts.base import Artifact, FileSpec, MediaRef, Provenance, Record, from_apple_time
-from reclaim.artifacts.calendar import TitledRecord, carve, carved_id, from_apple_time_safe, provenance
+from reclaim.artifacts.calendar import carve, carved_id, from_apple_time_safe, provenance
 
 if TYPE_CHECKING:
     from reclaim.case.context import Database, ScanContext
@@ -64,7 +64,7 @@ def _text(value: Any) -> str:
 
 
 @dataclass(kw_only=True)
-class SafariVisit(TitledRecord):
+class SafariVisit(Record):
     """One visit to a page (``date`` = visit time, UTC)."""
 
     KIND = "safari-history"
@@ -175,7 +175,7 @@ class SafariHistoryArtifact(Artifact):
 
 
 @dataclass(kw_only=True)
-class SafariBookmark(TitledRecord):
+class SafariBookmark(Record):
     """A bookmark or Reading List item; ``folder`` is its path ("Favorites/Travel")."""
 
     KIND = "safari-bookmarks"
@@ -269,7 +269,7 @@ class SafariBookmarksArtifact(Artifact):
 
 
 @dataclass(kw_only=True)
-class SafariTab(TitledRecord):
+class SafariTab(Record):
     """An open tab (``date`` = when it was last viewed)."""
 
     KIND = "safari-tabs"
@@ -371,7 +371,7 @@ class SafariCacheEntry(Record):
     cache_file: str = ""
     attachments: list[MediaRef] = field(default_factory=list)
 
-    def title(self) -> str:
+    def record_label(self) -> str:
         return self.url
 
 

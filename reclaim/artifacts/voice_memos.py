@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from reclaim.artifacts.base import Artifact, FileSpec, MediaRef, Provenance
-from reclaim.artifacts.calendar import TitledRecord, carve, carved_id, from_apple_time_safe, provenance
+from reclaim.artifacts.base import Artifact, FileSpec, MediaRef, Provenance, Record
+from reclaim.artifacts.calendar import carve, carved_id, from_apple_time_safe, provenance
 from reclaim.media.audio import wav_preview
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ AUDIO_SUFFIXES = (".m4a", ".qta", ".caf", ".wav")
 
 
 @dataclass(kw_only=True)
-class VoiceMemo(TitledRecord):
+class VoiceMemo(Record):
     """One recording; ``date`` is when it was recorded (UTC), ``duration`` in seconds."""
 
     KIND = "voice-memos"

@@ -49,7 +49,7 @@ class Voicemail(Record):
     transcript_confidence: float | None = None
     attachments: list[MediaRef] = field(default_factory=list)
 
-    def title(self) -> str:
+    def record_label(self) -> str:
         return self.sender or self.sender_id or "Voicemail"
 
 

@@ -50,8 +50,9 @@ class Database:
     deleted records still present in the files' free space, WAL and journal.
     """
 
-    def __init__(self, entry: Entry, path: Path) -> None:
+    def __init__(self, entry: Entry, path: Path, *, recover_deleted: bool = True) -> None:
         self.entry = entry
+        self.recover_deleted = recover_deleted
         self.path = path
         self.source = f"{entry.domain}/{entry.path}"
         self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -95,7 +96,12 @@ class Database:
             yield from batch
 
     def carve(self, tables: Iterable[str] | None = None) -> Iterator[CarvedRecord]:
-        """Deleted records of this database (from free space, freelist, WAL, journal)."""
+        """Deleted records of this database (from free space, freelist, WAL, journal).
+
+        Yields nothing when the user turned deleted-record recovery off.
+        """
+        if not self.recover_deleted:
+            return
         from reclaim.sqlite import carve
 
         wal = self.path.with_name(self.path.name + "-wal")
@@ -139,7 +145,7 @@ class ScanContext:
     def database(self, entry: Entry) -> Iterator[Database]:
         """Open a database entry as a private read-only copy (WAL and journal included)."""
         with self.fs.local_copy([entry, *self.fs.sidecars(entry)]) as paths:
-            db = Database(entry, paths[0])
+            db = Database(entry, paths[0], recover_deleted=self.options.recover_deleted)
             try:
                 yield db
             finally:

@@ -145,7 +145,7 @@ class CaseWriter:
                 record.chat_key(),
                 chat if isinstance(chat, str) else None,
                 sender if isinstance(sender, str) else None,
-                record.title(),
+                record.record_label(),
                 record.search_text(),
                 record.to_json_bytes().decode("utf-8"),
             )

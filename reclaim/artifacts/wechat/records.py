@@ -46,7 +46,7 @@ class WeChatMessage(Record):
     server_id: str = ""  # MesSvrID (a 64-bit number, kept as text for JavaScript)
     local_id: int | None = None  # MesLocalID (names the media files)
 
-    def title(self) -> str:
+    def record_label(self) -> str:
         return self.chat
 
     def to_json(self) -> dict[str, Any]:
@@ -100,7 +100,7 @@ class WeChatContact(Record):
     details: dict[str, Any] = field(default_factory=dict)
     service: str = "WeChat"
 
-    def title(self) -> str:
+    def record_label(self) -> str:
         return self.name
 
     def chat_key(self) -> str | None:
