@@ -106,3 +106,20 @@ def test_reader_rejects_non_case(tmp_path: Path) -> None:
 
     with pytest.raises(ReclaimError, match="not a reclaim case"):
         CaseReader(tmp_path)
+
+
+def test_search_finds_two_character_chinese_words_through_the_bigram_index(tmp_path: Path) -> None:
+    from reclaim.case.store import cjk_bigrams
+
+    assert cjk_bigrams("抢红包啦 ok 好的") == "抢红 红包 包啦 好的"
+    writer = CaseWriter(tmp_path / "case")
+    for i, text in enumerate(["快来抢红包", "今天降温了", "红色的包", "ok"]):
+        writer.add(Note(id=f"n:{i}", date=datetime(2024, 1, 1 + i, tzinfo=UTC), title_text=f"t{i}", body=text))
+    writer.set_status(KindStatus("testnotes", "Test notes", live=4), "table", ())
+    writer.close()
+    with CaseReader(tmp_path / "case") as case:
+        assert case._has_cjk_index()
+        assert [r["id"] for r in case.search("红包")] == ["n:0"]
+        assert [r["id"] for r in case.search("降温")] == ["n:1"]
+        assert [r["id"] for r in case.search("红")] == ["n:2", "n:0"]  # one character: substring scan, newest first
+        assert [r["id"] for r in case.search("红包 抢红")] == ["n:0"]

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -48,10 +49,34 @@ INDEXES = """
 CREATE INDEX records_kind_chat_date ON records(kind, chat_id, date, rid);
 CREATE INDEX records_kind_date ON records(kind, date, rid);
 CREATE INDEX records_kind_id ON records(kind, id);
+CREATE INDEX records_recovered ON records(kind, chat_id, date, rid) WHERE deleted = 1;
 CREATE VIRTUAL TABLE records_fts USING fts5(
     title, text, chat, sender, content='records', content_rowid='rid', tokenize='trigram');
 INSERT INTO records_fts(rowid, title, text, chat, sender) SELECT rid, title, text, chat, sender FROM records;
+CREATE VIRTUAL TABLE records_cjk USING fts5(words, content='', tokenize='unicode61');
+INSERT INTO records_cjk(rowid, words)
+    SELECT rid, words FROM (
+        SELECT rid, cjk_bigrams(coalesce(title, '') || ' ' || coalesce(text, '') || ' ' || coalesce(chat, '')
+                                || ' ' || coalesce(sender, '')) AS words FROM records)
+    WHERE words != '';
 """
+
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]{2,}")
+
+
+def cjk_bigrams(text: str | None) -> str:
+    """Overlapping two-character words of the Chinese/Japanese/Korean runs in ``text``, space-separated.
+
+    The trigram index cannot find a two-character word such as 红包 ("red packet"),
+    the most common length of a Chinese word; indexing these pairs can.
+    """
+    if not text:
+        return ""
+    pairs: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        pairs.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return " ".join(dict.fromkeys(pairs))
+
 
 
 def media_relpath(sha256: str) -> str:
@@ -191,6 +216,7 @@ class CaseWriter:
             "INSERT OR IGNORE INTO media VALUES (?,?,?,?)",
             [(sha, size, mime, name) for sha, (size, mime, name) in self.media.known.items()],
         )
+        self.conn.create_function("cjk_bigrams", 1, cjk_bigrams, deterministic=True)
         self.conn.executescript(INDEXES)
         self.conn.commit()
         self.conn.close()
@@ -351,8 +377,9 @@ class CaseReader:
     ) -> Iterator[dict[str, Any]]:
         """Full-text search across every kind (substring match, any language).
 
-        Queries of three characters or more use the trigram FTS5 index; shorter
-        ones (a two-character Chinese word) fall back to a substring scan.
+        Words of three characters or more use the trigram FTS5 index, two-character
+        Chinese, Japanese or Korean words the bigram index; anything shorter falls back
+        to a substring scan.
         """
         terms = [t for t in query.split() if t]
         if not terms:
@@ -362,22 +389,34 @@ class CaseReader:
         if kinds:
             where += f" AND kind IN ({','.join('?' * len(kinds))})"
             args.extend(kinds)
-        if all(len(t) >= 3 for t in terms):
-            match = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
-            sql = (
-                "SELECT data, rid FROM records WHERE rid IN (SELECT rowid FROM records_fts WHERE records_fts"
-                f" MATCH ?){where} ORDER BY date DESC LIMIT ? OFFSET ?"
-            )
-            params = [match, *args, limit, offset]
-        else:
-            likes = " AND ".join("(text LIKE ? OR title LIKE ? OR chat LIKE ? OR sender LIKE ?)" for _ in terms)
-            like_args = [a for t in terms for a in [f"%{t}%"] * 4]
-            sql = f"SELECT data, rid FROM records WHERE {likes}{where} ORDER BY date DESC LIMIT ? OFFSET ?"
-            params = [*like_args, *args, limit, offset]
-        for row in self.conn.execute(sql, params):
+        conditions, params = [], []
+        for term in terms:
+            quoted = '"' + term.replace('"', '""') + '"'
+            if len(term) >= 3:
+                conditions.append("rid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)")
+                params.append(quoted)
+            elif len(term) == 2 and cjk_bigrams(term) == term and self._has_cjk_index():
+                conditions.append("rid IN (SELECT rowid FROM records_cjk WHERE records_cjk MATCH ?)")
+                params.append(quoted)
+            else:
+                conditions.append("(text LIKE ? OR title LIKE ? OR chat LIKE ? OR sender LIKE ?)")
+                params.extend([f"%{term}%"] * 4)
+        # Pick the page of matching ids by date first, then read only those records' data.
+        chosen = (
+            f"SELECT rid FROM records WHERE {' AND '.join(conditions)}{where}"
+            " ORDER BY date DESC, rid DESC LIMIT ? OFFSET ?"
+        )
+        sql = f"SELECT data, rid FROM records WHERE rid IN ({chosen}) ORDER BY date DESC, rid DESC"
+        for row in self.conn.execute(sql, [*params, *args, limit, offset]):
             item = json.loads(row[0])
             item["_rid"] = row[1]
             yield item
+
+    def _has_cjk_index(self) -> bool:
+        if not hasattr(self, "_cjk"):
+            row = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name='records_cjk'").fetchone()
+            self._cjk = row is not None
+        return self._cjk
 
     def media_path(self, sha256: str) -> Path | None:
         """The local file of a stored media item (``None`` if unknown)."""
