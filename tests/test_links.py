@@ -187,3 +187,24 @@ def test_case_analysis_and_report(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in (tmp_path / "out" / "links" / "links.jsonl").read_text().splitlines()]
     assert {r["severity"] for r in rows} == {"match", "danger", "ok"}
     assert "Links &amp; QR codes" in (tmp_path / "out" / "index.html").read_text()
+
+
+def test_sample_backup_links_and_codes(sample_backup: Path, tmp_path: Path) -> None:
+    """The sample's WeChat and Messages hold suspicious links and QR pictures; the check finds and explains them."""
+    from reclaim.case.context import ScanOptions
+    from reclaim.case.scan import scan
+    from reclaim.sources import open_source
+
+    with open_source(sample_backup) as fs:
+        scan(fs, tmp_path / "case", kinds=["wechat", "messages"], options=ScanOptions(recover_deleted=False))
+    with CaseReader(tmp_path / "case") as case:
+        report = analyse_case(case, workers=1)
+    found = {(i.url, i.found_in): i for i in report.items}
+    invite = found["https://weixin.qq.com/g/AbCdEfGh1234", "qr"]
+    assert (invite.payload, invite.chat, invite.severity) == ("WeChat group invite code", "家人群", "ok")
+    fake = found["http://weixin-pay.example.top/redpacket?id=2", "qr"]
+    assert [w.code for w in fake.warnings] == ["payment-page"] and fake.date == "2024-04-28T19:02:00Z"
+    assert [w.code for w in found["http://weixin-pay.example.top/redpacket?id=1", "text"].warnings] == ["payment-page"]
+    phish = found["https://apple-id-verify.com/unlock?u=alex&src=qr", "qr"]
+    assert (phish.kind, phish.severity, [w.code for w in phish.warnings]) == ("messages", "danger", ["lookalike"])
+    assert found["https://apple-id-verify.com/unlock?u=alex", "text"].severity == "danger"

@@ -40,7 +40,7 @@ def test_chats_from_a_bare_documents_folder(documents: Path, capsys: pytest.Capt
     assert len(chats) == 16
     assert chats["家人群"] | {"first": None} == {
         "account": "wxid_4kq8alexchen21", "account_name": "Alex Chen", "chat_id": "wxid_4kq8alexchen21:"
-        + sample.FAMILY_GROUP, "chat": "家人群", "type": "group", "messages": 432, "deleted": 0, "first": None,
+        + sample.FAMILY_GROUP, "chat": "家人群", "type": "group", "messages": 434, "deleted": 0, "first": None,
         "last": "2024-04-30T19:02:00Z"}
     assert chats["Daily Tech News"]["type"] == "official"
     assert chats["Lily Wang"]["deleted"] == 3
@@ -74,7 +74,7 @@ def test_photos_named_dated_and_deduplicated(documents: Path, tmp_path: Path) ->
     assert main(["wechat", "photos", str(documents), "-o", str(out)]) == 0
     saved = sorted(p for p in out.rglob("*") if p.is_file())
     digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in saved]
-    assert len(digests) == len(set(digests)) == 9  # the summit photo sent to two chats is saved once
+    assert len(digests) == len(set(digests)) == 11  # the summit photo sent to two chats is saved once; two QR pictures
     stamp = datetime.fromisoformat("2024-03-02T11:16:05+00:00")
     hd = out / "Mum" / f"{stamp.astimezone():%Y-%m-%d %H.%M.%S}_343.jpg"
     assert hd.is_file() and hd.read_bytes()[:3] == b"\xff\xd8\xff"

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from reclaim.sample.content._qr import qr_screenshot
 from reclaim.sample.model import SAMPLE_DEVICE, SAMPLE_NOW, SampleContext, SampleFile
 
 DOMAIN = "HomeDomain"
@@ -458,6 +459,15 @@ def _build(conn: sqlite3.Connection, ctx: SampleContext) -> tuple[_Writer, list[
     conn.execute("INSERT INTO chat_recoverable_message_join (chat_id, message_id, delete_date)"
                  " SELECT chat_id, message_id, ? FROM chat_message_join WHERE chat_id = ?", (deleted_at, chat_rowid))
     conn.execute("DELETE FROM chat_message_join WHERE chat_id = ?", (chat_rowid,))
+
+    # A phishing attempt from the unknown number: a look-alike link and a QR code to "verify" an Apple ID.
+    t7 = SAMPLE_NOW - timedelta(days=1)
+    w.message("unknown", t7, text="Your Apple ID is locked. Verify now: https://apple-id-verify.com/unlock?u=alex",
+              from_me=False)
+    qr, _ = w.message("unknown", t7 + timedelta(minutes=1), text="\ufffcOr scan this", from_me=False,
+                      cache_has_attachments=1)
+    w.attach(qr, "verify.jpg", qr_screenshot("https://apple-id-verify.com/unlock?u=alex&src=qr", "Apple ID"),
+             "image/jpeg", "public.jpeg", t7 + timedelta(minutes=1), False)
     return w, doomed
 
 

@@ -22,6 +22,7 @@ from functools import cache
 import zstandard
 
 from reclaim.sample.content import _wechat_payloads as P
+from reclaim.sample.content._qr import qr_screenshot
 from reclaim.sample.content._wechat_media import (
     amr_voice,
     gif,
@@ -331,6 +332,12 @@ def _conversations(ctx: SampleContext) -> Builder:
             b.add(OFFICIAL, Msg(_t("2024-01-01 08:00:00") + timedelta(days=i * 30 + j * 2), 1, 49, P.link(
                 f"{title} ({j + 1})", des, f"https://mp.weixin.qq.com/s/{md5(title)[:12]}{j}", OFFICIAL,
                 OFFICIAL_NAME, OFFICIAL)))
+
+    # QR codes forwarded into the family group: a real group invite and a fake red-packet page
+    b.image(fam, _t("2024-04-28 19:00:00"), 1, "f", UNCLE.username,
+            data=qr_screenshot("https://weixin.qq.com/g/AbCdEfGh1234", "Hiking group"))
+    b.image(fam, _t("2024-04-28 19:02:00"), 1, "f", UNCLE.username,
+            data=qr_screenshot("http://weixin-pay.example.top/redpacket?id=2", "Scan to claim 88 yuan"))
     return b
 
 
