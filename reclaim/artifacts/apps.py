@@ -51,7 +51,7 @@ class App(Record):
     document_files: int = 0
     domains: list[str] = field(default_factory=list)
 
-    def title(self) -> str:
+    def record_label(self) -> str:
         return self.name or self.bundle_id
 
     def search_text(self) -> str:

@@ -53,7 +53,7 @@ class KeychainEntry(Record):
     table: str = ""  # genp (generic password) or inet (internet password)
     protection_class: int | None = None
 
-    def title(self) -> str:
+    def record_label(self) -> str:
         return self.service or self.server or self.label or self.account
 
     def search_text(self) -> str:

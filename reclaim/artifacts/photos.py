@@ -83,7 +83,7 @@ class Photo(Record):
     in_library: bool = True  # listed in Photos.sqlite
     note: str = ""
 
-    def title(self) -> str:
+    def record_label(self) -> str:
         return self.original_filename or self.filename
 
     def search_text(self) -> str:
@@ -267,8 +267,7 @@ class _LibraryReader:
             if photo is None:
                 continue
             photo.deleted = True
-            photo.provenance = Provenance(area=carved.area, page=carved.page, offset=carved.offset,
-                                          frame=carved.frame, confidence=carved.confidence, partial=carved.partial)
+            photo.provenance = Provenance.of(carved)
             photo.note = "deleted from the library; its row was recovered from Photos.sqlite"
             yield photo
 

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reclaim.artifacts._phone import ContactIndex
-from reclaim.artifacts.base import Artifact, FileSpec, MediaRef, Provenance, Record, from_apple_time
+from reclaim.artifacts.base import Artifact, FileSpec, MediaRef, Provenance, Record, carved_id, from_apple_time
 from reclaim.case.context import Database, ScanContext
 from reclaim.decoders.protobuf import ProtobufError, parse_message
 from reclaim.media.audio import wav_preview
@@ -98,7 +98,7 @@ class WhatsAppMessage(Record):
     starred: bool = False
     stanza_id: str = ""
 
-    def title(self) -> str:
+    def record_label(self) -> str:
         return self.chat
 
 
@@ -122,7 +122,7 @@ class WhatsAppCall(Record):
     bytes_received: int | None = None
     service: str = "WhatsApp"
 
-    def title(self) -> str:
+    def record_label(self) -> str:
         return self.contact or self.contact_id
 
 
@@ -386,15 +386,12 @@ class _MessageReader:
             media = media_by_pk.get(media_pk) if isinstance(media_pk, int) else None
             if media is None and pk is not None:
                 media = media_by_message.get(pk)
-            ident = str(pk) if pk is not None else f"deleted:{carved.area}:{carved.page}:{carved.offset}"
-            record = self._record(values, {k: (media or {}).get(k) for k in _MEDIA_KEYS}, ident)
+            record = self._record(values, {k: (media or {}).get(k) for k in _MEDIA_KEYS}, 0)
             if record is None:
                 continue
+            record.id = carved_id(f"whatsapp:{self.tag}".rstrip(":"), carved)
             record.deleted = True
-            record.provenance = Provenance(
-                area=carved.area, page=carved.page, offset=carved.offset, frame=carved.frame,
-                confidence=carved.confidence, partial=carved.partial,
-            )
+            record.provenance = Provenance.of(carved)
             yield record
 
     # -- one row --------------------------------------------------------------------------
