@@ -64,6 +64,20 @@ def list_backups(dirs: list[Path] | None = None) -> list[dict[str, Any]]:
     return found
 
 
+def find_case_folder(path: Path) -> Path | None:
+    """The case folder ``path`` is or holds: a folder with ``case.db``, or a ``reclaim recover``
+    output folder with ``case/case.db``; ``None`` when it is neither (a backup, an extraction ...)."""
+    from reclaim.case.store import CASE_DB
+
+    path = Path(path).expanduser()
+    if path.is_file() and path.name == CASE_DB:
+        return path.parent.resolve()
+    for folder in (path, path / "case"):
+        if (folder / CASE_DB).is_file():
+            return folder.resolve()
+    return None
+
+
 # -- reading a case in pages --------------------------------------------------------------
 
 
@@ -189,15 +203,22 @@ def with_kinds(case: CaseReader, items: list[dict[str, Any]]) -> list[dict[str, 
     rids = [item["_rid"] for item in items if "_rid" in item]
     if not rids:
         return items
-    kinds: dict[int, str] = {}
-    for start in range(0, len(rids), 500):
-        chunk = rids[start:start + 500]
-        sql = f"SELECT rid, kind FROM records WHERE rid IN ({','.join('?' * len(chunk))})"
-        kinds.update(case.conn.execute(sql, chunk).fetchall())
+    kinds = kinds_of(case, rids)
     for item in items:
         if item.get("_rid") in kinds:
             item["_kind"] = kinds[item["_rid"]]
     return items
+
+
+def kinds_of(case: CaseReader, rids: Iterable[int]) -> dict[int, str]:
+    """The case's kind of each record id (``rid -> kind``), looked up 500 at a time."""
+    wanted = sorted({int(r) for r in rids})
+    kinds: dict[int, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        sql = f"SELECT rid, kind FROM records WHERE rid IN ({','.join('?' * len(chunk))})"
+        kinds.update(case.conn.execute(sql, chunk).fetchall())
+    return kinds
 
 
 def page_around(case: CaseReader, rid: int, *, limit: int = 50) -> Page | None:
@@ -237,6 +258,77 @@ def last_message(case: CaseReader, kind: str, chat_id: str | None) -> dict[str, 
         (kind, chat_id),
     ).fetchone()
     return _item(row) if row else None
+
+
+# -- links and QR codes -------------------------------------------------------------------
+
+#: Most serious first.
+SEVERITY_ORDER = {"match": 0, "danger": 1, "caution": 2, "ok": 3}
+#: What "only dangerous" keeps: links that match an indicator or have a danger warning.
+DANGEROUS = frozenset({"match", "danger"})
+
+
+def check_indicator_file(path: str) -> Path:
+    """An indicator file typed by the user, checked: an absolute path to a readable file."""
+    text = (path or "").strip()
+    if not text or "\x00" in text:
+        raise ReclaimError("type where the indicator file is (a STIX 2 bundle or a list of domains)")
+    location = Path(text).expanduser()
+    if not location.is_absolute():
+        raise ReclaimError("type the full path of the indicator file (for example /home/you/iocs.stix2)")
+    if not location.is_file():
+        raise ReclaimError("there is no file here", location)
+    return location.resolve()
+
+
+def indicator_count(path: Path) -> int:
+    """How many usable indicators (domains, URLs, IP addresses) a file holds; raises when none."""
+    from reclaim.links.iocs import load_indicators
+
+    count = len(load_indicators([path]))
+    if not count:
+        raise ReclaimError("no domains, URLs or IP addresses found in this file", path)
+    return count
+
+
+def link_items(case: CaseReader, report: Any) -> list[dict[str, Any]]:
+    """A links report's items as JSON for the page: most serious first, newest first within a level.
+
+    Each item also carries the record's id in the case (``rid``), the case's kind of that
+    record (``case_kind``, to open it in its conversation) and, for a code, the whole
+    media reference of the picture it was found in (``image_ref``, for its thumbnail).
+    """
+    kinds = kinds_of(case, [i.rid for i in report.items if i.rid is not None])
+    out = []
+    for item in report.items:
+        data = item.to_json()
+        data["rid"] = item.rid
+        data["case_kind"] = kinds.get(item.rid) if item.rid is not None else None
+        data["image_ref"] = dict(item.image) if item.image else None
+        out.append(data)
+    out.sort(key=lambda d: d["date"] or "", reverse=True)
+    out.sort(key=lambda d: SEVERITY_ORDER.get(d["severity"], 9))
+    return out
+
+
+# -- locked notes -------------------------------------------------------------------------
+
+
+def locked_notes(case: CaseReader) -> dict[str, Any]:
+    """How many notes are still locked (password-protected and not unlocked), and their hints."""
+    if case.kind("notes") is None:
+        return {"locked": 0, "hints": [], "wrong": 0}
+    rows = case.conn.execute(
+        "SELECT json_extract(data, '$.password_hint'), json_extract(data, '$.unlock_error') FROM records"
+        " WHERE kind = 'notes' AND json_extract(data, '$.locked') AND NOT coalesce(json_extract(data, '$.unlocked'), 0)"
+    )
+    count, wrong, hints = 0, 0, []
+    for hint, error in rows:
+        count += 1
+        wrong += int(str(error or "").startswith("wrong password"))
+        if hint and hint not in hints:
+            hints.append(hint)
+    return {"locked": count, "hints": hints, "wrong": wrong}
 
 
 # -- recovering to the computer -----------------------------------------------------------

@@ -10,7 +10,8 @@ HELP = "open reclaim's page in your browser: pick a backup, see everything in it
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", nargs="?", help="a backup, extraction or database to open right away")
+    parser.add_argument("path", nargs="?",
+                        help="a backup, extraction or database to open right away, or a case folder to browse")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
     parser.add_argument("--no-browser", action="store_true", help="print the link but do not open a browser")
     parser.add_argument("--case", type=Path, help="keep the scan's case in this folder (default: a temporary one)")

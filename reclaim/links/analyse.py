@@ -203,12 +203,32 @@ def _context(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _judge(item: LinkItem, indicators: IndicatorSet, code: Code | None = None) -> LinkItem:
-    urls = [item.url] if code is None else find_urls(code.text) or ([code.text] if "://" in code.text else [])
-    for url in urls:
+    for url in _checked_urls(item.url, code is not None):
         item.warnings += check_link(url, item.visible_text)
         if len(indicators):
             item.matches += indicators.match(parse_url(url))
     return item
+
+
+def _checked_urls(text: str, from_code: bool) -> list[str]:
+    """The URLs of a link (itself) or of a code's text (the URLs in it, or the text if it is one)."""
+    if not from_code:
+        return [text]
+    return find_urls(text) or ([text] if "://" in text else [])
+
+
+def rematch(report: LinksReport, indicators: IndicatorSet) -> None:
+    """Check an analysed report's links against another set of indicators, in place.
+
+    The built-in warnings stay as they are and no image is decoded again, so adding
+    an indicator file to a finished analysis costs a dictionary look-up per link.
+    """
+    report.indicators = len(indicators)
+    for item in report.items:
+        item.matches = []
+        if len(indicators):
+            for url in _checked_urls(item.url, item.found_in == "qr"):
+                item.matches += indicators.match(parse_url(url))
 
 
 def _decode_all(

@@ -24,7 +24,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from reclaim import __version__, service
 from reclaim.errors import PasswordRequired, ReclaimError, WrongPassword
+from reclaim.web import linkcheck
 from reclaim.web import media as web_media
+from reclaim.web.linkcheck import ensure_links
 from reclaim.web.scanning import open_source_checked, start_scan
 from reclaim.web.security import SecurityMiddleware
 from reclaim.web.session import WebSession
@@ -73,6 +75,7 @@ def create_app(session: WebSession, *, port: int, preset: str | None = None) -> 
             "source": _source_json(session),
             "job": session.job.snapshot() if session.job else None,
             "case": session.has_case(),
+            "existing_case": session.existing_case,
         }
 
     # -- choosing and scanning a source ----------------------------------------------------
@@ -227,6 +230,67 @@ def create_app(session: WebSession, *, port: int, preset: str | None = None) -> 
         more = len(hits) > limit
         return {"items": service.with_kinds(case, hits[:limit]), "next": offset + limit if more else None,
                 "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+    # -- links and QR codes ------------------------------------------------------------------
+
+    @app.get("/api/links")
+    def links(
+        only: str = Query("all", pattern="^(all|dangerous)$"),
+        offset: int = Query(0, ge=0),
+        limit: int = Query(100, ge=0, le=500),
+    ) -> dict[str, Any]:
+        session.reader()  # a case must exist
+        job = ensure_links(session)
+        out = job.snapshot()
+        out["indicator_files"] = [{"path": f["path"], "name": f["name"], "count": f["count"]}
+                                  for f in session.indicator_files]
+        out["items"], out["next"], out["matching"] = [], None, 0
+        if out["state"] == "done":
+            items, total = linkcheck.page(job, only_dangerous=only == "dangerous", offset=offset, limit=limit)
+            out["items"], out["matching"] = items, total
+            out["next"] = offset + limit if offset + limit < total else None
+        return out
+
+    @app.post("/api/links/indicators")
+    async def indicators(request: Request) -> dict[str, Any]:
+        data = _json_body(await request.body())
+        session.reader()
+        files = list(session.indicator_files)
+        if "remove" in data:
+            files = [f for f in files if f["path"] != str(data["remove"])]
+        else:
+            path = service.check_indicator_file(str(data.get("path") or ""))
+            count = await asyncio.to_thread(service.indicator_count, path)
+            files = [f for f in files if f["path"] != str(path)]
+            files.append({"path": str(path), "name": path.name, "count": count})
+        ensure_links(session)
+        await asyncio.to_thread(linkcheck.set_indicator_files, session, files)
+        return {"indicator_files": session.indicator_files, **session.links.snapshot()}
+
+    # -- locked notes ------------------------------------------------------------------------
+
+    @app.get("/api/notes/locked")
+    def notes_locked() -> dict[str, Any]:
+        info = service.locked_notes(session.reader())
+        info["tried"] = len(session.note_passwords)
+        info["can_unlock"] = session.source_path is not None
+        return info
+
+    @app.post("/api/notes/unlock")
+    async def notes_unlock(request: Request) -> dict[str, Any]:
+        data = _json_body(await request.body())
+        password = data.get("password")
+        del data  # the password must not linger in a structure that might be logged
+        if not isinstance(password, str) or not password:
+            raise HTTPException(400, "type the notes password")
+        if not session.source_path:
+            raise ReclaimError("locked notes are unlocked from the backup: open the backup they are in first")
+        if session.job and session.job.state == "running":
+            raise ReclaimError("a scan is running: wait for it to finish")
+        session.note_passwords.add(password)
+        password = None
+        start_scan(session)
+        return {"ok": True}
 
     # -- media -----------------------------------------------------------------------------
 

@@ -67,7 +67,8 @@ def start_scan(session: WebSession) -> ScanJob:
         from reclaim.case.scan import scan
 
         try:
-            options = ScanOptions(recover_deleted=session.recover_deleted)
+            options = ScanOptions(recover_deleted=session.recover_deleted,
+                                  note_passwords=session.note_passwords.values())
             with _open(path, derived_key=key) as fs:
                 scan(fs, session.case_dir, options=options, progress=progress, cancel=job.cancel)
         except ScanCancelled:
@@ -79,7 +80,7 @@ def start_scan(session: WebSession) -> ScanJob:
             job.finish("failed", f"{type(exc).__name__}: {exc}")
         else:
             session.case_changed()
-            warm_chat_lists(session)
+            warm_up(session)
             job.finish("done")
 
     job.thread = threading.Thread(target=work, name="reclaim-scan", daemon=True)
@@ -99,3 +100,11 @@ def warm_chat_lists(session: WebSession) -> None:
     for kind in case.kinds():
         if kind["view"] == "chat" and kind["live"] + kind["deleted"]:
             session.chats(kind["kind"], lambda k=kind["kind"]: service.chat_summaries(case, k))
+
+
+def warm_up(session: WebSession) -> None:
+    """Start the links check in the background and compute the chat lists (a new case is ready)."""
+    from reclaim.web.linkcheck import ensure_links
+
+    ensure_links(session)
+    warm_chat_lists(session)

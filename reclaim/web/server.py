@@ -101,6 +101,24 @@ class Server:
         self.session.close()
 
 
+def session_for(path: str | None, case_dir: Path | None = None) -> tuple[WebSession, str | None]:
+    """The session for ``reclaim serve [PATH] [--case DIR]`` and the source the page opens right away.
+
+    A ``PATH`` that is a case (a folder with ``case.db``, or a ``reclaim recover`` output
+    with ``case/case.db``) is opened for browsing without a scan; anything else is a
+    source the page opens and scans.
+    """
+    from reclaim import service
+
+    if not path:
+        return WebSession(case_dir=case_dir), None
+    location = Path(path).expanduser().resolve()
+    existing = service.find_case_folder(location)
+    if existing is not None:
+        return WebSession(case_dir=case_dir, existing_case=existing), None
+    return WebSession(case_dir=case_dir), str(location)
+
+
 def serve(
     path: str | None = None,
     *,
@@ -110,12 +128,12 @@ def serve(
     out: Callable[[str], None] | None = None,
 ) -> int:
     """``reclaim serve``: print the link (first line of output), open it, and serve until Ctrl-C."""
-    session = WebSession(case_dir=case_dir)
-    server = Server(session, port=port, preset=str(Path(path).expanduser().resolve()) if path else None)
-    if session.has_case():  # --case with a finished case: ready to browse, lists warmed in the background
-        from reclaim.web.scanning import warm_chat_lists
+    session, preset = session_for(path, case_dir)
+    server = Server(session, port=port, preset=preset)
+    if session.has_case():  # a finished case: ready to browse, lists and links checked in the background
+        from reclaim.web.scanning import warm_up
 
-        threading.Thread(target=warm_chat_lists, args=(session,), name="reclaim-warm", daemon=True).start()
+        threading.Thread(target=warm_up, args=(session,), name="reclaim-warm", daemon=True).start()
     say = out or (lambda line: print(line, flush=True))
     say(server.url)
     say("reclaim is running on this computer only. Keep this window open; press Ctrl-C to stop.")

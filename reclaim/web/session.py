@@ -80,17 +80,46 @@ class ScanJob:
             self.version += 1
 
 
+class NotePasswords:
+    """Passwords typed for locked notes: kept in memory for the session, never shown, logged or written."""
+
+    def __init__(self) -> None:
+        self._values: list[str] = []
+
+    def add(self, password: str) -> None:
+        if password and password not in self._values:
+            self._values.append(password)
+
+    def values(self) -> list[str]:
+        return list(self._values)
+
+    def clear(self) -> None:
+        self._values.clear()
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"<{len(self._values)} note password(s)>"
+
+
 class WebSession:
     """The server's state: the security tokens, the opened source, the current case, the outputs."""
 
-    def __init__(self, *, case_dir: Path | None = None, work_dir: Path | None = None) -> None:
+    def __init__(self, *, case_dir: Path | None = None, work_dir: Path | None = None,
+                 existing_case: Path | None = None) -> None:
         #: The secret in the URL printed at start; exchanged for an HttpOnly cookie.
         self.token = secrets.token_urlsafe(32)
         #: Sent by the page's scripts with every state-changing request.
         self.csrf = secrets.token_urlsafe(32)
         self._own_work = work_dir is None
         self.work = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="reclaim-web-"))
-        self.case_dir = Path(case_dir) if case_dir else self.work / "case"
+        #: Where scans write their case.
+        self.scan_dir = Path(case_dir) if case_dir else self.work / "case"
+        #: The case being shown: the last scan's, or an existing case opened for browsing
+        #: (``existing_case``), which is only read: a scan never writes into or removes it.
+        self.case_dir = Path(existing_case) if existing_case else self.scan_dir
+        self.existing_case = existing_case is not None
         self.downloads = self.work / "downloads"
         self.source_path: Path | None = None
         self.source_info: dict[str, Any] = {}
@@ -98,6 +127,13 @@ class WebSession:
         #: Whether scans also carve deleted records (the slower, deeper scan).
         self.recover_deleted = True
         self.job: ScanJob | None = None
+        #: Passwords to try on locked notes in the next scans (see :class:`NotePasswords`).
+        self.note_passwords = NotePasswords()
+        #: Indicator files added from the page, each ``{"path", "name", "count"}``, and all of them loaded.
+        self.indicator_files: list[dict[str, Any]] = []
+        self.indicators: Any = None
+        #: The links and QR codes check of the current case (:class:`reclaim.web.linkcheck.LinksJob`).
+        self.links: Any = None
         self.outputs: list[Path] = []
         self._readers = threading.local()
         self._generation = 0
@@ -147,11 +183,19 @@ class WebSession:
             self._chat_cache[key] = cached
         return cached
 
+    @property
+    def generation(self) -> int:
+        """Changes each time the case is replaced (caches keyed on it are dropped)."""
+        return self._generation
+
     def prepare_case_folder(self) -> None:
-        """Make room for a new scan in the case folder."""
+        """Make room for a new scan in the scan folder (an existing case opened for browsing is left alone)."""
         self.case_changed()
-        if self.case_dir.exists():
-            remove_case(self.case_dir)
+        with self.lock:
+            self.case_dir = self.scan_dir
+            self.existing_case = False
+        if self.scan_dir.exists():
+            remove_case(self.scan_dir)
 
     # -- cleaning up -------------------------------------------------------------------
 
@@ -160,6 +204,9 @@ class WebSession:
         if self.job and self.job.thread and self.job.thread.is_alive():
             self.job.cancel.set()
             self.job.thread.join(timeout=30)
+        if self.links is not None:
+            self.links.cancel.set()
         self.derived_key = None
+        self.note_passwords.clear()
         if self._own_work:
             shutil.rmtree(self.work, ignore_errors=True)

@@ -6,7 +6,8 @@ const CSRF = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (sel, root = document) => root.querySelector(sel);
 const S = {
   kinds: [], kindMap: {}, formats: [], source: null, onlyDeleted: false,
-  sel: {}, view: null, loaders: [], galleryItems: [],
+  sel: {}, view: null, loaders: { list: [], detail: [] }, galleryItems: [],
+  links: null, linksOnlyDangerous: false, afterScan: null,
 };
 
 // ---------------------------------------------------------------------------------------- helpers
@@ -128,6 +129,7 @@ const ICONS = {
   note: 'M6 3h9l4 4v14H6zM9 11h7M9 15h7',
   calendar: 'M4 6h16v14H4zM4 10h16M8 3v5M16 3v5',
   phone: 'M6 3l4 4-2 3a11 11 0 0 0 6 6l3-2 4 4-3 3C10 21 3 14 3 6z',
+  link: 'M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1',
 };
 
 function icon(name) {
@@ -327,7 +329,13 @@ function scanScreen() {
     }
     if (job.state !== 'running') {
       events.close();
-      if (job.state === 'done') { loadCase().then(() => { location.hash = '#/'; route(); }); }
+      if (job.state === 'done') {
+        loadCase().then(() => {
+          location.hash = S.afterScan || '#/';
+          S.afterScan = null;
+          route(true);
+        });
+      }
       else if (job.state === 'cancelled') startScreen('Scan cancelled.');
       else {
         summary.textContent = `The scan stopped: ${job.error}`;
@@ -349,8 +357,10 @@ async function loadCase() {
   S.kindMap = Object.fromEntries(data.kinds.map((k) => [k.kind, k]));
   S.formats = data.formats;
   S.caseSource = data.source;
+  S.links = null;
   showDevice(data.source);
   buildSidebar();
+  refreshLinks();
 }
 
 function buildSidebar() {
@@ -364,32 +374,36 @@ function buildSidebar() {
     kindIcon(k), h('span', { class: 'title', text: k.title }),
     h('span', { class: 'n', text: num(k.live + k.deleted) }),
     k.deleted ? h('span', { class: 'del', title: `${k.deleted} recovered`, text: `+${num(k.deleted)}` }) : null)));
-  nav.replaceChildren(
+  nav.replaceChildren(...[
     h('label', { class: 'toggle' }, only, h('span', { text: 'Only recovered (deleted) items' })),
     h('ul', { class: 'kinds' }, items),
+    h('ul', { class: 'kinds checks', 'aria-label': 'Safety check' }, h('li', {}, linksEntry())),
     empty.length ? h('details', { class: 'nothing' }, h('summary', { text: `Nothing found for ${empty.length} more` }),
       h('ul', {}, empty.map((k) => h('li', {}, h('strong', { text: k.title }), h('span', { class: 'muted', text: k.reason || 'none' }))))) : null,
     h('div', { class: 'side-actions' },
-      h('button', { class: 'link', type: 'button', text: 'Scan again', onclick: async () => {
+      S.source ? h('button', { class: 'link', type: 'button', text: 'Scan again', onclick: async () => {
         try { await api('/api/scan', { method: 'POST' }); location.hash = '#/scan'; } catch (err) { toast(err.message, true); }
-      } }),
+      } }) : null,
       h('button', { class: 'link', type: 'button', text: 'Open another backup', onclick: () => { location.hash = '#/start'; } })),
-  );
+  ].filter(Boolean));
 }
 
 function markSidebar(kind) {
-  for (const a of document.querySelectorAll('#sidebar a.kind')) {
+  for (const a of document.querySelectorAll('#sidebar a.kind, #sidebar a.links-entry')) {
     if (a.dataset.kind === kind) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
 }
 
-function stopLoaders() {
-  for (const obs of S.loaders) obs.disconnect();
-  S.loaders = [];
+// Infinite-scroll observers, per pane: the list's survive opening an item beside it.
+function stopLoaders(group = null) {
+  for (const name of group ? [group] : Object.keys(S.loaders)) {
+    for (const obs of S.loaders[name]) obs.disconnect();
+    S.loaders[name] = [];
+  }
 }
 
 // Calls load() whenever the sentinel scrolls into view, until load() returns false.
-function infinite(container, sentinel, load) {
+function infinite(container, sentinel, load, group = 'list') {
   let busy = false;
   const obs = new IntersectionObserver(async (entries) => {
     if (!entries.some((e) => e.isIntersecting) || busy) return;
@@ -401,14 +415,14 @@ function infinite(container, sentinel, load) {
     busy = false;
   }, { root: container, rootMargin: '600px' });
   obs.observe(sentinel);
-  S.loaders.push(obs);
+  S.loaders[group].push(obs);
 }
 
 function browse(kind, sub, arg) {
   show('browse');
   const browseEl = $('#screen-browse');
   const k = S.kindMap[kind] || S.kinds.find((x) => x.live + x.deleted > 0);
-  stopLoaders();
+  stopLoaders('detail');
   if (!k) {
     browseEl.className = 'screen browse';
     $('#listpane').replaceChildren(h('div', { class: 'empty-state' }, h('h2', { text: 'Nothing was found in this source' }),
@@ -420,6 +434,7 @@ function browse(kind, sub, arg) {
   browseEl.className = `screen browse view-${k.view}${sub ? ' show-detail' : ''}`;
   const same = S.view && S.view.kind === k.kind && S.view.deleted === S.onlyDeleted && S.view.mode === 'kind';
   if (!same) {
+    stopLoaders('list');
     S.view = { kind: k.kind, deleted: S.onlyDeleted, mode: 'kind' };
     if (k.view === 'chat') chatList(k);
     else if (k.view === 'gallery') gallery(k);
@@ -491,6 +506,7 @@ function isGroup(messages, chatName) {
 }
 
 async function conversation(k, chatId, aroundRid = null) {
+  stopLoaders('detail');
   const pane = $('#detailpane');
   for (const li of document.querySelectorAll('.chatlist li')) li.classList.toggle('active', li.dataset.chat === chatId);
   const thread = h('div', { class: 'thread', role: 'log', 'aria-label': 'Messages' });
@@ -541,7 +557,7 @@ async function conversation(k, chatId, aroundRid = null) {
       older = page.older;
       if (!older) top.remove();
       return Boolean(older);
-    });
+    }, 'detail');
   } else top.remove();
   if (newer) {
     const bottom = h('div', { class: 'sentinel' });
@@ -553,7 +569,7 @@ async function conversation(k, chatId, aroundRid = null) {
       thread.insertBefore(frag, bottom);
       newer = page.newer;
       return Boolean(newer);
-    });
+    }, 'detail');
   }
 }
 
@@ -700,11 +716,12 @@ function openViewer(items, index) {
       h('span', { text: fmtFull(record.date) }),
       record.deleted ? recoveredBadge() : null,
       ref ? h('a', { href: `/api/media/${ref.sha256}?download=1`, download: ref.name || '', text: 'Download original' }) : null));
-    dlg.replaceChildren(
+    dlg.replaceChildren(...[
       h('button', { class: 'close', type: 'button', 'aria-label': 'Close', text: '×', onclick: () => dlg.close() }),
       i > 0 ? h('button', { class: 'nav prev', type: 'button', 'aria-label': 'Previous', text: '‹', onclick: () => showAt(i - 1) }) : null,
       figure,
-      i < items.length - 1 ? h('button', { class: 'nav next', type: 'button', 'aria-label': 'Next', text: '›', onclick: () => showAt(i + 1) }) : null);
+      i < items.length - 1 ? h('button', { class: 'nav next', type: 'button', 'aria-label': 'Next', text: '›', onclick: () => showAt(i + 1) }) : null,
+    ].filter(Boolean));
     dlg.onkeydown = (e) => {
       if (e.key === 'ArrowLeft' && i > 0) showAt(i - 1);
       if (e.key === 'ArrowRight' && i < items.length - 1) showAt(i + 1);
@@ -747,7 +764,9 @@ function recordList(k) {
   const pane = $('#listpane');
   const scroll = h('div', { class: 'scroll', id: 'list-scroll' });
   const sentinel = h('div', { class: 'sentinel', text: 'Loading…' });
-  pane.replaceChildren(paneHead(k.title, h('span', { class: 'muted', text: plural(k.live + k.deleted, 'item') })), scroll);
+  const banner = h('div', { class: 'banner-slot' });
+  pane.replaceChildren(paneHead(k.title, h('span', { class: 'muted', text: plural(k.live + k.deleted, 'item') })), banner, scroll);
+  if (k.kind === 'notes') lockedNotesBanner(banner);
   let before = null;
   let lastDay = null;
   let cols = null;
@@ -844,6 +863,11 @@ async function detail(k, rid) {
     body.append(h('p', { class: 'recovered-note' }, recoveredBadge(),
       ` Deleted on the phone, recovered from ${where}${p.confidence !== undefined && p.confidence < 1 ? ` (confidence ${Math.round(p.confidence * 100)}%)` : ''}${p.partial ? '; partly' : ''}.`));
   }
+  if (r.locked && !r.unlocked) {
+    body.append(h('div', { class: 'banner lock' }, h('p', {}, h('strong', { text: 'This note is locked with a password.' }),
+      r.password_hint ? ` Hint: “${r.password_hint}”.` : ''),
+    h('button', { class: 'btn small', type: 'button', text: 'Unlock notes…', onclick: () => unlockDialog() })));
+  }
   if (typeof r.html === 'string' && r.html) {
     body.append(h('iframe', { class: 'note-frame', sandbox: '', title: 'Note content', src: `/api/records/${rid}/html`, referrerpolicy: 'no-referrer' }));
   }
@@ -860,6 +884,255 @@ async function detail(k, rid) {
   }
   body.append(dl, h('details', { class: 'tech' }, h('summary', { text: 'Where this came from' }),
     h('dl', { class: 'fields' }, h('dt', { text: 'File' }), h('dd', { text: r.source || '' }), h('dt', { text: 'Id' }), h('dd', { text: r.id || '' }))));
+}
+
+// -- links and QR codes ----------------------------------------------------------------------------------
+
+const SEVERITY = { match: ['Known threat', 'match'], danger: ['Looks dangerous', 'danger'],
+  caution: ['Worth a look', 'caution'], ok: ['No warning', 'ok'] };
+const FOUND_IN = { text: 'Link in a message', card: 'Link in a preview card', note: 'Link in a note',
+  history: 'Visited in Safari', qr: 'Code in a picture' };
+const CODE_NAMES = { QRCode: 'QR code', MicroQRCode: 'Micro QR code', RMQRCode: 'rMQR code', Aztec: 'Aztec code',
+  DataMatrix: 'Data Matrix code', PDF417: 'PDF417 code' };
+
+function linksEntry() {
+  const n = h('span', { class: 'n', text: '…' });
+  const danger = h('span', { class: 'danger-n', hidden: true });
+  const a = h('a', { href: '#/links', class: 'links-entry kind', dataset: { kind: '@links' } },
+    icon('link'), h('span', { class: 'title', text: 'Links & QR codes' }), n, danger);
+  const show = (info) => {
+    if (!info) return;
+    if (info.state === 'running') { n.textContent = '…'; n.title = 'Checking…'; return; }
+    if (info.state === 'failed') { n.textContent = '!'; n.title = info.error; return; }
+    const c = info.counts || {};
+    n.textContent = num((c.links || 0) + (c.codes || 0));
+    n.title = `${plural(c.links, 'link')}, ${plural(c.codes, 'code')}`;
+    const bad = (c.match || 0) + (c.danger || 0);
+    danger.hidden = !bad;
+    danger.textContent = num(bad);
+    danger.title = `${num(bad)} look dangerous or match indicators`;
+  };
+  show(S.links);
+  a.showLinks = show;
+  return a;
+}
+
+// Follows the links check (it runs in the background after the scan) and updates the sidebar.
+async function refreshLinks() {
+  clearTimeout(refreshLinks.timer);
+  try {
+    S.links = await api(`/api/links${qs({ limit: 0 })}`);
+  } catch (err) { return; }
+  const entry = $('#sidebar a.links-entry');
+  if (entry && entry.showLinks) entry.showLinks(S.links);
+  if (S.links.state === 'running') refreshLinks.timer = setTimeout(refreshLinks, 1000);
+}
+
+function linkWhere(item) {
+  const k = S.kindMap[item.case_kind];
+  return [k ? k.title : item.kind, item.chat].filter(Boolean).join(' · ');
+}
+
+function linkRow(item) {
+  const [label, cls] = SEVERITY[item.severity] || SEVERITY.ok;
+  const found = item.found_in === 'qr'
+    ? `${CODE_NAMES[item.qr_format] || 'Code'} in a picture${item.payload ? `: ${item.payload}` : ''}`
+    : (FOUND_IN[item.found_in] || 'Link');
+  const main = h('a', { class: 'linkhit', href: `#/links/r/${item.rid}` },
+    h('span', { class: 'top' }, badge(label, `sev ${cls}`), h('strong', { text: linkWhere(item) }),
+      h('time', { datetime: item.date || '', title: item.date || '', text: fmtShort(item.date) })),
+    h('span', { class: 'muted meta', text: [found, item.sender && `from ${item.sender}`].filter(Boolean).join(' · ') }),
+    h('code', { class: 'linkurl', text: item.url }),
+    item.visible_text && item.visible_text !== item.url ? h('span', { class: 'muted shown', text: `Shown as “${item.visible_text}”` }) : null,
+    item.matches.length ? h('ul', { class: 'why matches' }, item.matches.map((m) => h('li', {
+      text: `Matches “${m.name}”: ${m.how} ${m.indicator} (from ${m.source})` }))) : null,
+    item.warnings.length ? h('ul', { class: 'why' }, item.warnings.map((w) => h('li', { class: w.severity, text: w.message }))) : null,
+    item.deleted ? recoveredBadge() : null);
+  let thumb = null;
+  const ref = item.image_ref;
+  if (ref && ref.sha256) {
+    const img = h('img', { loading: 'lazy', alt: '', src: `/api/thumb/${shownSha(ref)}` });
+    thumb = h('button', { class: 'linkthumb', type: 'button', 'aria-label': `Open the picture ${ref.name || ''}`.trim(),
+      onclick: () => openViewer([{ ref, record: { date: item.date, filename: ref.name, deleted: item.deleted } }], 0) }, img);
+    img.addEventListener('error', () => thumb.remove(), { once: true });
+  }
+  return h('li', { class: `sev-${cls}${item.deleted ? ' deleted' : ''}`, dataset: { rid: item.rid, severity: item.severity } }, main, thumb);
+}
+
+function linksSummary(info) {
+  const c = info.counts || {};
+  const parts = [plural(c.links, 'link'), plural(c.codes, 'code')];
+  const bad = [];
+  if (c.match) bad.push(`${num(c.match)} match${c.match === 1 ? 'es' : ''} indicators`);
+  if (c.danger) bad.push(`${num(c.danger)} look${c.danger === 1 ? 's' : ''} dangerous`);
+  if (c.caution) bad.push(`${num(c.caution)} worth a look`);
+  return { head: parts.join(' · '), line: bad.length ? bad.join(' · ') : 'Nothing looks dangerous.' };
+}
+
+function indicatorPanel(info, onChange) {
+  const files = info.indicator_files || [];
+  const input = h('input', { id: 'ioc-path', type: 'text', placeholder: '/home/you/indicators.stix2', autocomplete: 'off', spellcheck: 'false' });
+  const status = h('p', { class: 'status small', role: 'status', 'aria-live': 'polite' });
+  const send = async (body, button) => {
+    button.disabled = true;
+    status.className = 'status small';
+    status.textContent = 'Checking again…';
+    try {
+      await api('/api/links/indicators', { method: 'POST', body });
+      status.textContent = '';
+      onChange();
+    } catch (err) {
+      status.textContent = err.message;
+      status.classList.add('bad');
+    }
+    button.disabled = false;
+  };
+  const add = h('button', { class: 'btn small', type: 'submit', text: 'Add and check' });
+  const panel = h('details', { class: 'iocs', open: S.iocsOpen || null },
+    h('summary', { text: files.length ? `Indicator files (${num(files.length)})` : 'Check against indicator files' }),
+    h('p', { class: 'muted small', text: 'Lists of known bad addresses, as published for spyware and scam campaigns: STIX 2 bundles, or plain lists of domains, URLs and IP addresses (one a line). Nothing is downloaded and no link is opened.' }),
+    files.length ? h('ul', { class: 'ioc-files' }, files.map((f) => {
+      const remove = h('button', { class: 'link', type: 'button', text: 'Remove', 'aria-label': `Remove ${f.name}` });
+      remove.addEventListener('click', () => send({ remove: f.path }, remove));
+      return h('li', {}, h('span', {}, h('strong', { text: f.name }), h('span', { class: 'muted', text: ` · ${plural(f.count, 'indicator')}` })), remove);
+    })) : null,
+    h('form', { onsubmit: (e) => { e.preventDefault(); send({ path: input.value.trim() }, add); } },
+      h('label', { for: 'ioc-path', class: 'small', text: 'File on this computer' }),
+      h('div', { class: 'row' }, input, add)),
+    status);
+  panel.addEventListener('toggle', () => { S.iocsOpen = panel.open; });
+  return panel;
+}
+
+function linksScreen(openRid) {
+  show('browse');
+  markSidebar('@links');
+  const browseEl = $('#screen-browse');
+  browseEl.className = `screen browse view-links${openRid ? ' show-detail' : ''}`;
+  const same = S.view && S.view.mode === 'links' && S.view.only === S.linksOnlyDangerous;
+  stopLoaders('detail');
+  if (!same) {
+    stopLoaders('list');
+    S.view = { mode: 'links', only: S.linksOnlyDangerous };
+    linksList();
+    $('#detailpane').replaceChildren(h('div', { class: 'empty-state' },
+      h('p', { class: 'muted', text: 'Choose a link or code to see where it was sent or kept.' }),
+      h('p', { class: 'muted small', text: 'reclaim never opens these links: they are read from the backup only, and judged by their address.' })));
+  }
+  if (openRid) openLink(openRid);
+}
+
+function linksList() {
+  const pane = $('#listpane');
+  const count = h('span', { class: 'muted' });
+  const line = h('p', { class: 'links-line' });
+  const only = h('input', { type: 'checkbox', id: 'links-dangerous' });
+  only.checked = S.linksOnlyDangerous;
+  only.addEventListener('change', () => { S.linksOnlyDangerous = only.checked; S.view = null; linksScreen(null); });
+  const tools = h('div', { class: 'pane-tools links-tools' });
+  const list = h('ul', { class: 'linklist', 'aria-live': 'polite' });
+  const sentinel = h('div', { class: 'sentinel', text: 'Loading…' });
+  const scroll = h('div', { class: 'scroll', id: 'list-scroll' }, list, sentinel);
+  pane.replaceChildren(paneHead('Links & QR codes', count), tools, scroll);
+  const reload = () => { S.view = null; refreshLinks(); linksScreen(null); };
+  const start = async () => {
+    const info = await api(`/api/links${qs({ only: S.linksOnlyDangerous ? 'dangerous' : 'all', limit: 100 })}`);
+    if (!S.view || S.view.mode !== 'links') return;
+    if (info.state === 'running') {
+      count.textContent = '';
+      sentinel.textContent = info.total
+        ? `Looking for QR codes in the pictures… ${num(info.done)} of ${num(info.total)}`
+        : 'Finding the links in messages, notes and browsing history…';
+      setTimeout(start, 1000);
+      return;
+    }
+    if (info.state === 'failed') {
+      sentinel.textContent = `The check stopped: ${info.error}`;
+      sentinel.classList.add('bad');
+      return;
+    }
+    S.links = info;
+    const summary = linksSummary(info);
+    count.textContent = summary.head;
+    line.textContent = summary.line;
+    line.classList.toggle('bad', Boolean((info.counts.match || 0) + (info.counts.danger || 0)));
+    tools.replaceChildren(line,
+      h('label', { class: 'check', for: 'links-dangerous' }, only, h('span', { text: 'Only dangerous ones' })),
+      indicatorPanel(info, reload));
+    let next = 0;
+    const render = (data) => {
+      for (const item of data.items) list.append(linkRow(item));
+      if (!list.children.length) {
+        list.append(h('li', { class: 'empty', text: S.linksOnlyDangerous ? 'Nothing here looks dangerous.' : 'No links or codes were found.' }));
+      }
+      next = data.next;
+    };
+    render(info);
+    if (next === null) { sentinel.remove(); return; }
+    infinite(scroll, sentinel, async () => {
+      render(await api(`/api/links${qs({ only: S.linksOnlyDangerous ? 'dangerous' : 'all', offset: next, limit: 100 })}`));
+      return next !== null;
+    });
+  };
+  start().catch((err) => { sentinel.textContent = err.message; });
+}
+
+async function openLink(rid) {
+  for (const li of document.querySelectorAll('.linklist li')) li.classList.toggle('active', Number(li.dataset.rid) === rid);
+  const r = await api(`/api/records/${rid}`);
+  const k = S.kindMap[r._kind] || { kind: r._kind, title: r._kind, view: 'table' };
+  if (k.view === 'chat' && (r.chat_id || r.chat)) await conversation(k, r.chat_id ?? r.chat, rid);
+  else await detail(k, rid);
+  for (const li of document.querySelectorAll('.linklist li')) li.classList.toggle('active', Number(li.dataset.rid) === rid);
+}
+
+// -- locked notes -------------------------------------------------------------------------------------------
+
+async function lockedNotesBanner(slot) {
+  let info;
+  try { info = await api('/api/notes/locked'); } catch (err) { return; }
+  if (!info.locked) return;
+  const what = `${plural(info.locked, 'note')} ${info.locked === 1 ? 'is' : 'are'} locked with a password.`;
+  slot.replaceChildren(h('div', { class: 'banner lock' },
+    h('p', {}, h('strong', { text: what }), info.hints.length ? ` Hint: “${info.hints.join('”, “')}”.` : ''),
+    info.tried && info.wrong ? h('p', { class: 'bad small', role: 'alert', text: `The password${info.tried === 1 ? '' : 's'} you typed did not unlock ${info.wrong === 1 ? 'it' : 'them'}.` }) : null,
+    info.can_unlock
+      ? h('button', { class: 'btn small', type: 'button', text: 'Unlock notes…', onclick: () => unlockDialog(info) })
+      : h('p', { class: 'muted small', text: 'Open the backup they came from to unlock them.' })));
+}
+
+function unlockDialog(info = null) {
+  const dlg = $('#unlock-dialog');
+  const input = h('input', { id: 'note-password', type: 'password', autocomplete: 'off', required: true });
+  const result = h('p', { class: 'result', role: 'status', 'aria-live': 'polite' });
+  const go = h('button', { class: 'btn primary', type: 'submit', text: 'Unlock' });
+  dlg.replaceChildren(h('form', { onsubmit: async (e) => {
+    e.preventDefault();
+    const password = input.value;
+    input.value = '';
+    go.disabled = true;
+    result.className = 'result';
+    result.textContent = 'Starting…';
+    try {
+      await api('/api/notes/unlock', { method: 'POST', body: { password } });
+      dlg.close();
+      S.afterScan = '#/k/notes';
+      location.hash = '#/scan';
+    } catch (err) {
+      result.textContent = err.message;
+      result.classList.add('bad');
+    }
+    go.disabled = false;
+  } },
+  h('h2', { id: 'unlock-title', text: 'Unlock locked notes' }),
+  h('p', { text: 'Type the password used to lock notes in the Notes app. reclaim reads the backup again and shows every note it opens.' }),
+  info && info.hints && info.hints.length ? h('p', { class: 'muted', text: `Hint: “${info.hints.join('”, “')}”` }) : null,
+  h('label', { for: 'note-password', text: 'Notes password' }), input,
+  h('p', { class: 'muted small', text: 'The password stays in this program’s memory until you stop it: it is not saved, shown or sent anywhere. You can type several, one after the other.' }),
+  result,
+  h('div', { class: 'actions' }, h('button', { class: 'btn', type: 'button', text: 'Cancel', onclick: () => dlg.close() }), go)));
+  dlg.showModal();
+  input.focus();
 }
 
 // -- search ---------------------------------------------------------------------------------------------
@@ -1043,6 +1316,7 @@ async function route(force = false) {
   if (parts[0] === 'start') return startScreen();
   if (!S.kinds.length) return undefined;
   if (parts[0] === 'search') return searchScreen(new URLSearchParams(query || ''));
+  if (parts[0] === 'links') return linksScreen(parts[1] === 'r' ? Number(parts[2]) : null);
   if (parts[0] === 'k') return browse(parts[1], parts[2], parts[3]);
   return browse(null);
 }
