@@ -37,7 +37,7 @@ def safe_component(name: str) -> str:
     encoded = name.encode("utf-8")
     if len(encoded) > MAX_COMPONENT_BYTES:
         digest = hashlib.sha1(encoded).hexdigest()[:10]
-        stem, dot, ext = name.rpartition(".")
+        _stem, dot, ext = name.rpartition(".")
         ext = ext if dot and len(ext) <= 10 else ""
         keep = MAX_COMPONENT_BYTES - len(digest) - len(ext) - 3
         head = encoded[:keep].decode("utf-8", "ignore")
