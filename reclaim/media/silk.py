@@ -20,8 +20,18 @@ AMR_MAGIC = b"#!AMR\n"
 #: WeChat decodes its voice messages at 24 kHz mono.
 SILK_RATE = 24000
 
-__all__ = ["AMR_MAGIC", "SILK_MAGIC", "SILK_RATE", "audio_kind", "fix_amr", "silk_to_pcm", "to_wav", "wav_preview",
-           "silk_frame_count", "wav_seconds"]
+__all__ = [
+    "AMR_MAGIC",
+    "SILK_MAGIC",
+    "SILK_RATE",
+    "audio_kind",
+    "fix_amr",
+    "silk_frame_count",
+    "silk_to_pcm",
+    "to_wav",
+    "wav_preview",
+    "wav_seconds",
+]
 
 
 def audio_kind(head: bytes) -> str:
