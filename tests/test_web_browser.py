@@ -1,9 +1,10 @@
 """The page in a real browser (Debian's Chromium through Playwright) against a real server and the sample.
 
 One journey, as a person would take it: open the link, pick the encrypted sample backup,
-type a wrong then the right password, watch the scan, open the WeChat family group,
-find a voice message, search for "invoice", tick two photos and recover them into a
-folder; then the same page on a phone-sized screen. Screenshots go to test-artifacts/.
+type a wrong then the right password, watch the deep scan (deleted records too), open the
+WeChat family group, find a voice message and a recovered message, search for "invoice",
+check the links and QR codes, unlock the locked note, tick two photos and recover them into
+a folder; then the same page on a phone-sized screen. Screenshots go to test-artifacts/.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from typing import Any
 import pytest
 
 from reclaim.case.store import CaseReader
+from reclaim.links.analyse import analyse_case
 from reclaim.sample import SAMPLE_PASSWORD
+from reclaim.sample.content.notes import PASSWORD as NOTES_PASSWORD
+from reclaim.sample.content.notes import PASSWORD_HINT
 from reclaim.web.server import Server
 from reclaim.web.session import WebSession
 
@@ -27,6 +31,7 @@ ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--no-first-run"]
 SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 GROUP = "家人群"
+FAKE_RED_PACKET = "http://weixin-pay.example.top/redpacket?id=1"
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +65,13 @@ def shown_sender_message(case: CaseReader, chat_id: str) -> dict[str, Any]:
     raise AssertionError("no suitable message in the sample's family group")
 
 
+def newer_in_chat(case: CaseReader, record: dict[str, Any]) -> int:
+    """How many messages of its conversation are newer than ``record`` (the page shows the newest 80 first)."""
+    return case.conn.execute(
+        "SELECT count(*) FROM records WHERE kind=? AND chat_id=? AND (date, rid) > (?, ?)",
+        ("wechat", record["chat_id"], record["date"], record["_rid"])).fetchone()[0]
+
+
 def test_journey_unlock_scan_browse_search_recover(sample_backup_encrypted: Path, tmp_path: Path, browser: Any,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RECLAIM_BACKUP_DIRS", str(sample_backup_encrypted.parent))
@@ -79,7 +91,7 @@ def test_journey_unlock_scan_browse_search_recover(sample_backup_encrypted: Path
         card.wait_for()
         assert "Encrypted" in card.inner_text() and "iOS 17.4.1" in card.inner_text()
         shot(page, "1-start")
-        page.uncheck("#deep-scan")  # the carver is slow on the sample for now: see docs/web.md
+        assert page.is_checked("#deep-scan")  # deleted records are recovered too (the default)
         card.click()
         page.fill("#password-input", "wrong password")
         page.press("#password-input", "Enter")
@@ -120,6 +132,16 @@ def test_journey_unlock_scan_browse_search_recover(sample_backup_encrypted: Path
         assert duration > 0  # the browser decodes the WAV preview: the play button plays
         shot(page, "5-voice")
 
+        # A deleted WeChat message, carved back from the database, with its "Recovered" badge.
+        gone = next(r for r in case.records("wechat", deleted=True) if r["text"] and newer_in_chat(case, r) < 60)
+        page.locator("#sidebar a.kind[data-kind='wechat']").click()
+        page.locator(f".chatlist li[data-chat='{gone['chat_id']}'] a.chat").click()
+        recovered = page.locator(f".msg.deleted[data-rid='{gone['_rid']}']")
+        recovered.scroll_into_view_if_needed()
+        assert recovered.locator(".text").inner_text() == gone["text"]
+        assert recovered.locator(".badge.recovered").inner_text() == "Recovered"
+        shot(page, "5b-recovered-message")
+
         # 4. Search everything for "invoice".
         page.fill("#search-input", "invoice")
         page.press("#search-input", "Enter")
@@ -137,7 +159,61 @@ def test_journey_unlock_scan_browse_search_recover(sample_backup_encrypted: Path
         assert note["title"] in page.frame_locator(".note-frame").locator("body").inner_text()
         shot(page, "6-search")
 
-        # 5. Tick two photos and recover them into a folder.
+        # 5. Links & QR codes: most serious first; the fake red-packet link with its warning, opened in its chat.
+        report = analyse_case(case, workers=1)
+        counts = report.counts()
+        entry = page.locator("#sidebar a.links-entry")
+        entry.locator(".danger-n").wait_for()
+        assert entry.locator(".n").inner_text().replace(",", "") == str(counts["links"] + counts["codes"])
+        assert entry.locator(".danger-n").inner_text() == str(counts["match"] + counts["danger"])
+        entry.click()
+        rows = page.locator(".linklist > li")
+        rows.first.wait_for()
+        severities = rows.evaluate_all("els => els.map(e => e.dataset.severity)")
+        order = {"match": 0, "danger": 1, "caution": 2, "ok": 3}
+        assert severities == sorted(severities, key=order.__getitem__) and severities[0] in {"match", "danger"}
+        fake = rows.filter(has=page.locator("code.linkurl", has_text=FAKE_RED_PACKET)).filter(
+            has_text="Link in a message")
+        assert fake.locator(".badge.sev").inner_text() == "Looks dangerous"
+        assert "payment or red-packet page" in fake.locator(".why li").inner_text()
+        source = next(i for i in report.items if i.url == FAKE_RED_PACKET and i.found_in == "text")
+        assert source.chat in fake.locator(".where").inner_text()
+        code = rows.filter(has=page.locator(".linkthumb")).filter(has_text="redpacket?id=2")
+        assert "QR code in a picture: web link" in code.locator(".meta").inner_text()
+        code.scroll_into_view_if_needed()
+        width = code.locator(".linkthumb img").evaluate(
+            "img => img.naturalWidth || new Promise(ok => { img.onload = () => ok(img.naturalWidth); })")
+        assert width > 0  # the picture the code was found in, as a thumbnail
+        shot(page, "12-links")
+        fake.locator("a.linkhit").click()
+        opened = page.locator(f".detailpane .msg.hit[data-rid='{source.rid}']")
+        assert FAKE_RED_PACKET in opened.locator(".text").inner_text()
+        shot(page, "13-link-in-context")
+        page.check("#links-dangerous")
+        page.locator(".linklist > li").first.wait_for()
+        assert set(page.locator(".linklist > li").evaluate_all("els => els.map(e => e.dataset.severity)")) <= {
+            "match", "danger"}
+
+        # 6. The locked note: type its password, the backup is read again, the note opens.
+        page.locator("#sidebar a.kind[data-kind='notes']").click()
+        banner = page.locator(".banner.lock")
+        assert "1 note is locked" in banner.inner_text() and PASSWORD_HINT in banner.inner_text()
+        banner.get_by_role("button", name="Unlock notes…").click()
+        page.fill("#note-password", NOTES_PASSWORD)
+        shot(page, "14-unlock-notes")
+        page.locator("#unlock-dialog button[type=submit]").click()
+        page.wait_for_function("() => location.hash === '#/scan'")
+        page.wait_for_function("() => location.hash === '#/k/notes'", timeout=120_000)  # back when scanned
+        case.close()
+        case = CaseReader(session.case_dir)  # the new scan's case
+        wifi = next(r for r in case.records("notes") if r["title"] == "Wi-Fi and door codes")
+        assert wifi["unlocked"] is True
+        page.locator(".cardlist li").filter(has_text="Wi-Fi and door codes").locator("a").click()
+        assert "BlueFox-5G" in page.frame_locator(".note-frame").locator("body").inner_text()
+        assert page.locator(".detail .banner.lock").count() == 0
+        shot(page, "15-unlocked-note")
+
+        # 7. Tick two photos and recover them into a folder.
         page.locator("#sidebar a.kind[data-kind='photos']").click()
         tiles = page.locator(".grid .tile")
         tiles.nth(1).wait_for()
@@ -165,7 +241,7 @@ def test_journey_unlock_scan_browse_search_recover(sample_backup_encrypted: Path
                        if r["media"]["sha256"] not in {case.record(c)["media"]["sha256"] for c in chosen})
         page.keyboard.press("Escape")
 
-        # 6. A phone-sized screen: one pane at a time, with a way back.
+        # 8. A phone-sized screen: one pane at a time, with a way back.
         phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
         phone.on("pageerror", lambda exc: errors.append(str(exc)))
         phone.goto(server.url)
@@ -178,6 +254,14 @@ def test_journey_unlock_scan_browse_search_recover(sample_backup_encrypted: Path
         phone.locator(".chatlist").wait_for()
         assert phone.locator(".listpane").is_visible()
         shot(phone, "11-phone-list")
+        phone.locator("#sidebar a.links-entry").click()
+        phone.locator(".linklist > li").first.wait_for()
+        shot(phone, "16-phone-links")
+        phone.locator(".linklist > li a.linkhit").first.click()
+        phone.locator(".detailpane .back").wait_for()
+        assert phone.locator(".listpane").is_hidden()
+        phone.locator(".detailpane .back").click()
+        phone.locator(".linklist").wait_for()
         case.close()
     finally:
         server.stop()

@@ -939,8 +939,9 @@ function linkRow(item) {
     ? `${CODE_NAMES[item.qr_format] || 'Code'} in a picture${item.payload ? `: ${item.payload}` : ''}`
     : (FOUND_IN[item.found_in] || 'Link');
   const main = h('a', { class: 'linkhit', href: `#/links/r/${item.rid}` },
-    h('span', { class: 'top' }, badge(label, `sev ${cls}`), h('strong', { text: linkWhere(item) }),
-      h('time', { datetime: item.date || '', title: item.date || '', text: fmtShort(item.date) })),
+    h('span', { class: 'top' }, badge(label, `sev ${cls}`),
+      h('time', { datetime: item.date || '', title: item.date || '', text: item.date ? fmtFull(item.date) : '' })),
+    h('strong', { class: 'where', text: linkWhere(item) }),
     h('span', { class: 'muted meta', text: [found, item.sender && `from ${item.sender}`].filter(Boolean).join(' · ') }),
     h('code', { class: 'linkurl', text: item.url }),
     item.visible_text && item.visible_text !== item.url ? h('span', { class: 'muted shown', text: `Shown as “${item.visible_text}”` }) : null,
@@ -1078,12 +1079,12 @@ function linksList() {
 }
 
 async function openLink(rid) {
-  for (const li of document.querySelectorAll('.linklist li')) li.classList.toggle('active', Number(li.dataset.rid) === rid);
+  for (const li of document.querySelectorAll('.linklist > li')) li.classList.toggle('active', Number(li.dataset.rid) === rid);
   const r = await api(`/api/records/${rid}`);
   const k = S.kindMap[r._kind] || { kind: r._kind, title: r._kind, view: 'table' };
   if (k.view === 'chat' && (r.chat_id || r.chat)) await conversation(k, r.chat_id ?? r.chat, rid);
   else await detail(k, rid);
-  for (const li of document.querySelectorAll('.linklist li')) li.classList.toggle('active', Number(li.dataset.rid) === rid);
+  for (const li of document.querySelectorAll('.linklist > li')) li.classList.toggle('active', Number(li.dataset.rid) === rid);
 }
 
 // -- locked notes -------------------------------------------------------------------------------------------
