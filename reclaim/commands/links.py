@@ -11,11 +11,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from reclaim.case.store import CASE_DB, CaseReader
+from reclaim.case.store import CaseReader
 from reclaim.commands._common import add_scan_options, console
 from reclaim.links.analyse import analyse_case
 from reclaim.links.export import write_data
 from reclaim.links.iocs import load_indicators
+from reclaim.service import find_case_folder
 from reclaim.sources.cli_support import add_source_arguments
 
 NAME = "links"
@@ -33,17 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_scan_options(parser)
 
 
-def _case_folder(path: str) -> Path | None:
-    candidate = Path(path)
-    for folder in (candidate, candidate / "case"):
-        if (folder / CASE_DB).is_file():
-            return folder
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
     indicators = load_indicators(args.iocs)
-    existing = _case_folder(args.path)
+    existing = find_case_folder(Path(args.path))
     with tempfile.TemporaryDirectory(prefix="reclaim-links-") as tmp:
         if existing is None:
             from reclaim.commands.scan import run_scan
