@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import re
 import shutil
 import sqlite3
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, BinaryIO
+
+import orjson
 
 from reclaim.artifacts.base import KindStatus, Record, iso
 from reclaim.errors import ReclaimError
@@ -29,7 +31,10 @@ from reclaim.vfs import SourceInfo
 CASE_DB = "case.db"
 MEDIA_DIR = "media"
 SCHEMA_VERSION = 1
-BATCH = 2000
+BATCH = 5000
+#: ``meta`` key set on cases whose ``rid`` order is ``(date, rid)`` order (undated first) and whose
+#: full-text index is the one-column ``records_fts(text)``: search then reads its index newest first.
+DATE_ORDER = "rid_order"
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -45,20 +50,44 @@ CREATE TABLE records(
 CREATE TABLE media(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, mime TEXT NOT NULL, name TEXT NOT NULL);
 """
 
+#: Records as the scan hands them over, in a scratch file beside the case: at the end they are copied
+#: into ``records`` in date order, so that ``rid`` order is date order (what search reads newest first).
+STAGING = """
+CREATE TABLE staging.incoming(
+    rid INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL, id TEXT NOT NULL, date TEXT, deleted INTEGER NOT NULL,
+    source TEXT NOT NULL, chat_id TEXT, chat TEXT, sender TEXT, title TEXT, text TEXT,
+    data TEXT NOT NULL, cjk TEXT);
+"""
+
+_COLUMNS = "kind, id, date, deleted, source, chat_id, chat, sender, title, text, data"
+_INSERT_ONE = f"INSERT INTO staging.incoming({_COLUMNS}, cjk) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+_ROWS_PER_INSERT = 64  # 768 parameters, below SQLite's limit of 999 in old versions
+_INSERT_MANY = _INSERT_ONE + ",(?,?,?,?,?,?,?,?,?,?,?,?)" * (_ROWS_PER_INSERT - 1)
+
+#: Copy the staged records in (date, rid) order, undated first (SQLite sorts NULL lowest), through an
+#: index rather than a sort of whole rows: the new rids count up in that order.
+RENUMBER = f"""
+CREATE INDEX staging.incoming_date ON incoming(date);
+INSERT INTO records({_COLUMNS}) SELECT {_COLUMNS} FROM staging.incoming ORDER BY date, rid;
+CREATE VIRTUAL TABLE records_cjk USING fts5(words, content='', tokenize='unicode61');
+"""
+
+#: The bigram words of the staged records under their new rids (their rank in the same order).
+CJK_WORDS = """
+INSERT INTO records_cjk(rowid, words)
+    SELECT n, cjk FROM (SELECT row_number() OVER (ORDER BY date, rid) AS n, cjk FROM staging.incoming)
+    WHERE cjk IS NOT NULL;
+"""
+
 INDEXES = """
 CREATE INDEX records_kind_chat_date ON records(kind, chat_id, date, rid);
 CREATE INDEX records_kind_date ON records(kind, date, rid);
 CREATE INDEX records_kind_id ON records(kind, id);
 CREATE INDEX records_recovered ON records(kind, chat_id, date, rid) WHERE deleted = 1;
 CREATE VIRTUAL TABLE records_fts USING fts5(
-    title, text, chat, sender, content='records', content_rowid='rid', tokenize='trigram');
-INSERT INTO records_fts(rowid, title, text, chat, sender) SELECT rid, title, text, chat, sender FROM records;
-CREATE VIRTUAL TABLE records_cjk USING fts5(words, content='', tokenize='unicode61');
-INSERT INTO records_cjk(rowid, words)
-    SELECT rid, words FROM (
-        SELECT rid, cjk_bigrams(coalesce(title, '') || ' ' || coalesce(text, '') || ' ' || coalesce(chat, '')
-                                || ' ' || coalesce(sender, '')) AS words FROM records)
-    WHERE words != '';
+    text, content='records', content_rowid='rid', tokenize='trigram', columnsize=0);
+INSERT INTO records_fts(rowid, text) SELECT rid, text FROM records;
 """
 
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]{2,}")
@@ -70,13 +99,17 @@ def cjk_bigrams(text: str | None) -> str:
     The trigram index cannot find a two-character word such as 红包 ("red packet"),
     the most common length of a Chinese word; indexing these pairs can.
     """
-    if not text:
+    if not text or text.isascii():
         return ""
     pairs: list[str] = []
     for run in _CJK_RUN.findall(text):
-        pairs.extend(run[i : i + 2] for i in range(len(run) - 1))
+        pairs.extend(map("".join, itertools.pairwise(run)))
     return " ".join(dict.fromkeys(pairs))
 
+
+def _match(terms: list[str]) -> str:
+    """An FTS5 query matching every term as a phrase (quoted: no FTS5 syntax from the user)."""
+    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
 def media_relpath(sha256: str) -> str:
@@ -90,26 +123,40 @@ class MediaStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.known: dict[str, tuple[int, str, str]] = {}
+        self._folders: set[str] = set()
+        self._names = itertools.count()
+
+    def _target(self, sha: str) -> Path:
+        """Where a file with this digest goes (its folder made once)."""
+        target = self.root / media_relpath(sha)
+        if sha[:2] not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(sha[:2])
+        return target
+
+    def _scratch(self) -> Path:
+        folder = self.root / MEDIA_DIR
+        if "" not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add("")
+        return folder / f".{os.getpid()}-{next(self._names)}.part"
 
     def add_stream(self, stream: BinaryIO, name: str, mime: str) -> tuple[str, int]:
         """Copy a stream into the store; returns (sha256, size). Identical content is kept once."""
         digest = hashlib.sha256()
         size = 0
-        tmp_dir = self.root / MEDIA_DIR
-        tmp_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=tmp_dir, suffix=".part")
+        tmp = self._scratch()
         try:
-            with os.fdopen(fd, "wb") as out:
-                for chunk in iter(lambda: stream.read(1 << 20), b""):
+            with open(tmp, "xb") as out:
+                while chunk := stream.read(1 << 20):
                     digest.update(chunk)
                     out.write(chunk)
                     size += len(chunk)
             sha = digest.hexdigest()
-            target = self.root / media_relpath(sha)
-            if target.exists():
+            target = self._target(sha)
+            if sha in self.known or target.exists():
                 os.unlink(tmp)
             else:
-                target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp, target)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -120,16 +167,29 @@ class MediaStore:
 
     def add_bytes(self, data: bytes, name: str, mime: str) -> tuple[str, int]:
         """Store bytes (small files: thumbnails, converted previews)."""
-        import io
-
-        return self.add_stream(io.BytesIO(data), name, mime)
+        sha = hashlib.sha256(data).hexdigest()
+        if sha not in self.known:
+            target = self._target(sha)
+            if not target.exists():
+                tmp = self._scratch()
+                try:
+                    tmp.write_bytes(data)
+                    os.replace(tmp, target)
+                except BaseException:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(tmp)
+                    raise
+            self.known[sha] = (len(data), mime, name)
+        return sha, len(data)
 
 
 class CaseWriter:
     """Writes a new case: records are batched, indexes and FTS built once at the end.
 
     The database is written as ``case.db.part`` and renamed on :meth:`close`; an
-    interrupted scan never leaves a case that looks complete.
+    interrupted scan never leaves a case that looks complete. Records are first
+    appended to a scratch file (``case.db.staging``) and copied into the case in date
+    order on :meth:`close`, so a record's ``rid`` only exists once the case is closed.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -137,15 +197,22 @@ class CaseWriter:
         folder.mkdir(parents=True, exist_ok=True)
         self.final = folder / CASE_DB
         self.part = folder / (CASE_DB + ".part")
-        if self.part.exists():
-            self.part.unlink()
+        self.staging = folder / (CASE_DB + ".staging")
+        for old in (self.part, self.staging):
+            if old.exists():
+                old.unlink()
         self.conn = sqlite3.connect(self.part)
-        self.conn.execute("PRAGMA journal_mode=OFF")
-        self.conn.execute("PRAGMA synchronous=OFF")
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-32768", "locking_mode=EXCLUSIVE"):
+            self.conn.execute(f"PRAGMA {pragma}")
         self.conn.executescript(SCHEMA)
+        self.conn.execute("ATTACH DATABASE ? AS staging", (str(self.staging),))
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE"):
+            self.conn.execute(f"PRAGMA staging.{pragma}")
+        self.conn.executescript(STAGING)
         self.media = MediaStore(folder)
         self._batch: list[tuple[Any, ...]] = []
         self._seq = 0
+        self._cjk = False
         self.set_meta("schema_version", SCHEMA_VERSION)
 
     def set_meta(self, key: str, value: Any) -> None:
@@ -158,21 +225,36 @@ class CaseWriter:
 
     def add(self, record: Record) -> None:
         """Queue one record for insertion."""
-        sender = getattr(record, "sender", None)
+        label = record.record_label()
+        words = record.search_text()
         chat = getattr(record, "chat", None)
+        sender = getattr(record, "sender", None)
+        if chat is not None and not isinstance(chat, str):
+            chat = None
+        if sender is not None and not isinstance(sender, str):
+            sender = None
+        # One full-text column: the search text plus the label, chat and sender when it lacks them.
+        for extra in (label, chat, sender):
+            if extra and extra not in words:
+                words = f"{words}\n{extra}" if words else extra
+        date = record.date
+        cjk = None if words.isascii() else cjk_bigrams(words) or None
+        if cjk:
+            self._cjk = True
         self._batch.append(
             (
                 record.KIND,
                 record.id,
-                iso(record.date),
-                int(record.deleted),
+                iso(date) if date is not None else None,
+                1 if record.deleted else 0,
                 record.source,
                 record.chat_key(),
-                chat if isinstance(chat, str) else None,
-                sender if isinstance(sender, str) else None,
-                record.record_label(),
-                record.search_text(),
+                chat,
+                sender,
+                label,
+                words,
                 record.to_json_bytes().decode("utf-8"),
+                cjk,
             )
         )
         if len(self._batch) >= BATCH:
@@ -183,13 +265,17 @@ class CaseWriter:
             self.add(record)
 
     def flush(self) -> None:
-        if self._batch:
-            self.conn.executemany(
-                "INSERT INTO records(kind, id, date, deleted, source, chat_id, chat, sender, title, text, data)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                self._batch,
-            )
-            self._batch.clear()
+        """Write the queued records: many rows per statement, which binds them faster than one by one."""
+        batch = self._batch
+        if not batch:
+            return
+        whole = len(batch) - len(batch) % _ROWS_PER_INSERT
+        chain = itertools.chain.from_iterable
+        for start in range(0, whole, _ROWS_PER_INSERT):
+            self.conn.execute(_INSERT_MANY, list(chain(batch[start:start + _ROWS_PER_INSERT])))
+        if whole < len(batch):
+            self.conn.executemany(_INSERT_ONE, batch[whole:])
+        batch.clear()
 
     def set_status(self, status: KindStatus, view: str, formats: tuple[str, ...]) -> None:
         """Record what a kind found (or why it found nothing)."""
@@ -210,14 +296,19 @@ class CaseWriter:
         )
 
     def close(self) -> Path:
-        """Build indexes and the full-text index, then move the database into place."""
+        """Copy the records in date order, build indexes and the full-text index, then move the database into place."""
         self.flush()
         self.conn.executemany(
             "INSERT OR IGNORE INTO media VALUES (?,?,?,?)",
             [(sha, size, mime, name) for sha, (size, mime, name) in self.media.known.items()],
         )
-        self.conn.create_function("cjk_bigrams", 1, cjk_bigrams, deterministic=True)
+        self.conn.executescript(RENUMBER)
+        if self._cjk:
+            self.conn.executescript(CJK_WORDS)
+        self.conn.execute("DETACH DATABASE staging")
+        self.staging.unlink()
         self.conn.executescript(INDEXES)
+        self.set_meta(DATE_ORDER, "date")
         self.conn.commit()
         self.conn.close()
         os.replace(self.part, self.final)
@@ -227,8 +318,9 @@ class CaseWriter:
         """Drop a half-written case database."""
         with contextlib.suppress(Exception):
             self.conn.close()
-        with contextlib.suppress(FileNotFoundError):
-            self.part.unlink()
+        for path in (self.part, self.staging):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
 
 
 class CaseReader:
@@ -291,28 +383,31 @@ class CaseReader:
         until: str | None = None,
         deleted: bool | None = None,
         sender: str | None = None,
+        *,
+        table: str = "",
     ) -> tuple[str, list[Any]]:
         clauses, args = [], []
+        t = f"{table}." if table else ""
         if kind:
-            clauses.append("kind = ?")
+            clauses.append(f"{t}kind = ?")
             args.append(kind)
         if chat_id is not None:
-            clauses.append("chat_id = ?")
+            clauses.append(f"{t}chat_id = ?")
             args.append(chat_id)
         if chat:
-            clauses.append("(chat = ? COLLATE NOCASE OR chat_id = ?)")
+            clauses.append(f"({t}chat = ? COLLATE NOCASE OR {t}chat_id = ?)")
             args.extend([chat, chat])
         if since:
-            clauses.append("date >= ?")
+            clauses.append(f"{t}date >= ?")
             args.append(since)
         if until:
-            clauses.append("date < ?")
+            clauses.append(f"{t}date < ?")
             args.append(until)
         if deleted is not None:
-            clauses.append("deleted = ?")
+            clauses.append(f"{t}deleted = ?")
             args.append(int(deleted))
         if sender:
-            clauses.append("sender LIKE ?")
+            clauses.append(f"{t}sender LIKE ?")
             args.append(f"%{sender}%")
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
@@ -330,19 +425,55 @@ class CaseReader:
         offset: int = 0,
         order: str = "date",
     ) -> Iterator[dict[str, Any]]:
-        """Records as dicts (their JSON form), streamed in date order (or ``order='rid'``)."""
+        """Records as dicts (their JSON form), streamed in date order, undated last (or ``order='rid'``)."""
+        loads = orjson.loads
+        for data, rid in self.records_json(kind, chat_id=chat_id, chat=chat, since=since, until=until,
+                                           deleted=deleted, sender=sender, limit=limit, offset=offset, order=order):
+            item = loads(data)
+            item["_rid"] = rid
+            yield item
+
+    def records_json(
+        self,
+        kind: str | None = None,
+        *,
+        chat_id: str | None = None,
+        chat: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        deleted: bool | None = None,
+        sender: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        order: str = "date",
+    ) -> Iterator[tuple[str, int]]:
+        """Like :meth:`records`, but each record's stored JSON text with its ``rid`` (for exporters that copy it).
+
+        Date order is read through the ``(kind, …, date, rid)`` indexes in two passes (dated
+        records, then undated ones) rather than sorted, so memory stays flat on a million records.
+        """
         where, args = self._where(kind, chat_id, chat, since, until, deleted, sender)
-        order_sql = "date IS NULL, date, rid" if order == "date" else "rid"
-        sql = f"SELECT data, rid FROM records{where} ORDER BY {order_sql}"
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            args.extend([limit, offset])
-        cursor = self.conn.execute(sql, args)
-        while rows := cursor.fetchmany(1000):
-            for row in rows:
-                item = json.loads(row[0])
-                item["_rid"] = row[1]
-                yield item
+        if order != "date":
+            queries = [(f"SELECT data, rid FROM records{where} ORDER BY rid", args)]
+        else:
+            glue = " AND " if where else " WHERE "
+            queries = [(f"SELECT data, rid FROM records{where}{glue}date IS NOT NULL ORDER BY date, rid", args)]
+            if not since and not until:
+                queries.append((f"SELECT data, rid FROM records{where}{glue}date IS NULL ORDER BY rid", args))
+        skip, left = offset, limit
+        for sql, params in queries:
+            if left is not None and left <= 0:
+                return
+            cursor = self.conn.execute(f"{sql} LIMIT ? OFFSET ?", [*params, -1 if left is None else left, skip])
+            seen = 0
+            while rows := cursor.fetchmany(1000):
+                seen += len(rows)
+                yield from rows
+            if left is not None:
+                left -= seen
+            if skip:  # what is left of the offset carries over to the undated records
+                skip = 0 if seen else max(0, skip - self.conn.execute(f"SELECT count(*) FROM ({sql})", params)
+                                          .fetchone()[0])
 
     def count(self, kind: str | None = None, **filters: Any) -> int:
         where, args = self._where(kind, **filters)
@@ -352,7 +483,7 @@ class CaseReader:
         row = self.conn.execute("SELECT data, rid FROM records WHERE rid=?", (rid,)).fetchone()
         if row is None:
             return None
-        item = json.loads(row[0])
+        item = orjson.loads(row[0])
         item["_rid"] = row[1]
         return item
 
@@ -375,7 +506,7 @@ class CaseReader:
         offset: int = 0,
         **filters: Any,
     ) -> Iterator[dict[str, Any]]:
-        """Full-text search across every kind (substring match, any language).
+        """Full-text search across every kind (substring match, any language), newest first.
 
         Words of three characters or more use the trigram FTS5 index, two-character
         Chinese, Japanese or Korean words the bigram index; anything shorter falls back
@@ -384,6 +515,71 @@ class CaseReader:
         terms = [t for t in query.split() if t]
         if not terms:
             return
+        if self._date_ordered():
+            rows = self._search_newest_first(terms, kinds, limit, offset, filters)
+        else:
+            rows = self._search_sorted(terms, kinds, limit, offset, filters)
+        for data, rid in rows:
+            item = orjson.loads(data)
+            item["_rid"] = rid
+            yield item
+
+    def _search_newest_first(self, terms: list[str], kinds: list[str] | None, limit: int, offset: int,
+                             filters: dict[str, Any]) -> Iterable[tuple[str, int]]:
+        """Search a case whose rids are in date order: the driving index is read from its newest rid down
+        and SQLite stops at the page's last hit, however many records match."""
+        trigram = [t for t in terms if len(t) >= 3]
+        bigram = [t for t in terms if len(t) == 2 and cjk_bigrams(t) == t and self._has_cjk_index()]
+        short = [t for t in terms if t not in trigram and t not in bigram]
+        where, args = self._where(None, **filters, table="r")
+        clauses = [where[len(" WHERE "):]] if where else []
+        if kinds:
+            clauses.append(f"r.kind IN ({','.join('?' * len(kinds))})")
+            args.extend(kinds)
+        low, high = self._rid_range(filters.get("since"), filters.get("until"))
+        clauses.append("r.rid BETWEEN ? AND ?")
+        args.extend([low, high])
+        for term in short:
+            clauses.append("r.text LIKE ?")
+            args.append(f"%{term}%")
+        if trigram and bigram:
+            clauses.append("r.rid IN (SELECT rowid FROM records_cjk WHERE records_cjk MATCH ?)")
+            args.append(_match(bigram))
+        if trigram or bigram:
+            index = "records_fts" if trigram else "records_cjk"
+            sql = (f"SELECT r.data, r.rid FROM {index} f JOIN records r ON r.rid = f.rowid"
+                   f" WHERE {index} MATCH ? AND f.rowid BETWEEN ? AND ? AND {' AND '.join(clauses)}"
+                   " ORDER BY f.rowid DESC LIMIT ? OFFSET ?")
+            params = [_match(trigram or bigram), low, high, *args, limit, offset]
+        else:
+            sql = (f"SELECT r.data, r.rid FROM records r WHERE {' AND '.join(clauses)}"
+                   " ORDER BY r.rid DESC LIMIT ? OFFSET ?")
+            params = [*args, limit, offset]
+        return self.conn.execute(sql, params).fetchall()
+
+    def _rid_range(self, since: str | None, until: str | None) -> tuple[int, int]:
+        """The rids of records dated in [since, until): a binary search, rids being in date order."""
+        top = self.conn.execute("SELECT max(rid) FROM records").fetchone()[0] or 0
+        low = self._first_rid_dated(since, top) if since else 1
+        high = self._first_rid_dated(until, top) - 1 if until else top
+        return low, high
+
+    def _first_rid_dated(self, moment: str, top: int) -> int:
+        """The first rid dated at or after ``moment`` (``top + 1`` when none is)."""
+        lo, hi = 1, top + 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            row = self.conn.execute("SELECT rid, date FROM records WHERE rid >= ? ORDER BY rid LIMIT 1",
+                                    (mid,)).fetchone()
+            if row is None or (row[1] is not None and row[1] >= moment):
+                hi = mid
+            else:
+                lo = row[0] + 1
+        return lo
+
+    def _search_sorted(self, terms: list[str], kinds: list[str] | None, limit: int, offset: int,
+                       filters: dict[str, Any]) -> Iterable[tuple[str, int]]:
+        """Search a case written before rids were in date order (four-column full-text index)."""
         where, args = self._where(None, **filters)
         where = where.replace(" WHERE ", " AND ", 1) if where else ""
         if kinds:
@@ -391,13 +587,12 @@ class CaseReader:
             args.extend(kinds)
         conditions, params = [], []
         for term in terms:
-            quoted = '"' + term.replace('"', '""') + '"'
             if len(term) >= 3:
                 conditions.append("rid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)")
-                params.append(quoted)
+                params.append(_match([term]))
             elif len(term) == 2 and cjk_bigrams(term) == term and self._has_cjk_index():
                 conditions.append("rid IN (SELECT rowid FROM records_cjk WHERE records_cjk MATCH ?)")
-                params.append(quoted)
+                params.append(_match([term]))
             else:
                 conditions.append("(text LIKE ? OR title LIKE ? OR chat LIKE ? OR sender LIKE ?)")
                 params.extend([f"%{term}%"] * 4)
@@ -407,10 +602,12 @@ class CaseReader:
             " ORDER BY date DESC, rid DESC LIMIT ? OFFSET ?"
         )
         sql = f"SELECT data, rid FROM records WHERE rid IN ({chosen}) ORDER BY date DESC, rid DESC"
-        for row in self.conn.execute(sql, [*params, *args, limit, offset]):
-            item = json.loads(row[0])
-            item["_rid"] = row[1]
-            yield item
+        return self.conn.execute(sql, [*params, *args, limit, offset])
+
+    def _date_ordered(self) -> bool:
+        if not hasattr(self, "_ordered"):
+            self._ordered = self.meta(DATE_ORDER) == "date"
+        return self._ordered
 
     def _has_cjk_index(self) -> bool:
         if not hasattr(self, "_cjk"):

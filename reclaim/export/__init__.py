@@ -22,6 +22,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import orjson
+
 from reclaim.case.store import CaseReader
 from reclaim.errors import ReclaimError
 from reclaim.output import write_manifest
@@ -64,6 +66,12 @@ class SelectedCase:
         for record in self._case.records(kind, **filters):
             if self._selection.allows(record["kind"], record):
                 yield record
+
+    def records_json(self, kind: str | None = None, **filters: Any) -> Iterator[tuple[str, int]]:
+        """The chosen records' stored JSON text and rid (what :meth:`CaseReader.records_json` gives)."""
+        for record in self.records(kind, **filters):
+            rid = record.pop("_rid")
+            yield orjson.dumps(record).decode("utf-8"), rid
 
     def count(self, kind: str | None = None, **filters: Any) -> int:
         return sum(1 for _ in self.records(kind, **filters))

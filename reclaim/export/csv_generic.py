@@ -51,6 +51,24 @@ def flatten(value: Any) -> str:
     return str(value)
 
 
+def _row(record: dict[str, Any], cols: list[str]) -> list[str]:
+    """One record's cells (text and numbers directly; everything else through :func:`flatten`)."""
+    row = []
+    get = record.get
+    for col in cols:
+        value = get(col)
+        kind = type(value)
+        if kind is str:
+            row.append(value)
+        elif value is None:
+            row.append("")
+        elif kind is int or kind is float:
+            row.append(str(value))
+        else:
+            row.append(flatten(value))
+    return row
+
+
 def export(case: Any, kind: str, out: Path) -> list[Path]:
     """Write ``out/<kind>.csv`` (UTF-8 with BOM so spreadsheet apps detect the encoding)."""
     target = safe_join(out, f"{kind}.csv")
@@ -62,9 +80,8 @@ def export(case: Any, kind: str, out: Path) -> list[Path]:
         writer = csv.writer(text)
         writer.writerow(cols)
         if first is not None:
-            writer.writerow([flatten(first.get(c)) for c in cols])
-            for record in records:
-                writer.writerow([flatten(record.get(c)) for c in cols])
+            writer.writerow(_row(first, cols))
+            writer.writerows(_row(record, cols) for record in records)
         text.flush()
         text.detach()
     return [target]

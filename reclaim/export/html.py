@@ -13,7 +13,7 @@ import math
 import re
 import shutil
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from reclaim import __version__
 from reclaim.case.store import media_relpath
+from reclaim.export.csv_generic import flatten
 from reclaim.media import extension_for
 from reclaim.output import atomic_write_text, safe_component
 
@@ -52,10 +53,71 @@ def parse_iso(value: str | None) -> datetime | None:
         return None
 
 
+_DAY = "%A %d %B %Y"
+_UTC_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?Z")
+
+
+class LocalClock:
+    """ISO UTC dates (``...Z``, as the case stores them) shown in the machine's local time, quickly.
+
+    Every UTC offset in use is a whole number of quarter hours and changes on a quarter-hour
+    boundary, so within one UTC quarter hour local time is UTC shifted by a constant: the
+    conversion (``astimezone``, ``strftime``) is done once per quarter hour and reused for every
+    message in it. A quarter hour whose offset is odd or changes inside falls back to the exact
+    conversion.
+    """
+
+    def __init__(self) -> None:
+        self._quarters: dict[str, tuple[str, str, int, int] | None] = {}
+
+    def _quarter(self, value: str) -> tuple[tuple[str, str, int, int] | None, int]:
+        """(local day label, local date, local hour, local minute at the quarter's start) and the minutes past it."""
+        minute = int(value[14:16])
+        key = value[:14] + "0123"[minute // 15]
+        entry = self._quarters.get(key, False)
+        if entry is False:
+            start = datetime(int(value[:4]), int(value[5:7]), int(value[8:10]), int(value[11:13]),
+                             minute - minute % 15, tzinfo=UTC)
+            first, last = start.astimezone(), (start + timedelta(seconds=899)).astimezone()
+            steady = first.utcoffset() == last.utcoffset() and first.minute % 15 == 0 and first.second == 0
+            entry = (first.strftime(_DAY), first.strftime("%Y-%m-%d"), first.hour, first.minute) if steady else None
+            if len(self._quarters) > 100_000:
+                self._quarters.clear()
+            self._quarters[key] = entry
+        return entry, minute % 15
+
+    def parts(self, value: str | None) -> tuple[str, str] | None:
+        """``("HH:MM", "Weekday DD Month YYYY")`` in local time, or ``None`` for no (or no readable) date."""
+        if not value:
+            return None
+        if _UTC_ISO.fullmatch(value):
+            entry, past = self._quarter(value)
+            if entry is not None:
+                return f"{entry[2]:02d}:{entry[3] + past:02d}", entry[0]
+        moment = parse_iso(value)
+        if moment is None:
+            return None
+        moment = moment.astimezone()
+        return moment.strftime("%H:%M"), moment.strftime(_DAY)
+
+    def local(self, value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """An ISO UTC date shown in local time with a ``strftime`` format."""
+        if not value:
+            return ""
+        if fmt == "%Y-%m-%d %H:%M" and _UTC_ISO.fullmatch(value):
+            entry, past = self._quarter(value)
+            if entry is not None:
+                return f"{entry[1]} {entry[2]:02d}:{entry[3] + past:02d}"
+        moment = parse_iso(value)
+        return moment.astimezone().strftime(fmt) if moment else ""
+
+
+_clock = LocalClock()
+
+
 def local(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """An ISO UTC date shown in the machine's local time."""
-    moment = parse_iso(value)
-    return moment.astimezone().strftime(fmt) if moment else ""
+    return _clock.local(value, fmt)
 
 
 def slug(text: str, limit: int = 40) -> str:
@@ -71,13 +133,14 @@ class MediaCopier:
         self.case = case
         self.out = out
         self.copied: dict[str, Path] = {}
+        self._relative: dict[str, str] = {}
 
     def path_for(self, sha: str | None, mime: str | None) -> str | None:
         """The report-relative path of a media file (copied on first use), or ``None`` if absent."""
         if not sha:
             return None
-        if sha in self.copied:
-            return self.copied[sha].relative_to(self.out).as_posix()
+        if sha in self._relative:
+            return self._relative[sha]
         source = self.case.media_path(sha)
         if source is None:
             return None
@@ -88,7 +151,8 @@ class MediaCopier:
             shutil.copyfile(source, tmp)
             tmp.replace(target)
         self.copied[sha] = target
-        return target.relative_to(self.out).as_posix()
+        self._relative[sha] = relative = target.relative_to(self.out).as_posix()
+        return relative
 
     def view(self, ref: dict[str, Any] | None) -> dict[str, Any] | None:
         """What a template needs to show a media item: original and browser-friendly preview."""
@@ -181,7 +245,7 @@ def _chat_pages(case: Any, status: dict[str, Any], chat: dict[str, Any], name: s
         batch = []
         for record in _take(records, CHAT_PAGE):
             senders.add(record.get("sender"))
-            batch.append(_message_view(record, media))
+            batch.append(MessageView(record, media))
         group = len(senders - {None, "Me"}) > 1
         written.append(
             _write(folder / f"page-{page}.html", "chat.html", root=_root(4), status=status, chat=chat, name=name,
@@ -198,32 +262,42 @@ def _take(iterator: Iterator[dict[str, Any]], count: int) -> Iterator[dict[str, 
         yield item
 
 
-def _message_view(record: dict[str, Any], media: MediaCopier) -> dict[str, Any]:
-    moment = parse_iso(record.get("date"))
-    local_moment = moment.astimezone() if moment else None
-    return {
-        "text": record.get("text") or "",
-        "sender": record.get("sender") or "",
-        "direction": record.get("direction") or "incoming",
-        "time": local_moment.strftime("%H:%M") if local_moment else "",
-        "day": local_moment.strftime("%A %d %B %Y") if local_moment else "Date unknown",
-        "utc": record.get("date") or "",
-        "deleted": record.get("deleted"),
-        "provenance": record.get("provenance"),
-        "status": record.get("status") or "",
-        "card": record.get("card"),
-        "quote": record.get("quote"),
-        "reactions": record.get("reactions") or [],
-        "attachments": [media.view(a) for a in record.get("attachments") or []],
-        "type_name": record.get("type_name") or "",
-    }
+class MessageView:
+    """What the chat template shows of one message (attributes, which templates read fastest)."""
+
+    __slots__ = ("attachments", "card", "day", "deleted", "direction", "new_day", "provenance", "quote", "reactions",
+                 "sender", "status", "text", "time", "type_name", "utc")
+
+    def __init__(self, record: dict[str, Any], media: MediaCopier) -> None:
+        get = record.get
+        date = get("date")
+        shown = _clock.parts(date)
+        self.text = get("text") or ""
+        self.sender = get("sender") or ""
+        self.direction = get("direction") or "incoming"
+        self.time, self.day = shown if shown else ("", "Date unknown")
+        self.utc = date or ""
+        self.deleted = get("deleted")
+        self.provenance = get("provenance")
+        self.status = get("status") or ""
+        self.card = get("card")
+        self.quote = get("quote")
+        self.reactions = get("reactions") or []
+        attachments = get("attachments")
+        self.attachments = [media.view(a) for a in attachments] if attachments else []
+        self.type_name = get("type_name") or ""
+        self.new_day = False
 
 
-def _with_days(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _message_view(record: dict[str, Any], media: MediaCopier) -> MessageView:
+    return MessageView(record, media)
+
+
+def _with_days(messages: list[MessageView]) -> list[MessageView]:
     previous = None
     for message in messages:
-        message["new_day"] = message["day"] != previous
-        previous = message["day"]
+        message.new_day = message.day != previous
+        previous = message.day
     return messages
 
 
@@ -246,53 +320,70 @@ def _list_kind(case: Any, status: dict[str, Any], folder: Path, media: MediaCopi
     total = status["live"] + status["deleted"]
     page_count = max(1, math.ceil(total / TABLE_PAGE))
     records = case.records(kind)
+    template = f"{view if view in ('cards', 'gallery') else 'table'}.html"
     written = []
     for page in range(1, page_count + 1):
         batch = list(_take(records, TABLE_PAGE))
-        items = [_item_view(r, media) for r in batch]
         cols = _columns(batch[:50])
+        items = [ItemView(r, media, template, cols) for r in batch]
         name = "index.html" if page == 1 else f"page-{page}.html"
         written.append(
-            _write(folder / name, f"{view if view in ('cards', 'gallery') else 'table'}.html", root=_root(2),
-                   status=status, items=items, columns=cols, page=page, pages=page_count)
+            _write(folder / name, template, root=_root(2), status=status, items=items, columns=cols, page=page,
+                   pages=page_count)
         )
     return written
 
 
-def _item_view(record: dict[str, Any], media: MediaCopier) -> dict[str, Any]:
-    media_fields = []
-    for key in ("media", "photo", "edited_media", "live_video", "audio"):
-        ref = record.get(key)
-        if isinstance(ref, dict) and ("sha256" in ref or ref.get("missing")):
-            media_fields.append(media.view(ref))
-    for ref in record.get("attachments") or []:
-        if isinstance(ref, dict):
-            media_fields.append(media.view(ref))
-    fields = []
-    for key, value in record.items():
-        if key in HIDDEN_FIELDS or key in {"media", "photo", "edited_media", "live_video", "audio", "attachments"}:
-            continue
-        text = _cell(value)
-        if text:
-            fields.append((key.replace("_", " "), text))
-    return {
-        "title": record.get("name") or record.get("title") or record.get("filename") or record.get("id"),
-        "date": local(record.get("date")),
-        "utc": record.get("date") or "",
-        "deleted": record.get("deleted"),
-        "provenance": record.get("provenance"),
-        "record": record,
-        "fields": fields,
-        "media": [m for m in media_fields if m],
-        "html": record.get("html"),
-    }
+_MEDIA_FIELDS = ("media", "photo", "edited_media", "live_video", "audio")
+_NOT_FIELDS = HIDDEN_FIELDS | {*_MEDIA_FIELDS, "attachments"}
+
+
+class ItemView:
+    """What a table, card or gallery template shows of one record (only what that template needs)."""
+
+    __slots__ = ("cells", "date", "deleted", "fields", "html", "media", "provenance", "record", "title", "utc")
+
+    def __init__(self, record: dict[str, Any], media: MediaCopier, template: str = "cards.html",
+                 columns: list[str] | None = None) -> None:
+        get = record.get
+        shown = []
+        for key in _MEDIA_FIELDS:
+            ref = get(key)
+            if isinstance(ref, dict) and ("sha256" in ref or ref.get("missing")):
+                shown.append(media.view(ref))
+        for ref in get("attachments") or []:
+            if isinstance(ref, dict):
+                shown.append(media.view(ref))
+        self.fields: list[tuple[str, str]] = []
+        if template == "cards.html":
+            for key, value in record.items():
+                if key not in _NOT_FIELDS and (text := _cell(value)):
+                    self.fields.append((key.replace("_", " "), text))
+        self.cells = [_cell(get(c)) for c in columns or ()] if template == "table.html" else []
+        date = get("date")
+        self.title = get("name") or get("title") or get("filename") or get("id")
+        self.date = local(date)
+        self.utc = date or ""
+        self.deleted = get("deleted")
+        self.provenance = get("provenance")
+        self.record = record
+        self.media = [m for m in shown if m]
+        self.html = get("html")
+
+
+def _item_view(record: dict[str, Any], media: MediaCopier) -> ItemView:
+    return ItemView(record, media)
+
+
+_ISO_CELL = re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+Z")
 
 
 def _cell(value: Any) -> str:
-    from reclaim.export.csv_generic import flatten
-
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:.]+Z", value):
-        return local(value)
+    if type(value) is str:
+        if len(value) <= 2000 and not (value[-1:] == "Z" and _ISO_CELL.fullmatch(value)):
+            return value
+        if value[-1:] == "Z" and _ISO_CELL.fullmatch(value):
+            return local(value)
     text = flatten(value)
     return text if len(text) <= 2000 else text[:2000] + "…"
 

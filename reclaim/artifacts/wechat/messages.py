@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from reclaim.artifacts.base import MediaRef, Provenance, from_unix_time
@@ -27,6 +28,7 @@ from reclaim.case.context import Database, ScanContext
 
 CHAT_TABLE = re.compile(r"Chat_([0-9a-f]{32})")
 _MEDIA_TYPES = {3, 34, 43, 47, 48, 49, 62}
+_MAX_LOCAL_ID = 1 << 31  # larger ids are not tracked (never seen in practice)
 
 
 def _lenient(raw: bytes) -> str:
@@ -41,7 +43,7 @@ class _Seen:
 
     def add(self, table: str, local_id: int) -> bool:
         """Mark an id; False if it was already there."""
-        if local_id < 0 or local_id > 1 << 31:
+        if local_id < 0 or local_id > _MAX_LOCAL_ID:
             return True
         bits = self.maps.setdefault(table, bytearray())
         byte, bit = divmod(local_id, 8)
@@ -134,18 +136,33 @@ class AccountReader:
         select = ", ".join([
             '"MesLocalID"' if "MesLocalID" in cols else "rowid",
             db.col(table, "MesSvrID", "0"), '"CreateTime"', '"Message"', '"Type"', db.col(table, "Des", "0"),
-            db.col(table, "WCDB_CT_Message"),
         ])
         order = "CreateTime, MesLocalID" if "MesLocalID" in cols else "CreateTime, rowid"
         info = _ChatInfo(self, username, table_hash, db.source)
-        for local_id, svrid, ctime, raw, mtype, des, _ct in db.rows(f'SELECT {select} FROM "{table}" ORDER BY {order}'):
-            if not self.seen.add(table_hash, int(local_id or 0)):
-                continue  # the same row in an older copy of the table (unfinished migration)
-            svrid = int(svrid or 0)
-            if svrid:
-                self.live_svr.append(svrid)
-            self.live_keys.append(hash((table_hash, int(ctime or 0), int(mtype or 0))))
-            yield self.message(info, int(local_id or 0), svrid, ctime, raw, int(mtype or 0), int(des or 0))
+        seen = self.seen.maps.setdefault(table_hash, bytearray())  # _Seen.add, inlined: once per message
+        # Only a deep scan compares recovered rows with live ones.
+        keep = self.ctx.options.recover_deleted
+        live_svr, live_keys = self.live_svr.append, self.live_keys.append
+        message = self.message
+        cursor = db.conn.execute(f'SELECT {select} FROM "{table}" ORDER BY {order}')
+        cursor.row_factory = None  # plain tuples: this loop runs once per message
+        while batch := cursor.fetchmany(1000):
+            for local_id, svrid, ctime, raw, mtype, des in batch:
+                local_id = int(local_id or 0)
+                if 0 <= local_id <= _MAX_LOCAL_ID:
+                    byte, bit = local_id >> 3, 1 << (local_id & 7)
+                    if byte >= len(seen):
+                        seen.extend(bytes(byte - len(seen) + 1024))
+                    if seen[byte] & bit:
+                        continue  # the same row in an older copy of the table (unfinished migration)
+                    seen[byte] |= bit
+                svrid = int(svrid or 0)
+                mtype = int(mtype or 0)
+                if keep:
+                    if svrid:
+                        live_svr(svrid)
+                    live_keys(hash((table_hash, int(ctime or 0), mtype)))
+                yield message(info, local_id, svrid, ctime, raw, mtype, int(des or 0))
         self.counts[info.chat_id] = self.counts.get(info.chat_id, 0)
 
     # -- one row -----------------------------------------------------------------------------
@@ -163,33 +180,36 @@ class AccountReader:
         sender_id = ""
         if info.is_group and des == 1 and body:
             sender_id, body = split_group_sender(body)
-        if mtype == 1:
-            rendered = Rendered(replace_emoji(body), "text")
-        elif status == "compressed-unreadable" and mtype in (1, 49, 10000, 10002):
-            rendered = Rendered(body, TYPE_NAMES.get(mtype, f"type-{mtype}"))
+        if mtype == 1:  # plain text, most messages: what render() would say, without its object
+            text, type_name, card, quote, shown_status, system = replace_emoji(body), "text", None, None, "", False
+            attachments: list[MediaRef] = []
         else:
-            rendered = render(mtype, body, info.name_of)
-        sender_id = sender_id or rendered.sender_id
-        if rendered.system or mtype in (10000, 10002):
+            if status == "compressed-unreadable" and mtype in (49, 10000, 10002):
+                rendered = Rendered(body, TYPE_NAMES.get(mtype, f"type-{mtype}"))
+            else:
+                rendered = render(mtype, body, info.name_of)
+            text, type_name, card, quote = rendered.text, rendered.type_name, rendered.card, rendered.quote
+            shown_status, system = rendered.status, rendered.system or mtype in (10000, 10002)
+            sender_id = sender_id or rendered.sender_id
+            attachments = self._media(info, local_id, mtype, rendered) if mtype in _MEDIA_TYPES and local_id else []
+        if status == "compressed-unreadable" and mtype == 1:
+            text = body  # shown as found: the notice, not an emoji rendering of it
+        if system:
             direction, sender, sender_id = "system", "", ""
         elif des == 0:
-            direction, sender, sender_id = "outgoing", self.dir.owner_name(), self.account.wxid
+            direction, sender, sender_id = "outgoing", info.owner_name, info.owner_id
         elif info.is_group:
-            direction, sender = "incoming", info.name_of(sender_id) if sender_id else ""
+            direction, sender = "incoming", info.member(sender_id) if sender_id else ""
         else:
             direction, sender_id = "incoming", info.username
             sender = info.title
-        attachments: list[MediaRef] = []
-        if mtype in _MEDIA_TYPES and local_id:
-            attachments = self._media(info, local_id, mtype, rendered)
         return WeChatMessage(
             id=f"wechat:{info.chat_id}:{local_id}" if not deleted else f"wechat:{info.chat_id}:deleted:{local_id}",
-            date=from_unix_time(ctime) if isinstance(ctime, int | float) else None,
-            deleted=deleted, source=info.source, provenance=provenance,
-            account=self.account.id, account_name=self.account.display, chat_id=info.chat_id, chat=info.title,
+            date=_date(ctime), deleted=deleted, source=info.source, provenance=provenance,
+            account=info.account, account_name=info.account_name, chat_id=info.chat_id, chat=info.title,
             chat_type=info.chat_type, sender=sender, sender_id=sender_id, direction=direction,
-            text=rendered.text, attachments=attachments, card=rendered.card, quote=rendered.quote,
-            status=status or rendered.status, type=mtype, type_name=rendered.type_name,
+            text=text, attachments=attachments, card=card, quote=quote,
+            status=status or shown_status, type=mtype, type_name=type_name,
             server_id=str(svrid) if svrid else "", local_id=local_id or None,
         )
 
@@ -314,7 +334,8 @@ def _md5(text: str) -> str:
 class _ChatInfo:
     """What every message of one chat shares (computed once per table)."""
 
-    __slots__ = ("chat_id", "chat_type", "is_group", "name_of", "source", "table_hash", "title", "username")
+    __slots__ = ("account", "account_name", "chat_id", "chat_type", "is_group", "name_of", "names", "owner_id",
+                 "owner_name", "source", "table_hash", "title", "username")
 
     def __init__(self, reader: AccountReader, username: str, table_hash: str, source: str) -> None:
         self.username = username
@@ -326,6 +347,27 @@ class _ChatInfo:
         self.is_group = self.chat_type == "group"
         directory = reader.dir
         self.name_of = (lambda u: directory.member_name(username, u)) if self.is_group else directory.name
+        self.names: dict[str, str] = {}
+        account = reader.account
+        self.account, self.account_name = account.id, account.display
+        self.owner_name, self.owner_id = directory.owner_name(), account.wxid
+
+    def member(self, sender_id: str) -> str:
+        """A group member's name (looked up once per chat)."""
+        name = self.names.get(sender_id)
+        if name is None:
+            name = self.names[sender_id] = self.name_of(sender_id)
+        return name
+
+
+_UTC_SECONDS = 100_000_000_000  # below: Unix seconds; above: milliseconds (as from_unix_time reads them)
+
+
+def _date(ctime: Any) -> datetime | None:
+    """A CreateTime as a UTC datetime (the common case, whole seconds, without from_unix_time's checks)."""
+    if type(ctime) is int and 0 < ctime < _UTC_SECONDS:
+        return datetime.fromtimestamp(ctime, UTC)
+    return from_unix_time(ctime) if isinstance(ctime, int | float) else None
 
 
 def extract(ctx: ScanContext) -> Iterator[WeChatMessage]:
