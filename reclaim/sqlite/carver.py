@@ -49,6 +49,18 @@ from reclaim.sqlite.records import CarvedRecord
 from reclaim.sqlite.schema import SQLITE_MASTER, TableDef, build_schema
 
 _NONZERO = re.compile(rb"[^\x00]")
+_STALE_RE: dict[int, re.Pattern[bytes]] = {}
+
+
+def _stale_header_re(hi: int) -> re.Pattern[bytes]:
+    """Pattern of a possible freeblock header: next-offset high byte and size high byte <= ``hi``, size >= 8."""
+    rx = _STALE_RE.get(hi)
+    if rx is None:
+        c = re.escape(bytes([hi]))
+        rx = _STALE_RE[hi] = re.compile(
+            rb"(?=[\x00-" + c + rb"].(?:[\x01-" + c + rb"].|\x00[\x08-\xff]))", re.S
+        )
+    return rx
 PageGetter = Callable[[int], "bytes | None"]
 _INTERNAL = ("sqlite_master", "sqlite_schema", "sqlite_temp_master")
 
@@ -70,6 +82,8 @@ class Engine:
         self.index_entries: list[tuple[TableDef, list[object]]] = []
         self._seen_images: set[bytes] = set()
         self.trunks: set[int] = set()
+        self._memo: dict = {}  # searches on the page image being carved (see rebuild.intact)
+        self._profs_cache: dict[tuple[object, bool], tuple[list[Profile], bool]] = {}
 
     # -- live state ----------------------------------------------------------------------------
     def scan_live(self) -> None:
@@ -156,17 +170,29 @@ class Engine:
             self.profiles.append(p)
         self.by_name = {p.td.name: p for p in self.profiles}
         self.root_owner: dict[int, Profile] = {p.td.root: p for p in self.profiles if p.td.dropped}
+        self._profs_cache = {}
 
     def _profs_for(self, pgno: int, index: bool) -> tuple[list[Profile], bool]:
-        """Profiles to try on a page, the page's owner first; and whether an owner is known."""
+        """Profiles to try on a page, the page's owner first; and whether an owner is known.
+
+        The lists are shared by every page with the same first profile (they are never
+        modified), so page memos can key on their identity.
+        """
         own = self.owner.get(pgno)
         first = self.by_name.get(own.name) if own is not None else self.root_owner.get(pgno)
+        ckey = (id(first) if first is not None else None, index)
+        got = self._profs_cache.get(ckey)
+        if got is not None:
+            return got
         out = [p for p in self.profiles if p.index_format == index]
         if first is not None and first in out:
             out.remove(first)
             out.insert(0, first)
-            return out, True
-        return out, False
+            got = (out, True)
+        else:
+            got = (out, False)
+        self._profs_cache[ckey] = got
+        return got
 
     def find_dropped(self) -> list[TableDef]:
         """Table/index definitions carved from ``sqlite_master`` pages that are no longer live."""
@@ -212,6 +238,7 @@ class Engine:
         """Records in one page image. ``role``: live (free space only), old/freelist (all cells), trunk/orphan."""
         out: list[tuple[Hit, str]] = []
         U = self.U
+        self._memo = {}
         try:
             bp: BTreePage | None = parse_btree_page(page, pgno, U)
         except FormatError:
@@ -244,7 +271,7 @@ class Engine:
             return out
         if role != "live":
             for off in bp.cell_pointers:
-                h = intact(page, off, U, profs, U, self.enc, index)
+                h = intact(page, off, U, profs, U, self.enc, index, self._memo)
                 if h is not None:
                     out.append((h, "cell"))
         for off, size in freeblocks(page, bp, U):
@@ -278,21 +305,21 @@ class Engine:
         out: list[Hit] = []
         pos = s
         first = lost
-        U, enc = self.U, self.enc
+        U, enc, memo = self.U, self.enc, self._memo
         while pos + 4 <= limit:
             if _NONZERO.search(page, pos + (4 if first else 0), limit) is None:
                 break  # only zeros left (secure_delete)
             h = None
             if not first:
                 for p in range(pos, min(pos + 4, limit - 3)):
-                    h = intact(page, p, limit, profs, U, enc, index)
+                    h = intact(page, p, limit, profs, U, enc, index, memo)
                     if h is not None:
                         break
             if h is None:
-                h = best_lost(page, pos, limit, profs, U, enc, owned=owned)
+                h = best_lost(page, pos, limit, profs, U, enc, owned=owned, memo=memo)
             if h is None and lost and not first:
                 for p in range(pos + 1, min(pos + 4, limit - 3)):
-                    h = best_lost(page, p, limit, profs, U, enc, owned=owned)
+                    h = best_lost(page, p, limit, profs, U, enc, owned=owned, memo=memo)
                     if h is not None:
                         break
             if h is None:
@@ -318,14 +345,14 @@ class Engine:
         """Intact cells anywhere in ``page[a:b]`` (each followed by a chain of adjacent cells)."""
         out: list[Hit] = []
         pos = a
-        U, enc = self.U, self.enc
+        U, enc, memo = self.U, self.enc, self._memo
         covered: list[tuple[int, int]] = []
         while pos < b - 3:
             m = _NONZERO.search(page, pos, b)
             if m is None:
                 break
             pos = m.start()
-            h = intact(page, pos, b, profs, U, enc, index)
+            h = intact(page, pos, b, profs, U, enc, index, memo)
             if h is None:
                 pos += 1
                 continue
@@ -352,13 +379,19 @@ class Engine:
         """
         U = self.U
         hi = (U - 1) >> 8
+        rx = _stale_header_re(hi)
         taken = [(h.start, h.end) for h in found]
         out: list[Hit] = []
         x = a
         while x + 8 <= b:
-            if page[x] > hi or page[x + 2] > hi:
-                x += 1
-                continue
+            # Skip at once to the next place where a header could be (both fields < page size,
+            # size >= 8): zero runs and text are passed over by the regex engine.
+            mt = rx.search(page, x, b)
+            if mt is None:
+                break
+            x = mt.start()
+            if x + 8 > b:
+                break
             nxt = (page[x] << 8) | page[x + 1]
             size = (page[x + 2] << 8) | page[x + 3]
             if size < 8 or size > U or (nxt and nxt >= U) or not any(page[x + 4 : x + 12]):

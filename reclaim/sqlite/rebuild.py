@@ -14,6 +14,7 @@ another valid cell, are preferred; this resolves the remaining ambiguity.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from reclaim.sqlite.format import (
@@ -53,6 +54,18 @@ class Profile:
     nlive: int = 0
     numeric: list[bool] = field(default_factory=list)
     first_misfit: dict[int, float] = field(default_factory=dict)
+    #: Derived by :func:`make_profile` for speed: per record position, the misfit of each
+    #: serial-type slot (0..11 as is, 12 = any blob, 13 = any text; None = impossible).
+    mis: list[tuple[float | None, ...]] = field(default_factory=list)
+    rowid_cap: int = 9
+    #: ``(first type, misfit, content size)`` for every type a lost first value may have.
+    firsts: tuple[tuple[int, float, int], ...] = ()
+    fsize_min: int = 0
+    fsize_max: int = 0
+    #: Everything the cell searches depend on besides the table's identity: profiles with
+    #: equal shapes (e.g. WeChat's hundreds of ``Chat_<md5>`` tables) give equal readings,
+    #: so the searches run once per shape.
+    shape: int = -1
 
 
 def make_profile(td: TableDef, samples: list[list[int]], max_rowid: int, nlive: int) -> Profile:
@@ -100,7 +113,23 @@ def make_profile(td: TableDef, samples: list[list[int]], max_rowid: int, nlive: 
         m = _pos_misfit(prof, 0, st) if n else None
         if m is not None:
             prof.first_misfit[st] = m
+    _derive(prof)
     return prof
+
+
+def _derive(prof: Profile) -> None:
+    """Fill the lookup tables and the shape key of a profile (see :class:`Profile`)."""
+    prof.mis = [tuple(_pos_misfit(prof, i, st) for st in range(14)) for i in range(prof.ncols)]
+    prof.rowid_cap = varint_len(max(prof.max_rowid, 1) * 4 + 1000) if prof.nlive else 9
+    prof.firsts = tuple((f, m, serial_size(f)) for f, m in prof.first_misfit.items())
+    prof.fsize_min = min((f[2] for f in prof.firsts), default=0)
+    prof.fsize_max = max((f[2] for f in prof.firsts), default=0)
+    key = (prof.index_format, prof.ncols, prof.min_cols, tuple(prof.mis), prof.rowid_cap, prof.firsts)
+    prof.shape = _SHAPES.setdefault(key, len(_SHAPES))
+
+
+#: Shape keys -> small ints (hashing the full key on every memo lookup would cost more than it saves).
+_SHAPES: dict[tuple[object, ...], int] = {}
 
 
 @dataclass(slots=True)
@@ -159,9 +188,10 @@ def fit(prof: Profile, types: list[int], start: int = 0) -> float | None:
     n = len(types) + start
     if n < prof.min_cols or n > prof.ncols:
         return None
+    mis = prof.mis
     misfit = 0.0
     for i, st in enumerate(types, start):
-        m = _pos_misfit(prof, i, st)
+        m = mis[i][st if st < 12 else 12 + (st & 1)]
         if m is None:
             return None
         misfit += m
@@ -172,8 +202,19 @@ def values_ok(types: list[int], page: bytes, body: int, limit: int, encoding: st
     """True if every value stored in ``page[body:limit]`` decodes cleanly (text strictly)."""
     p = body
     for st in types:
-        size = serial_size(st)
-        if st >= 13 and st & 1:
+        if st < 13:
+            if st < 12:
+                size = _SIZES[st]
+                if p + size > limit:
+                    return True
+            else:
+                size = (st - 12) >> 1
+                if p + size > limit:
+                    return True
+            p += size
+            continue
+        size = (st - 12) >> 1
+        if st & 1:
             chunk = page[p : min(p + size, limit)]
             if p + size > limit:
                 # Continues on overflow pages: check the part we have, tolerating a cut character.
@@ -198,18 +239,23 @@ def values_ok(types: list[int], page: bytes, body: int, limit: int, encoding: st
 
 def _parse_fit(
     page: bytes, pos: int, stop: int, prof: Profile, first_pos: int, max_misfit: float
-) -> tuple[list[int], list[int], list[float]]:
+) -> tuple[list[int], list[int], list[float], list[int], int]:
     """Serial types from ``pos`` for record positions ``first_pos``...; stops at the first impossible one.
 
-    Returns the types, the offset after each, and the cumulative misfit after each.
+    Returns the types, the offset after each, the cumulative misfit after each, the
+    cumulative content size after each and the index of the first non-zero type.
     """
     types: list[int] = []
     ends: list[int] = []
     fits: list[float] = []
+    sizes: list[int] = []
     p = pos
     i = first_pos
     n = prof.ncols
+    mis = prof.mis
     misfit = 0.0
+    body = 0
+    nonzero = -1
     while i < n and p < stop:
         st = page[p]
         if st < 0x80:
@@ -221,62 +267,94 @@ def _parse_fit(
                 break
             if st > 0x7FFFFFFF:
                 break
-        if st == 10 or st == 11:
-            break
-        m = _pos_misfit(prof, i, st)
+        if st < 12:
+            if st == 10 or st == 11:
+                break
+            m = mis[i][st]
+            size = _SIZES[st]
+        else:
+            m = mis[i][12 + (st & 1)]
+            size = (st - 12) >> 1
         if m is None:
             break
         misfit += m
         if misfit > max_misfit:
             break
+        body += size
+        if st and nonzero < 0:
+            nonzero = len(types)
         types.append(st)
         ends.append(p)
         fits.append(misfit)
+        sizes.append(body)
         i += 1
-    return types, ends, fits
-
-
-def _parse_types(page: bytes, pos: int, stop: int, maxn: int) -> tuple[list[int], list[int]]:
-    """Up to ``maxn`` serial types from ``pos``; returns the types and the end offset after each."""
-    types: list[int] = []
-    ends: list[int] = []
-    p = pos
-    while len(types) < maxn and p < stop:
-        st = page[p]
-        if st < 0x80:
-            p += 1
-        else:
-            try:
-                st, p = read_varint(page, p, stop)
-            except FormatError:
-                break
-            if st > 0x7FFFFFFF:
-                break
-        if st == 10 or st == 11:
-            break
-        types.append(st)
-        ends.append(p)
-    return types, ends
+    return types, ends, fits, sizes, nonzero if nonzero >= 0 else len(types)
 
 
 _SIZES = (0, 1, 2, 3, 4, 6, 8, 8, 0, 0, -1, -1)
+#: Memo of one page's searches (see :func:`intact`); keys are tagged tuples.
+Memo = dict
 
 
 def intact(
-    page: bytes, s: int, limit: int, profs: list[Profile], usable: int, encoding: str, index: bool
+    page: bytes,
+    s: int,
+    limit: int,
+    profs: list[Profile],
+    usable: int,
+    encoding: str,
+    index: bool,
+    memo: Memo | None = None,
 ) -> Hit | None:
     """A cell with its header intact at ``page[s]`` that fits one of ``profs`` (best fit), or None.
 
     This runs at every non-zero byte of unallocated space, so it rejects early: the payload
     must fit before ``limit`` before any serial type is read, and types are summed as read.
+    ``memo`` (one dict per page image, with ``profs`` lists that live as long as it) remembers
+    the places where nothing was found.
     """
+    if memo is not None:
+        mkey = ("i", s, limit, id(profs), index)
+        if mkey in memo:
+            return None
+    hit = _intact(page, s, limit, profs, usable, encoding, index)
+    if hit is None and memo is not None:
+        memo[mkey] = None
+    return hit
+
+
+def _intact(
+    page: bytes, s: int, limit: int, profs: list[Profile], usable: int, encoding: str, index: bool
+) -> Hit | None:
+    # Varints inline for the 1-byte case: most candidate positions fail on these first bytes.
+    if s >= limit:
+        return None
+    psize = page[s]
+    if psize < 0x80:
+        p = s + 1
+    else:
+        try:
+            psize, p = read_varint(page, s, limit)
+        except FormatError:
+            return None
+    rowid = None
     try:
-        psize, p = read_varint(page, s, limit)
-        rowid = None
         if not index:
-            rid, p = read_varint(page, p, limit)
+            if p >= limit:
+                return None
+            rid = page[p]
+            if rid < 0x80:
+                p += 1
+            else:
+                rid, p = read_varint(page, p, limit)
             rowid = rid - (1 << 64) if rid >= (1 << 63) else rid
-        hlen, q = read_varint(page, p, limit)
+        if p >= limit:
+            return None
+        hlen = page[p]
+        if hlen < 0x80:
+            q = p + 1
+        else:
+            hlen, q = read_varint(page, p, limit)
     except FormatError:
         return None
     maxn = 0
@@ -321,11 +399,17 @@ def intact(
     if local < psize and ovf == 0:
         return None
     best: Hit | None = None
+    fits: dict[int, float | None] = {}
+    cap = max(1.0, len(types) / 4)
     for prof in profs:
         if prof.index_format != index:
             continue
-        m = fit(prof, types)
-        if m is None or m > max(1.0, len(types) / 4):
+        shape = prof.shape
+        if shape in fits:
+            m = fits[shape]
+        else:
+            m = fits[shape] = fit(prof, types)
+        if m is None or m > cap:
             continue
         if best is None or m < best.misfit:
             best = Hit(prof, s, end, rowid, types, psize, bytes(page[p:hend]), hend, lend, ovf, True, m)
@@ -334,8 +418,30 @@ def intact(
     return best
 
 
+def _header(hlen: int, types: list[int]) -> bytes:
+    """The record header bytes for a header length and serial types (canonical varints)."""
+    if hlen < 0x80:
+        for t in types:
+            if t >= 0x80:
+                break
+        else:
+            return bytes((hlen, *types))
+    return encode_varint(hlen) + b"".join(encode_varint(t) for t in types)
+
+
+#: One rebuilt reading: (end, types, payload size, header, body start, local end, overflow, misfit).
+Reading = tuple[int, list[int], int, bytes, int, int, int, float]
+
+
 def lost_head(
-    page: bytes, s: int, limit: int, prof: Profile, usable: int, encoding: str, lost: int = 4
+    page: bytes,
+    s: int,
+    limit: int,
+    prof: Profile,
+    usable: int,
+    encoding: str,
+    lost: int = 4,
+    memo: Memo | None = None,
 ) -> list[Hit]:
     """Every consistent reading of a cell at ``page[s]`` whose first ``lost`` bytes were overwritten.
 
@@ -343,16 +449,33 @@ def lost_head(
     length) the serial types are read from the first intact byte on; a first type that fell
     inside the lost bytes is taken from the profile. A reading is kept only if the header
     length, payload length and varint sizes are consistent, the cell fits before ``limit``,
-    the types fit the profile and every value decodes.
+    the types fit the profile and every value decodes. Readings depend only on the
+    profile's shape, so ``memo`` shares them between profiles of the same shape.
     """
-    out: list[Hit] = []
+    if memo is not None:
+        key = ("l", s, limit, prof.shape, lost)
+        readings = memo.get(key)
+        if readings is None:
+            readings = memo[key] = _readings(page, s, limit, prof, usable, encoding, lost)
+    else:
+        readings = _readings(page, s, limit, prof, usable, encoding, lost)
+    return [
+        Hit(prof, s, end, None, types, psize, header, hend, lend, ovf, False, m)
+        for end, types, psize, header, hend, lend, ovf, m in readings
+    ]
+
+
+def _readings(page: bytes, s: int, limit: int, prof: Profile, usable: int, encoding: str, lost: int) -> list[Reading]:
+    out: list[Reading] = []
     index = prof.index_format
     n = prof.ncols
     nmin = max(1, prof.min_cols)
     known = s + lost
-    parsed: dict[tuple[int, bool], tuple[list[int], list[int], list[float]]] = {}
+    parsed: dict[tuple[int, bool], tuple[list[int], list[int], list[float], list[int], int]] = {}
     max_misfit = max(1.0, n / 5)
-    rowid_cap = varint_len(max(prof.max_rowid, 1) * 4 + 1000) if prof.nlive else 9
+    rowid_cap = prof.rowid_cap
+    # local_payload() inline: payloads up to x bytes are stored whole in the cell.
+    x = ((usable - 12) * 64 // 255) - 23 if index else usable - 35
     for h in range(1 if index else 2, min(11, 6 + rowid_cap)):
         for hv in (1, 2):
             ts = s + h + hv
@@ -360,10 +483,16 @@ def lost_head(
                 continue  # more than one serial type would be lost
             hlen_known: int | None = None
             if s + h >= known:
-                try:
-                    hlen_known, q = read_varint(page, s + h, limit)
-                except FormatError:
+                if s + h >= limit:
                     continue
+                hlen_known = page[s + h]
+                if hlen_known < 0x80:
+                    q = s + h + 1
+                else:
+                    try:
+                        hlen_known, q = read_varint(page, s + h, limit)
+                    except FormatError:
+                        continue
                 if q != ts:
                     continue
             lost_first = ts < known
@@ -371,28 +500,43 @@ def lost_head(
             pkey = (tstart, lost_first)
             if pkey not in parsed:
                 parsed[pkey] = _parse_fit(page, tstart, limit, prof, 1 if lost_first else 0, max_misfit)
-            types_all, ends, fits = parsed[pkey]
-            for k in range(n, nmin - 1, -1):
-                ntail = k - 1 if lost_first else k
-                if ntail > len(types_all) or ntail < 0:
+            types_all, ends, fits, sizes, nonzero = parsed[pkey]
+            lf = 1 if lost_first else 0
+            base = s + h
+            # Only tails whose header-length varint has hv bytes (and the known length, if any).
+            hi = min(n, len(types_all) + lf) - lf
+            lo = max(1, nmin - lf)
+            if hlen_known is not None:
+                if (hlen_known < 0x80) != (hv == 1) or hlen_known >= 0x4000:
+                    continue  # a non-canonical length varint
+                j = bisect_left(ends, base + hlen_known)
+                if j >= len(ends) or ends[j] != base + hlen_known:
                     continue
+                lo = max(lo, j + 1)
+                hi = min(hi, j + 1)
+            elif hv == 1:
+                hi = min(hi, bisect_left(ends, base + 0x80))
+            else:
+                lo = max(lo, bisect_left(ends, base + 0x80) + 1)
+                hi = min(hi, bisect_left(ends, base + 0x4000))
+            lo = max(lo, nonzero + 1)  # nothing but NULLs (zeroed space): no record worth rebuilding
+            firsts = prof.firsts if lost_first else _NO_FIRST
+            fmin, fmax = (prof.fsize_min, prof.fsize_max) if lost_first else (0, 0)
+            pmax = _PMAX[h + 1] if index else _PMAX[h]
+            room = limit - base
+            for ntail in range(hi, lo - 1, -1):
+                hend = ends[ntail - 1]
+                hlen = hend - base
+                tbody = sizes[ntail - 1]
+                least = hlen + tbody + fmin
+                if least > pmax:
+                    continue  # the payload-length varint would not fit in h bytes
+                if least > room and hlen + tbody + fmax <= x:
+                    continue  # the cell would run past the region
                 tail = types_all[:ntail]
-                hend = ends[ntail - 1] if ntail else tstart
-                hlen = hend - (s + h)
-                if (hlen_known is not None and hlen != hlen_known) or varint_len(hlen) != hv:
-                    continue
-                if not any(tail):
-                    continue  # nothing but NULLs (zeroed space): no record worth rebuilding
                 tfit = fits[ntail - 1]
-                tbody = 0
-                for st in tail:
-                    tbody += serial_size(st)
-                firsts: list[tuple[int | None, float]] = (
-                    list(prof.first_misfit.items()) if lost_first else [(None, 0.0)]
-                )
-                for f, fm in firsts:
-                    body = tbody + (serial_size(f) if f is not None else 0)
-                    psize = hlen + body
+                for f, fm, fsize in firsts:
+                    psize = hlen + tbody + fsize
                     plen = varint_len(psize)
                     m = tfit + fm
                     if index:
@@ -404,22 +548,36 @@ def lost_head(
                             continue
                         if rl > rowid_cap:
                             m += 1.0
-                    local = local_payload(psize, usable, index)
-                    lend = s + h + local
-                    end = lend + (4 if local < psize else 0)
-                    if end > limit:
-                        continue
-                    ovf = int.from_bytes(page[lend:end], "big") if local < psize else 0
-                    if local < psize and ovf == 0:
-                        continue
+                    if psize <= x:
+                        local = psize
+                        lend = base + local
+                        end = lend
+                        if end > limit:
+                            continue
+                        ovf = 0
+                    else:
+                        local = local_payload(psize, usable, index)
+                        lend = base + local
+                        end = lend + (4 if local < psize else 0)
+                        if end > limit:
+                            continue
+                        ovf = int.from_bytes(page[lend:end], "big") if local < psize else 0
+                        if local < psize and ovf == 0:
+                            continue
                     types = [f, *tail] if f is not None else tail
                     if not values_ok(types, page, hend, lend, encoding):
                         continue
-                    header = encode_varint(hlen) + b"".join(encode_varint(t) for t in types)
+                    header = _header(hlen, types)
                     if len(header) != hlen:
                         continue
-                    out.append(Hit(prof, s, end, None, types, psize, header, hend, lend, ovf, False, m))
+                    out.append((end, types, psize, header, hend, lend, ovf, m))
     return out
+
+
+_NO_FIRST: tuple[tuple[None, float, int], ...] = ((None, 0.0, 0),)
+#: _PMAX[j]: largest value a varint of at most j - 1 bytes holds (a table cell's payload
+#: length varint takes at most h - 1 of the h lost bytes, the rowid at least one).
+_PMAX = [0, 0] + [(1 << (7 * j)) - 1 for j in range(1, 9)] + [1 << 64] * 4
 
 
 def best_lost(
@@ -431,6 +589,7 @@ def best_lost(
     encoding: str,
     lookahead: bool = True,
     owned: bool = False,
+    memo: Memo | None = None,
 ) -> Hit | None:
     """The most plausible rebuilt cell at ``s``, or None if no reading is convincing.
 
@@ -439,6 +598,8 @@ def best_lost(
     ends the region), minus the profile misfit. With ``owned`` the first profile is the
     page's owner and is tried alone first.
     """
+    if memo is None:
+        memo = {}
     groups = [profs[:1], profs[1:]] if owned and len(profs) > 1 else [profs]
     if owned and not lookahead:
         groups = groups[:1]
@@ -446,10 +607,10 @@ def best_lost(
     for group in groups:
         hits: list[Hit] = []
         for prof in group:
-            hits.extend(lost_head(page, s, limit, prof, usable, encoding))
+            hits.extend(lost_head(page, s, limit, prof, usable, encoding, memo=memo))
         if not hits:
             continue
-        best = _rank(page, s, limit, profs, usable, encoding, hits, lookahead, owned)
+        best = _rank(page, s, limit, profs, usable, encoding, hits, lookahead, owned, memo)
         if not lookahead and best is not None:
             return best
         if best is None:
@@ -471,6 +632,7 @@ def _rank(
     hits: list[Hit],
     lookahead: bool,
     owned: bool,
+    memo: Memo,
 ) -> Hit | None:
     for h in hits:
         h.score = -h.misfit
@@ -485,12 +647,11 @@ def _rank(
                 continue
             if h.end not in support:
                 bonus = 0.0
+                index = h.prof.index_format
                 for d, p in enumerate(range(h.end, min(h.end + 4, limit - 3))):
-                    nxt = intact(page, p, limit, profs, usable, encoding, h.prof.index_format)
-                    if nxt is None:
-                        nxt = best_lost(page, p, limit, profs, usable, encoding, lookahead=False, owned=owned)
-                    if nxt is not None:
-                        bonus = (2.0 if d == 0 else 1.0) + (1.0 if 0 <= limit - nxt.end <= 3 else 0.0)
+                    nend = _next_end(page, p, limit, profs, usable, encoding, index, owned, memo)
+                    if nend is not None:
+                        bonus = (2.0 if d == 0 else 1.0) + (1.0 if 0 <= limit - nend <= 3 else 0.0)
                         break
                 support[h.end] = bonus
             h.score += support[h.end]
@@ -504,3 +665,25 @@ def _rank(
     if len(hits) > 1 and hits[1].score == best.score and hits[1].types != best.types:
         best.score -= 1.0  # ambiguous: keep the best guess, lower confidence
     return best
+
+
+def _next_end(
+    page: bytes,
+    p: int,
+    limit: int,
+    profs: list[Profile],
+    usable: int,
+    encoding: str,
+    index: bool,
+    owned: bool,
+    memo: Memo,
+) -> int | None:
+    """End of the cell (intact, else rebuilt without lookahead) starting at ``p``, or None."""
+    key = ("n", p, limit, id(profs), index, owned)
+    if key in memo:
+        return memo[key]
+    nxt = intact(page, p, limit, profs, usable, encoding, index, memo)
+    if nxt is None:
+        nxt = best_lost(page, p, limit, profs, usable, encoding, lookahead=False, owned=owned, memo=memo)
+    end = memo[key] = nxt.end if nxt is not None else None
+    return end
