@@ -65,6 +65,15 @@ PageGetter = Callable[[int], "bytes | None"]
 _INTERNAL = ("sqlite_master", "sqlite_schema", "sqlite_temp_master")
 
 
+def _mark(mask: bytearray, hits: list[Hit]) -> None:
+    """Set ``mask`` to 1 over the bytes of every hit."""
+    n = len(mask)
+    for h in hits:
+        e = min(h.end, n)
+        if e > h.start:
+            mask[h.start : e] = b"\x01" * (e - h.start)
+
+
 class Engine:
     """One carving run over an opened :class:`Database` (see the module docstring)."""
 
@@ -380,7 +389,8 @@ class Engine:
         U = self.U
         hi = (U - 1) >> 8
         rx = _stale_header_re(hi)
-        taken = [(h.start, h.end) for h in found]
+        taken = bytearray(len(page))  # 1 where a cell was already found
+        _mark(taken, found)
         out: list[Hit] = []
         x = a
         while x + 8 <= b:
@@ -397,7 +407,7 @@ class Engine:
             if size < 8 or size > U or (nxt and nxt >= U) or not any(page[x + 4 : x + 12]):
                 x += 1
                 continue
-            if any(s <= x < e for s, e in taken):
+            if taken[x]:
                 x += 1
                 continue
             end = min(b, x + size)
@@ -406,7 +416,7 @@ class Engine:
             hits = [h for h in hits if h.intact or h.score >= 1.0 or (h.start == x and h.misfit == 0)]
             if hits and hits[0].start == x:
                 out += hits
-                taken += [(h.start, h.end) for h in hits]
+                _mark(taken, hits)
                 x = max(h.end for h in hits)
             else:
                 x += 1

@@ -357,11 +357,13 @@ def _intact(
             hlen, q = read_varint(page, p, limit)
     except FormatError:
         return None
+    if hlen < 2 or hlen > psize or psize > 0x7FFFFFFF:
+        return None
     maxn = 0
     for pr in profs:
         if pr.ncols > maxn:
             maxn = pr.ncols
-    if hlen < 2 or hlen > psize or hlen > 2 + 9 * maxn or psize > 0x7FFFFFFF:
+    if hlen > 2 + 9 * maxn:
         return None
     hend = p + hlen
     local = local_payload(psize, usable, index)
@@ -600,14 +602,16 @@ def best_lost(
     """
     if memo is None:
         memo = {}
-    groups = [profs[:1], profs[1:]] if owned and len(profs) > 1 else [profs]
-    if owned and not lookahead:
-        groups = groups[:1]
+    gkey = ("g", id(profs), owned, lookahead)
+    groups = memo.get(gkey)
+    if groups is None:
+        parts = [profs[:1], profs[1:]] if owned and len(profs) > 1 else [profs]
+        if owned and not lookahead:
+            parts = parts[:1]
+        groups = memo[gkey] = [(g, _distinct_shapes(g)) for g in parts]
     fallback: Hit | None = None
-    for group in groups:
-        hits: list[Hit] = []
-        for prof in group:
-            hits.extend(lost_head(page, s, limit, prof, usable, encoding, memo=memo))
+    for group, shapes in groups:
+        hits = _group_hits(page, s, limit, group, shapes, usable, encoding, memo)
         if not hits:
             continue
         best = _rank(page, s, limit, profs, usable, encoding, hits, lookahead, owned, memo)
@@ -620,6 +624,43 @@ def best_lost(
         if fallback is None:
             fallback = best
     return fallback
+
+
+def _distinct_shapes(group: list[Profile]) -> list[Profile]:
+    """One profile per distinct shape of ``group`` (the first of each)."""
+    seen: set[int] = set()
+    out: list[Profile] = []
+    for prof in group:
+        if prof.shape not in seen:
+            seen.add(prof.shape)
+            out.append(prof)
+    return out
+
+
+def _group_hits(
+    page: bytes,
+    s: int,
+    limit: int,
+    group: list[Profile],
+    shapes: list[Profile],
+    usable: int,
+    encoding: str,
+    memo: Memo,
+) -> list[Hit]:
+    """``lost_head`` for every profile of ``group`` in order, each distinct shape searched once."""
+    for prof in shapes:
+        key = ("l", s, limit, prof.shape, 4)
+        readings = memo.get(key)
+        if readings is None:
+            readings = memo[key] = _readings(page, s, limit, prof, usable, encoding, 4)
+        if readings:
+            break
+    else:
+        return []
+    hits: list[Hit] = []
+    for prof in group:
+        hits.extend(lost_head(page, s, limit, prof, usable, encoding, memo=memo))
+    return hits
 
 
 def _rank(
