@@ -46,6 +46,9 @@ def variants(text: str) -> dict[str, Image.Image]:
     photo = Image.new("RGB", (4032, 3024), (120, 110, 100))
     photo.paste(render(text, 12).rotate(8, expand=True, fillcolor="white"), (1500, 900))
     out["in a 12 MP photo"] = photo
+    small = Image.new("RGB", (4032, 3024), (120, 110, 100))
+    small.paste(render(text, 5), (2500, 1700))
+    out["small in 12 MP"] = small
     return out
 
 
