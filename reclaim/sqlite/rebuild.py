@@ -420,6 +420,15 @@ def _intact(
     return best
 
 
+def _text_ok(page: bytes, p: int, size: int, encoding: str) -> bool:
+    """True if ``page[p:p + size]`` is text in the database encoding without control characters."""
+    try:
+        text = page[p : p + size].decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return not _CONTROL.search(text)
+
+
 def _header(hlen: int, types: list[int]) -> bytes:
     """The record header bytes for a header length and serial types (canonical varints)."""
     if hlen < 0x80:
@@ -478,11 +487,15 @@ def _readings(page: bytes, s: int, limit: int, prof: Profile, usable: int, encod
     rowid_cap = prof.rowid_cap
     # local_payload() inline: payloads up to x bytes are stored whole in the cell.
     x = ((usable - 12) * 64 // 255) - 23 if index else usable - 35
+    span = 9 * n  # the most bytes n serial types can take
     for h in range(1 if index else 2, min(11, 6 + rowid_cap)):
+        pmax = _PMAX[h + 1] if index else _PMAX[h]
         for hv in (1, 2):
             ts = s + h + hv
             if ts < known - 1:
                 continue  # more than one serial type would be lost
+            if hv == 2 and (pmax < 0x80 or hv + span < 0x80):
+                continue  # a header of 128+ bytes: longer than the payload or than n types
             hlen_known: int | None = None
             if s + h >= known:
                 if s + h >= limit:
@@ -497,6 +510,8 @@ def _readings(page: bytes, s: int, limit: int, prof: Profile, usable: int, encod
                         continue
                 if q != ts:
                     continue
+                if hlen_known <= hv or hlen_known > hv + span or s + h + hlen_known > limit:
+                    continue  # no list of serial types can end there
             lost_first = ts < known
             tstart = known if lost_first else ts
             pkey = (tstart, lost_first)
@@ -524,40 +539,61 @@ def _readings(page: bytes, s: int, limit: int, prof: Profile, usable: int, encod
             lo = max(lo, nonzero + 1)  # nothing but NULLs (zeroed space): no record worth rebuilding
             firsts = prof.firsts if lost_first else _NO_FIRST
             fmin, fmax = (prof.fsize_min, prof.fsize_max) if lost_first else (0, 0)
-            pmax = _PMAX[h + 1] if index else _PMAX[h]
+            # Payload sizes the lost bytes allow: a table cell's payload-length varint takes at
+            # most h - 1 bytes (the rowid at least one), an index cell's exactly h bytes.
+            pmin = _PMAX[h] + 1 if index else 0
             room = limit - base
+            cap = min(pmax, room)  # largest payload stored whole that ends inside the region
             for ntail in range(hi, lo - 1, -1):
                 hend = ends[ntail - 1]
                 hlen = hend - base
-                tbody = sizes[ntail - 1]
-                least = hlen + tbody + fmin
-                if least > pmax:
+                need = hlen + sizes[ntail - 1]
+                least = need + fmin
+                if least > pmax or need + fmax < pmin:
                     continue  # the payload-length varint would not fit in h bytes
-                if least > room and hlen + tbody + fmax <= x:
+                if least > room and need + fmax <= x:
                     continue  # the cell would run past the region
                 tail = types_all[:ntail]
                 tfit = fits[ntail - 1]
+                tails: dict[int, bool] = {}  # value checks of the tail, by size of the first value
                 for f, fm, fsize in firsts:
-                    psize = hlen + tbody + fsize
-                    plen = varint_len(psize)
+                    psize = need + fsize
                     m = tfit + fm
-                    if index:
-                        if plen != h:
-                            continue
-                    else:
-                        rl = h - plen
-                        if rl < 1 or rl > 9:
-                            continue
-                        if rl > rowid_cap:
-                            m += 1.0
                     if psize <= x:
-                        local = psize
-                        lend = base + local
-                        end = lend
-                        if end > limit:
+                        # Stored whole: the varint and end checks are bounds on the size.
+                        if psize > cap or psize < pmin:
                             continue
+                        if not index:
+                            plen = 1 if psize < 0x80 else 2 if psize < 0x4000 else varint_len(psize)
+                            if h - plen > rowid_cap:
+                                m += 1.0
+                        lend = end = base + psize
                         ovf = 0
+                        # Values: the first (rebuilt) one, then the tail, which only depends on
+                        # where it starts (the cell ends right after it).
+                        if f is not None:
+                            types = [f, *tail]
+                            if f >= 13 and f & 1 and not _text_ok(page, hend, fsize, encoding):
+                                continue
+                            ok = tails.get(fsize)
+                            if ok is None:
+                                ok = tails[fsize] = values_ok(tail, page, hend + fsize, lend, encoding)
+                        else:
+                            types = tail
+                            ok = values_ok(tail, page, hend, lend, encoding)
+                        if not ok:
+                            continue
                     else:
+                        plen = varint_len(psize)
+                        if index:
+                            if plen != h:
+                                continue
+                        else:
+                            rl = h - plen
+                            if rl < 1 or rl > 9:
+                                continue
+                            if rl > rowid_cap:
+                                m += 1.0
                         local = local_payload(psize, usable, index)
                         lend = base + local
                         end = lend + (4 if local < psize else 0)
@@ -566,9 +602,9 @@ def _readings(page: bytes, s: int, limit: int, prof: Profile, usable: int, encod
                         ovf = int.from_bytes(page[lend:end], "big") if local < psize else 0
                         if local < psize and ovf == 0:
                             continue
-                    types = [f, *tail] if f is not None else tail
-                    if not values_ok(types, page, hend, lend, encoding):
-                        continue
+                        types = [f, *tail] if f is not None else tail
+                        if not values_ok(types, page, hend, lend, encoding):
+                            continue
                     header = _header(hlen, types)
                     if len(header) != hlen:
                         continue
