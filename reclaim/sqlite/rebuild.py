@@ -317,14 +317,33 @@ def intact(
         mkey = ("i", s, limit, id(profs), index)
         if mkey in memo:
             return None
-    hit = _intact(page, s, limit, profs, usable, encoding, index)
+        skey = ("s", id(profs))
+        reps = memo.get(skey)
+        if reps is None:
+            reps = memo[skey] = _reps(profs)
+    else:
+        reps = _reps(profs)
+    hit = _intact(page, s, limit, reps, usable, encoding, index)
     if hit is None and memo is not None:
         memo[mkey] = None
     return hit
 
 
+def _reps(profs: list[Profile]) -> tuple[int, list[Profile]]:
+    """The most columns of any profile, and the first profile of each distinct shape, in order.
+
+    Profiles of one shape fit any serial types equally, so the first of them is the one
+    a search over all of ``profs`` picks (it keeps the first best fit).
+    """
+    maxn = 0
+    for pr in profs:
+        if pr.ncols > maxn:
+            maxn = pr.ncols
+    return maxn, _distinct_shapes(profs)
+
+
 def _intact(
-    page: bytes, s: int, limit: int, profs: list[Profile], usable: int, encoding: str, index: bool
+    page: bytes, s: int, limit: int, reps: tuple[int, list[Profile]], usable: int, encoding: str, index: bool
 ) -> Hit | None:
     # Varints inline for the 1-byte case: most candidate positions fail on these first bytes.
     if s >= limit:
@@ -359,10 +378,7 @@ def _intact(
         return None
     if hlen < 2 or hlen > psize or psize > 0x7FFFFFFF:
         return None
-    maxn = 0
-    for pr in profs:
-        if pr.ncols > maxn:
-            maxn = pr.ncols
+    maxn, shapes = reps
     if hlen > 2 + 9 * maxn:
         return None
     hend = p + hlen
@@ -401,16 +417,11 @@ def _intact(
     if local < psize and ovf == 0:
         return None
     best: Hit | None = None
-    fits: dict[int, float | None] = {}
     cap = max(1.0, len(types) / 4)
-    for prof in profs:
+    for prof in shapes:
         if prof.index_format != index:
             continue
-        shape = prof.shape
-        if shape in fits:
-            m = fits[shape]
-        else:
-            m = fits[shape] = fit(prof, types)
+        m = fit(prof, types)
         if m is None or m > cap:
             continue
         if best is None or m < best.misfit:
