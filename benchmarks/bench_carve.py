@@ -2,9 +2,9 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_carve.py            # the full matrix (60 cases, ~1-3 min)
-    .venv/bin/python benchmarks/bench_carve.py --quick    # 10 representative cases
-    .venv/bin/python benchmarks/bench_carve.py --no-dissect
+    .venv/bin/python benchmarks/bench_carve.py            # 60 cases + the large case (~1-2 min)
+    .venv/bin/python benchmarks/bench_carve.py --quick    # 10 representative cases + the large case
+    .venv/bin/python benchmarks/bench_carve.py --no-dissect --large-mb 0 --keep /tmp/bc
 
 For every combination of page size (1024/4096), ``secure_delete`` (off/on), ``auto_vacuum``
 (none/full/incremental) and journal mode (delete, persist, WAL uncheckpointed, WAL
@@ -18,7 +18,12 @@ Ground truth comes from the generator, never from the database. A deleted row co
 "in files" when its unique token is still somewhere in the raw bytes of db + wal +
 journal. Reported per case: recall (rows found / rows with every value right) over rows in
 files, precision with false hits split into live copies, junk and fragments, the areas the
-hits came from, and throughput. If ``sqlite-dissect`` is installed in ``/tmp/sd-venv`` (a
+hits came from, and throughput (MB/s = bytes of db + wal + journal / wall seconds of
+``carve()``). Then a large WeChat-like ``message_1.sqlite`` (``--large-mb``, default 60 MB,
+24 ``Chat_<md5>`` tables with WeChat's indexes, ~3% of rows deleted, a WAL) is generated
+(reused from a ``--keep`` folder) and carved in a child process, reporting the same scores,
+MB/s and the child's peak RSS. The load average is printed before and after, since
+timings on a shared machine vary. If ``sqlite-dissect`` is installed in ``/tmp/sd-venv`` (a
 separate venv; ``python3 -m venv /tmp/sd-venv && /tmp/sd-venv/bin/pip install sqlite-dissect``)
 it is run on the same files and its figures are printed beside ours.
 """
@@ -30,7 +35,9 @@ import csv
 import glob
 import hashlib
 import itertools
+import json
 import os
+import pickle
 import random
 import re
 import shutil
@@ -39,6 +46,11 @@ import subprocess
 import sys
 import tempfile
 import time
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - not on Windows
+    resource = None  # type: ignore[assignment]
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -342,6 +354,215 @@ def run_reclaim(case: Case) -> Score:
     return s
 
 
+# -- the large case: a WeChat-like message database of 50-100 MB ------------------------------
+
+LARGE_TABLES = 24
+LARGE_RE = re.compile(rb"L(\d{2})(\d{6})\|")
+LARGE_WORDS = ["好的", "明天见", "收到", "哈哈哈", "在吗", "谢谢", "ok", "晚上吃什么", "到了", "😂", "👍", "开会"]
+
+
+def large_table(k: int) -> str:
+    """Name of the k-th conversation table (``Chat_`` + md5 of a contact id, as WeChat names them)."""
+    return "Chat_" + hashlib.md5(f"wxid_large{k:02d}".encode()).hexdigest()
+
+
+def large_row(k: int, i: int) -> dict[str, object]:
+    """Row ``i`` of conversation ``k``: a pure function of (k, i), so ground truth needs no storage."""
+    rng = random.Random(k * 10_000_000 + i)
+    kind = rng.choices([1, 3, 34, 47, 49, 10000], [70, 10, 5, 5, 8, 2])[0]
+    tok = f"L{k:02d}{i:06d}|"
+    if kind == 1:
+        body = "".join(rng.choice(LARGE_WORDS) for _ in range(rng.randint(1, 14)))
+        if rng.random() < 0.004:
+            body += " " + "长消息" * rng.randint(1500, 2500)  # overflow pages
+    elif kind == 3:
+        body = (f'<msg><img aeskey="{rng.getrandbits(128):032x}" cdnthumburl="{rng.getrandbits(256):064x}" '
+                f'length="{rng.randint(10_000, 900_000)}" md5="{rng.getrandbits(128):032x}" /></msg>')
+    elif kind == 34:
+        body = (f'<msg><voicemsg endflag="1" length="{rng.randint(900, 60_000)}" '
+                f'voicelength="{rng.randint(1, 59_000)}" /></msg>')
+    elif kind == 47:
+        body = f'<msg><emoji md5="{rng.getrandbits(128):032x}" type="2" len="{rng.randint(1000, 90_000)}" /></msg>'
+    elif kind == 49:
+        body = ("<msg><appmsg appid=\"\" sdkver=\"0\"><title>" + "".join(rng.choice(LARGE_WORDS) for _ in range(8))
+                + "</title><des>" + "x" * rng.randint(200, 2500) + "</des><url>https://mp.weixin.qq.com/s/"
+                + f"{rng.getrandbits(96):024x}</url></appmsg></msg>")
+    else:
+        body = "你撤回了一条消息"
+    return {
+        "TableVer": 1, "MesLocalID": i, "MesSvrID": 1_000_000_000_000_000_000 + k * 10**12 + i * 7919,
+        "CreateTime": 1_600_000_000 + i * 97 + k, "Message": tok + body, "Status": rng.choice([2, 3, 4]),
+        "ImgStatus": rng.choice([1, 2]), "Type": kind, "Des": rng.randint(0, 1),
+    }
+
+
+@dataclass
+class Large:
+    """The large case's files and its ground truth (rows are regenerated from (k, i) when needed)."""
+
+    db: Path
+    counts: dict[int, int]
+    deleted: set[tuple[int, int]]
+
+
+def build_large(root: Path, mb: int = 60, seed: int = 11) -> Large:
+    """A ``message_1.sqlite``-like database of about ``mb`` MB plus a WAL.
+
+    24 ``Chat_<md5>`` tables with WeChat's three indexes, messages inserted in time order
+    across conversations; then 2.5% of rows deleted at random and one small conversation
+    emptied (checkpointed into the main file: freeblocks, freelist pages, overflow), then
+    a few hundred deletes and new messages left in the WAL.
+    """
+    rng = random.Random(seed)
+    work = root / f"large-{mb}"
+    marker = work / "done.json"
+    if marker.exists():
+        info = json.loads(marker.read_text())
+        return Large(work / "message_1.sqlite", {int(k): v for k, v in info["counts"].items()},
+                     {tuple(x) for x in info["deleted"]})
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    src = work / "src.sqlite"
+    con = sqlite3.connect(src, isolation_level=None)
+    con.execute("PRAGMA page_size=4096")
+    con.execute("PRAGMA secure_delete=0")
+    con.execute("PRAGMA journal_mode=wal")
+    con.execute("PRAGMA wal_autocheckpoint=0")
+    for k in range(LARGE_TABLES):
+        t = large_table(k)
+        con.execute(f"CREATE TABLE {t} (TableVer integer default 1, MesLocalID integer primary key autoincrement, "
+                    "MesSvrID integer default 0, CreateTime integer default 0, Message text, Status integer default 0, "
+                    "ImgStatus integer default 1, Type integer, Des integer)")
+        con.execute(f"CREATE INDEX {t}_Index ON {t}(MesSvrID)")
+        con.execute(f"CREATE INDEX {t}_Index2 ON {t}(CreateTime)")
+        con.execute(f"CREATE INDEX {t}_Index3 ON {t}(Status)")
+    weights = [1 + (k * 7) % 13 for k in range(LARGE_TABLES)]
+    weights[5] = 0.2  # the small conversation that gets deleted whole
+    counts = dict.fromkeys(range(LARGE_TABLES), 0)
+    cols = list(large_row(0, 1))
+    insert = {k: f'INSERT INTO {large_table(k)} ({",".join(cols)}) VALUES ({",".join("?" * len(cols))})'
+              for k in range(LARGE_TABLES)}
+
+    def add(n: int) -> None:
+        con.execute("BEGIN")
+        for k in rng.choices(range(LARGE_TABLES), weights, k=n):
+            counts[k] += 1
+            con.execute(insert[k], list(large_row(k, counts[k]).values()))
+        con.execute("COMMIT")
+
+    while True:
+        add(20_000)
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if src.stat().st_size >= mb * 1_000_000 * 0.97:
+            break
+    deleted: set[tuple[int, int]] = set()
+    total = sum(counts.values())
+    con.execute("BEGIN")
+    pool = [(k, i) for k in counts if k != 5 for i in range(1, counts[k] + 1)]
+    for k, i in rng.sample(pool, int(total * 0.025)):
+        con.execute(f"DELETE FROM {large_table(k)} WHERE MesLocalID=?", (i,))
+        deleted.add((k, i))
+    con.execute(f"DELETE FROM {large_table(5)}")
+    deleted |= {(5, i) for i in range(1, counts[5] + 1)}
+    con.execute("COMMIT")
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for k in (1, 2, 3):  # the user deletes a few recent messages; new ones arrive: all still in the WAL
+        ids = [i for i in range(counts[k] - 150, counts[k] + 1) if (k, i) not in deleted and rng.random() < 0.6]
+        con.execute("BEGIN")
+        for i in ids:
+            con.execute(f"DELETE FROM {large_table(k)} WHERE MesLocalID=?", (i,))
+            deleted.add((k, i))
+        con.execute("COMMIT")
+        add(300)
+    db = work / "message_1.sqlite"
+    for suffix in ("", "-wal"):
+        shutil.copyfile(f"{src}{suffix}", f"{db}{suffix}")
+    con.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{src}{suffix}").unlink(missing_ok=True)
+    marker.write_text(json.dumps({"counts": counts, "deleted": sorted(deleted)}))
+    return Large(db, counts, deleted)
+
+
+def score_large(lg: Large, recs: list[tuple[str | None, dict[str, object], str, bool, int | None]]) -> Score:
+    """Score claims on the large case (a row is "in files" when its token is in db or WAL bytes)."""
+    s = Score()
+    present: set[tuple[int, int]] = set()
+    for suffix in ("", "-wal"):
+        path = f"{lg.db}{suffix}"
+        if not os.path.exists(path):
+            continue
+        with open(path, "rb") as fh:  # streamed: the benchmark's own memory stays small too
+            tail = b""
+            while chunk := fh.read(1 << 22):
+                buf = tail + chunk
+                for m in LARGE_RE.finditer(buf):
+                    key = (int(m.group(1)), int(m.group(2)))
+                    if key in lg.deleted:
+                        present.add(key)
+                tail = buf[-16:]
+    s.in_file = len(present)
+    names = {large_table(k): k for k in range(LARGE_TABLES)}
+    got: dict[tuple[int, int], bool] = {}
+    for table, values, area, partial, rowid in recs:
+        s.claimed += 1
+        k = names.get(table or "")
+        tok = None
+        msg = values.get("Message")
+        if k is not None and isinstance(msg, str):
+            m = LARGE_RE.match(msg.encode())
+            if m and int(m.group(1)) == k:
+                tok = (k, int(m.group(2)))
+        if tok is None and k is not None and rowid is not None and (k, rowid) in lg.deleted:
+            tok = (k, rowid)
+        if tok is None:
+            if partial:
+                s.frag += 1
+            else:
+                s.junk += 1
+            continue
+        if tok not in lg.deleted:
+            if tok[1] <= lg.counts.get(tok[0], 0):
+                s.live += 1
+            else:
+                s.junk += 1
+            continue
+        if tok in got:
+            s.dup += 1
+        full = _full(large_row(*tok), values, "MesLocalID")
+        got[tok] = got.get(tok, False) or full
+        s.areas[area] += 1
+        if rowid == tok[1]:
+            s.rowid_ok += 1
+    s.found = sum(1 for k in got if k in present)
+    s.full = sum(1 for k, ok in got.items() if ok and k in present)
+    return s
+
+
+def carve_child(db: str, out: str) -> None:
+    """Carve ``db`` in this (fresh) process; pickle the claims, wall seconds and peak RSS to ``out``."""
+    t = time.perf_counter()
+    recs = [(r.table, r.values, r.area, r.partial, r.rowid) for r in carve(db)]
+    elapsed = time.perf_counter() - t
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if resource else 0.0
+    with open(out, "wb") as fh:
+        pickle.dump({"recs": recs, "seconds": elapsed, "rss_mb": rss}, fh)
+
+
+def run_large(root: Path, mb: int) -> tuple[Score, float, float]:
+    """Build (or reuse) the large case, carve it in a child process; return (score, MB, peak RSS MB)."""
+    lg = build_large(root, mb)
+    size = sum(os.path.getsize(f"{lg.db}{s}") for s in ("", "-wal") if os.path.exists(f"{lg.db}{s}"))
+    out = root / "large-out.pickle"
+    subprocess.run([sys.executable, __file__, "--carve-child", str(lg.db), str(out)], check=True)
+    with open(out, "rb") as fh:
+        res = pickle.load(fh)
+    out.unlink()
+    s = score_large(lg, res["recs"])
+    s.seconds = res["seconds"]
+    return s, size / 1e6, res["rss_mb"]
+
+
 DISSECT = Path("/tmp/sd-venv/bin/sqlite_dissect")
 
 
@@ -424,8 +645,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="10 representative cases instead of 60")
     ap.add_argument("--no-dissect", action="store_true", help="do not run sqlite-dissect")
-    ap.add_argument("--keep", help="keep the generated files in this folder")
+    ap.add_argument("--keep", help="keep the generated files in this folder (the large case is reused from it)")
+    ap.add_argument("--large-mb", type=int, default=60, help="size of the large WeChat-like case (0: skip it)")
+    ap.add_argument("--carve-child", nargs=2, metavar=("DB", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.carve_child:
+        carve_child(*args.carve_child)
+        return 0
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-carve-"))
     journals = ["delete", "persist", "wal", "walckpt", "walreset"]
     matrix = list(itertools.product([1024, 4096], [0, 1], [0, 1, 2], journals))
@@ -434,12 +660,14 @@ def main(argv: list[str] | None = None) -> int:
                   ((0, "delete"), (0, "persist"), (1, "walckpt"), (1, "walreset"), (0, "wal"))][:10]
     dissect = not args.no_dissect and DISSECT.exists()
     hdr = (f"{'case':<26}{'in':>5}{'found':>7}{'full':>7}{'prec':>7}{'live':>6}{'junk':>6}{'frag':>6}"
-           f"{'rowid':>7}{'MB/s':>7}  areas")
+           f"{'rowid':>7}{'MB':>6}{'s':>7}{'MB/s':>7}  areas")
     if dissect:
         hdr += "  | sqlite-dissect found/full/prec"
+    print(f"load average before: {_load()}")
     print(hdr)
     print("-" * len(hdr))
-    totals = Counter()
+    totals: Counter[str] = Counter()
+    family: dict[str, list[float]] = {}
     mbytes = 0.0
     secs = 0.0
     worst_full = 1.0
@@ -453,13 +681,17 @@ def main(argv: list[str] | None = None) -> int:
             mb = size / 1e6
             mbytes += mb
             secs += s.seconds
+            fam = family.setdefault(j, [0.0, 0.0])
+            fam[0] += mb
+            fam[1] += s.seconds
             rec = s.found / s.in_file if s.in_file else 1.0
             full = s.full / s.in_file if s.in_file else 1.0
             worst_full = min(worst_full, full)
             worst_prec = min(worst_prec, s.precision)
             areas = ",".join(f"{a}:{n}" for a, n in sorted(s.areas.items()))
             line = (f"{case.name:<26}{s.in_file:>5}{rec:>7.2f}{full:>7.2f}{s.precision:>7.3f}{s.live:>6}"
-                    f"{s.junk:>6}{s.frag:>6}{s.rowid_ok:>7}{mb / max(s.seconds, 1e-9):>7.1f}  {areas}")
+                    f"{s.junk:>6}{s.frag:>6}{s.rowid_ok:>7}{mb:>6.2f}{s.seconds:>7.2f}"
+                    f"{mb / max(s.seconds, 1e-9):>7.1f}  {areas}")
             if dissect:
                 d = run_dissect(case)
                 if d is None or (d.crashed and not d.claimed):
@@ -471,16 +703,36 @@ def main(argv: list[str] | None = None) -> int:
             print(line, flush=True)
             totals.update(in_file=s.in_file, found=s.found, full=s.full, claimed=s.claimed,
                           live=s.live, junk=s.junk, frag=s.frag)
+        tf = totals["in_file"] or 1
+        prec = (totals["claimed"] - totals["live"] - totals["junk"] - totals["frag"]) / max(1, totals["claimed"])
+        print("-" * len(hdr))
+        print(f"overall: recall {totals['found'] / tf:.3f}, fully correct {totals['full'] / tf:.3f}, "
+              f"precision {prec:.4f}, worst-case fully correct {worst_full:.2f}, "
+              f"worst-case precision {worst_prec:.3f}, throughput {mbytes / max(secs, 1e-9):.1f} MB/s "
+              f"({mbytes:.1f} MB in {secs:.1f} s)")
+        print("throughput per journal mode: " + ", ".join(
+            f"{j} {mb / max(t, 1e-9):.1f} MB/s" for j, (mb, t) in family.items()))
+        if args.large_mb > 0:
+            s, mb, rss = run_large(root, args.large_mb)
+            rec = s.found / s.in_file if s.in_file else 1.0
+            full = s.full / s.in_file if s.in_file else 1.0
+            areas = ",".join(f"{a}:{n}" for a, n in sorted(s.areas.items()))
+            print(f"large WeChat-like case ({mb:.1f} MB db+wal): {s.in_file} deleted rows in files, "
+                  f"recall {rec:.3f}, fully correct {full:.3f}, precision {s.precision:.4f} "
+                  f"(live {s.live}, junk {s.junk}, frag {s.frag}), {s.seconds:.1f} s, "
+                  f"{mb / max(s.seconds, 1e-9):.1f} MB/s, peak RSS {rss:.0f} MB; {areas}")
+        print(f"load average after: {_load()}")
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
-    tf = totals["in_file"] or 1
-    prec = (totals["claimed"] - totals["live"] - totals["junk"] - totals["frag"]) / max(1, totals["claimed"])
-    print("-" * len(hdr))
-    print(f"overall: recall {totals['found'] / tf:.3f}, fully correct {totals['full'] / tf:.3f}, "
-          f"precision {prec:.4f}, worst-case fully correct {worst_full:.2f}, worst-case precision {worst_prec:.3f}, "
-          f"throughput {mbytes / max(secs, 1e-9):.1f} MB/s ({mbytes:.1f} MB in {secs:.1f} s)")
     return 0
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # pragma: no cover
+        return "?"
 
 
 if __name__ == "__main__":
