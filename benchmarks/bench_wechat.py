@@ -1,42 +1,41 @@
 """WeChat scan and export speed on a big account (default: 1,000,000 messages in 2,000 chats).
 
-    .venv/bin/python benchmarks/bench_wechat.py [--messages N] [--chats N] [--keep DIR]
+    .venv/bin/python benchmarks/bench_wechat.py [--messages N] [--chats N] [--formats html,json,csv,txt]
+                                                [--no-deep] [--keep DIR]
 
 Generates the account with ``executemany`` (message_1..4 shards, alphabetical
-columns, group prefixes, a mix of types), then times ``scan`` of the ``wechat``
-kind and the HTML export of it, and prints peak RSS after each step (it should
-stay flat: the scan streams). Prints a table; it is not a test.
+columns, group prefixes, a mix of types), then times, each step in a fresh child
+process so its peak RSS is its own (it should stay flat: everything streams):
+``scan`` of the ``wechat`` kind with ``ScanOptions(recover_deleted=False)`` and with
+it on, and each export format of the quick scan's case. Rates per wall-clock second
+and per CPU second of the step. Prints a table; it is not a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
-import resource
 import shutil
 import sqlite3
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reclaim.case.scan import scan
+from benchmarks.bench_scan import rss_mb, run
 from reclaim.sample.content._wechat_media import pb
 from reclaim.sample.content._wechat_people import md5
 from reclaim.sample.model import SampleFile
-from reclaim.sources.memory import MemoryFS
 
 OWNER = "wxid_benchowner01"
 DOMAIN = "AppDomain-com.tencent.xin"
 COLUMNS = ("CreateTime", "Des", "ImgStatus", "MesLocalID", "MesSvrID", "Message", "Status", "TableVer", "Type")
 TEXTS = ("好的[微笑]", "See you at 7", "今天降温了，多穿点衣服", "Running late, sorry!", "周末回家吃饭吧",
          "Thanks a lot [ThumbsUp]", "哈哈哈[呲牙]", "Can you send me the address?")
-
-
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def build(root: Path, messages: int, chats: int) -> list[SampleFile]:
@@ -87,37 +86,59 @@ def build(root: Path, messages: int, chats: int) -> list[SampleFile]:
     return files
 
 
+def _scan(files: list[SampleFile], case: str, deep: bool) -> dict[str, Any]:
+    from reclaim.case.context import ScanOptions
+    from reclaim.case.scan import scan
+    from reclaim.sources.memory import MemoryFS
+
+    shutil.rmtree(case, ignore_errors=True)
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = scan(MemoryFS(files), Path(case), kinds=["wechat"], options=ScanOptions(recover_deleted=deep))
+    status = result.kinds[0]
+    return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "rss": rss_mb(),
+            "records": status.live + status.deleted, "deleted": status.deleted}
+
+
+def _export(case: str, out: str, fmt: str) -> dict[str, Any]:
+    from reclaim.export import export_case
+
+    shutil.rmtree(out, ignore_errors=True)
+    wall, cpu = time.perf_counter(), time.process_time()
+    export_case(Path(case), Path(out), kinds=["wechat"], formats=[fmt])
+    return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "rss": rss_mb()}
+
+
+def _row(step: str, records: int, res: dict[str, Any]) -> str:
+    return (f"| {step:<22} | {records:>10,} | {res['wall']:>8.1f} | {records / res['wall']:>10,.0f} |"
+            f" {records / res['cpu']:>10,.0f} | {res['rss']:>6.0f}MB |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--chats", type=int, default=2_000)
     parser.add_argument("--keep", type=Path, help="keep generated data and the case here")
-    parser.add_argument("--no-html", action="store_true")
+    parser.add_argument("--formats", default="html,json,csv,txt", help="export formats to time ('' for none)")
+    parser.add_argument("--deep", action=argparse.BooleanOptionalAction, default=True,
+                        help="also scan with deleted-record recovery on (default: yes)")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench-wechat-"))
     root.mkdir(parents=True, exist_ok=True)
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs")
     t = time.perf_counter()
     files = build(root, args.messages, args.chats)
-    print(f"generated {args.messages:,} messages in {args.chats:,} chats: {time.perf_counter() - t:.1f} s,"
-          f" peak RSS {rss_mb():.0f} MB")
-    fs = MemoryFS(files)
-    case = root / "case"
-    shutil.rmtree(case, ignore_errors=True)
-    t = time.perf_counter()
-    result = scan(fs, case, kinds=["wechat"])
-    seconds = time.perf_counter() - t
-    status = result.kinds[0]
-    print(f"{'step':<12} {'records':>10} {'seconds':>8} {'records/s':>10} {'peak RSS':>9}")
-    print(f"{'scan':<12} {status.live + status.deleted:>10,} {seconds:>8.1f} "
-          f"{(status.live + status.deleted) / seconds:>10,.0f} {rss_mb():>7.0f}MB")
-    if not args.no_html:
-        from reclaim.export import export_case
-
-        t = time.perf_counter()
-        export_case(case, root / "out", kinds=["wechat"], formats=["html"])
-        seconds = time.perf_counter() - t
-        print(f"{'html export':<12} {status.live:>10,} {seconds:>8.1f} {status.live / seconds:>10,.0f}"
-              f" {rss_mb():>7.0f}MB")
+    print(f"generated {args.messages:,} messages in {args.chats:,} chats: {time.perf_counter() - t:.1f} s")
+    print(f"| {'step':<22} | {'records':>10} | {'seconds':>8} | {'records/s':>10} | {'per CPU s':>10} | peak RSS |")
+    print(f"|{'-' * 24}|{'-' * 11}:|{'-' * 9}:|{'-' * 11}:|{'-' * 11}:|---------:|")
+    quick = run(_scan, files, str(root / "case"), False)
+    print(_row("scan, recovery off", quick["records"], quick), flush=True)
+    if args.deep:
+        deep = run(_scan, files, str(root / "case-deep"), True)
+        print(_row("scan, recovery on", deep["records"], deep), flush=True)
+    for fmt in filter(None, args.formats.split(",")):
+        res = run(_export, str(root / "case"), str(root / f"out-{fmt}"), fmt)
+        print(_row(f"{fmt} export", quick["records"], res), flush=True)
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
 

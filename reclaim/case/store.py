@@ -85,6 +85,7 @@ CREATE INDEX records_kind_chat_date ON records(kind, chat_id, date, rid);
 CREATE INDEX records_kind_date ON records(kind, date, rid);
 CREATE INDEX records_kind_id ON records(kind, id);
 CREATE INDEX records_recovered ON records(kind, chat_id, date, rid) WHERE deleted = 1;
+CREATE INDEX records_recovered_date ON records(kind, date, rid) WHERE deleted = 1;
 CREATE VIRTUAL TABLE records_fts USING fts5(
     text, content='records', content_rowid='rid', tokenize='trigram', columnsize=0);
 INSERT INTO records_fts(rowid, text) SELECT rid, text FROM records;
@@ -457,7 +458,9 @@ class CaseReader:
             queries = [(f"SELECT data, rid FROM records{where} ORDER BY rid", args)]
         else:
             glue = " AND " if where else " WHERE "
-            queries = [(f"SELECT data, rid FROM records{where}{glue}date IS NOT NULL ORDER BY date, rid", args)]
+            # Every record of a date-ordered case: rid order is date order (no index on date alone to sort by).
+            dated = "rid" if not where and self._date_ordered() else "date, rid"
+            queries = [(f"SELECT data, rid FROM records{where}{glue}date IS NOT NULL ORDER BY {dated}", args)]
             if not since and not until:
                 queries.append((f"SELECT data, rid FROM records{where}{glue}date IS NULL ORDER BY rid", args))
         skip, left = offset, limit
@@ -629,6 +632,7 @@ class CaseReader:
 
 def remove_case(folder: Path) -> None:
     """Delete a case folder reclaim wrote (used when re-scanning into the same folder)."""
-    if (folder / CASE_DB).exists():
-        (folder / CASE_DB).unlink()
+    for name in (CASE_DB, CASE_DB + ".staging"):  # the scratch file of a scan that was killed
+        if (folder / name).exists():
+            (folder / name).unlink()
     shutil.rmtree(folder / MEDIA_DIR, ignore_errors=True)

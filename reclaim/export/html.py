@@ -60,40 +60,54 @@ _UTC_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?Z")
 class LocalClock:
     """ISO UTC dates (``...Z``, as the case stores them) shown in the machine's local time, quickly.
 
-    Every UTC offset in use is a whole number of quarter hours and changes on a quarter-hour
-    boundary, so within one UTC quarter hour local time is UTC shifted by a constant: the
-    conversion (``astimezone``, ``strftime``) is done once per quarter hour and reused for every
-    message in it. A quarter hour whose offset is odd or changes inside falls back to the exact
-    conversion.
+    The local UTC offset changes a few times a year at most, so it is looked up (``astimezone``)
+    once per UTC day, with the names of the days around it; a time of that day is then shifted
+    by the offset with integer arithmetic. A day whose offset changes (a DST switch) or is not a
+    whole number of minutes falls back to the exact conversion.
     """
 
     def __init__(self) -> None:
-        self._quarters: dict[str, tuple[str, str, int, int] | None] = {}
+        self._days: dict[str, tuple[int, tuple[str, str, str], tuple[str, str, str]] | None] = {}
 
-    def _quarter(self, value: str) -> tuple[tuple[str, str, int, int] | None, int]:
-        """(local day label, local date, local hour, local minute at the quarter's start) and the minutes past it."""
-        minute = int(value[14:16])
-        key = value[:14] + "0123"[minute // 15]
-        entry = self._quarters.get(key, False)
-        if entry is False:
-            start = datetime(int(value[:4]), int(value[5:7]), int(value[8:10]), int(value[11:13]),
-                             minute - minute % 15, tzinfo=UTC)
-            first, last = start.astimezone(), (start + timedelta(seconds=899)).astimezone()
-            steady = first.utcoffset() == last.utcoffset() and first.minute % 15 == 0 and first.second == 0
-            entry = (first.strftime(_DAY), first.strftime("%Y-%m-%d"), first.hour, first.minute) if steady else None
-            if len(self._quarters) > 100_000:
-                self._quarters.clear()
-            self._quarters[key] = entry
-        return entry, minute % 15
+    def _day(self, value: str) -> tuple[int, tuple[str, str, str], tuple[str, str, str]] | None:
+        """(offset in minutes, local day labels and dates of the day before, the day, the day after)."""
+        key = value[:10]
+        if key in self._days:
+            return self._days[key]
+        start = datetime(int(value[:4]), int(value[5:7]), int(value[8:10]), tzinfo=UTC)
+        offset = start.astimezone().utcoffset()
+        entry = None
+        if offset is not None and offset == (start + timedelta(seconds=86399)).astimezone().utcoffset():
+            seconds = int(offset.total_seconds())
+            if seconds % 60 == 0 and -1440 < seconds // 60 < 1440:
+                before, day, after = ((start + timedelta(days=k)).date() for k in (-1, 0, 1))
+                entry = (seconds // 60, (before.strftime(_DAY), day.strftime(_DAY), after.strftime(_DAY)),
+                         (before.isoformat(), day.isoformat(), after.isoformat()))
+        if len(self._days) > 100_000:
+            self._days.clear()
+        self._days[key] = entry
+        return entry
+
+    def _shift(self, value: str) -> tuple[int, int, int, tuple[str, str, str], tuple[str, str, str]] | None:
+        """Local (hour, minute, day index into the labels) of a ``...Z`` date, or ``None`` to convert exactly."""
+        if not _UTC_ISO.fullmatch(value):
+            return None
+        entry = self._day(value)
+        if entry is None:
+            return None
+        offset, labels, dates = entry
+        minutes = int(value[11:13]) * 60 + int(value[14:16]) + offset
+        day, minutes = divmod(minutes, 1440)  # day is -1, 0 or 1
+        return minutes // 60, minutes % 60, day + 1, labels, dates
 
     def parts(self, value: str | None) -> tuple[str, str] | None:
         """``("HH:MM", "Weekday DD Month YYYY")`` in local time, or ``None`` for no (or no readable) date."""
         if not value:
             return None
-        if _UTC_ISO.fullmatch(value):
-            entry, past = self._quarter(value)
-            if entry is not None:
-                return f"{entry[2]:02d}:{entry[3] + past:02d}", entry[0]
+        shifted = self._shift(value)
+        if shifted is not None:
+            hour, minute, day, labels, _ = shifted
+            return f"{hour:02d}:{minute:02d}", labels[day]
         moment = parse_iso(value)
         if moment is None:
             return None
@@ -104,10 +118,11 @@ class LocalClock:
         """An ISO UTC date shown in local time with a ``strftime`` format."""
         if not value:
             return ""
-        if fmt == "%Y-%m-%d %H:%M" and _UTC_ISO.fullmatch(value):
-            entry, past = self._quarter(value)
-            if entry is not None:
-                return f"{entry[1]} {entry[2]:02d}:{entry[3] + past:02d}"
+        if fmt == "%Y-%m-%d %H:%M":
+            shifted = self._shift(value)
+            if shifted is not None:
+                hour, minute, day, _, dates = shifted
+                return f"{dates[day]} {hour:02d}:{minute:02d}"
         moment = parse_iso(value)
         return moment.astimezone().strftime(fmt) if moment else ""
 

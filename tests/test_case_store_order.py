@@ -1,0 +1,75 @@
+"""The case store's date order: rids follow dates, search reads newest first, records stream without sorting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from reclaim.artifacts.base import KindStatus, Record
+from reclaim.case.store import CaseReader, CaseWriter
+
+
+@dataclass(kw_only=True)
+class Line(Record):
+    KIND = "lines"
+    chat: str = ""
+    sender: str = ""
+    text: str = ""
+
+
+START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def case(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Twelve dated lines written out of date order, two undated ones, in two chats."""
+    folder = tmp_path_factory.mktemp("case")
+    writer = CaseWriter(folder)
+    order = [5, 0, 11, 3, 8, 1, 10, 6, 2, 9, 4, 7]
+    for n in order:
+        text = f"invoice number {n} 红包" if n % 3 == 0 else f"hello {n}"
+        writer.add(Line(id=f"l:{n}", date=START + timedelta(days=n), chat="Family" if n % 2 else "Work",
+                        sender="Mum" if n % 2 else "Boss", text=text))
+    writer.add(Line(id="l:undated-a", chat="Work", sender="Boss", text="invoice without a date"))
+    writer.add(Line(id="l:undated-b", chat="Work", sender="Boss", text="another line"))
+    writer.set_status(KindStatus("lines", "Lines", live=14), "chat", ())
+    writer.close()
+    assert not (folder / "case.db.staging").exists()
+    return folder
+
+
+def test_rids_follow_dates_undated_first(case: Path) -> None:
+    with CaseReader(case) as reader:
+        rows = reader.conn.execute("SELECT rid, id FROM records ORDER BY rid").fetchall()
+    assert [r[1] for r in rows] == ["l:undated-a", "l:undated-b", *(f"l:{n}" for n in range(12))]
+    assert [r[0] for r in rows] == list(range(1, 15))
+
+
+def test_records_in_date_order_with_undated_last_and_offsets(case: Path) -> None:
+    with CaseReader(case) as reader:
+        every = [r["id"] for r in reader.records("lines")]
+        assert every == [*(f"l:{n}" for n in range(12)), "l:undated-a", "l:undated-b"]
+        assert [r["id"] for r in reader.records()] == every
+        assert [r["id"] for r in reader.records("lines", limit=3, offset=10)] == ["l:10", "l:11", "l:undated-a"]
+        assert [r["id"] for r in reader.records("lines", offset=13)] == ["l:undated-b"]
+        assert [r["id"] for r in reader.records("lines", chat="Family", limit=2)] == ["l:1", "l:3"]
+        assert [r["id"] for r in reader.records("lines", since="2024-03-11")] == ["l:10", "l:11"]
+
+
+def test_search_newest_first_with_filters(case: Path) -> None:
+    with CaseReader(case) as reader:
+        def ids(query: str, **kw: object) -> list[str]:
+            return [r["id"] for r in reader.search(query, **kw)]
+
+        assert ids("invoice") == ["l:9", "l:6", "l:3", "l:0", "l:undated-a"]
+        assert ids("invoice", limit=2, offset=1) == ["l:6", "l:3"]
+        assert ids("invoice", since="2024-03-04", until="2024-03-10") == ["l:6", "l:3"]
+        assert ids("invoice", chat="Family") == ["l:9", "l:3"]
+        assert ids("红包") == ["l:9", "l:6", "l:3", "l:0"]  # two characters: the bigram index
+        assert ids("invoice 红包", until="2024-03-05") == ["l:3", "l:0"]
+        assert ids("Mum hello") == ["l:11", "l:7", "l:5", "l:1"]  # sender and text of one record
+        assert ids("lo 1") == ["l:11", "l:10", "l:1"]  # short words: substring scan, newest first
+        assert ids("nothing-like-this") == []
