@@ -83,7 +83,6 @@ INSERT INTO records_cjk(rowid, words)
 INDEXES = """
 CREATE INDEX records_kind_chat_date ON records(kind, chat_id, date, rid);
 CREATE INDEX records_kind_date ON records(kind, date, rid);
-CREATE INDEX records_kind_id ON records(kind, id);
 CREATE INDEX records_recovered ON records(kind, chat_id, date, rid) WHERE deleted = 1;
 CREATE INDEX records_recovered_date ON records(kind, date, rid) WHERE deleted = 1;
 CREATE VIRTUAL TABLE records_fts USING fts5(
