@@ -202,7 +202,7 @@ class CaseWriter:
             if old.exists():
                 old.unlink()
         self.conn = sqlite3.connect(self.part)
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-32768", "locking_mode=EXCLUSIVE"):
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE"):
             self.conn.execute(f"PRAGMA {pragma}")
         self.conn.executescript(SCHEMA)
         self.conn.execute("ATTACH DATABASE ? AS staging", (str(self.staging),))
