@@ -11,20 +11,7 @@ from functools import cache
 import pysilk
 from PIL import Image, ImageDraw
 
-
-def varint(value: int) -> bytes:
-    """A protobuf base-128 varint (negative values as 64-bit two's complement)."""
-    if value < 0:
-        value += 1 << 64
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
+from reclaim.sample.content._protobuf import varint
 
 
 def pb(*fields: tuple[int, int | str | bytes]) -> bytes:
