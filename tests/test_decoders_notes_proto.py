@@ -222,3 +222,12 @@ def test_mutated_bodies_only_raise_note_decode_error() -> None:
                 decode_table(bytes(mutated))
             except NoteDecodeError:
                 pass
+
+
+def test_table_whose_first_row_uuid_has_index_zero() -> None:
+    """UUID index 0 is a real index: the first row must not be dropped when no replica UUID comes first."""
+    from reclaim.sample.content.notes import table_blob
+
+    rows = [["Name", "Age"], ["Ada", "36"], ["Alan", "41"]]
+    assert decode_table(table_blob(rows, replica_first=False)) == rows
+    assert decode_table(table_blob(rows)) == rows

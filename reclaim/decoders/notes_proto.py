@@ -416,11 +416,11 @@ class _Table:
         columns = self.entry(fields.get("cellColumns"))
         column_dict = columns.message(6) if columns else None
         for column in column_dict.messages(1) if column_dict else []:
-            col = col_pos.get(self.uuid_index(column.message(1)) or -1)
+            col = col_pos.get(_or_missing(self.uuid_index(column.message(1))))
             cells = self.entry(column.message(2))
             cell_dict = cells.message(6) if cells else None
             for cell in cell_dict.messages(1) if cell_dict else []:
-                row = row_pos.get(self.uuid_index(cell.message(1)) or -1)
+                row = row_pos.get(_or_missing(self.uuid_index(cell.message(1))))
                 note_entry = self.entry(cell.message(2))
                 note = note_entry.message(10) if note_entry else None
                 if row is None or col is None or note is None:
@@ -651,3 +651,8 @@ def to_markdown(body: NoteBody, attachments_resolver: AttachmentResolver | None 
     if in_code:
         lines.append(code_quote + "```")
     return "\n".join(lines) + "\n"
+
+
+def _or_missing(index: int | None) -> int:
+    """A UUID index for a dict lookup: index 0 is a real index, only ``None`` means missing."""
+    return -1 if index is None else index

@@ -178,14 +178,19 @@ class Body:
         return gzipped(message(field(1, 0), field(2, message(field(1, 0), field(2, 0), field(3, note)))))
 
 
-def table_blob(rows: list[list[str]]) -> bytes:
-    """A ``com.apple.notes.table`` CRDT (``MergableDataProto``) holding ``rows`` of cell text."""
+def table_blob(rows: list[list[str]], *, replica_first: bool = True) -> bytes:
+    """A ``com.apple.notes.table`` CRDT (``MergableDataProto``) holding ``rows`` of cell text.
+
+    Real tables list the editing device's UUID first; ``replica_first=False`` puts the first
+    row's UUID at index 0 instead (an edge case the decoder must handle too).
+    """
     keys = ["crRows", "crColumns", "cellColumns", "UUIDIndex"]
     types = ["com.apple.notes.ICTable", "com.apple.CRDT.NSUUID"]
     row_ids = [uuid.uuid5(uuid.NAMESPACE_URL, f"row{i}").bytes for i in range(len(rows))]
     col_ids = [uuid.uuid5(uuid.NAMESPACE_URL, f"col{j}").bytes for j in range(len(rows[0]))]
     replica = uuid.uuid5(uuid.NAMESPACE_URL, "replica").bytes  # the editing device; listed first, as in real tables
-    uuids = [replica, *row_ids, *col_ids]
+    uuids = [replica, *row_ids, *col_ids] if replica_first else [*row_ids, *col_ids]
+    base = 1 if replica_first else 0
     entries: list[bytes] = []
 
     def ref(index: int) -> bytes:
@@ -205,7 +210,7 @@ def table_blob(rows: list[list[str]]) -> bytes:
     add(b"")  # the root, filled in below
     rows_entry = add(ordered(row_ids))
     cols_entry = add(ordered(col_ids))
-    row_uuid_entries = [uuid_entry(1 + i) for i in range(len(row_ids))]
+    row_uuid_entries = [uuid_entry(base + i) for i in range(len(row_ids))]
     columns = []
     for j in range(len(col_ids)):
         cells = []
@@ -213,7 +218,7 @@ def table_blob(rows: list[list[str]]) -> bytes:
             cell = add(field(10, message(field(2, row[j]))))
             cells.append(field(1, message(field(1, ref(row_uuid_entries[i])), field(2, ref(cell)))))
         column = add(field(6, message(*cells)))
-        columns.append(field(1, message(field(1, ref(uuid_entry(1 + len(row_ids) + j))), field(2, ref(column)))))
+        columns.append(field(1, message(field(1, ref(uuid_entry(base + len(row_ids) + j))), field(2, ref(column)))))
     cell_columns = add(field(6, message(*columns)))
     root_map = [field(3, message(field(1, keys.index(k)), field(2, ref(e))))
                 for k, e in (("crRows", rows_entry), ("crColumns", cols_entry), ("cellColumns", cell_columns))]
