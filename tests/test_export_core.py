@@ -41,8 +41,8 @@ class Person(Record):
 
 def build_case(folder: Path, messages: int = 2500) -> None:
     writer = CaseWriter(folder)
-    writer.set_source(SourceInfo(kind="itunes-backup", device_name="Alex's iPhone", product_version="17.4.1"),
-                      "demo", None)
+    writer.set_source(SourceInfo(kind="itunes-backup", device_name="Alex's iPhone", product_version="17.4.1",
+                                 product_type="iPhone14,5", extra={"product_name": "iPhone 13"}), "demo", None)
     sha, size = writer.media.add_bytes(JPEG, "IMG_0001.JPG", "image/jpeg")
     picture = MediaRef(name="IMG_0001.JPG", sha256=sha, size=size, mime="image/jpeg")
     for i in range(messages):
@@ -71,7 +71,7 @@ def test_full_export(case_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = export_case(case_dir, out, formats=["html", "json", "csv"])
     index = (out / "index.html").read_text()
-    assert "Alex&#39;s iPhone" in index and "17.4.1" in index
+    assert "Alex&#39;s iPhone" in index and "17.4.1" in index and "iPhone 13 (iPhone14,5)" in index
     assert "1 recovered" in index and "not in this source" in index
 
     lines = (out / "json" / "chatty.jsonl").read_text().splitlines()

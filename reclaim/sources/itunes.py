@@ -265,6 +265,7 @@ class ITunesBackup(VirtualFS):
             apps=sorted(str(a) for a in apps),
             extra={
                 "file_count": count,
+                "product_name": pick("Product Name", "ProductName"),
                 "backup_version": man_p.get("Version"),
                 "is_full_backup": self.status_plist.get("IsFullBackup"),
                 "keybag_version": self.keybag.version if self.keybag else None,
