@@ -44,6 +44,11 @@ def from_apple_time(value: float | int | None) -> datetime | None:
         return None
 
 
+def from_apple_time_safe(value: Any) -> datetime | None:
+    """Like :func:`from_apple_time`, for values of any type (carved rows can hold anything)."""
+    return from_apple_time(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def from_unix_time(value: float | int | None) -> datetime | None:
     """Unix seconds (or milliseconds) as an aware UTC datetime."""
     if value is None or value == 0:

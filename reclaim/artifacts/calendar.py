@@ -15,11 +15,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from reclaim.artifacts.base import Artifact, FileSpec, Provenance, Record, carved_id, from_apple_time
+from reclaim.artifacts.base import (
+    Artifact,
+    FileSpec,
+    Provenance,
+    Record,
+    carved_id,
+    from_apple_time,
+    from_apple_time_safe,
+)
 
 if TYPE_CHECKING:
     from reclaim.case.context import Database, ScanContext
-    from reclaim.sqlite import CarvedRecord
 
 #: CalendarItem.entity_type of an event (3 is a reminder).
 EVENT = 2
@@ -277,7 +284,7 @@ class CalendarArtifact(Artifact):
 
     def _deleted(self, ctx: ScanContext, db: Database) -> Iterator[CalendarEvent]:
         cals, locs = calendars(db), locations(db)
-        for rec in carve(ctx, db, ["CalendarItem"]):
+        for rec in db.carve(tables=["CalendarItem"]):
             values = rec.values
             keys = {k for k in (rec.rowid, values.get("unique_identifier"), values.get("UUID")) if k}
             if keys & self._seen or not isinstance(values.get("summary"), str):
@@ -288,28 +295,7 @@ class CalendarArtifact(Artifact):
             event = self._event(db, {**values, "ROWID": rec.rowid}, cals, locs)
             event.id = carved_id("calendar", rec)
             event.deleted = True
-            event.provenance = provenance(rec)
+            event.provenance = Provenance.of(rec)
             yield event
 
 
-def from_apple_time_safe(value: Any) -> datetime | None:
-    """Like :func:`from_apple_time`, for carved values that may have any type."""
-    return from_apple_time(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def provenance(rec: CarvedRecord) -> Provenance:
-    """The provenance of a carved record."""
-    return Provenance.of(rec)
-
-
-def carve(ctx: ScanContext, db: Database, tables: list[str]) -> Iterator[CarvedRecord]:
-    """Deleted rows of ``tables``; nothing (with a warning) when the recovery engine is not installed."""
-    try:
-        import reclaim.sqlite as engine
-
-        if not hasattr(engine, "carve"):
-            raise ImportError("reclaim.sqlite.carve")
-    except ImportError:
-        ctx.warn(f"{db.source}: deleted-record recovery is not available in this build")
-        return iter(())
-    return db.carve(tables=tables)

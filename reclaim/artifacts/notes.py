@@ -26,8 +26,16 @@ from datetime import datetime
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from reclaim.artifacts.base import Artifact, FileSpec, MediaRef, Provenance, Record, from_apple_time
-from reclaim.artifacts.calendar import carve, carved_id, from_apple_time_safe, provenance
+from reclaim.artifacts.base import (
+    Artifact,
+    FileSpec,
+    MediaRef,
+    Provenance,
+    Record,
+    carved_id,
+    from_apple_time,
+    from_apple_time_safe,
+)
 from reclaim.decoders.keyed_archive import KeyedArchiveError, unarchive
 from reclaim.decoders.notes_crypto import NoteCryptoError, WrongNotePassword, unlock_note
 from reclaim.decoders.notes_proto import (
@@ -432,7 +440,7 @@ class NotesArtifact(Artifact):
                 created_col: str | None) -> Iterator[Note]:
         objects: dict[int, Any] = {}
         bodies = []
-        for rec in carve(ctx, db, ["ZICCLOUDSYNCINGOBJECT", "ZICNOTEDATA"]):
+        for rec in db.carve(tables=["ZICCLOUDSYNCINGOBJECT", "ZICNOTEDATA"]):
             values = rec.values
             if rec.table == "ZICNOTEDATA":
                 data = values.get("ZDATA")
@@ -470,7 +478,7 @@ class NotesArtifact(Artifact):
             date=modified or created,
             source=db.source,
             deleted=True,
-            provenance=provenance(main),
+            provenance=Provenance.of(main),
             title=values.get("ZTITLE1") or "",
             folder=folder.get("ZTITLE2") or "",
             account=account.get("ZNAME") or "",

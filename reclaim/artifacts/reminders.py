@@ -16,16 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from reclaim.artifacts.base import Artifact, FileSpec, Provenance, Record, from_apple_time
-from reclaim.artifacts.calendar import (
-    REMINDER,
-    calendars,
-    carve,
+from reclaim.artifacts.base import (
+    Artifact,
+    FileSpec,
+    Provenance,
+    Record,
     carved_id,
+    from_apple_time,
     from_apple_time_safe,
-    item_select,
-    provenance,
 )
+from reclaim.artifacts.calendar import REMINDER, calendars, item_select
 
 if TYPE_CHECKING:
     from reclaim.case.context import Database, ScanContext
@@ -107,7 +107,7 @@ class RemindersArtifact(Artifact):
             yield self._record(db, row, row["Z_PK"], lists.get(row["ZLIST"] or -1, ""),
                                titles.get(row["ZPARENTREMINDER"] or -1, ""))
         if ctx.options.recover_deleted:
-            for rec in carve(ctx, db, ["ZREMCDREMINDER"]):
+            for rec in db.carve(tables=["ZREMCDREMINDER"]):
                 values = rec.values
                 keys = {k for k in (rec.rowid, values.get("ZDACALENDARITEMUNIQUEIDENTIFIER")) if k}
                 if keys & seen or not isinstance(values.get("ZTITLE"), str):
@@ -116,7 +116,7 @@ class RemindersArtifact(Artifact):
                 item = self._record(db, values, rec.rowid, lists.get(values.get("ZLIST") or -1, ""),
                                     titles.get(values.get("ZPARENTREMINDER") or -1, ""))
                 item.id = carved_id("reminders", rec)
-                item.deleted, item.provenance = True, provenance(rec)
+                item.deleted, item.provenance = True, Provenance.of(rec)
                 yield item
 
     def _record(self, db: Database, row: dict[str, Any], pk: int, list_name: str, parent: str) -> Reminder:

@@ -22,8 +22,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from reclaim.artifacts.base import Artifact, FileSpec, MediaRef, Provenance, Record, from_apple_time
-from reclaim.artifacts.calendar import carve, carved_id, from_apple_time_safe, provenance
+from reclaim.artifacts.base import (
+    Artifact,
+    FileSpec,
+    MediaRef,
+    Provenance,
+    Record,
+    carved_id,
+    from_apple_time,
+    from_apple_time_safe,
+)
 
 if TYPE_CHECKING:
     from reclaim.case.context import Database, ScanContext
@@ -135,7 +143,7 @@ class SafariHistoryArtifact(Artifact):
         carved_items: dict[object, Any] = {}  # rowid (or the record itself when its key was overwritten) -> record
         live_urls = {url for url, _ in items.values()}
         visits = []
-        for rec in carve(ctx, db, ["history_items", "history_visits"]):
+        for rec in db.carve(tables=["history_items", "history_visits"]):
             if rec.table == "history_items":
                 url = rec.values.get("url")
                 if isinstance(url, str) and url not in live_urls and rec.rowid not in items:
@@ -163,12 +171,12 @@ class SafariHistoryArtifact(Artifact):
             elif item in items:
                 url = items[item][0]
             yield SafariVisit(id=carved_id("safari-history", rec), date=from_apple_time_safe(rec.values["visit_time"]),
-                              source=db.source, deleted=True, provenance=provenance(rec), url=url,
+                              source=db.source, deleted=True, provenance=Provenance.of(rec), url=url,
                               title=_text(rec.values.get("title")))
         for key, rec in carved_items.items():  # an erased page whose visits are gone too
             if key not in used:
                 yield SafariVisit(id=carved_id("safari-history", rec), source=db.source, deleted=True,
-                                  provenance=provenance(rec), url=rec.values["url"])
+                                  provenance=Provenance.of(rec), url=rec.values["url"])
 
 
 # -- bookmarks and Reading List ---------------------------------------------------------------
@@ -234,12 +242,12 @@ class SafariBookmarksArtifact(Artifact):
         for row in leaves:
             yield self._record(db, row, *path_of(row["parent"]))
         if ctx.options.recover_deleted:
-            for rec in carve(ctx, db, ["bookmarks"]):
+            for rec in db.carve(tables=["bookmarks"]):
                 values = rec.values
                 if rec.rowid in live or values.get("type") != 0 or not isinstance(values.get("url"), str):
                     continue
                 item = self._record(db, {**values, "id": rec.rowid}, *path_of(values.get("parent")))
-                item.id, item.deleted, item.provenance = carved_id("safari-bookmarks", rec), True, provenance(rec)
+                item.id, item.deleted, item.provenance = carved_id("safari-bookmarks", rec), True, Provenance.of(rec)
                 yield item
 
     def _record(self, db: Database, row: dict[str, Any], folder: str, reading_list: bool) -> SafariBookmark:

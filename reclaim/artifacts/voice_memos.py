@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from reclaim.artifacts.base import Artifact, FileSpec, MediaRef, Provenance, Record
-from reclaim.artifacts.calendar import carve, carved_id, from_apple_time_safe, provenance
+from reclaim.artifacts.base import Artifact, FileSpec, MediaRef, Provenance, Record, carved_id, from_apple_time_safe
 from reclaim.media.audio import wav_preview
 
 if TYPE_CHECKING:
@@ -93,14 +92,14 @@ class VoiceMemosArtifact(Artifact):
             live.update(k for k in (row["Z_PK"], row["ZUNIQUEID"], row["ZPATH"]) if k)
             yield self._record(ctx, db, dict(row), f"voice-memos:{row['Z_PK']}", folders, audio, used)
         if ctx.options.recover_deleted:
-            for rec in carve(ctx, db, [table]):
+            for rec in db.carve(tables=[table]):
                 values = rec.values
                 keys = {k for k in (rec.rowid, values.get("ZUNIQUEID"), values.get("ZPATH")) if k}
                 if keys & live or from_apple_time_safe(values.get("ZDATE")) is None:
                     continue
                 live.update(keys)
                 memo = self._record(ctx, db, values, carved_id("voice-memos", rec), folders, audio, used)
-                memo.deleted, memo.provenance = True, provenance(rec)
+                memo.deleted, memo.provenance = True, Provenance.of(rec)
                 yield memo
 
     def _record(self, ctx: ScanContext, db: Database, row: dict[str, Any], record_id: str,

@@ -17,8 +17,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from reclaim.artifacts._phone import ContactIndex
-from reclaim.artifacts.base import Artifact, FileSpec, MediaRef, Provenance, Record, from_apple_time, from_unix_time
-from reclaim.artifacts.calendar import carve, carved_id, provenance
+from reclaim.artifacts.base import (
+    Artifact,
+    FileSpec,
+    MediaRef,
+    Provenance,
+    Record,
+    carved_id,
+    from_apple_time,
+    from_unix_time,
+)
 from reclaim.media.audio import wav_preview
 
 if TYPE_CHECKING:
@@ -135,7 +143,7 @@ class VoicemailArtifact(Artifact):
 
     def _carved(self, ctx: ScanContext, db: Database, seen: set[object], contacts: ContactIndex,
                 accounts: dict[Any, str]) -> Iterator[Voicemail]:
-        for rec in carve(ctx, db, ["voicemail", "deleted"]):
+        for rec in db.carve(tables=["voicemail", "deleted"]):
             values = rec.values
             keys = {k for k in (rec.rowid, ("uid", values.get("remote_uid"))) if k is not None and k != ("uid", None)}
             if keys & seen or not isinstance(values.get("date"), int) or from_unix_time(values["date"]) is None:
@@ -144,5 +152,5 @@ class VoicemailArtifact(Artifact):
             # The audio of an erased row may still be there under its ROWID (when the carver recovered it).
             item = self._record(ctx, db, values, rec.rowid, contacts, accounts)
             item.id = carved_id("voicemail", rec)
-            item.deleted, item.provenance = True, provenance(rec)
+            item.deleted, item.provenance = True, Provenance.of(rec)
             yield item
