@@ -24,7 +24,7 @@ import orjson
 from reclaim.vfs import Entry
 
 if TYPE_CHECKING:
-    from reclaim.case.context import ScanContext
+    from reclaim.case.context import Database, ScanContext
 
 #: Apple's "Mac absolute time" epoch (CFAbsoluteTime 0).
 APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
@@ -262,6 +262,19 @@ class Artifact(ABC):
                 if key not in seen:
                     seen.add(key)
                     yield entry
+
+    def databases(self, ctx: ScanContext, table: str, column: str | None = None) -> Iterator[Database]:
+        """Each input opened as a database, skipping (with a warning) those without ``table``/``column``.
+
+        Schemas drift across iOS versions: a file without the table this kind reads is
+        reported, not fatal, and the other files are still read.
+        """
+        for entry in self.inputs(ctx):
+            with ctx.database(entry) as db:
+                if not db.has(table, column):
+                    ctx.warn(f"{db.source}: no {table} table")
+                    continue
+                yield db
 
     @abstractmethod
     def extract(self, ctx: ScanContext) -> Iterator[Record]:

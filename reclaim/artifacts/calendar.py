@@ -234,14 +234,10 @@ class CalendarArtifact(Artifact):
     formats = ("ics",)
 
     def extract(self, ctx: ScanContext) -> Iterator[CalendarEvent]:
-        for entry in self.inputs(ctx):
-            with ctx.database(entry) as db:
-                if not db.has("CalendarItem", "summary"):
-                    ctx.warn(f"{db.source}: no CalendarItem table")
-                    continue
-                yield from self._live(ctx, db)
-                if ctx.options.recover_deleted:
-                    yield from self._deleted(ctx, db)
+        for db in self.databases(ctx, "CalendarItem", "summary"):
+            yield from self._live(ctx, db)
+            if ctx.options.recover_deleted:
+                yield from self._deleted(ctx, db)
 
     def _live(self, ctx: ScanContext, db: Database) -> Iterator[CalendarEvent]:
         cals, locs = calendars(db), locations(db)

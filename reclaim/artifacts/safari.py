@@ -94,12 +94,8 @@ class SafariHistoryArtifact(Artifact):
     view = "table"
 
     def extract(self, ctx: ScanContext) -> Iterator[SafariVisit]:
-        for entry in self.inputs(ctx):
-            with ctx.database(entry) as db:
-                if not db.has("history_visits", "visit_time"):
-                    ctx.warn(f"{db.source}: no history_visits table")
-                    continue
-                yield from self._history(ctx, db)
+        for db in self.databases(ctx, "history_visits", "visit_time"):
+            yield from self._history(ctx, db)
 
     def _history(self, ctx: ScanContext, db: Database) -> Iterator[SafariVisit]:
         items = {r[0]: (r[1], r[2]) for r in db.rows("SELECT id, url, visit_count FROM history_items")}
@@ -208,12 +204,8 @@ class SafariBookmarksArtifact(Artifact):
     formats = ("html-bookmarks",)
 
     def extract(self, ctx: ScanContext) -> Iterator[SafariBookmark]:
-        for entry in self.inputs(ctx):
-            with ctx.database(entry) as db:
-                if not db.has("bookmarks", "parent"):
-                    ctx.warn(f"{db.source}: no bookmarks table")
-                    continue
-                yield from self._bookmarks(ctx, db)
+        for db in self.databases(ctx, "bookmarks", "parent"):
+            yield from self._bookmarks(ctx, db)
 
     def _bookmarks(self, ctx: ScanContext, db: Database) -> Iterator[SafariBookmark]:
         cols = ", ".join(db.col("bookmarks", c) for c in (
@@ -416,13 +408,9 @@ class SafariCacheArtifact(Artifact):
     view = "table"
 
     def extract(self, ctx: ScanContext) -> Iterator[SafariCacheEntry]:
-        for entry in self.inputs(ctx):
-            with ctx.database(entry) as db:
-                if not db.has("cfurl_cache_response", "request_key"):
-                    ctx.warn(f"{db.source}: no cfurl_cache_response table")
-                    continue
-                folder = entry.path.rsplit("/", 1)[0]
-                yield from self._cache(ctx, db, entry.domain, folder)
+        for db in self.databases(ctx, "cfurl_cache_response", "request_key"):
+            folder = db.entry.path.rsplit("/", 1)[0]
+            yield from self._cache(ctx, db, db.entry.domain, folder)
 
     def _cache(self, ctx: ScanContext, db: Database, domain: str, folder: str) -> Iterator[SafariCacheEntry]:
         join_blob = db.has("cfurl_cache_blob_data", "response_object")

@@ -91,23 +91,19 @@ class VoicemailArtifact(Artifact):
 
     def extract(self, ctx: ScanContext) -> Iterator[Voicemail]:
         contacts = ContactIndex.load(ctx)
-        for entry in self.inputs(ctx):
-            with ctx.database(entry) as db:
-                if not db.has("voicemail", "date"):
-                    ctx.warn(f"{db.source}: no voicemail table")
-                    continue
-                accounts = {}
-                if db.has("map", "label") and db.has("map", "account"):
-                    accounts = {r[0]: r[1] or "" for r in db.rows("SELECT label, account FROM map")}
-                cols = ", ".join(db.col("voicemail", c) for c in (
-                    "ROWID", "remote_uid", "date", "sender", "callback_num", "duration", "expiration",
-                    "trashed_date", "flags", "receiver", "label"))
-                seen: set[object] = set()
-                for row in db.rows(f"SELECT {cols} FROM voicemail ORDER BY date"):
-                    seen.update(k for k in (row["ROWID"], ("uid", row["remote_uid"])) if k is not None)
-                    yield self._record(ctx, db, dict(row), row["ROWID"], contacts, accounts)
-                if ctx.options.recover_deleted:
-                    yield from self._carved(ctx, db, seen, contacts, accounts)
+        for db in self.databases(ctx, "voicemail", "date"):
+            accounts = {}
+            if db.has("map", "label") and db.has("map", "account"):
+                accounts = {r[0]: r[1] or "" for r in db.rows("SELECT label, account FROM map")}
+            cols = ", ".join(db.col("voicemail", c) for c in (
+                "ROWID", "remote_uid", "date", "sender", "callback_num", "duration", "expiration",
+                "trashed_date", "flags", "receiver", "label"))
+            seen: set[object] = set()
+            for row in db.rows(f"SELECT {cols} FROM voicemail ORDER BY date"):
+                seen.update(k for k in (row["ROWID"], ("uid", row["remote_uid"])) if k is not None)
+                yield self._record(ctx, db, dict(row), row["ROWID"], contacts, accounts)
+            if ctx.options.recover_deleted:
+                yield from self._carved(ctx, db, seen, contacts, accounts)
 
     def _record(self, ctx: ScanContext, db: Database, row: dict[str, Any], rowid: int | None,
                 contacts: ContactIndex, accounts: dict[Any, str]) -> Voicemail:
