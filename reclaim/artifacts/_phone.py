@@ -35,11 +35,18 @@ def is_email(handle: str) -> bool:
     return "@" in handle
 
 
+#: Keypad digits for ASCII letters; the separators a number may hold are deleted.
+_DIGITS_TABLE = str.maketrans({**_KEYPAD, **{c.lower(): d for c, d in _KEYPAD.items()},
+                               **dict.fromkeys(" \t\n\r\f\v()+-./*#")})
+
+
 def phone_digits(value: str) -> str:
     """The digits of a phone number; vanity letters (``1-800-MY-APPLE``) become keypad digits."""
     if not value or is_email(value) or not _PHONE_CHARS.match(value.strip()):
         return ""
-    return "".join(_KEYPAD.get(c.upper(), c) for c in value if c.isdigit() or c.isalpha())
+    # What is left after the table is digits (any script's) and, rarely, Unicode spaces.
+    digits = value.translate(_DIGITS_TABLE)
+    return digits if digits.isdigit() else "".join(c for c in digits if c.isdigit())
 
 
 def handle_key(handle: str | None) -> str | None:
@@ -58,6 +65,8 @@ def handle_key(handle: str | None) -> str | None:
 
 
 def _is_cjk(text: str) -> bool:
+    if text.isascii():  # the common case, without a Unicode name per character
+        return False
     return any(unicodedata.name(c, "").startswith(("CJK", "HANGUL", "HIRAGANA", "KATAKANA")) for c in text)
 
 
@@ -95,6 +104,8 @@ class ContactIndex:
     #: The device owner's name (the "My Card" contact), when the address book knows it.
     owner: str | None = None
     owner_handles: set[str] = field(default_factory=set)
+    #: Answers of :meth:`name` by handle: a phone's handful of people are looked up once each.
+    _found: dict[str | None, str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def add(self, name: str, handles: Iterable[str]) -> None:
         """Remember a contact's handles (the first contact to claim a handle keeps it)."""
@@ -104,11 +115,19 @@ class ContactIndex:
             key = handle_key(handle)
             if key and key not in self.names:
                 self.names[key] = name
+                self._found.clear()
 
     def name(self, handle: str | None) -> str | None:
         """The contact name of a handle, or ``None`` when nobody in Contacts has it."""
+        try:
+            return self._found[handle]
+        except KeyError:
+            pass
         key = handle_key(handle)
-        return self.names.get(key) if key else None
+        found = self.names.get(key) if key else None
+        if len(self._found) < 100_000:
+            self._found[handle] = found
+        return found
 
     def display(self, handle: str | None) -> str:
         """The contact name of a handle, else the handle itself (never empty when the handle is not)."""
