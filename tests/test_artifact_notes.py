@@ -72,7 +72,9 @@ def test_corpus_locked_notes_and_recently_deleted(corpus_notes: list[dict[str, A
     locked = by_title["iOS 17 Locked Note"]
     assert locked["locked"] is True and locked["unlocked"] is False and locked["text"] == ""
     assert locked["password_hint"] == "Who’s Password?"  # the account's hint: iOS 16+ notes use the account password
-    assert "give the note password" in locked["unlock_error"]
+    # iOS 17 "Use iPhone Passcode": the key is in the keychain, so the record says no password can help
+    assert "locked with the iPhone passcode" in locked["unlock_error"]
+    assert "98E55AA7-FDBC-4B0F-9131-C56FFFB12992" in locked["unlock_error"]
     assert sum(n["locked"] for n in corpus_notes) == 6
     trash = [n for n in corpus_notes if n["folder"] == "Recently Deleted"]
     assert [n["title"] for n in trash] == ["New Note", ""]
@@ -100,7 +102,7 @@ def test_corpus_locked_note_with_a_password_says_why_it_stays_locked(corpus: Pat
     with case:
         locked = [n for n in case.records("notes") if n["locked"]]
     assert len(locked) == 6 and not any(n["unlocked"] for n in locked)
-    assert all("iOS 17+" in n["unlock_error"] for n in locked)
+    assert all("no note password can open it" in n["unlock_error"] for n in locked)
 
 
 # -- the generated sample --------------------------------------------------------------------
@@ -118,7 +120,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[KindStatus, dict[s
 
 def test_sample_text_checklist_and_pinned(sample: tuple[KindStatus, dict[str, dict[str, Any]], Path]) -> None:
     status, notes, _ = sample
-    assert status.live == 15 and status.reason == ""
+    assert status.live == 16 and status.reason == ""
     shopping = notes["Shopping list"]
     assert shopping["pinned"] is True and shopping["folder"] == "Notes" and shopping["account"] == "iCloud"
     assert shopping["checklist"] == [
@@ -168,10 +170,33 @@ def test_sample_locked_note_opens_with_the_right_password(
 def test_sample_locked_note_with_a_wrong_password(tmp_path: Path) -> None:
     _, case = scan(MemoryFS(sample_notes.files(SampleContext())), tmp_path / "case", note_passwords=["letmein"])
     with case:
-        wifi = next(n for n in case.records("notes") if n["locked"])
+        locked = {n["title"]: n for n in case.records("notes") if n["locked"]}
+    wifi, passport = locked["Wi-Fi and door codes"], locked["Passport and PINs"]
     assert (wifi["unlocked"], wifi["text"]) == (False, "")
     assert wifi["unlock_error"].startswith("wrong password")
-    assert wifi["title"] == "Wi-Fi and door codes" and wifi["password_hint"] == "usual one + notes"
+    assert wifi["password_hint"] == "usual one + notes"
+    assert (passport["unlocked"], passport["text"], passport["html"]) == (False, "", "")
+    assert passport["unlock_error"].startswith("wrong password")
+    assert passport["password_hint"] == "same as the old notes one"  # from the encryption object's metadata
+
+
+def test_sample_locked_notes_without_a_password(tmp_path: Path) -> None:
+    _, case = scan(MemoryFS(sample_notes.files(SampleContext())), tmp_path / "case")
+    with case:
+        locked = sorted(n["title"] for n in case.records("notes") if n["locked"] and not n["unlocked"])
+        errors = {n["unlock_error"] for n in case.records("notes") if n["locked"]}
+    assert locked == ["Passport and PINs", "Wi-Fi and door codes"]
+    assert errors == {"locked: give the note password to read it"}
+
+
+def test_sample_ios17_locked_note_opens_with_the_right_password(
+        sample: tuple[KindStatus, dict[str, dict[str, Any]], Path]) -> None:
+    _, notes, _ = sample
+    passport = notes["Passport and PINs"]  # the iOS 17+ custom-password encryption object
+    assert passport["locked"] is True and passport["unlocked"] is True and passport["unlock_error"] == ""
+    assert passport["text"] == "Passport and PINs\nPassport 512 889 204, expires 03/2031\nDebit card PIN: 6021\n"
+    assert passport["password_hint"] == "same as the old notes one"
+    assert passport["folder"] == "Notes" and passport["modified"] == "2024-04-06T09:30:00Z"
 
 
 def test_sample_deleted_notes(sample: tuple[KindStatus, dict[str, dict[str, Any]], Path]) -> None:
@@ -204,10 +229,11 @@ def test_through_the_sample_backup(sample_backup: Path, tmp_path: Path) -> None:
         result = run_scan(fs, tmp_path / "case", kinds=["notes"],
                           options=ScanOptions(note_passwords=[sample_notes.PASSWORD]))
     (status,) = result.kinds
-    assert (status.live, status.deleted, status.reason) == (15, 2, "")
+    assert (status.live, status.deleted, status.reason) == (16, 2, "")
     with CaseReader(tmp_path / "case") as case:
-        (wifi,) = [n for n in case.records("notes") if n["locked"]]
+        wifi, passport = sorted((n for n in case.records("notes") if n["locked"]), key=lambda n: n["title"])[::-1]
         assert wifi["unlocked"] is True and "correct-horse-battery" in wifi["text"]
+        assert passport["unlocked"] is True and "Debit card PIN: 6021" in passport["text"]
         assert [r["title"] for r in case.search("invoice")] == ["Invoice for Harper & Co"]
 
 

@@ -50,7 +50,7 @@ class _Links(HTMLParser):
 
 def test_three_files_per_note_grouped_by_folder(out: tuple[Path, list[Path]]) -> None:
     root, files = out
-    assert len(files) == 17 * 3
+    assert len(files) == 18 * 3  # 16 live notes (2 locked), 1 in Recently Deleted, 1 carved
     assert (root / "Work" / "Invoice for Harper & Co.txt").read_text(encoding="utf-8").startswith(
         "Invoice for Harper & Co\nInvoice INV-2024-031 sent on 28 April: £1,250")
     assert (root / "Recently Deleted" / "Gift ideas.md").is_file()
@@ -88,3 +88,6 @@ def test_locked_note_without_password_says_so(out: tuple[Path, list[Path]]) -> N
     text = (root / "Notes" / "Wi-Fi and door codes.txt").read_text(encoding="utf-8")
     assert "password-protected" in text and "usual one + notes" in text
     assert "correct-horse-battery" not in text
+    ios17 = (root / "Notes" / "Passport and PINs.txt").read_text(encoding="utf-8")  # iOS 17+ encryption object
+    assert "password-protected" in ios17 and "same as the old notes one" in ios17
+    assert "6021" not in ios17

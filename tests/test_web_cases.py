@@ -43,7 +43,7 @@ def wifi_note(session: WebSession) -> dict[str, Any]:
 
 def test_locked_notes_are_unlocked_with_a_password_typed_in_the_page(
         notes_backup: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    from reclaim.sample.content.notes import PASSWORD, PASSWORD_HINT
+    from reclaim.sample.content.notes import IOS17_HINT, PASSWORD, PASSWORD_HINT
 
     wrong = "not-the-notes-password-3319"
     caplog.set_level(logging.DEBUG)
@@ -55,7 +55,7 @@ def test_locked_notes_are_unlocked_with_a_password_typed_in_the_page(
         assert opened.status_code == 200, opened.text
         wait(session)
         assert client.get("/api/notes/locked").json() == {
-            "locked": 1, "hints": [PASSWORD_HINT], "wrong": 0, "tried": 0, "can_unlock": True}
+            "locked": 2, "hints": [PASSWORD_HINT, IOS17_HINT], "wrong": 0, "tried": 0, "can_unlock": True}
         note = wifi_note(session)
         assert (note["locked"], note["unlocked"], note["text"]) == (True, False, "")
 
@@ -63,7 +63,7 @@ def test_locked_notes_are_unlocked_with_a_password_typed_in_the_page(
         assert denied.json() == {"ok": True}
         wait(session)
         still = client.get("/api/notes/locked").json()
-        assert (still["locked"], still["wrong"], still["tried"]) == (1, 1, 1)
+        assert (still["locked"], still["wrong"], still["tried"]) == (2, 2, 1)
 
         unlocked = client.post("/api/notes/unlock", json={"password": PASSWORD}, headers=post_headers(session))
         assert unlocked.json() == {"ok": True}

@@ -37,7 +37,17 @@ from reclaim.artifacts.base import (
     from_apple_time_safe,
 )
 from reclaim.decoders.keyed_archive import KeyedArchiveError, unarchive
-from reclaim.decoders.notes_crypto import NoteCryptoError, WrongNotePassword, unlock_note
+from reclaim.decoders.notes_crypto import (
+    EncryptionObject,
+    KeyCache,
+    NoteCryptoError,
+    WrongNotePassword,
+    ensure_password_lock,
+    is_encryption_object,
+    parse_encryption_object,
+    unlock_encryption_object,
+    unlock_note,
+)
 from reclaim.decoders.notes_proto import (
     Attachment,
     NoteBody,
@@ -247,12 +257,16 @@ class NotesArtifact(Artifact):
     formats = ("notes",)
 
     def extract(self, ctx: ScanContext) -> Iterator[Note]:
-        for entry in self.inputs(ctx):
-            with ctx.database(entry) as db:
-                if db.has("ZICCLOUDSYNCINGOBJECT", "Z_ENT"):
-                    yield from self._notestore(ctx, db, entry.domain)
-                elif db.has("ZNOTE") and db.has("ZNOTEBODY"):
-                    yield from self._legacy(ctx, db)
+        self._keys = KeyCache()  # password-derived keys, shared by the notes of this scan only
+        try:
+            for entry in self.inputs(ctx):
+                with ctx.database(entry) as db:
+                    if db.has("ZICCLOUDSYNCINGOBJECT", "Z_ENT"):
+                        yield from self._notestore(ctx, db, entry.domain)
+                    elif db.has("ZNOTE") and db.has("ZNOTEBODY"):
+                        yield from self._legacy(ctx, db)
+        finally:
+            self._keys = KeyCache()
 
     # -- NoteStore.sqlite -------------------------------------------------------------------
 
@@ -354,16 +368,37 @@ class NotesArtifact(Artifact):
         return note
 
     def _unlock(self, ctx: ScanContext, note: Note, row: dict[str, Any]) -> bytes | None:
+        data = row["nd_ZDATA"]
+        sealed = None
+        if is_encryption_object(data):  # iOS 17+: the row's ZCRYPTO* columns are filler
+            try:
+                sealed = parse_encryption_object(data)
+            except NoteCryptoError as exc:
+                note.unlock_error = str(exc)
+                return None
+            note.password_hint = note.password_hint or sealed.hint
+            try:  # an iPhone-passcode lock: no password can open it, say so even when none was given
+                ensure_password_lock(sealed)
+            except NoteCryptoError as exc:
+                note.unlock_error = str(exc)
+                return None
         passwords = ctx.options.note_passwords
         if not passwords:
             note.unlock_error = "locked: give the note password to read it"
             return None
+        return self._try_passwords(note, row, sealed, passwords)
+
+    def _try_passwords(self, note: Note, row: dict[str, Any], sealed: EncryptionObject | None,
+                       passwords: list[str]) -> bytes | None:
         for password in passwords:
             try:
-                data = unlock_note(
-                    password, row["ZCRYPTOSALT"], row["ZCRYPTOITERATIONCOUNT"], row["ZCRYPTOWRAPPEDKEY"],
-                    row["nd_ZCRYPTOINITIALIZATIONVECTOR"] or row["ZCRYPTOINITIALIZATIONVECTOR"],
-                    row["nd_ZCRYPTOTAG"] or row["ZCRYPTOTAG"], row["nd_ZDATA"])
+                if sealed is not None:
+                    data = unlock_encryption_object(password, sealed, row["ZIDENTIFIER"], self._keys)
+                else:
+                    data = unlock_note(
+                        password, row["ZCRYPTOSALT"], row["ZCRYPTOITERATIONCOUNT"], row["ZCRYPTOWRAPPEDKEY"],
+                        row["nd_ZCRYPTOINITIALIZATIONVECTOR"] or row["ZCRYPTOINITIALIZATIONVECTOR"],
+                        row["nd_ZCRYPTOTAG"] or row["ZCRYPTOTAG"], row["nd_ZDATA"], keys=self._keys)
             except WrongNotePassword:
                 continue
             except NoteCryptoError as exc:

@@ -4,19 +4,24 @@ Bodies are real Notes protobufs (gzipped ``NoteStoreProto``) built with
 :mod:`reclaim.sample.content._protobuf`: formatted text, a checklist, a link, an
 image attachment, a table (a ``MergableDataProto`` CRDT), a URL attachment. One
 note sits in "Recently Deleted"; one is erased from the database (with
-``secure_delete`` off, so the carver can find it); one is password-protected with
-the real iOS 9–16 scheme (PBKDF2-SHA256 → AES key wrap → AES-GCM), password
-``reclaim-notes``.
+``secure_delete`` off, so the carver can find it); two are password-protected, password
+``reclaim-notes``: one with the iOS 9–16 scheme (PBKDF2-SHA256 → AES key wrap →
+AES-GCM on the row's columns), one with the iOS 17+ custom-password encryption object
+(an ``ICCryptoEncryptionObject`` archive in ``ZDATA``; 32-byte salt and key, 32-byte IV,
+the metadata plist as authenticated data).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import plistlib
+import random
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap
@@ -27,6 +32,7 @@ from reclaim.sample.model import SAMPLE_NOW, SampleContext, SampleFile
 DOMAIN = "AppDomainGroup-group.com.apple.notes"
 PASSWORD = "reclaim-notes"
 PASSWORD_HINT = "usual one + notes"
+IOS17_HINT = "same as the old notes one"
 ITERATIONS = 20000
 APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 ACCOUNT_UUID = "4C5B3F2E-1D0A-4B9C-8E7F-6A5B4C3D2E1F"
@@ -250,6 +256,37 @@ def lock(ctx: SampleContext, data: bytes) -> dict[str, bytes | int]:
             "tag": sealed[-16:], "data": sealed[:-16]}
 
 
+def note_identifier(title: str) -> str:
+    """The sample note's ``ZIDENTIFIER`` (stable: derived from its title)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "note:" + title)).upper()
+
+
+def lock_ios17(note_id: str, data: bytes, hint: str) -> dict[str, Any]:
+    """Encrypt a note body as iOS 17 does with a custom notes password (:data:`PASSWORD`).
+
+    Returns the ``ICCryptoEncryptionObject`` archive for ``ZDATA`` and the random
+    filler iOS writes in the row's old ``ZCRYPTO*`` columns. Uses its own seeded
+    generator so the rest of the sample stays byte-identical.
+    """
+    rng = random.Random("reclaim-notes-ios17-lock")
+    salt, key, iv = rng.randbytes(32), rng.randbytes(32), rng.randbytes(32)
+    main_key = hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), salt, ITERATIONS, 32)
+    authenticated = plistlib.dumps({"cipherVersion": 2, "objectIdentifier": note_id}, fmt=plistlib.FMT_BINARY)
+    loose = plistlib.dumps({"passphraseSalt": salt, "passphraseIterationCount": ITERATIONS, "passphraseHint": hint},
+                           fmt=plistlib.FMT_BINARY)
+    sealed = AESGCM(key).encrypt(iv, data, authenticated)
+    uid = plistlib.UID
+    archive = {"$version": 100000, "$archiver": "NSKeyedArchiver", "$top": {"root": uid(1)}, "$objects": [
+        "$null",
+        {"unauthenticatedMetadata": uid(2), "metadata": uid(3), "wrappedEncryptionKey": uid(4),
+         "encryptedData": uid(5), "$class": uid(6)},
+        loose, authenticated, aes_key_wrap(main_key, key), sealed[:-16] + iv + sealed[-16:],
+        {"$classname": "ICCryptoEncryptionObject", "$classes": ["ICCryptoEncryptionObject", "NSObject"]},
+    ]}
+    return {"salt": rng.randbytes(16), "iterations": 0, "wrapped": rng.randbytes(16), "iv": rng.randbytes(16),
+            "tag": rng.randbytes(16), "data": plistlib.dumps(archive, fmt=plistlib.FMT_BINARY), "hint": ""}
+
+
 class Builder:
     """Inserts accounts, folders, notes and attachments with consecutive Z_PKs."""
 
@@ -267,16 +304,20 @@ class Builder:
         return self.pk
 
     def note(self, *, title: str, body: Body, folder: int, created: datetime, modified: datetime,
-             locked: dict[str, bytes | int] | None = None, **extra: object) -> int:
+             locked: dict[str, Any] | Callable[[str, bytes], dict[str, Any]] | None = None,
+             **extra: object) -> int:
         data = body.proto()
+        if callable(locked):  # sealed with the note's own identifier (iOS 17+ encryption object)
+            locked = locked(note_identifier(title), data)
         pk = self.obj(E_NOTE, ZTITLE1=title, ZSNIPPET=None if locked else body.text.split("\n")[1][:80] or None,
                       ZFOLDER=folder, ZACCOUNT7=1, ZCREATIONDATE3=apple(created), ZMODIFICATIONDATE1=apple(modified),
-                      ZIDENTIFIER=str(uuid.uuid5(uuid.NAMESPACE_URL, "note:" + title)).upper(),
+                      ZIDENTIFIER=note_identifier(title),
                       ZISPASSWORDPROTECTED=int(locked is not None), ZMARKEDFORDELETION=0,
                       ZISPINNED=int(bool(extra.pop("pinned", False))),
                       ZHASCHECKLIST=int("checklist" in extra and bool(extra.pop("checklist"))),
                       **({"ZCRYPTOSALT": locked["salt"], "ZCRYPTOITERATIONCOUNT": locked["iterations"],
-                          "ZCRYPTOWRAPPEDKEY": locked["wrapped"], "ZPASSWORDHINT": PASSWORD_HINT} if locked else {}),
+                          "ZCRYPTOWRAPPEDKEY": locked["wrapped"], "ZPASSWORDHINT": locked.get("hint", PASSWORD_HINT)}
+                         if locked else {}),
                       **extra)
         self.data_pk += 1
         if locked:
@@ -396,6 +437,11 @@ def build(ctx: SampleContext, path: str) -> dict[str, bytes]:
 
     ideas = Body().para("App ideas", "title").para("A recipe scaler that reads the ingredients from a photo.")
     b.note(title="App ideas", body=ideas, folder=notes_f, created=t0 + 80 * day, modified=t0 + 80 * day)
+
+    passport = (Body().para("Passport and PINs", "title").para("Passport 512 889 204, expires 03/2031")
+                .para("Debit card PIN: 6021"))
+    b.note(title="Passport and PINs", body=passport, folder=notes_f, created=t0 + 90 * day, modified=t0 + 95 * day,
+           locked=lambda note_id, data: lock_ios17(note_id, data, IOS17_HINT))
     conn.commit()
     conn.execute("DELETE FROM ZICNOTEDATA WHERE ZNOTE=?", (erased,))
     conn.execute("DELETE FROM ZICCLOUDSYNCINGOBJECT WHERE Z_PK=?", (erased,))
