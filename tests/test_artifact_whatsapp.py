@@ -16,7 +16,9 @@ from reclaim.artifacts.whatsapp import (
     WhatsAppArtifact,
     WhatsAppCallsArtifact,
     WhatsAppContactsArtifact,
+    poll_from_receipt,
     quote_from_metadata,
+    reactions_from_receipt,
 )
 from reclaim.case.context import ScanContext, ScanOptions
 from reclaim.case.scan import _run_artifact
@@ -92,6 +94,11 @@ def test_corpus_messages_match_ileapp_row_for_row(corpus: Path, tmp_path: Path) 
     assert image["attachments"][0]["missing"] is True  # the zip holds the database, not the media
     assert len({r["chat_id"] for r in records}) == 5
     assert case.count("whatsapp", deleted=True) == 0
+    # The one reaction of the image (ZRECEIPTINFO field 7 → 2): the owner's 👍 on an incoming message.
+    reacted = [r for r in records if r["reactions"]]
+    assert [(r["text"], r["reactions"]) for r in reacted] == [("Makes sense with all the test data you generate.", [
+        {"sender": "Me", "sender_id": "", "reaction": "👍", "name": "", "date": "2023-05-02T16:00:29.311000Z"}])]
+    assert not any(r["status"] or r["edits"] or r["forwarded"] or r["view_once"] for r in records)
     case.close()
 
 
@@ -152,7 +159,7 @@ def sample_case(sample_files: list[SampleFile],
 def test_sample_chats_senders_and_dates(sample_case) -> None:
     _, out = sample_case
     messages = out["whatsapp"]
-    assert len(messages) == 119
+    assert len(messages) == 126
     assert {m["chat"] for m in messages} == {"Sam Taylor", "Mum", "Priya Shah", "Weekend Hikers", "Ben Carter",
                                              "Smile Dental Clinic"}
     first = next(m for m in messages if m["text"] == "Hey! Are we still on for Saturday?")
@@ -228,7 +235,7 @@ def test_sample_calls_and_contacts(sample_case) -> None:
 def test_sample_backup_through_open_source(sample_backup: Path, tmp_path: Path) -> None:
     with open_source(sample_backup) as fs:
         records, case = scan(fs, WhatsAppArtifact, tmp_path / "case")
-    assert len(records) == 119 and case.count("whatsapp", deleted=True) == 1
+    assert len(records) == 126 and case.count("whatsapp", deleted=True) == 1
     assert {r["chat"] for r in case.chats("whatsapp")} >= {"Weekend Hikers", "Mum"}
     case.close()
 
@@ -247,3 +254,65 @@ def test_messages_without_contacts_database(sample_files: list[SampleFile], tmp_
     case.close()
     assert next(r for r in records if r["text"] == "Always do")["chat"] == "Mum"
     assert datetime.fromisoformat(records[0]["date"].replace("Z", "+00:00")).tzinfo == UTC
+
+
+def test_sample_reactions_sit_on_their_message(sample_case) -> None:
+    _, out = sample_case
+    by_text = {m["text"]: m for m in out["whatsapp"]}
+    welcome = by_text["Welcome everyone! Saturday plan: Scafell Pike"]
+    # Chris reacted 😮 then took it back (an empty emoji): only Jordan's and Priya's remain.
+    assert [(r["sender"], r["reaction"], r["date"]) for r in welcome["reactions"]] == [
+        ("Jordan Lee", "👍", "2024-03-29T05:35:00Z"), ("Priya Shah", "👍", "2024-03-29T05:36:00Z")]
+    assert welcome["reactions"][0]["sender_id"] == sample.JORDAN.jid
+    summit = by_text["We made it! 🏔️"]  # the owner changed 😂 to 🔥: the latest one counts
+    assert [(r["sender"], r["reaction"]) for r in summit["reactions"]] == [("Sam Taylor", "❤️"), ("Me", "🔥")]
+    mine = by_text["Perfect. I'll bring the map"]
+    assert [(r["sender"], r["sender_id"], r["reaction"]) for r in mine["reactions"]] == [("Me", "", "❤️")]
+    assert sum(bool(m["reactions"]) for m in out["whatsapp"]) == 3
+
+
+def test_sample_poll_edit_deleted_for_everyone_view_once(sample_case) -> None:
+    _, out = sample_case
+    messages = out["whatsapp"]
+    poll = next(m for m in messages if m["message_type"] == 46)
+    assert (poll["sender"], poll["text"], poll["card"]["type"]) == ("Sam Taylor", "Where next month?", "poll")
+    assert poll["card"]["extra"]["options"] == ["Helvellyn", "Skiddaw", "Snowdon"]
+    edited = next(m for m in messages if m["text"] == sample.EDITED_TO)
+    assert (edited["status"], edited["sender"]) == ("edited", "Me")
+    assert edited["edits"] == [{"text": "Leaving at 7", "area": "freeblock"}]  # the first text, from free space
+    assert not any(m["text"] == "Leaving at 7" for m in messages)  # not a deleted message of its own
+    revoked = next(m for m in messages if m["message_type"] == 14)
+    assert (revoked["status"], revoked["sender"], revoked["text"], revoked["deleted"]) == (
+        "deleted for everyone", "Sam Taylor", "", False)
+    once = next(m for m in messages if m["view_once"])
+    assert (once["chat"], once["status"], once["message_type"]) == ("Ben Carter", "view once", 38)
+    assert [(a["role"], a["missing"]) for a in once["attachments"]] == [("image", True)]  # gone once opened
+    assert [m["text"] for m in messages if m["forwarded"]] == ["Check out this route"]
+    assert sum(m["status"] == "edited" for m in messages) == 1
+
+
+def test_sample_edit_history_needs_recovery(sample_files: list[SampleFile], tmp_path: Path) -> None:
+    """Without recovery of deleted data the edit's first text is unknown: no edit is claimed."""
+    records, case = scan(MemoryFS(sample_files), WhatsAppArtifact, tmp_path / "case",
+                         ScanOptions(recover_deleted=False))
+    case.close()
+    edited = next(r for r in records if r["text"] == sample.EDITED_TO)
+    assert (edited["status"], edited["edits"]) == ("", [])
+    assert next(r for r in records if r["message_type"] == 14)["status"] == "deleted for everyone"
+
+
+def test_receipt_info_decoders() -> None:
+    def pb(number: int, value: int | bytes | str) -> bytes:
+        return sample._pb(number, value)
+
+    blob = pb(4, 2) + pb(7, pb(1, pb(1, "K1") + pb(2, "1@s.whatsapp.net") + pb(3, "🙏") + pb(4, 1714000000000))
+                       + pb(1, pb(1, "K2") + pb(2, "2@s.whatsapp.net") + pb(3, "") + pb(4, 1714000000000))
+                       + pb(2, pb(1, "K3") + pb(2, "😂") + pb(3, 1714000001000)))
+    found = reactions_from_receipt(blob)
+    assert [(r["sender_id"], r["reaction"], r["mine"], r["date"].isoformat()) for r in found] == [
+        ("1@s.whatsapp.net", "🙏", False, "2024-04-24T23:06:40+00:00"), ("", "😂", True, "2024-04-24T23:06:41+00:00")]
+    assert poll_from_receipt(blob) is None
+    poll = pb(8, pb(2, "Pizza?") + pb(3, pb(1, "Yes")) + pb(3, pb(1, "No")))
+    assert poll_from_receipt(poll) == {"question": "Pizza?", "options": ["Yes", "No"]}
+    assert reactions_from_receipt(b"\xff\xff") == [] and poll_from_receipt(b"\x42\x05ab") is None
+    assert reactions_from_receipt(None) == [] and reactions_from_receipt(b"") == []

@@ -9,6 +9,11 @@ book) and ``CallHistory.sqlite``. Media files live beside them under
 listed as missing. Deleted messages still in the database's free space, WAL or
 journal are recovered by carving ``ZWAMESSAGE``.
 
+Reactions and poll questions live in each message's ``ZWAMESSAGEINFO.ZRECEIPTINFO``
+protobuf; a message edited or deleted for everyone keeps only its latest state in its
+row, and its earlier text is taken from the older copies of that row still in the
+file's free space or WAL.
+
 Three kinds come out of this module: ``whatsapp`` (messages), ``whatsapp-calls``
 and ``whatsapp-contacts``.
 """
@@ -22,10 +27,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reclaim.artifacts._phone import ContactIndex
-from reclaim.artifacts.base import Artifact, FileSpec, MediaRef, Provenance, Record, carved_id, from_apple_time
+from reclaim.artifacts.base import (
+    Artifact,
+    FileSpec,
+    MediaRef,
+    Provenance,
+    Record,
+    carved_id,
+    from_apple_time,
+    from_unix_time,
+)
 from reclaim.case.context import Database, ScanContext
 from reclaim.decoders.protobuf import ProtobufError, parse_message
 from reclaim.media.audio import wav_preview
+from reclaim.sqlite.records import CarvedRecord
 
 #: (domain, service name, id tag) of the WhatsApp apps whose data reclaim reads.
 APPS: tuple[tuple[str, str, str], ...] = (
@@ -40,8 +55,13 @@ CALLS_DB = "CallHistory.sqlite"
 # ZWAMESSAGE.ZMESSAGETYPE values (observed in WhatsApp's iOS database; WhatsApp does not document them).
 TEXT, IMAGE, VIDEO, AUDIO, CONTACT, LOCATION, GROUP_EVENT, LINK, DOCUMENT = 0, 1, 2, 3, 4, 5, 6, 7, 8
 SYSTEM, GIF, SYSTEM_OTHER, REVOKED, STICKER = 10, 11, 12, 14, 15
+VIEW_ONCE_IMAGE, VIEW_ONCE_VIDEO, POLL, VIEW_ONCE_AUDIO, ROUND_VIDEO = 38, 39, 46, 53, 54
 
-_MEDIA_TYPES = {IMAGE: "image", VIDEO: "video", AUDIO: "voice", DOCUMENT: "document", GIF: "gif", STICKER: "sticker"}
+_MEDIA_TYPES = {IMAGE: "image", VIDEO: "video", AUDIO: "voice", DOCUMENT: "document", GIF: "gif", STICKER: "sticker",
+                VIEW_ONCE_IMAGE: "image", VIEW_ONCE_VIDEO: "video", VIEW_ONCE_AUDIO: "voice", ROUND_VIDEO: "video"}
+_VIEW_ONCE = (VIEW_ONCE_IMAGE, VIEW_ONCE_VIDEO, VIEW_ONCE_AUDIO)
+#: ZWAMESSAGE.ZFLAGS bits set together on a forwarded message (as the IPED project reads them).
+_FORWARDED = 0x180
 
 #: Group notifications (type 6) by ZGROUPEVENTTYPE.
 _GROUP_EVENTS = {
@@ -97,9 +117,20 @@ class WhatsAppMessage(Record):
     message_type: int | None = None
     starred: bool = False
     stanza_id: str = ""
+    reactions: list[dict[str, Any]] = field(default_factory=list)
+    edits: list[dict[str, Any]] = field(default_factory=list)
+    view_once: bool = False
+    forwarded: bool = False
 
     def record_label(self) -> str:
         return self.chat
+
+    def search_text(self) -> str:
+        parts = [super().search_text()]
+        parts.extend(str(e.get("text") or "") for e in self.edits)
+        if self.card:
+            parts.extend(str(self.card.get(k) or "") for k in ("title", "description"))
+        return "\n".join(p for p in parts if p)
 
 
 @dataclass(kw_only=True)
@@ -245,6 +276,60 @@ def quote_from_metadata(blob: bytes | None) -> dict[str, str] | None:
     return {"stanza_id": stanza or "", "sender_id": sender or "", "text": text or ""}
 
 
+def reactions_from_receipt(blob: bytes | None) -> list[dict[str, Any]]:
+    """The reactions kept in a message's ``ZWAMESSAGEINFO.ZRECEIPTINFO`` protobuf, one per person.
+
+    Observed layout (WhatsApp does not document it; IPED and iLEAPP read it the
+    same way): field 7 holds the reactions; each field 7 → 1 is someone else's
+    reaction ``{1: reaction message id, 2: reactor JID, 3: emoji, 4: Unix time in
+    ms}``; field 7 → 2 is the phone owner's own ``{1: id, 2: emoji, 3: Unix time
+    in ms}`` (no JID). A changed reaction leaves the latest entry per person, and
+    an empty emoji is a reaction taken back, so those are dropped. Returns
+    ``{"sender_id", "reaction", "date", "mine"}`` dicts (``sender_id`` "" for the owner).
+    """
+    if not blob:
+        return []
+    latest: dict[str, tuple[int, str]] = {}
+    try:
+        for addons in parse_message(bytes(blob)).messages(7):
+            for entry in addons.messages(1):
+                jid, emoji = entry.string(2) or "", entry.string(3) or ""
+                when = entry.uint(4) or 0
+                if jid and when >= latest.get(jid, (-1, ""))[0]:
+                    latest[jid] = (when, emoji)
+            for entry in addons.messages(2):
+                emoji, when = entry.string(2) or "", entry.uint(3) or 0
+                if when >= latest.get("", (-1, ""))[0]:
+                    latest[""] = (when, emoji)
+    except ProtobufError:
+        return []
+    return [{"sender_id": jid, "reaction": emoji, "date": from_unix_time(when / 1000) if when else None,
+             "mine": jid == ""}
+            for jid, (when, emoji) in latest.items() if emoji]
+
+
+def poll_from_receipt(blob: bytes | None) -> dict[str, Any] | None:
+    """A poll's question and options from its ``ZRECEIPTINFO`` (field 8 → 2 question, 8 → 3 → 1 options).
+
+    Observed layout, as the IPED project reads it; the votes are not in this
+    blob (where WhatsApp keeps them on iOS is not known), so only the question and
+    the options are returned.
+    """
+    if not blob:
+        return None
+    try:
+        poll = parse_message(bytes(blob)).message(8)
+        if poll is None:
+            return None
+        question = poll.string(2) or ""
+        options = [text for option in poll.messages(3) if (text := option.string(1))]
+    except ProtobufError:
+        return None
+    if not (question or options):
+        return None
+    return {"question": question, "options": options}
+
+
 class WhatsAppArtifact(Artifact):
     """WhatsApp messages of every chat, with media, locations, contact cards, quotes and deleted rows."""
 
@@ -263,6 +348,8 @@ class WhatsAppArtifact(Artifact):
                     ctx.warn(f"{db.source}: no WhatsApp message tables (unknown version)")
                     continue
                 reader = _MessageReader(ctx, db, people, service, tag)
+                if ctx.options.recover_deleted:
+                    reader.carve()  # first: older copies of live rows give edited / deleted-for-everyone text
                 yield from reader.live()
                 if ctx.options.recover_deleted:
                     yield from reader.carved()
@@ -281,12 +368,17 @@ class _MessageReader:
             for row in db.rows("SELECT ZJID, ZPUSHNAME FROM ZWAPROFILEPUSHNAME WHERE ZJID IS NOT NULL"):
                 if row["ZPUSHNAME"]:
                     people.push.setdefault(row["ZJID"], row["ZPUSHNAME"])
+        self.member_names: dict[str, str] = {}  # group member JID -> name
         self.chats = self._chats()
         self.members = self._members()
         self.me = people.device.me()
         self.live_pks: set[int] = set()
         #: stanza id -> (sender, sender id) of the messages seen so far, to name who a reply quotes.
         self.stanzas: dict[str, tuple[str, str]] = {}
+        #: recovered ZWAMESSAGE rows, then the older texts of rows still live (by stanza id).
+        self.carved_rows: list[tuple[int | None, dict[str, Any], CarvedRecord]] = []
+        self.carved_media: tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]] = ({}, {})
+        self.older_texts: dict[str, list[tuple[str, str]]] = {}
 
     def _chats(self) -> dict[int, _Chat]:
         db = self.db
@@ -317,6 +409,7 @@ class _MessageReader:
         ):
             jid = row["ZMEMBERJID"] or ""
             members[row["Z_PK"]] = (jid, self.people.name(jid, row["ZCONTACTNAME"], row["ZFIRSTNAME"]))
+            self.member_names.setdefault(jid, members[row["Z_PK"]][1])
         return members
 
     # -- live rows ------------------------------------------------------------------------
@@ -331,11 +424,19 @@ class _MessageReader:
             join = f"LEFT JOIN {mi} ON {mi}.ZMESSAGE = {m}.Z_PK"
         else:
             join = ""
+        info = "ZWAMESSAGEINFO"
+        if db.has(info, "ZRECEIPTINFO") and db.has(m, "ZMESSAGEINFO"):
+            join += f" LEFT JOIN {info} ON {info}.Z_PK = {m}.ZMESSAGEINFO"
+        elif db.has(info, "ZRECEIPTINFO") and db.has(info, "ZMESSAGE"):
+            join += f" LEFT JOIN {info} ON {info}.ZMESSAGE = {m}.Z_PK"
         message_cols = ["ZCHATSESSION", "ZISFROMME", "ZMESSAGEDATE", "ZTEXT", "ZMESSAGETYPE", "ZGROUPEVENTTYPE",
-                        "ZFROMJID", "ZTOJID", "ZGROUPMEMBER", "ZSTARRED", "ZSTANZAID", "ZMESSAGESTATUS", "ZPUSHNAME"]
+                        "ZFROMJID", "ZTOJID", "ZGROUPMEMBER", "ZSTARRED", "ZSTANZAID", "ZMESSAGESTATUS", "ZPUSHNAME",
+                        "ZFLAGS"]
         media_cols = list(_MEDIA_KEYS)
         cols = [f"{m}.Z_PK AS Z_PK"] + [db.col(m, c) for c in message_cols]
-        cols += [db.col(mi, c, alias=f"MI_{c}") if join else f'NULL AS "MI_{c}"' for c in media_cols]
+        cols += [db.col(mi, c, alias=f"MI_{c}") if has_media and mi in join else f'NULL AS "MI_{c}"'
+                 for c in media_cols]
+        cols.append(f'{info}.ZRECEIPTINFO AS "RECEIPTINFO"' if info in join else 'NULL AS "RECEIPTINFO"')
         sql = f"SELECT {', '.join(cols)} FROM {m} {join} ORDER BY {m}.ZMESSAGEDATE, {m}.Z_PK"
         for row in db.rows(sql):
             self.live_pks.add(row["Z_PK"])
@@ -344,19 +445,55 @@ class _MessageReader:
             if record is not None:
                 if record.stanza_id:
                     self.stanzas[record.stanza_id] = (record.sender, record.sender_id)
+                    self._history(record)
+                if row["RECEIPTINFO"]:
+                    self._addons(record, row["RECEIPTINFO"])
                 yield record
+
+    def _history(self, msg: WhatsAppMessage) -> None:
+        """Mark an edited message, or give a deleted-for-everyone one its text, from older copies of its row.
+
+        WhatsApp rewrites the row in place: an edit replaces ``ZTEXT``, deleting for
+        everyone turns the row into type 14 with no text. An older copy of the row
+        (same stanza id) left in free space or the WAL with another, complete text
+        is the earlier version.
+        """
+        older = self.older_texts.get(msg.stanza_id)
+        if not older or msg.message_type not in (TEXT, LINK, REVOKED):
+            return
+        seen = {msg.text}
+        for text, area in older:
+            if text not in seen:
+                seen.add(text)
+                msg.edits.append({"text": text, "area": area})
+        if msg.edits and msg.message_type != REVOKED:
+            msg.status = "edited"
+
+    def _addons(self, msg: WhatsAppMessage, blob: bytes) -> None:
+        """Reactions (and a poll's question and options) from the message's receipt protobuf."""
+        for reaction in reactions_from_receipt(blob):
+            jid = reaction["sender_id"]
+            sender = self.me if reaction["mine"] else self.member_names.get(jid) or self.people.name(jid)
+            msg.reactions.append({"sender": sender, "sender_id": jid, "reaction": reaction["reaction"], "name": "",
+                                  "date": reaction["date"]})
+        if msg.message_type == POLL:
+            poll = poll_from_receipt(blob)
+            if poll is not None:
+                question = poll["question"] or msg.text
+                msg.text = msg.text or question
+                msg.card = {"type": "poll", "title": question, "description": "\n".join(poll["options"]),
+                            "url": "", "extra": {"options": poll["options"]}}
 
     # -- recovered rows -------------------------------------------------------------------
 
-    def carved(self) -> Iterator[WhatsAppMessage]:
-        """Deleted messages still in the file, skipping every copy of a live row.
+    def carve(self) -> None:
+        """Recover deleted rows once, before the live rows are read.
 
-        A freeblock often overwrites a cell's rowid, so a recovered row is matched
-        to the live ones by primary key when it has one, else by its stanza id.
+        The message rows are kept for :meth:`carved`; a complete older copy of a row
+        that is still live (same stanza id, another text) is the earlier text of an
+        edited or deleted-for-everyone message (:meth:`_history`).
         """
-        messages = []
-        media_by_pk: dict[int, dict[str, Any]] = {}
-        media_by_message: dict[int, dict[str, Any]] = {}
+        media_by_pk, media_by_message = self.carved_media
         for carved in self.db.carve(tables=["ZWAMESSAGE", "ZWAMEDIAITEM", "ZWACHATSESSION"]):
             values = dict(carved.values)
             pk = carved.rowid if carved.rowid is not None else values.get("Z_PK")
@@ -370,12 +507,23 @@ class _MessageReader:
                     self.chats[pk] = self._chat(values.get("ZCONTACTJID"), values.get("ZPARTNERNAME"),
                                                 values.get("ZSESSIONTYPE"))
             elif carved.table == "ZWAMESSAGE":
-                stanza = values.get("ZSTANZAID")
-                if (isinstance(pk, int) and pk in self.live_pks) or (stanza and stanza in self.stanzas):
-                    continue
-                messages.append((pk if isinstance(pk, int) else None, values, carved))
+                stanza, text = values.get("ZSTANZAID"), values.get("ZTEXT")
+                if stanza and isinstance(text, str) and _whole_text(carved, text):
+                    self.older_texts.setdefault(str(stanza), []).append((text, carved.area))
+                self.carved_rows.append((pk if isinstance(pk, int) else None, values, carved))
+
+    def carved(self) -> Iterator[WhatsAppMessage]:
+        """Deleted messages still in the file, skipping every copy of a live row.
+
+        A freeblock often overwrites a cell's rowid, so a recovered row is matched
+        to the live ones by primary key when it has one, else by its stanza id.
+        """
+        media_by_pk, media_by_message = self.carved_media
         seen: set[tuple[Any, ...]] = set()
-        for pk, values, carved in messages:
+        for pk, values, carved in self.carved_rows:
+            stanza = values.get("ZSTANZAID")
+            if (pk is not None and pk in self.live_pks) or (stanza and stanza in self.stanzas):
+                continue
             if not isinstance(values.get("ZMESSAGEDATE"), int | float) and not values.get("ZTEXT"):
                 continue  # too little left to show
             key = (values.get("ZSTANZAID") or pk, values.get("ZMESSAGEDATE"), values.get("ZTEXT"))
@@ -419,7 +567,10 @@ class _MessageReader:
             starred=bool(row.get("ZSTARRED")),
             stanza_id=str(row.get("ZSTANZAID") or ""),
             text=text,
+            view_once=mtype in _VIEW_ONCE,
         )
+        flags = row.get("ZFLAGS")
+        msg.forwarded = isinstance(flags, int) and flags & _FORWARDED == _FORWARDED
         if mtype in (GROUP_EVENT, SYSTEM, SYSTEM_OTHER):
             self._system(msg, row, chat, mtype, event)
             return msg
@@ -429,7 +580,9 @@ class _MessageReader:
             msg.direction = "incoming"
             msg.sender_id, msg.sender = self._sender(row, chat)
         if mtype == REVOKED:
-            msg.status = "unsent"
+            msg.status = "deleted for everyone"
+        elif msg.view_once:
+            msg.status = "view once"
         self._content(msg, mtype, media, chat)
         return msg
 
@@ -528,6 +681,21 @@ class _MessageReader:
         # Voice notes are Ogg Opus, which not every browser plays: a WAV copy goes beside them.
         preview = wav_preview if role == "voice" else None
         return self.ctx.media(entry, name=name, role=role, mime=mime, origin=origin, preview=preview)
+
+
+def _whole_text(carved: CarvedRecord, text: str) -> bool:
+    """Whether a recovered row's text can be trusted to be complete (not cut where its overflow was lost).
+
+    A row rewritten in place loses its rowid to the freeblock header, which alone
+    makes it ``partial``; its values are still whole when the record fitted in its
+    page, which a short text guarantees (a 1 KiB text cannot have spilled to overflow
+    on a 4 KiB page).
+    """
+    if not text:
+        return False
+    if not carved.partial:
+        return True
+    return carved.rowid is None and carved.confidence >= 0.7 and len(text.encode()) < 1024
 
 
 _MEDIA_KEYS = ("ZMEDIALOCALPATH", "ZXMPPTHUMBPATH", "ZTHUMBNAILLOCALPATH", "ZTITLE", "ZLATITUDE", "ZLONGITUDE",

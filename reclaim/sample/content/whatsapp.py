@@ -1,4 +1,4 @@
-"""WhatsApp in the sample backup: six chats, a group, media, calls and one deleted message.
+"""WhatsApp in the sample backup: six chats, a group, media, calls, reactions, a poll and deleted messages.
 
 The three databases use WhatsApp's real Core Data schemas (``ChatStorage.sqlite``,
 ``ContactsV2.sqlite``, ``CallHistory.sqlite``, as WhatsApp 23.x writes them on iOS
@@ -6,6 +6,9 @@ The three databases use WhatsApp's real Core Data schemas (``ChatStorage.sqlite`
 Media files sit under ``Message/Media/<jid>/<x>/<y>/<uuid>.<ext>`` as on a phone; one
 photo's file is left out on purpose (the phone cleared it), and one message is
 deleted with ``secure_delete`` off so that its bytes stay in the file for carving.
+Reactions and a poll are written into ``ZWAMESSAGEINFO.ZRECEIPTINFO`` as WhatsApp
+does; one message is edited and one deleted for everyone by rewriting its row, so
+that the earlier text stays in the page's free space.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ APPLE_EPOCH_UNIX = 978307200
 OWNER_JID = "447700900123@s.whatsapp.net"
 #: The message the sample deletes (its text stays in the database's free space).
 DELETED_TEXT = "Please delete this after reading: the door code is 4471"
+#: An edited message (the row is rewritten; the first text stays in free space) and its final text.
+EDITED_FROM, EDITED_TO = "Leaving at 7", "Leaving at 7:30 instead, the car needs petrol first"
+POLL_QUESTION, POLL_OPTIONS = "Where next month?", ("Helvellyn", "Skiddaw", "Snowdon")
 LINK_URL = "https://bit.ly/3xYz"
 
 CHAT_SCHEMA = """
@@ -116,6 +122,7 @@ CREATE TABLE Z_MODELCACHE (Z_CONTENT BLOB);
 
 # ZWAMESSAGE.ZMESSAGETYPE values used here.
 TEXT, IMAGE, VIDEO, VOICE, CONTACT, LOCATION, GROUP_EVENT, LINK, DOCUMENT, SYSTEM = 0, 1, 2, 3, 4, 5, 6, 7, 8, 10
+REVOKED, VIEW_ONCE_IMAGE, POLL = 14, 38, 46
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,11 @@ class Msg:
     starred: bool = False
     reply: bool = False  # quotes the chat's previous text message
     gap: float = 3.0  # minutes since the previous message
+    #: (reactor JID or None for the owner, emoji, minutes after the message); "" takes a reaction back
+    reactions: tuple[tuple[str | None, str, float], ...] = ()
+    earlier: str | None = None  # the text before an edit (the row is rewritten at the end)
+    poll: tuple[str, ...] = ()
+    forwarded: bool = False
 
 
 def _conversations() -> list[tuple[str, str, int, datetime, list[Msg]]]:
@@ -170,7 +182,7 @@ def _conversations() -> list[tuple[str, str, int, datetime, list[Msg]]]:
         Msg(s, None, SYSTEM, event=2, gap=0),
         Msg(s, "Hey! Are we still on for Saturday?"),
         Msg(None, "Yes! Meet at the station at 8?"),
-        Msg(s, "Perfect. I'll bring the map"),
+        Msg(s, "Perfect. I'll bring the map", reactions=((None, "❤️", 2),)),
         Msg(None, "Don't forget the sandwiches this time 😅"),
         Msg(s, "Haha never again", reply=True),
         Msg(s, None, IMAGE, {"name": "summit", "w": 800, "h": 600, "caption": "View from last time"}),
@@ -188,6 +200,9 @@ def _conversations() -> list[tuple[str, str, int, datetime, list[Msg]]]:
         Msg(s, DELETED_TEXT, gap=30),  # deleted below
         Msg(None, "See you Saturday!", gap=120),
         Msg(s, "👍"),
+        Msg(None, EDITED_TO, earlier=EDITED_FROM, gap=700),
+        Msg(s, None, REVOKED),  # deleted for everyone: WhatsApp keeps the row, type 14, no text
+        Msg(s, "No worries, see you at 7:30"),
     ]
     mum = [
         Msg(m, "Hello love, are you coming for Sunday lunch?", gap=0),
@@ -234,7 +249,8 @@ def _conversations() -> list[tuple[str, str, int, datetime, list[Msg]]]:
     group = [
         Msg(None, None, GROUP_EVENT, event=12, gap=0),
         Msg(s, None, GROUP_EVENT, event=2, gap=1),
-        Msg(s, "Welcome everyone! Saturday plan: Scafell Pike"),
+        Msg(s, "Welcome everyone! Saturday plan: Scafell Pike",
+            reactions=((j, "👍", 1), (p, "👍", 2), (CHRIS_JID, "😮", 3), (CHRIS_JID, "", 4))),
         Msg(j, "I'm in"),
         Msg(p, "Me too"),
         Msg(CHRIS_JID, "Can I bring my dog?"),
@@ -250,12 +266,15 @@ def _conversations() -> list[tuple[str, str, int, datetime, list[Msg]]]:
         Msg(s, None, LOCATION, {"lat": 54.4500, "lon": -3.2200, "title": "Meeting point"}),
         Msg(CHRIS_JID, "Running late, start without me", gap=1500),
         Msg(s, "We'll wait 10 min"),
-        Msg(p, None, IMAGE, {"name": "summit_group", "w": 1024, "h": 768, "caption": "We made it! 🏔️"}, gap=200),
+        Msg(p, None, IMAGE, {"name": "summit_group", "w": 1024, "h": 768, "caption": "We made it! 🏔️"}, gap=200,
+            reactions=((s, "❤️", 5), (None, "😂", 6), (None, "🔥", 7))),
         Msg(j, "Best day"),
         Msg(None, "Same time next month?"),
         Msg(s, "Definitely"),
         Msg(CHRIS_JID, None, VIDEO, {"seconds": 3, "caption": "Descent"}),
         Msg(j, "Legend"),
+        Msg(s, POLL_QUESTION, POLL, poll=POLL_OPTIONS, gap=600),
+        Msg(j, "Check out this route", forwarded=True),
     ]
     ben = [
         Msg(b, "Mate, did you watch the match?", gap=0),
@@ -280,6 +299,8 @@ def _conversations() -> list[tuple[str, str, int, datetime, list[Msg]]]:
         Msg(b, "Great night, cheers mate", gap=300),
         Msg(None, "Same again next week?"),
         Msg(b, "Obviously"),
+        Msg(b, None, VIEW_ONCE_IMAGE, {"name": "surprise", "w": 400, "h": 300, "view_once": True}, gap=900),
+        Msg(None, "Ha! Can't unsee that"),
     ]
     clinic = [
         Msg(c, None, SYSTEM, event=26, gap=0),
@@ -421,6 +442,42 @@ def _vcard(name: str, number: str) -> str:
             f"TEL;type=CELL;type=VOICE;waid={number.lstrip('+').replace(' ', '')}:{number}\nEND:VCARD")
 
 
+def _pb_varint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _pb(number: int, value: int | bytes | str) -> bytes:
+    """One protobuf field: a varint for ``int``, length-delimited otherwise."""
+    if isinstance(value, int):
+        return _pb_varint(number << 3) + _pb_varint(value)
+    data = value.encode() if isinstance(value, str) else value
+    return _pb_varint((number << 3) | 2) + _pb_varint(len(data)) + data
+
+
+def _receipt_info(msg: Msg, when: datetime, message_pk: int) -> bytes:
+    """A ZWAMESSAGEINFO.ZRECEIPTINFO blob: reactions in field 7 (others' 7→1, the owner's 7→2), a poll in 8."""
+    out = _pb(4, 2)
+    reactions = b""
+    for n, (reactor, emoji, after) in enumerate(msg.reactions):
+        millis = int((when + timedelta(minutes=after)).timestamp() * 1000)
+        key = _stanza(100000 + message_pk * 10 + n)
+        if reactor is None:
+            reactions += _pb(2, _pb(1, key) + _pb(2, emoji) + _pb(3, millis) + _pb(4, 1))
+        else:
+            reactions += _pb(1, _pb(1, key) + _pb(2, reactor) + _pb(3, emoji) + _pb(4, millis))
+    if reactions:
+        out += _pb(7, reactions)
+    if msg.poll:
+        options = b"".join(_pb(3, _pb(1, option)) for option in msg.poll)
+        out += _pb(8, _pb(2, msg.text or "") + options)
+    return out
+
+
 def _quote_metadata(stanza: str, sender_jid: str, text: str) -> bytes:
     """A ZMETADATA blob carrying a quoted message (fields 5, 6 and 19→1, as WhatsApp writes them)."""
 
@@ -450,8 +507,9 @@ def _chat_storage(ctx: SampleContext) -> tuple[bytes, list[SampleFile]]:
     conn.execute("PRAGMA secure_delete=0")
     conn.executescript(CHAT_SCHEMA)
     media_files: list[SampleFile] = []
-    message_pk = media_pk = member_pk = 0
+    message_pk = media_pk = member_pk = info_pk = 0
     deleted_pk = None
+    edits: list[tuple[int, str]] = []
     members: dict[str, int] = {}
     for chat_pk, (jid, partner, stype, start, script) in enumerate(_conversations(), 1):
         when = start
@@ -481,22 +539,33 @@ def _chat_storage(ctx: SampleContext) -> tuple[bytes, list[SampleFile]]:
             group_member = members.get(sender_jid) if stype == 1 and not from_me else None
             to_jid = jid if from_me else OWNER_JID
             mi = None
-            if msg.mtype not in (TEXT, GROUP_EVENT, SYSTEM) or msg.reply:
+            if msg.mtype not in (TEXT, GROUP_EVENT, SYSTEM, REVOKED, POLL) or msg.reply:
                 media_pk += 1
                 mi = media_pk
                 media_files += _media_row(conn, mi, message_pk, jid, msg, stanzas)
+            info = None
+            if msg.reactions or msg.poll:
+                info_pk += 1
+                info = info_pk
+                conn.execute("INSERT INTO ZWAMESSAGEINFO (Z_PK, Z_ENT, Z_OPT, ZMESSAGE, ZRECEIPTINFO)"
+                             " VALUES (?,11,1,?,?)", (info, message_pk, _receipt_info(msg, when, message_pk)))
+            flags = 16777280 if from_me else 16777216
+            if msg.forwarded:
+                flags |= 0x180
             conn.execute(
                 "INSERT INTO ZWAMESSAGE (Z_PK, Z_ENT, Z_OPT, ZCHILDMESSAGESDELIVEREDCOUNT, ZCHILDMESSAGESPLAYEDCOUNT,"
                 " ZCHILDMESSAGESREADCOUNT, ZDATAITEMVERSION, ZDOCID, ZENCRETRYCOUNT, ZFILTEREDRECIPIENTCOUNT, ZFLAGS,"
                 " ZGROUPEVENTTYPE, ZISFROMME, ZMESSAGEERRORSTATUS, ZMESSAGESTATUS, ZMESSAGETYPE, ZSORT,"
-                " ZSPOTLIGHTSTATUS, ZSTARRED, ZCHATSESSION, ZGROUPMEMBER, ZMEDIAITEM, ZMESSAGEDATE, ZSENTDATE,"
-                " ZFROMJID, ZPUSHNAME, ZSTANZAID, ZTEXT, ZTOJID)"
-                " VALUES (?,9,2,0,0,0,3,?,0,0,?,?,?,0,?,?,?,0,?,?,?,?,?,?,?,?,?,?,?)",
-                (message_pk, message_pk, 16777280 if from_me else 16777216, msg.event, int(from_me),
+                " ZSPOTLIGHTSTATUS, ZSTARRED, ZCHATSESSION, ZGROUPMEMBER, ZMEDIAITEM, ZMESSAGEINFO, ZMESSAGEDATE,"
+                " ZSENTDATE, ZFROMJID, ZPUSHNAME, ZSTANZAID, ZTEXT, ZTOJID)"
+                " VALUES (?,9,2,0,0,0,3,?,0,0,?,?,?,0,?,?,?,0,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (message_pk, message_pk, flags, msg.event, int(from_me),
                  8 if from_me else (0 if msg.mtype in (GROUP_EVENT, SYSTEM) else 2), msg.mtype, message_pk,
-                 int(msg.starred), chat_pk, group_member, mi, _apple(when), _apple(when) if from_me else None,
-                 from_jid, CHRIS_PUSH if sender_jid == CHRIS_JID else None, stanza, msg.text, to_jid),
+                 int(msg.starred), chat_pk, group_member, mi, info, _apple(when), _apple(when) if from_me else None,
+                 from_jid, CHRIS_PUSH if sender_jid == CHRIS_JID else None, stanza, msg.earlier or msg.text, to_jid),
             )
+            if msg.earlier:
+                edits.append((message_pk, msg.text or ""))
             if msg.text == DELETED_TEXT:
                 deleted_pk = message_pk
             else:
@@ -516,13 +585,17 @@ def _chat_storage(ctx: SampleContext) -> tuple[bytes, list[SampleFile]]:
                   (SAM.jid, "Sammy T"))
     for ent, name, maximum in ((4, "WAChatSession", 6), (5, "WAGroupInfo", 4), (6, "WAGroupMember", member_pk),
                                (8, "WAMediaItem", media_pk), (9, "WAMessage", message_pk),
-                               (13, "WAProfilePushName", 2)):
+                               (11, "WAMessageInfo", info_pk), (13, "WAProfilePushName", 2)):
         conn.execute("INSERT INTO Z_PRIMARYKEY VALUES (?,?,0,?)", (ent, name, maximum))
     conn.execute("INSERT INTO Z_METADATA VALUES (1, '5E9A3D3C-2F7B-4C1E-9B0A-6C2D8E4F1A07', NULL)")
     conn.commit()
     # The owner deleted one message: the row goes, its bytes stay in the page's free space.
     assert deleted_pk is not None
     conn.execute("DELETE FROM ZWAMESSAGE WHERE Z_PK = ?", (deleted_pk,))
+    conn.commit()
+    # An edit rewrites the row with the new (longer) text: the first text stays in the freed cell.
+    for pk, text in edits:
+        conn.execute("UPDATE ZWAMESSAGE SET ZTEXT = ?, Z_OPT = Z_OPT + 1 WHERE Z_PK = ?", (text, pk))
     conn.commit()
     conn.close()
     return path.read_bytes(), media_files
@@ -545,6 +618,9 @@ def _media_row(conn: sqlite3.Connection, pk: int, message_pk: int, chat_jid: str
         if not info.get("missing"):
             files.append(SampleFile(DOMAIN, f"Message/{path}", data))
         files.append(SampleFile(DOMAIN, f"Message/{thumb}", _jpeg(96, 72, name, quality=60)))
+    elif msg.mtype == VIEW_ONCE_IMAGE:  # opened once: WhatsApp deleted the file, the row keeps its path
+        path = _media_rel(chat_jid, str(info["name"]), "jpg")
+        vstring = "image/jpeg"
     elif msg.mtype == VIDEO:
         name = f"video-{message_pk}"
         data = _mp4(int(info["seconds"]))
