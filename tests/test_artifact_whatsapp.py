@@ -159,7 +159,7 @@ def sample_case(sample_files: list[SampleFile],
 def test_sample_chats_senders_and_dates(sample_case) -> None:
     _, out = sample_case
     messages = out["whatsapp"]
-    assert len(messages) == 126
+    assert len(messages) == 127
     assert {m["chat"] for m in messages} == {"Sam Taylor", "Mum", "Priya Shah", "Weekend Hikers", "Ben Carter",
                                              "Smile Dental Clinic"}
     first = next(m for m in messages if m["text"] == "Hey! Are we still on for Saturday?")
@@ -198,8 +198,11 @@ def test_sample_cards_quotes_and_links(sample_case) -> None:
     place = next(m for m in messages if (m["card"] or {}).get("title") == "Scafell Pike car park")
     assert place["card"]["type"] == "location"
     assert (place["card"]["extra"]["latitude"], place["card"]["extra"]["longitude"]) == (54.4541, -3.2116)
-    card = next(m for m in messages if (m["card"] or {}).get("type") == "contact")
-    assert card["card"]["title"] == "Ben Carter" and "+44 7700 900890" in card["card"]["extra"]["vcard"]
+    cards = [m["card"] for m in messages if (m["card"] or {}).get("type") == "contact"]
+    assert cards[0]["title"] == "Ben Carter" and "+44 7700 900890" in cards[0]["extra"]["vcard"]
+    # Two contacts shared in one message: WhatsApp's separators split, the list's own title dropped.
+    assert cards[1]["title"] == "Sam Taylor, Priya Shah" and len(cards[1]["extra"]["vcards"]) == 2
+    assert "FN:Priya Shah" in cards[1]["extra"]["vcards"][1] and "_$!<" not in cards[1]["extra"]["vcard"]
     link = next(m for m in messages if (m["card"] or {}).get("type") == "link")
     assert link["card"]["url"] == "https://bit.ly/3xYz" and "https://bit.ly/3xYz" in link["text"]
     reply = next(m for m in messages if m["text"] == "Haha never again")
@@ -235,7 +238,7 @@ def test_sample_calls_and_contacts(sample_case) -> None:
 def test_sample_backup_through_open_source(sample_backup: Path, tmp_path: Path) -> None:
     with open_source(sample_backup) as fs:
         records, case = scan(fs, WhatsAppArtifact, tmp_path / "case")
-    assert len(records) == 126 and case.count("whatsapp", deleted=True) == 1
+    assert len(records) == 127 and case.count("whatsapp", deleted=True) == 1
     assert {r["chat"] for r in case.chats("whatsapp")} >= {"Weekend Hikers", "Mum"}
     case.close()
 
@@ -277,6 +280,7 @@ def test_sample_poll_edit_deleted_for_everyone_view_once(sample_case) -> None:
     poll = next(m for m in messages if m["message_type"] == 46)
     assert (poll["sender"], poll["text"], poll["card"]["type"]) == ("Sam Taylor", "Where next month?", "poll")
     assert poll["card"]["extra"]["options"] == ["Helvellyn", "Skiddaw", "Snowdon"]
+    assert poll["card"]["description"] == "Helvellyn · Skiddaw · Snowdon"
     edited = next(m for m in messages if m["text"] == sample.EDITED_TO)
     assert (edited["status"], edited["sender"]) == ("edited", "Me")
     assert edited["edits"] == [{"text": "Leaving at 7", "area": "freeblock"}]  # the first text, from free space

@@ -481,7 +481,7 @@ class _MessageReader:
             if poll is not None:
                 question = poll["question"] or msg.text
                 msg.text = msg.text or question
-                msg.card = {"type": "poll", "title": question, "description": "\n".join(poll["options"]),
+                msg.card = {"type": "poll", "title": question, "description": " · ".join(poll["options"]),
                             "url": "", "extra": {"options": poll["options"]}}
 
     # -- recovered rows -------------------------------------------------------------------
@@ -646,8 +646,7 @@ class _MessageReader:
                 msg.card = {"type": "file", "title": title, "description": "", "url": "",
                             "extra": {"duration": media.get("ZMOVIEDURATION")}}
         elif mtype == CONTACT:
-            msg.card = {"type": "contact", "title": _text(media.get("ZVCARDNAME")), "description": "", "url": "",
-                        "extra": {"vcard": _text(media.get("ZVCARDSTRING"))}}
+            msg.card = _contact_card(_text(media.get("ZVCARDNAME")), _text(media.get("ZVCARDSTRING")))
         elif mtype == LOCATION:
             lat, lon = media.get("ZLATITUDE"), media.get("ZLONGITUDE")
             extra: dict[str, Any] = {"latitude": lat, "longitude": lon}
@@ -681,6 +680,23 @@ class _MessageReader:
         # Voice notes are Ogg Opus, which not every browser plays: a WAV copy goes beside them.
         preview = wav_preview if role == "voice" else None
         return self.ctx.media(entry, name=name, role=role, mime=mime, origin=origin, preview=preview)
+
+
+#: Separators WhatsApp puts between the names and the vCards of a message sharing several contacts.
+_NAME_SEPARATOR, _VCARD_SEPARATOR = "_$!<Name-Separator>!$_", "_$!<VCard-Separator>!$_"
+
+
+def _contact_card(names: str, vcards: str) -> dict[str, Any]:
+    """A shared contact, or several: ``ZVCARDNAME``/``ZVCARDSTRING`` hold them joined by WhatsApp's separators.
+
+    With several contacts the first name is the list's own title ("3 contacts").
+    """
+    cards = [v for v in vcards.split(_VCARD_SEPARATOR) if v.strip()]
+    people = names.split(_NAME_SEPARATOR)
+    if len(people) > max(1, len(cards)):
+        people = people[1:]
+    return {"type": "contact", "title": ", ".join(p for p in people if p), "description": "", "url": "",
+            "extra": {"vcard": "\n".join(cards), "vcards": cards}}
 
 
 def _whole_text(carved: CarvedRecord, text: str) -> bool:

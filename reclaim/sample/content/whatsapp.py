@@ -224,6 +224,7 @@ def _conversations() -> list[tuple[str, str, int, datetime, list[Msg]]]:
         Msg(m, "Drive safely on Sunday", gap=2500),
         Msg(None, "Always do"),
         Msg(m, "See you then xx"),
+        Msg(None, None, CONTACT, {"contacts": ((SAM.name, SAM.pretty), (PRIYA.name, PRIYA.pretty))}, gap=60),
     ]
     priya = [
         Msg(p, "Hi Alex, here are the slides for Monday", gap=0),
@@ -644,6 +645,10 @@ def _media_row(conn: sqlite3.Connection, pk: int, message_pk: int, chat_jid: str
         lat, lon, title = float(info["lat"]), float(info["lon"]), str(info["title"])
         thumb = _media_rel(chat_jid, f"map-{message_pk}", "thumb")
         files.append(SampleFile(DOMAIN, f"Message/{thumb}", _jpeg(160, 120, title, quality=60)))
+    elif msg.mtype == CONTACT and "contacts" in info:  # several contacts in one message, as WhatsApp joins them
+        shared = info["contacts"]
+        vname = "_$!<Name-Separator>!$_".join([f"{len(shared)} contacts", *(name for name, _ in shared)])
+        vstring = "_$!<VCard-Separator>!$_".join(_vcard(name, number) for name, number in shared)
     elif msg.mtype == CONTACT:
         vname, vstring = str(info["name"]), _vcard(str(info["name"]), str(info["number"]))
     elif msg.mtype == LINK:
