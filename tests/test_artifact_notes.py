@@ -194,7 +194,7 @@ def test_sample_ios17_locked_note_opens_with_the_right_password(
     _, notes, _ = sample
     passport = notes["Passport and PINs"]  # the iOS 17+ custom-password encryption object
     assert passport["locked"] is True and passport["unlocked"] is True and passport["unlock_error"] == ""
-    assert passport["text"] == "Passport and PINs\nPassport 512 889 204, expires 03/2031\nDebit card PIN: 6021\n"
+    assert passport["text"] == "Passport and PINs\nPassport 512 889 204, expires 03/2031\nDebit card PIN: 6021\n\n"
     assert passport["password_hint"] == "same as the old notes one"
     assert passport["folder"] == "Notes" and passport["modified"] == "2024-04-06T09:30:00Z"
 
@@ -266,3 +266,28 @@ def test_legacy_notes_sqlite(tmp_path: Path) -> None:
     assert note["modified"] == "2013-09-04T15:16:40Z"
     assert "<script>" not in note["html"] and "&amp; tickets" in note["html"]
     assert "alert" not in note["text"]  # script content is not note text
+
+
+@pytest.mark.parametrize(("title", "name", "tint"), [
+    ("Wi-Fi and door codes", "router-label.jpeg", 60),  # iOS 9-16: file named by media UUID, name encrypted
+    ("Passport and PINs", "passport-scan.jpeg", 120),  # iOS 17+: <name>.encrypted encryption object
+])
+def test_sample_locked_note_attachments_are_decrypted(
+        sample: tuple[KindStatus, dict[str, dict[str, Any]], Path], title: str, name: str, tint: int) -> None:
+    _, notes, folder = sample
+    (photo,) = notes[title]["attachments"]
+    expected = sample_notes.sample_jpeg(tint=tint)
+    assert (photo["name"], photo["mime"], photo["missing"]) == (name, "image/jpeg", False)
+    assert photo["sha256"] == hashlib.sha256(expected).hexdigest()
+    with CaseReader(folder) as case:
+        assert case.media_path(photo["sha256"]).read_bytes() == expected
+    assert f'data-sha256="{photo["sha256"]}"' in notes[title]["html"]
+
+
+def test_sample_locked_note_attachments_stay_sealed_without_the_password(tmp_path: Path) -> None:
+    _, case = scan(MemoryFS(sample_notes.files(SampleContext())), tmp_path / "case", note_passwords=["letmein"])
+    with case:
+        locked = [n for n in case.records("notes") if n["locked"]]
+        assert len(locked) == 2 and all(n["attachments"] == [] for n in locked)
+        for tint in (60, 120):  # the decrypted photos never reach the case
+            assert case.media_path(hashlib.sha256(sample_notes.sample_jpeg(tint=tint)).hexdigest()) is None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ from reclaim.decoders.notes_proto import (
 
 if TYPE_CHECKING:
     from reclaim.case.context import Database, ScanContext
+    from reclaim.vfs import Entry
 
 DOMAIN = "AppDomainGroup-group.com.apple.notes"
 TRASH_FOLDER_TYPE = 1
@@ -68,6 +70,9 @@ TRASH_FOLDER_TYPE = 1
 _ROLE = {0: "unknown", 1: "owner", 2: "private user", 3: "private user", 4: "public user"}
 _PERMISSION = {1: "none", 2: "read only", 3: "read/write"}
 _ACCEPTANCE = {0: "unknown", 1: "pending", 2: "accepted", 3: "removed"}
+#: the media row's columns that encrypt a locked note's file (iOS 9-16 scheme).
+_MEDIA_CRYPTO = ("ZCRYPTOSALT", "ZCRYPTOITERATIONCOUNT", "ZCRYPTOWRAPPEDKEY", "ZASSETCRYPTOINITIALIZATIONVECTOR",
+                 "ZASSETCRYPTOTAG", "ZCRYPTOINITIALIZATIONVECTOR", "ZCRYPTOTAG", "ZENCRYPTEDVALUESJSON")
 _IMAGE_UTIS = ("public.jpeg", "public.png", "public.heic", "public.tiff", "com.compuserve.gif", "public.image")
 
 
@@ -161,9 +166,11 @@ def share_participants(blob: bytes | None) -> list[dict[str, str]]:
 class _Renderer:
     """Turns a decoded body into text, safe HTML and Markdown, resolving its attachments."""
 
-    def __init__(self, notes: NotesArtifact, ctx: ScanContext, db: Database, note_pk: int, account_uuid: str) -> None:
+    def __init__(self, notes: NotesArtifact, ctx: ScanContext, db: Database, note_pk: int, account_uuid: str,
+                 password: str | None = None) -> None:
         self.notes, self.ctx, self.db = notes, ctx, db
         self.note_pk, self.account_uuid = note_pk, account_uuid
+        self.password = password  # the one that opened this locked note: its attachments are encrypted too
         self.media: list[MediaRef] = []
         self.links: list[str] = []
         self.tables: list[list[list[str]]] = []
@@ -195,7 +202,7 @@ class _Renderer:
             result = ((f'<a href="{html.escape(safe, quote=True)}">{html.escape(title)}</a>' if safe
                        else html.escape(title)), f"[{title}]({url})" if safe else title)
         else:
-            ref = self.notes.attachment_media(self.ctx, self.db, row, key, self.account_uuid)
+            ref = self.notes.attachment_media(self.ctx, self.db, row, key, self.account_uuid, self.password)
             if ref is not None:
                 self.media.append(ref)
                 kind = "image" if ref.mime.startswith("image/") or uti in _IMAGE_UTIS else "file"
@@ -356,18 +363,19 @@ class NotesArtifact(Artifact):
             locked=bool(row["ZISPASSWORDPROTECTED"]),
             uid=row["ZIDENTIFIER"] or "",
         )
-        data = row["nd_ZDATA"]
+        data, password = row["nd_ZDATA"], None
         if note.locked:
             note.password_hint = row["ZPASSWORDHINT"] or account.get("ZPASSWORDHINT") or ""
-            data = self._unlock(ctx, note, row)
+            data, password = self._unlock(ctx, note, row) or (None, None)
         if data:
-            self._fill_body(ctx, db, note, data, row["pk"], account.get("ZIDENTIFIER") or "")
+            self._fill_body(ctx, db, note, data, row["pk"], account.get("ZIDENTIFIER") or "", password)
         invitation = invitations.get(row["pk"], {})
         note.participants = share_participants(invitation.get("ZSERVERSHAREDATA") or row["ZSERVERSHAREDATA"])
         note.share_url = invitation.get("ZSHAREURL") or ""
         return note
 
-    def _unlock(self, ctx: ScanContext, note: Note, row: dict[str, Any]) -> bytes | None:
+    def _unlock(self, ctx: ScanContext, note: Note, row: dict[str, Any]) -> tuple[bytes, str] | None:
+        """The decrypted body and the password that opened it, or ``None`` with ``unlock_error`` set."""
         data = row["nd_ZDATA"]
         sealed = None
         if is_encryption_object(data):  # iOS 17+: the row's ZCRYPTO* columns are filler
@@ -389,7 +397,7 @@ class NotesArtifact(Artifact):
         return self._try_passwords(note, row, sealed, passwords)
 
     def _try_passwords(self, note: Note, row: dict[str, Any], sealed: EncryptionObject | None,
-                       passwords: list[str]) -> bytes | None:
+                       passwords: list[str]) -> tuple[bytes, str] | None:
         for password in passwords:
             try:
                 if sealed is not None:
@@ -405,17 +413,18 @@ class NotesArtifact(Artifact):
                 note.unlock_error = str(exc)
                 return None
             note.unlocked = True
-            return data
+            return data, password
         note.unlock_error = "wrong password: none of the given note passwords unlocks this note"
         return None
 
-    def _fill_body(self, ctx: ScanContext, db: Database, note: Note, data: bytes, pk: int, account_uuid: str) -> None:
+    def _fill_body(self, ctx: ScanContext, db: Database, note: Note, data: bytes, pk: int, account_uuid: str,
+                   password: str | None = None) -> None:
         try:
             body = decode_note(data)
         except NoteDecodeError as exc:
             ctx.warn(f"{db.source}: note {pk} body cannot be read ({exc})")
             return
-        renderer = _Renderer(self, ctx, db, pk, account_uuid)
+        renderer = _Renderer(self, ctx, db, pk, account_uuid, password)
         note.html, note.markdown = renderer.render(body)
         note.text = body.plain_text
         note.title = note.title or body.title
@@ -432,25 +441,31 @@ class NotesArtifact(Artifact):
         cols = ", ".join(f"a.{c}" if db.has(obj, c) else f"NULL AS {c}" for c in (
             "ZIDENTIFIER", "ZTYPEUTI", "ZMEDIA", "ZTITLE", "ZURLSTRING", "ZMERGEABLEDATA1", "ZMERGEABLEDATA",
             "ZALTTEXT", "ZTOKENCONTENTIDENTIFIER", "ZFILENAME"))
-        media_cols = ", ".join(f"m.{c} AS media_{c}" if db.has(obj, c) else f"NULL AS media_{c}" for c in (
-            "ZIDENTIFIER", "ZFILENAME", "ZGENERATION1", "ZGENERATION"))
+        names = ("ZIDENTIFIER", "ZFILENAME", "ZGENERATION1", "ZGENERATION", *_MEDIA_CRYPTO)
         join = "LEFT JOIN ZICCLOUDSYNCINGOBJECT m ON m.Z_PK = a.ZMEDIA" if db.has(obj, "ZMEDIA") else ""
-        if not join:
-            media_cols = "NULL AS media_ZIDENTIFIER, NULL AS media_ZFILENAME, NULL AS media_ZGENERATION1," \
-                         " NULL AS media_ZGENERATION"
+        media_cols = ", ".join(f"m.{c} AS media_{c}" if join and db.has(obj, c) else f"NULL AS media_{c}"
+                               for c in names)
         marks = ",".join("?" * len(identifiers))
         sql = f"SELECT {cols}, {media_cols} FROM {obj} a {join} WHERE a.ZIDENTIFIER IN ({marks})"
         return {r["ZIDENTIFIER"]: dict(r) for r in db.rows(sql, identifiers)}
 
     def attachment_media(self, ctx: ScanContext, db: Database, row: dict[str, Any], identifier: str,
-                         account_uuid: str) -> MediaRef | None:
-        """The stored file of an image/file attachment (``missing`` when the phone no longer has it)."""
+                         account_uuid: str, password: str | None = None) -> MediaRef | None:
+        """The stored file of an image/file attachment (``missing`` when the phone no longer has it).
+
+        A locked note's media file is encrypted: with the ``password`` that opened
+        the note it is found (:meth:`_locked_media`), decrypted and stored in clear.
+        """
         media_id = row.get("media_ZIDENTIFIER")
         name = row.get("media_ZFILENAME") or row.get("ZFILENAME") or ""
         roots = [f"Accounts/{account_uuid}"] if account_uuid else []
         roots += ["Accounts/LocalAccount", "Accounts/*"]
+        generation = row.get("media_ZGENERATION1") or row.get("media_ZGENERATION")
+        if password is not None and media_id:
+            ref = self._locked_media(ctx, row, media_id, name, generation, roots, password)
+            if ref is not None:
+                return ref
         if media_id and name:
-            generation = row.get("media_ZGENERATION1") or row.get("media_ZGENERATION")
             for root in roots:
                 candidates = [f"{root}/Media/{media_id}/{generation}/{name}"] if generation else []
                 candidates += [f"{root}/Media/{media_id}/{name}", f"{root}/Media/{media_id}/*/{name}"]
@@ -467,6 +482,62 @@ class NotesArtifact(Artifact):
             return None
         origin = f"{self.domain}/Accounts/{account_uuid}/Media/{media_id}/{name}"
         return ctx.media(None, name=name or str(media_id), role="attachment", origin=origin)
+
+    def _locked_media(self, ctx: ScanContext, row: dict[str, Any], media_id: str, name: str,
+                      generation: str | None, roots: list[str], password: str) -> MediaRef | None:
+        """A locked note's media file, decrypted; ``None`` when no encrypted file is there.
+
+        iOS 9-16 name the file after the media UUID and hide the real file name in
+        the media row's ``ZENCRYPTEDVALUESJSON`` (as apple_cloud_notes_parser reads
+        them); iOS 17+ custom-password files are encryption objects written beside
+        the plain name with ``.encrypted`` appended.
+        """
+        name = name or self._sealed_filename(ctx, row, password) or media_id
+        for root in roots:
+            folders = [f"{root}/Media/{media_id}/{generation}"] if generation else []
+            folders += [f"{root}/Media/{media_id}", f"{root}/Media/{media_id}/*"]
+            for folder in folders:
+                for leaf in (media_id, f"{name}.encrypted", f"{media_id}.encrypted"):
+                    entry = next(ctx.fs.files(self.domain, f"{folder}/{leaf}"), None)
+                    if entry is not None:
+                        return self._sealed_media(ctx, entry, row, name, password)
+        return None
+
+    def _sealed_filename(self, ctx: ScanContext, row: dict[str, Any], password: str) -> str | None:
+        """The real file name of a locked note's media, from its encrypted values (JSON ``filename``)."""
+        sealed = row.get("media_ZENCRYPTEDVALUESJSON")
+        if not sealed:
+            return None
+        try:
+            plain = self._open_sealed(bytes(sealed), row, password, "ZCRYPTO")
+            values = json.loads(plain)
+        except (WrongNotePassword, NoteCryptoError, ValueError) as exc:
+            ctx.warn(f"{self.domain}: a locked attachment's name cannot be read ({exc})")
+            return None
+        name = values.get("filename") if isinstance(values, dict) else None
+        return name if isinstance(name, str) and name else None
+
+    def _open_sealed(self, data: bytes, row: dict[str, Any], password: str, prefix: str) -> bytes:
+        """Decrypt a locked note's media data: an iOS 17+ encryption object, or v1 keyed by the media row."""
+        if is_encryption_object(data):
+            return unlock_encryption_object(password, data, keys=self._keys)
+        return unlock_note(password, row.get("media_ZCRYPTOSALT") or b"", row.get("media_ZCRYPTOITERATIONCOUNT") or 0,
+                           row.get("media_ZCRYPTOWRAPPEDKEY") or b"",
+                           row.get(f"media_{prefix}INITIALIZATIONVECTOR") or b"", row.get(f"media_{prefix}TAG") or b"",
+                           data, keys=self._keys)
+
+    def _sealed_media(self, ctx: ScanContext, entry: Entry, row: dict[str, Any], name: str,
+                      password: str) -> MediaRef:
+        """Decrypt a locked note's media file: an iOS 17+ encryption object, or v1 AES-GCM keyed by the media row."""
+        origin = f"{entry.domain}/{entry.path}"
+        with ctx.fs.open(entry) as stream:
+            data = stream.read()
+        try:
+            plain = self._open_sealed(data, row, password, "ZASSETCRYPTO")
+        except (WrongNotePassword, NoteCryptoError) as exc:
+            ctx.warn(f"{origin}: encrypted attachment cannot be opened ({exc})")
+            return MediaRef(name=name, origin=origin, missing=True, role="attachment")
+        return ctx.media_bytes(plain, name=name, role="attachment", origin=origin)
 
     # -- deleted rows -------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import plistlib
 import random
 import sqlite3
@@ -234,12 +235,12 @@ def table_blob(rows: list[list[str]], *, replica_first: bool = True) -> bytes:
     return gzipped(message(field(2, message(field(3, data)))))
 
 
-def sample_jpeg() -> bytes:
-    """A small real JPEG (a sunset-coloured gradient), as a photo attachment."""
+def sample_jpeg(tint: int = 0) -> bytes:
+    """A small real JPEG (a sunset-coloured gradient; ``tint`` shifts the blue), as a photo attachment."""
     from PIL import Image
 
     img = Image.new("RGB", (64, 48))
-    img.putdata([(255, 120 + y * 2, 40 + x) for y in range(48) for x in range(64)])
+    img.putdata([(255, 120 + y * 2, 40 + x + tint) for y in range(48) for x in range(64)])
     out = io.BytesIO()
     img.save(out, "JPEG", quality=85)
     return out.getvalue()
@@ -256,6 +257,26 @@ def lock(ctx: SampleContext, data: bytes) -> dict[str, bytes | int]:
             "tag": sealed[-16:], "data": sealed[:-16]}
 
 
+def lock_v1_media(media_id: str, filename: str, data: bytes) -> tuple[dict[str, object], bytes]:
+    """A locked note's media as iOS 9-16 store it: the media row's columns and the encrypted file.
+
+    The media row has its own salt and wrapped key; its ``ZENCRYPTEDVALUESJSON``
+    (AES-GCM with ``ZCRYPTOINITIALIZATIONVECTOR``/``ZCRYPTOTAG``) holds
+    ``{"filename": ...}``, and the file, named after the media UUID, is the
+    ciphertext whose IV and tag are ``ZASSETCRYPTO*`` (the layout
+    apple_cloud_notes_parser reads).
+    """
+    rng = random.Random("reclaim-notes-v1-media:" + media_id)
+    salt, key, values_iv, file_iv = rng.randbytes(16), rng.randbytes(16), rng.randbytes(16), rng.randbytes(16)
+    kek = hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), salt, ITERATIONS, 16)
+    values = AESGCM(key).encrypt(values_iv, json.dumps({"filename": filename}).encode(), None)
+    sealed = AESGCM(key).encrypt(file_iv, data, None)
+    row = {"ZCRYPTOSALT": salt, "ZCRYPTOITERATIONCOUNT": ITERATIONS, "ZCRYPTOWRAPPEDKEY": aes_key_wrap(kek, key),
+           "ZCRYPTOINITIALIZATIONVECTOR": values_iv, "ZCRYPTOTAG": values[-16:], "ZENCRYPTEDVALUESJSON": values[:-16],
+           "ZASSETCRYPTOINITIALIZATIONVECTOR": file_iv, "ZASSETCRYPTOTAG": sealed[-16:]}
+    return row, sealed[:-16]
+
+
 def note_identifier(title: str) -> str:
     """The sample note's ``ZIDENTIFIER`` (stable: derived from its title)."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "note:" + title)).upper()
@@ -269,11 +290,27 @@ def lock_ios17(note_id: str, data: bytes, hint: str) -> dict[str, Any]:
     generator so the rest of the sample stays byte-identical.
     """
     rng = random.Random("reclaim-notes-ios17-lock")
-    salt, key, iv = rng.randbytes(32), rng.randbytes(32), rng.randbytes(32)
-    main_key = hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), salt, ITERATIONS, 32)
-    authenticated = plistlib.dumps({"cipherVersion": 2, "objectIdentifier": note_id}, fmt=plistlib.FMT_BINARY)
-    loose = plistlib.dumps({"passphraseSalt": salt, "passphraseIterationCount": ITERATIONS, "passphraseHint": hint},
-                           fmt=plistlib.FMT_BINARY)
+    return {"salt": rng.randbytes(16), "iterations": 0, "wrapped": rng.randbytes(16), "iv": rng.randbytes(16),
+            "tag": rng.randbytes(16), "data": seal_object(note_id, data, hint), "hint": ""}
+
+
+#: the 32-byte salt of the sample account's iOS 17 notes password (every sealed object copies it).
+IOS17_SALT = random.Random("reclaim-notes-ios17-salt").randbytes(32)
+
+
+def seal_object(object_id: str, data: bytes, hint: str = "") -> bytes:
+    """An ``ICCryptoEncryptionObject`` archive sealing ``data`` for ``object_id`` with :data:`PASSWORD`.
+
+    iOS 17+ custom-password scheme: PBKDF2-SHA256 (32-byte salt) → 32-byte main key →
+    RFC 3394 wrap of a random 256-bit key → AES-GCM with a 32-byte IV and the
+    metadata plist as authenticated data; ``encryptedData`` = ciphertext + IV + tag.
+    """
+    rng = random.Random("reclaim-notes-ios17-object:" + object_id)
+    key, iv = rng.randbytes(32), rng.randbytes(32)
+    main_key = hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), IOS17_SALT, ITERATIONS, 32)
+    authenticated = plistlib.dumps({"cipherVersion": 2, "objectIdentifier": object_id}, fmt=plistlib.FMT_BINARY)
+    loose = plistlib.dumps({"passphraseSalt": IOS17_SALT, "passphraseIterationCount": ITERATIONS,
+                            "passphraseHint": hint}, fmt=plistlib.FMT_BINARY)
     sealed = AESGCM(key).encrypt(iv, data, authenticated)
     uid = plistlib.UID
     archive = {"$version": 100000, "$archiver": "NSKeyedArchiver", "$top": {"root": uid(1)}, "$objects": [
@@ -283,8 +320,7 @@ def lock_ios17(note_id: str, data: bytes, hint: str) -> dict[str, Any]:
         loose, authenticated, aes_key_wrap(main_key, key), sealed[:-16] + iv + sealed[-16:],
         {"$classname": "ICCryptoEncryptionObject", "$classes": ["ICCryptoEncryptionObject", "NSObject"]},
     ]}
-    return {"salt": rng.randbytes(16), "iterations": 0, "wrapped": rng.randbytes(16), "iv": rng.randbytes(16),
-            "tag": rng.randbytes(16), "data": plistlib.dumps(archive, fmt=plistlib.FMT_BINARY), "hint": ""}
+    return plistlib.dumps(archive, fmt=plistlib.FMT_BINARY)
 
 
 class Builder:
@@ -328,6 +364,31 @@ class Builder:
                               (self.data_pk, E_NOTEDATA, pk, data))
         self.conn.execute("UPDATE ZICCLOUDSYNCINGOBJECT SET ZNOTEDATA=? WHERE Z_PK=?", (self.data_pk, pk))
         return pk
+
+
+LOCKED_V1_ATTACHMENT, LOCKED_V1_MEDIA = "3D2C1B0A-9F8E-4D7C-B6A5-948372615041", "6F5E4D3C-2B1A-4098-A7B6-C5D4E3F20110"
+LOCKED_IOS17_ATTACHMENT = "8A7B6C5D-4E3F-4A2B-9C1D-0E1F2A3B4C5D"
+LOCKED_IOS17_MEDIA = "2B3C4D5E-6F70-4182-93A4-B5C6D7E8F901"
+LOCKED_GENERATION = "1_0A1B2C3D-4E5F-4607-8819-2A3B4C5D6E7F"
+
+
+def locked_attachments(b: Builder, wifi_pk: int, passport_pk: int) -> dict[str, bytes]:
+    """A photo in each locked note, encrypted as its scheme does; returns the files to write."""
+    router, scan = sample_jpeg(tint=60), sample_jpeg(tint=120)
+    media_row, router_sealed = lock_v1_media(LOCKED_V1_MEDIA, "router-label.jpeg", router)
+    media_pk = b.obj(E_MEDIA, ZIDENTIFIER=LOCKED_V1_MEDIA, ZGENERATION1=LOCKED_GENERATION, ZISPASSWORDPROTECTED=1,
+                     ZFILESIZE=len(router), ZACCOUNT6=1, **media_row)
+    b.obj(E_ATTACHMENT, ZIDENTIFIER=LOCKED_V1_ATTACHMENT, ZTYPEUTI="public.jpeg", ZNOTE=wifi_pk, ZMEDIA=media_pk,
+          ZISPASSWORDPROTECTED=1)
+    values = seal_object(LOCKED_IOS17_MEDIA, json.dumps({"filename": "passport-scan.jpeg"}).encode())
+    media_pk = b.obj(E_MEDIA, ZIDENTIFIER=LOCKED_IOS17_MEDIA, ZGENERATION1=LOCKED_GENERATION, ZISPASSWORDPROTECTED=1,
+                     ZFILESIZE=len(scan), ZACCOUNT6=1, ZENCRYPTEDVALUESJSON=values)
+    b.obj(E_ATTACHMENT, ZIDENTIFIER=LOCKED_IOS17_ATTACHMENT, ZTYPEUTI="public.jpeg", ZNOTE=passport_pk,
+          ZMEDIA=media_pk, ZISPASSWORDPROTECTED=1)
+    media = f"Accounts/{ACCOUNT_UUID}/Media"
+    return {f"{media}/{LOCKED_V1_MEDIA}/{LOCKED_GENERATION}/{LOCKED_V1_MEDIA}": router_sealed,
+            f"{media}/{LOCKED_IOS17_MEDIA}/{LOCKED_GENERATION}/passport-scan.jpeg.encrypted":
+                seal_object(LOCKED_IOS17_MEDIA, scan)}
 
 
 def build(ctx: SampleContext, path: str) -> dict[str, bytes]:
@@ -392,10 +453,10 @@ def build(ctx: SampleContext, path: str) -> dict[str, bytes]:
     b.note(title="Invoice for Harper & Co", body=invoice, folder=work_f, created=SAMPLE_NOW - 4 * day,
            modified=SAMPLE_NOW - 3 * day)
 
-    wifi = Body().para("Wi-Fi and door codes", "title").para("Home Wi-Fi: BlueFox-5G / correct-horse-battery").para(
-        "Side gate code: 4471")
-    b.note(title="Wi-Fi and door codes", body=wifi, folder=notes_f, created=t0 + 1 * day, modified=t0 + 50 * day,
-           locked=lock(ctx, wifi.proto()))
+    wifi = (Body().para("Wi-Fi and door codes", "title").para("Home Wi-Fi: BlueFox-5G / correct-horse-battery")
+            .para("Side gate code: 4471").attachment(LOCKED_V1_ATTACHMENT, "public.jpeg"))
+    wifi_pk = b.note(title="Wi-Fi and door codes", body=wifi, folder=notes_f, created=t0 + 1 * day,
+                     modified=t0 + 50 * day, locked=lock(ctx, wifi.proto()))
 
     meeting = (Body().para("Meeting notes 12 April", "title").para("Attendees: Priya, Tom, Alex", bold=True)
                .para("Ship the beta by the end of May", "dashed").para("Tom to review the API docs", "dashed"))
@@ -439,9 +500,10 @@ def build(ctx: SampleContext, path: str) -> dict[str, bytes]:
     b.note(title="App ideas", body=ideas, folder=notes_f, created=t0 + 80 * day, modified=t0 + 80 * day)
 
     passport = (Body().para("Passport and PINs", "title").para("Passport 512 889 204, expires 03/2031")
-                .para("Debit card PIN: 6021"))
-    b.note(title="Passport and PINs", body=passport, folder=notes_f, created=t0 + 90 * day, modified=t0 + 95 * day,
-           locked=lambda note_id, data: lock_ios17(note_id, data, IOS17_HINT))
+                .para("Debit card PIN: 6021").attachment(LOCKED_IOS17_ATTACHMENT, "public.jpeg"))
+    passport_pk = b.note(title="Passport and PINs", body=passport, folder=notes_f, created=t0 + 90 * day,
+                         modified=t0 + 95 * day, locked=lambda note_id, data: lock_ios17(note_id, data, IOS17_HINT))
+    media_files.update(locked_attachments(b, wifi_pk, passport_pk))
     conn.commit()
     conn.execute("DELETE FROM ZICNOTEDATA WHERE ZNOTE=?", (erased,))
     conn.execute("DELETE FROM ZICCLOUDSYNCINGOBJECT WHERE Z_PK=?", (erased,))
