@@ -45,6 +45,10 @@ ADDRESS_KEYS = {"Street": "street", "SubLocality": "sublocality", "City": "city"
                 "SubAdministrativeArea": "subregion", "State": "state", "ZIP": "zip", "Country": "country",
                 "CountryCode": "country_code"}
 _APPLE_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
+#: The ABPerson columns a card is built from (a missing one reads as NULL).
+PERSON_COLUMNS = ("First", "Last", "Middle", "Prefix", "Suffix", "Nickname", "Organization", "Department",
+                  "JobTitle", "Note", "FirstPhonetic", "MiddlePhonetic", "LastPhonetic", "Birthday", "StoreID",
+                  "CreationDate", "ModificationDate", "guid")
 #: A year-less birthday is stored in the year 1604 (as Contacts does).
 NO_YEAR = 1604
 
@@ -145,12 +149,12 @@ class ContactsArtifact(Artifact):
                 book = _Book(db)
                 live_ids: set[int] = set()
                 live_guids: set[str] = set()
-                for row in db.rows("SELECT ROWID AS rowid, * FROM ABPerson ORDER BY ROWID"):
-                    values = dict(row)
-                    contact = book.contact(values, book.live_values(values["rowid"]))
-                    contact.groups = book.groups.get(values["rowid"], [])
-                    contact.photo = photos.photo(values["rowid"])
-                    live_ids.add(values["rowid"])
+                for values, multi in book.people():
+                    rowid = values["rowid"]
+                    contact = book.contact(values, multi)
+                    contact.groups = book.groups.get(rowid, [])
+                    contact.photo = photos.photo(rowid)
+                    live_ids.add(rowid)
                     if contact.guid:
                         live_guids.add(contact.guid)
                     yield contact
@@ -166,6 +170,7 @@ class _Book:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.labels = self._table("ABMultiValueLabel")
+        self._clean: dict[int, str] = {}  # label id → clean_label(label)
         self.keys = self._table("ABMultiValueEntryKey")
         self.stores: dict[int, str] = {}
         self.me: set[int] = set()
@@ -193,11 +198,43 @@ class _Book:
         return {row[0]: row[1] for row in self.db.rows(f"SELECT ROWID, value FROM {name}")}
 
     def live_values(self, person: int) -> list[dict[str, Any]]:
+        """The ABMultiValue rows of one card (phones, e-mails, addresses ...), in property and UID order."""
         if not self.db.has("ABMultiValue"):
             return []
         return [dict(r) for r in self.db.rows(
             "SELECT UID, property, label, value FROM ABMultiValue WHERE record_id = ? ORDER BY property, UID",
             (person,))]
+
+    def people(self) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """Every live ABPerson row (the columns :meth:`contact` reads) with its :meth:`live_values`.
+
+        Two streams in ROWID order merged side by side, rather than one query per card:
+        the cards and their multi-values are each read once.
+        """
+        db = self.db
+        sql = f"SELECT ROWID AS rowid, {', '.join(db.col('ABPerson', c) for c in PERSON_COLUMNS)} FROM ABPerson" \
+              " ORDER BY ROWID"
+        names = ("rowid", *PERSON_COLUMNS)
+        people = db.conn.execute(sql)
+        people.row_factory = None
+        multi: Iterator[tuple[Any, ...]] = iter(())
+        if db.has("ABMultiValue"):
+            multi = db.conn.execute(
+                "SELECT record_id, UID, property, label, value FROM ABMultiValue"
+                " WHERE typeof(record_id) IN ('integer', 'real') ORDER BY record_id, property, UID")
+            multi.row_factory = None  # type: ignore[attr-defined]
+        pending = next(multi, None)
+        while batch := people.fetchmany(1000):
+            for row in batch:
+                rowid = row[0]
+                values: list[dict[str, Any]] = []
+                while pending is not None and pending[0] < rowid:
+                    pending = next(multi, None)
+                while pending is not None and pending[0] == rowid:
+                    values.append({"UID": pending[1], "property": pending[2], "label": pending[3],
+                                   "value": pending[4]})
+                    pending = next(multi, None)
+                yield dict(zip(names, row, strict=True)), values
 
     def contact(self, person: dict[str, Any], values: list[dict[str, Any]]) -> Contact:
         """Build a card from an ABPerson row and its ABMultiValue rows."""
@@ -206,9 +243,10 @@ class _Book:
         phonetic = " ".join(p for p in (_text(person.get("FirstPhonetic")), _text(person.get("MiddlePhonetic")),
                                         _text(person.get("LastPhonetic"))) if p)
         rowid = person["rowid"]
+        created = from_apple_time(_number(person.get("CreationDate")))
         contact = Contact(
             id=f"contacts:{rowid}",
-            date=from_apple_time(_number(person.get("CreationDate"))),
+            date=created,
             source=self.db.source,
             name=person_name(text["First"], text["Last"], text["Middle"], prefix=text["Prefix"],
                              suffix=text["Suffix"], organization=text["Organization"], nickname=text["Nickname"]),
@@ -217,7 +255,7 @@ class _Book:
             organization=text["Organization"], department=text["Department"], job_title=text["JobTitle"],
             note=text["Note"], birthday=birthday_text(person.get("Birthday")),
             store=self.stores.get(person.get("StoreID") or 0, ""), is_me=rowid in self.me,
-            created=from_apple_time(_number(person.get("CreationDate"))),
+            created=created,
             modified=from_apple_time(_number(person.get("ModificationDate"))),
             guid=_text(person.get("guid")),
         )
@@ -230,7 +268,12 @@ class _Book:
         name = PROPERTIES.get(prop) if isinstance(prop, int) else None
         if name is None:
             return
-        label = clean_label(self.labels.get(row.get("label")) if isinstance(row.get("label"), int) else None)
+        label_id = row.get("label")
+        label = self._clean.get(label_id) if isinstance(label_id, int) else None
+        if label is None:
+            label = clean_label(self.labels.get(label_id) if isinstance(label_id, int) else None)
+            if isinstance(label_id, int):
+                self._clean[label_id] = label
         item: dict[str, str] = {"label": label}
         if prop in ENTRY_PROPERTIES:
             parts = {self.keys.get(k, str(k)): v for k, v in self.entries.get(row.get("UID") or -1, {}).items()}
@@ -342,23 +385,29 @@ class _PhotoSource:
         self.ctx = ctx
         self._stack: Any = None
         self.db: Database | None = None
+        #: (role, query, ids of the cards with a picture in that table), full size first.
+        self.queries: list[tuple[str, str, set[Any]]] = []
         entry = ctx.get(DOMAIN, IMAGES)
         if entry is None or not entry.is_file:
             return
         self._stack = contextlib.ExitStack()
         db = self._stack.enter_context(ctx.database(entry))
         self.db = db if db.has("ABThumbnailImage") or db.has("ABFullSizeImage") else None
+        if self.db is None:
+            return
+        for role, table, order in (("full", "ABFullSizeImage", ""), ("thumbnail", "ABThumbnailImage",
+                                                                     " ORDER BY format DESC")):
+            if self.db.has(table, "data"):
+                ids = {row[0] for row in self.db.rows(f"SELECT DISTINCT record_id FROM {table}"
+                                                      " WHERE data IS NOT NULL")}
+                self.queries.append((role, f"SELECT data FROM {table} WHERE record_id = ? AND data IS NOT NULL"
+                                           f"{order}", ids))
 
     def photo(self, person: int) -> MediaRef | None:
-        if self.db is None:
-            return None
-        queries = []
-        if self.db.has("ABFullSizeImage", "data"):
-            queries.append(("full", "SELECT data FROM ABFullSizeImage WHERE record_id = ? AND data IS NOT NULL"))
-        if self.db.has("ABThumbnailImage", "data"):
-            queries.append(("thumbnail", "SELECT data FROM ABThumbnailImage WHERE record_id = ? AND data IS NOT NULL"
-                                         " ORDER BY format DESC"))
-        for role, sql in queries:
+        """The card's picture stored in the case (``None`` when it has none)."""
+        for role, sql, ids in self.queries:
+            if person not in ids:
+                continue  # nothing to read: most cards have no picture
             for row in self.db.rows(sql, (person,)):
                 data = bytes(row[0])
                 mime = sniff_mime(data[:64])
@@ -375,6 +424,8 @@ class _PhotoSource:
 
 
 def _text(value: Any) -> str:
+    if value.__class__ is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bytes):
