@@ -291,3 +291,31 @@ def test_sample_locked_note_attachments_stay_sealed_without_the_password(tmp_pat
         assert len(locked) == 2 and all(n["attachments"] == [] for n in locked)
         for tint in (60, 120):  # the decrypted photos never reach the case
             assert case.media_path(hashlib.sha256(sample_notes.sample_jpeg(tint=tint)).hexdigest()) is None
+
+
+def test_erased_ios17_locked_note_is_carved_and_opened(tmp_path: Path) -> None:
+    """An iOS 17+ sealed body carries its own salt: once carved it opens with the password alone."""
+    import sqlite3
+
+    from reclaim.sample.model import SampleFile
+
+    files = list(sample_notes.files(SampleContext()))
+    store = next(f for f in files if f.path == "NoteStore.sqlite")
+    path = tmp_path / "NoteStore.sqlite"
+    path.write_bytes(store.data)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA secure_delete=0")
+    (pk,) = conn.execute("SELECT Z_PK FROM ZICCLOUDSYNCINGOBJECT WHERE ZTITLE1='Passport and PINs'").fetchone()
+    conn.execute("DELETE FROM ZICNOTEDATA WHERE ZNOTE=?", (pk,))
+    conn.execute("DELETE FROM ZICCLOUDSYNCINGOBJECT WHERE Z_PK=?", (pk,))
+    conn.commit()
+    conn.close()
+    edited = [SampleFile(f.domain, f.path, path.read_bytes()) if f is store else f for f in files]
+    _, case = scan(MemoryFS(edited), tmp_path / "case", recover_deleted=True,
+                   note_passwords=["letmein", sample_notes.PASSWORD])
+    with case:
+        carved = [n for n in case.records("notes") if "Debit card PIN: 6021" in n["text"]]
+    (note,) = carved
+    assert note["deleted"] is True and note["provenance"]["area"] != "app"
+    assert note["locked"] is True and note["unlocked"] is True and note["unlock_error"] == ""
+    assert note["password_hint"] == "same as the old notes one"

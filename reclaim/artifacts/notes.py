@@ -594,8 +594,21 @@ class NotesArtifact(Artifact):
             locked=bool(values.get("ZISPASSWORDPROTECTED")),
             uid=values.get("ZIDENTIFIER") if isinstance(values.get("ZIDENTIFIER"), str) else "",
         )
-        if body_rec is not None and not note.locked:
-            self._fill_body(ctx, db, note, body_rec.values["ZDATA"], -1, account.get("ZIDENTIFIER") or "")
+        data = body_rec.values["ZDATA"] if body_rec is not None else None
+        note.locked = note.locked or is_encryption_object(data)  # an iOS 17+ sealed body outlives its row
+        password = None
+        if data and note.locked:
+            note.password_hint = (values.get("ZPASSWORDHINT") if isinstance(values.get("ZPASSWORDHINT"), str)
+                                  else "") or account.get("ZPASSWORDHINT") or ""
+            body = body_rec.values
+            row = {"ZIDENTIFIER": note.uid or None, "nd_ZDATA": data,
+                   "nd_ZCRYPTOINITIALIZATIONVECTOR": body.get("ZCRYPTOINITIALIZATIONVECTOR"),
+                   "nd_ZCRYPTOTAG": body.get("ZCRYPTOTAG"),
+                   **{c: values.get(c) for c in ("ZCRYPTOSALT", "ZCRYPTOITERATIONCOUNT", "ZCRYPTOWRAPPEDKEY",
+                                                 "ZCRYPTOINITIALIZATIONVECTOR", "ZCRYPTOTAG")}}
+            data, password = self._unlock(ctx, note, row) or (None, None)
+        if data:
+            self._fill_body(ctx, db, note, data, -1, account.get("ZIDENTIFIER") or "", password)
         return note
 
     # -- notes.sqlite (iOS 8 and earlier) -----------------------------------------------------------

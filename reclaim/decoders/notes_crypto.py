@@ -94,7 +94,7 @@ def derive_key(password: str, salt: bytes, iterations: int, length: int = KEY_LE
     encryption object. An iteration count of 0 (some migrated rows) means Notes'
     default of 20,000.
     """
-    if not salt:
+    if not salt or not isinstance(salt, bytes | bytearray | memoryview):
         raise NoteCryptoError("locked note has no crypto salt")
     if iterations == 0:
         iterations = DEFAULT_ITERATIONS
@@ -334,6 +334,10 @@ def unlock_note(
             (the key was right but the GCM tag does not verify), or the note
             cannot be opened with a password at all (iPhone-passcode lock).
     """
+    for what, value in (("salt", salt), ("wrapped key", wrapped_key), ("IV", iv), ("tag", tag),
+                        ("data", ciphertext)):
+        if value is not None and not isinstance(value, bytes | bytearray | memoryview):
+            raise NoteCryptoError(f"locked note's {what} is not binary data ({type(value).__name__})")
     if ciphertext is None or len(ciphertext) == 0:
         raise NoteCryptoError("locked note has no encrypted data")
     if is_encryption_object(ciphertext):
