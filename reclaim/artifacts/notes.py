@@ -10,7 +10,9 @@ other ``ZACCOUNTn`` columns coexist), so the populated column is discovered per
 file rather than guessed from the version.
 
 Password-protected notes are listed with their hint and unlocked with
-:func:`reclaim.decoders.notes_crypto.unlock_note` when the user gives note passwords.
+:mod:`reclaim.decoders.notes_crypto` when the user gives note passwords: the iOS 9-16 scheme
+and the iOS 17+ custom-password encryption object, with their attachments; notes locked with
+the iPhone passcode say that no password can open them.
 Notes in "Recently Deleted" are deleted records from the app (``Provenance(area="app")``);
 rows deleted from the database are carved from free space.
 """
