@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from reclaim.errors import CorruptFile
-from reclaim.sources.mbfile import S_IFDIR, S_IFLNK, S_IFMT, decode_mbfile
+from reclaim.sources.mbfile import S_IFDIR, S_IFLNK, S_IFMT, mbfile_fields
 from reclaim.vfs import Entry, EntryKind
 
 FLAG_FILE = 1
@@ -84,22 +84,22 @@ class ManifestDB:
         if blob is None:
             return Entry(domain=domain, path=rel, kind=_kind(flags, 0), file_id=fid)
         try:
-            mb = decode_mbfile(blob)
+            size, mode, mtime, birth, _, _, _, _, protection, _, _, target, key = mbfile_fields(blob)
         except CorruptFile as exc:
             raise CorruptFile(f"{exc} for {domain}/{rel}", self.path) from None
-        kind = _kind(flags, mb.mode)
+        kind = _kind(flags, mode)
         return Entry(
             domain=domain,
             path=rel,
             kind=kind,
-            size=mb.size if kind is EntryKind.FILE else 0,
-            mtime=mb.mtime,
+            size=size if kind is EntryKind.FILE else 0,
+            mtime=mtime,
             file_id=fid,
-            mode=mb.mode or None,
-            birth=mb.birth,
-            target=mb.target,
-            protection_class=mb.protection_class,
-            encryption_key=mb.encryption_key,
+            mode=mode or None,
+            birth=birth,
+            target=target,
+            protection_class=protection,
+            encryption_key=key,
         )
 
     def _stream(self, sql: str, params: tuple = ()) -> Iterator[Entry]:
