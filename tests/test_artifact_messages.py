@@ -171,3 +171,34 @@ def test_through_a_real_backup(sample_backup: Path, tmp_path: Path) -> None:
     with CaseReader(tmp_path / "case") as case:
         m17 = next(m for m in case.records("messages") if m["id"] == "sms:17")
         assert (m17["text"], m17["sender"]) == ("Are we still on for climbing on Saturday?", "Sam Carter")
+
+
+def test_fast_live_path_builds_the_same_records(sample_files: list, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ordinary live rows go through ``plain_message``; with it off, ``message`` builds identical records."""
+    from reclaim.artifacts import messages as module
+    from reclaim.case.context import ScanContext, ScanOptions
+
+    def records() -> list[dict[str, Any]]:
+        ctx = ScanContext(MemoryFS(sample_files), None, ScanOptions(recover_deleted=True), kind="messages")
+        return [r.to_json() for r in module.MessagesArtifact().extract(ctx)]
+
+    built: list[str] = []
+    plain = module._SmsReader.plain_message
+
+    def counting(self: Any, row: tuple, chat: Any) -> Any:
+        record = plain(self, row, chat)
+        if record is not None:
+            built.append(record.id)
+        return record
+
+    monkeypatch.setattr(module._SmsReader, "plain_message", counting)
+    fast = records()
+    monkeypatch.setattr(module._SmsReader, "plain_message", lambda self, row, chat: None)
+    slow = records()
+    assert fast == slow
+    live = [r for r in fast if not r["deleted"]]
+    assert len(built) > len(live) * 0.7  # the fast path really ran, on most live messages
+    by_id = {r["id"]: r for r in fast}
+    assert any(by_id[i]["attachments"] for i in built) and any(by_id[i]["quote"] for i in built)
+    assert any(by_id[i]["direction"] == "outgoing" for i in built) and any(by_id[i]["reactions"] for i in built)
+    assert any(by_id[i]["text"] == sample.SCRIPT["attributed_only"] for i in built)

@@ -16,6 +16,7 @@ from reclaim.decoders.typedstream import (
     attributed_body_text,
     decode_attributed_body,
     decode_typedstream,
+    plain_body_text,
 )
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -214,3 +215,75 @@ def test_fuzz_truncated_and_mutated_bodies_only_raise_typed_stream_error() -> No
             except TypedStreamError:
                 continue
             assert isinstance(result.text, str)
+
+
+# -- the plain-text fast path gives the full decoder's text ----------------------------------------
+
+
+def full_decoder_text(blob: bytes) -> str | None:
+    """What attributed_body_text returned before the fast path: the full decoder's text, or None."""
+    try:
+        return decode_attributed_body(blob).text
+    except TypedStreamError:
+        return None
+
+
+def corpus_bodies() -> list[Path]:
+    return [p for folder in (STREAMTYPED, CRABSTEP) for p in sorted(folder.iterdir())
+            if p.is_file() and p.suffix != ".json"]
+
+
+def test_fast_path_reads_the_plain_real_bodies() -> None:
+    expected = {"AttributedBodyTextOnly": "Noter test", "AttributedBodyTextOnly2": "Test 3",
+                "WeirdText": "𝖍𝖊𝖑𝖑𝖔 𝖜𝖔𝖗𝖑𝖉", "Arabic": "أهلاً بالعالم",
+                "Currency": "Money: $1234.56, £20, 100 USD"}
+    for name, text in expected.items():
+        for folder in (STREAMTYPED, CRABSTEP):
+            if (folder / name).exists():
+                assert plain_body_text((folder / name).read_bytes()) == text
+    # Bodies with links, mentions, attachments or styles are left to the full decoder.
+    for name in ("URL", "Mention", "Attachment", "TextStyles", "MultiPart", "ExtraData", "Blank"):
+        assert plain_body_text((CRABSTEP / name).read_bytes()) is None
+
+
+def test_fast_path_equals_full_decoder_on_every_corpus_body() -> None:
+    hits = 0
+    for path in corpus_bodies():
+        blob = path.read_bytes()
+        fast = plain_body_text(blob)
+        if fast is not None:
+            hits += 1
+            assert fast == (full_decoder_text(blob) or ""), path.name
+        assert attributed_body_text(blob) == full_decoder_text(blob), path.name
+    assert hits >= 9
+
+
+@pytest.mark.parametrize("mutable", [True, False])
+def test_fast_path_equals_full_decoder_on_generated_bodies(mutable: bool) -> None:
+    from reclaim.sample.content.messages import attributed_body
+
+    rng = random.Random(7)
+    alphabet = "abc XYZ 019 ,.!?\n\t\u00e9\u00df\u4eca\u5929\U0001f600\U0001f9d7\u200d\ufffc\u0627"
+    texts = ["", " ", "x", "a" * 127, "a" * 128, "é" * 64, "😀" * 40, "a" * 40000, "今天" * 9000]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 300))) for _ in range(200)]
+    for text in texts:
+        blob = attributed_body(text, mutable)
+        assert plain_body_text(blob) == text, text[:20]
+        assert attributed_body_text(blob) == full_decoder_text(blob) == (text or None)
+
+
+def test_fast_path_equals_full_decoder_on_damaged_bodies() -> None:
+    from reclaim.sample.content.messages import attributed_body
+
+    rng = random.Random(11)
+    blobs = [attributed_body("Dinner tonight? 今天 😀", True), attributed_body("ok " * 60, False),
+             (STREAMTYPED / "AttributedBodyTextOnly2").read_bytes()]
+    for blob in blobs:
+        cases = [blob[:cut] for cut in range(len(blob))] + [blob + b"\x00", blob + b"\x86"]
+        for _ in range(400):
+            mutated = bytearray(blob)
+            for _ in range(rng.randint(1, 3)):
+                mutated[rng.randrange(len(mutated))] = rng.randrange(256)
+            cases.append(bytes(mutated))
+        for case in cases:
+            assert attributed_body_text(case) == full_decoder_text(case), case

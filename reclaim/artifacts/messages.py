@@ -63,6 +63,15 @@ COLUMNS = (
 )
 _NOT_TAPBACK = ("(message.associated_message_type IS NULL OR message.associated_message_type < 2000"
                 " OR message.associated_message_type >= 4000)")
+#: Positions of the columns in a live row (``chat_rowid`` first, then :data:`COLUMNS`).
+_LIVE_NAMES = ("chat_rowid", *COLUMNS)
+(_ROWID, _GUID, _TEXT, _BODY, _HANDLE, _SUBJECT, _SERVICE, _DATE, _DATE_READ, _DATE_DELIVERED, _FROM_ME,
+ _ITEM_TYPE, _EFFECT, _SUMMARY, _THREAD, _RETRACTED, _EDITED, _HAS_ATTACHMENTS, _AUDIO, _ERROR, _OWN,
+ _BALLOON) = (_LIVE_NAMES.index(c) for c in (
+    "ROWID", "guid", "text", "attributedBody", "handle_id", "subject", "service", "date", "date_read",
+    "date_delivered", "is_from_me", "item_type", "expressive_send_style_id", "message_summary_info",
+    "thread_originator_guid", "date_retracted", "date_edited", "cache_has_attachments", "is_audio_message", "error",
+    "destination_caller_id", "balloon_bundle_id"))
 
 
 @dataclass(kw_only=True)
@@ -163,6 +172,9 @@ class _SmsReader:
             self._load_chats()
         self.reactions = self._load_reactions()
         self.seen: set[int] = set()
+        #: Whether live rows of ordinary messages go through :meth:`plain_message` (tests turn it off to
+        #: check that it builds the very records :meth:`message` builds).
+        self.fast = True
 
     # -- conversations ---------------------------------------------------------------------
 
@@ -243,10 +255,16 @@ class _SmsReader:
                      else "cmj.chat_id, message.date, message.ROWID")
             sql = (f"SELECT cmj.chat_id AS chat_rowid, {self.select} FROM chat_message_join cmj"
                    f" JOIN message ON message.ROWID = cmj.message_id WHERE {_NOT_TAPBACK} ORDER BY {order}")
-            for row in self.db.rows(sql):
-                if row["ROWID"] in self.seen:
-                    continue
-                yield self.message(dict(row), self.chats.get(row["chat_rowid"]))
+            cursor = self.db.conn.execute(sql)
+            cursor.row_factory = None  # plain tuples: a Row per message costs more than the record
+            seen, chats, plain = self.seen, self.chats, self.plain_message if self.fast else None
+            while batch := cursor.fetchmany(1000):
+                for row in batch:
+                    if row[_ROWID] in seen:
+                        continue
+                    chat = chats.get(row[0])
+                    record = plain(row, chat) if plain is not None else None
+                    yield record if record is not None else self.message(dict(zip(_LIVE_NAMES, row, strict=True)), chat)
         # Messages in no conversation (the join row was lost): place them by their handle or room.
         where = [_NOT_TAPBACK]
         if self.db.has("chat_message_join"):
@@ -379,6 +397,57 @@ class _SmsReader:
         record.card = self._card(row, record)
         if attachments and row.get("cache_has_attachments") and isinstance(rowid, int):
             record.attachments = list(self._attachments(rowid, bool(row.get("is_audio_message"))))
+        return record
+
+    def plain_message(self, row: tuple[Any, ...], chat: _Chat | None) -> Message | None:
+        """:meth:`message` for a live row (a tuple in :data:`_LIVE_NAMES` order) of an ordinary message.
+
+        ``None`` for the rows it leaves to :meth:`message`: no conversation, a system line,
+        an edit history, an app or link card. Otherwise the same record, built without a
+        dict per row (the live rows of a big sms.db are nearly all ordinary).
+        """
+        if chat is None or row[_ITEM_TYPE] or row[_SUMMARY] or row[_BALLOON]:
+            return None
+        rowid = row[_ROWID]
+        if isinstance(rowid, int):
+            self.seen.add(rowid)
+        contacts = self.contacts
+        from_me = row[_FROM_ME]
+        if from_me:
+            sender_id, sender = str(row[_OWN] or ""), contacts.me()
+        else:
+            sender_id = self.handles.get(row[_HANDLE] or 0, "")
+            sender = contacts.display(sender_id) if sender_id else ""
+        guid = str(row[_GUID] or "")
+        record = Message(
+            id=f"sms:{rowid}",
+            date=from_apple_time(row[_DATE]),
+            source=self.db.source,
+            chat_id=chat.key,
+            chat=chat.name,
+            chat_members=list(chat.members),
+            sender=sender or (contacts.me() if from_me else ""),
+            sender_id=sender_id,
+            direction="outgoing" if from_me else "incoming",
+            text=_text_from(row[_TEXT], row[_BODY]),
+            subject=str(row[_SUBJECT] or ""),
+            service=str(row[_SERVICE] or chat.service or ""),
+            guid=guid,
+            reactions=self.reactions.get(guid, []),
+            effect=_effect(row[_EFFECT]),
+            date_read=from_apple_time(row[_DATE_READ]),
+            date_delivered=from_apple_time(row[_DATE_DELIVERED]),
+            date_edited=from_apple_time(row[_EDITED]),
+            failed=bool(row[_ERROR]),
+        )
+        if row[_RETRACTED]:
+            record.status = "unsent"
+        elif row[_EDITED]:
+            record.status = "edited"
+        if row[_THREAD]:
+            record.quote = self._quote(str(row[_THREAD]))
+        if row[_HAS_ATTACHMENTS] and isinstance(rowid, int):
+            record.attachments = list(self._attachments(rowid, bool(row[_AUDIO])))
         return record
 
     def _edits(self, record: Message, row: dict[str, Any]) -> None:
@@ -534,11 +603,15 @@ def _blob(value: Any) -> bytes:
 
 def _text_of(row: dict[str, Any]) -> str:
     """A message's text: the ``text`` column, else the decoded ``attributedBody`` (iOS 16+)."""
-    text = row.get("text")
+    return _text_from(row.get("text"), row.get("attributedBody"))
+
+
+def _text_from(text: Any, body: Any) -> str:
+    """:func:`_text_of` given the ``text`` and ``attributedBody`` values."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
-    if not text and row.get("attributedBody"):
-        text = attributed_body_text(_blob(row["attributedBody"]))
+    if not text and body:
+        text = attributed_body_text(_blob(body))
     return (text or "").replace(OBJECT_REPLACEMENT, "").strip()
 
 
