@@ -240,6 +240,9 @@ def test_sample_backup_through_open_source(sample_backup: Path, tmp_path: Path) 
         records, case = scan(fs, WhatsAppArtifact, tmp_path / "case")
     assert len(records) == 127 and case.count("whatsapp", deleted=True) == 1
     assert {r["chat"] for r in case.chats("whatsapp")} >= {"Weekend Hikers", "Mum"}
+    # A poll option and an edit's first text are found by searching.
+    assert [r["text"] for r in case.search("Skiddaw", kinds=["whatsapp"])] == [sample.POLL_QUESTION]
+    assert [r["text"] for r in case.search("Leaving at 7", kinds=["whatsapp"])] == [sample.EDITED_TO]
     case.close()
 
 
