@@ -11,8 +11,8 @@ journal are recovered by carving ``ZWAMESSAGE``.
 
 Reactions and poll questions live in each message's ``ZWAMESSAGEINFO.ZRECEIPTINFO``
 protobuf; a message edited or deleted for everyone keeps only its latest state in its
-row, and its earlier text is taken from the older copies of that row still in the
-file's free space or WAL.
+row, and its earlier text is taken from an older copy of that row still in the
+file's free space.
 
 Three kinds come out of this module: ``whatsapp`` (messages), ``whatsapp-calls``
 and ``whatsapp-contacts``.
@@ -455,8 +455,9 @@ class _MessageReader:
 
         WhatsApp rewrites the row in place: an edit replaces ``ZTEXT``, deleting for
         everyone turns the row into type 14 with no text. An older copy of the row
-        (same stanza id) left in free space or the WAL with another, complete text
-        is the earlier version.
+        (same stanza id) left in free space with another, complete text is the
+        earlier version (the carver does not report intact older copies of live rows
+        found in WAL frames, so those are not seen here).
         """
         older = self.older_texts.get(msg.stanza_id)
         if not older or msg.message_type not in (TEXT, LINK, REVOKED):
