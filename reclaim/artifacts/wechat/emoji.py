@@ -111,15 +111,21 @@ def _lookup(name: str) -> str | None:
     return EMOJI.get(english)
 
 
+#: Every bracketed name (English or Chinese) -> its emoji: one lookup per code found in a text.
+_BY_NAME = {name: emoji for name in {*EMOJI, *_CHINESE} if (emoji := _lookup(name))}
 _BRACKET = re.compile(r"\[([^\[\]\n]{1,12})\]")
 # Longest codes first so "/:,@-D" wins over "/:,@".
 _LEGACY_RE = re.compile("/:(" + "|".join(re.escape(k) for k in sorted(_LEGACY, key=len, reverse=True)) + ")")
 
 
+def _bracket(match: re.Match[str]) -> str:
+    return _BY_NAME.get(match[1]) or match[0]
+
+
 def replace_emoji(text: str) -> str:
     """Replace WeChat smiley codes in a message text by Unicode emoji; unknown codes are kept."""
     if "[" in text:
-        text = _BRACKET.sub(lambda m: _lookup(m.group(1)) or m.group(0), text)
+        text = _BRACKET.sub(_bracket, text)
     if "/:" in text:
         text = _LEGACY_RE.sub(lambda m: EMOJI[_LEGACY[m.group(1)]], text)
     return text

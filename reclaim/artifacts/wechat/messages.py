@@ -177,7 +177,7 @@ class AccountReader:
         message = self.message
         # Plain text (type 1) is most of any account: its record is built right here, without
         # message()'s general path (same fields, same values; tests/test_wechat_fast.py compares them).
-        new, cls, epoch, td = object.__new__, WeChatMessage, _EPOCH, timedelta
+        new, cls, epoch, td = _new, WeChatMessage, _EPOCH, timedelta
         member, emoji = info.member, replace_emoji
         is_group, prefix, source = info.is_group, info.id_prefix, info.source
         account, account_name, chat_id, title, chat_type = (info.account, info.account_name, info.chat_id,
@@ -264,15 +264,17 @@ class AccountReader:
         else:
             direction, sender_id = "incoming", info.username
             sender = info.title
-        return WeChatMessage(
-            id=f"wechat:{info.chat_id}:{local_id}" if not deleted else f"wechat:{info.chat_id}:deleted:{local_id}",
-            date=_date(ctime), deleted=deleted, source=info.source, provenance=provenance,
-            account=info.account, account_name=info.account_name, chat_id=info.chat_id, chat=info.title,
-            chat_type=info.chat_type, sender=sender, sender_id=sender_id, direction=direction,
-            text=text, attachments=attachments, card=card, quote=quote,
-            status=status or shown_status, type=mtype, type_name=type_name,
-            server_id=str(svrid) if svrid else "", local_id=local_id or None,
-        )
+        record = _new(WeChatMessage)
+        record.__dict__ = {  # WeChatMessage(...) without its keyword parsing: the fields in declared order
+            "id": f"{info.id_prefix}{local_id}" if not deleted else f"{info.id_prefix}deleted:{local_id}",
+            "date": _date(ctime), "deleted": deleted, "source": info.source, "provenance": provenance,
+            "account": info.account, "account_name": info.account_name, "chat_id": info.chat_id, "chat": info.title,
+            "chat_type": info.chat_type, "sender": sender, "sender_id": sender_id, "direction": direction,
+            "text": text, "attachments": attachments, "card": card, "quote": quote, "status": status or shown_status,
+            "service": "WeChat", "type": mtype, "type_name": type_name, "server_id": str(svrid) if svrid else "",
+            "local_id": local_id or None,
+        }
+        return record
 
     def _unreadable(self, info: _ChatInfo, local_id: int, mtype: int, dict_id: int) -> tuple[str, str]:
         """Text for a row whose body needs a missing zstd dictionary: search index, chat list, or a notice."""
@@ -424,6 +426,7 @@ class _ChatInfo:
 
 _UTC_SECONDS = 100_000_000_000  # below: Unix seconds; above: milliseconds (as from_unix_time reads them)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_new = object.__new__
 
 
 def _date(ctime: Any) -> datetime | None:

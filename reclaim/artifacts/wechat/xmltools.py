@@ -29,7 +29,9 @@ def parse(text: str | None) -> ET.Element | None:
         body = _DECL.sub("", body)
     if "<!" in body:
         body = _DOCTYPE.sub("", body)  # no entity tricks from untrusted payloads
-    body = _CONTROL.sub("", body).strip()
+    if not body.isprintable():  # cheap test first: most payloads have no control characters to drop
+        body = _CONTROL.sub("", body)
+    body = body.strip()
     for attempt in (body, f"<root>{body}</root>", _BARE_AMP.sub("&amp;", f"<root>{body}</root>")):
         try:
             root = ET.fromstring(attempt)
@@ -41,15 +43,42 @@ def parse(text: str | None) -> ET.Element | None:
     return None
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+#: path -> its steps when every step is a plain tag name (else None: ElementPath reads it)
+_STEPS: dict[str, tuple[str, ...] | None] = {}
+
+
+def _first(el: ET.Element, steps: tuple[str, ...], i: int) -> ET.Element | None:
+    """ElementPath's answer for a path of plain tag names (the first match in document order), without
+    its Python machinery: each step is C ``findall``/``find`` on one tag."""
+    if i == len(steps) - 1:
+        return el.find(steps[i])
+    for child in el.findall(steps[i]):
+        found = _first(child, steps, i + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def _find(root: ET.Element, path: str) -> ET.Element | None:
+    steps = _STEPS.get(path, ())
+    if steps == ():
+        parts = tuple(path.split("/"))
+        steps = parts if all(_NAME.fullmatch(p) for p in parts) else None
+        if len(_STEPS) < 4096:  # paths come from the code, and a few from payloads: bounded all the same
+            _STEPS[path] = steps
+    return _first(root, steps, 0) if steps else root.find(path)
+
+
 def find(root: ET.Element | None, path: str) -> ET.Element | None:
     """The element at ``path`` below ``root`` (also when ``root`` is the wrapper of several elements)."""
     if root is None:
         return None
-    found = root.find(path)
+    found = _find(root, path)
     if found is None and "/" in path:
         head, _, rest = path.partition("/")
         if root.tag == head:
-            found = root.find(rest)
+            found = _find(root, rest)
     elif found is None and root.tag == path:
         found = root
     return found
