@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import operator
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from reclaim.artifacts.base import KindStatus, Record, iso
+from reclaim.case.build import Stager, build_case, connect_scratch
 from reclaim.errors import ReclaimError
 from reclaim.vfs import SourceInfo
 
@@ -50,46 +52,6 @@ CREATE TABLE records(
 CREATE TABLE media(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, mime TEXT NOT NULL, name TEXT NOT NULL);
 """
 
-#: Records as the scan hands them over, in a scratch file beside the case: at the end they are copied
-#: into ``records`` in date order, so that ``rid`` order is date order (what search reads newest first).
-STAGING = """
-CREATE TABLE staging.incoming(
-    rid INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL, id TEXT NOT NULL, date TEXT, deleted INTEGER NOT NULL,
-    source TEXT NOT NULL, chat_id TEXT, chat TEXT, sender TEXT, title TEXT, text TEXT,
-    data TEXT NOT NULL, cjk TEXT);
-"""
-
-_COLUMNS = "kind, id, date, deleted, source, chat_id, chat, sender, title, text, data"
-_INSERT_ONE = f"INSERT INTO staging.incoming({_COLUMNS}, cjk) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
-_ROWS_PER_INSERT = 64  # 768 parameters, below SQLite's limit of 999 in old versions
-_INSERT_MANY = _INSERT_ONE + ",(?,?,?,?,?,?,?,?,?,?,?,?)" * (_ROWS_PER_INSERT - 1)
-
-#: Copy the staged records in (date, rid) order, undated first (SQLite sorts NULL lowest), through an
-#: index rather than a sort of whole rows: the new rids count up in that order.
-RENUMBER = f"""
-CREATE INDEX staging.incoming_date ON incoming(date);
-INSERT INTO records({_COLUMNS}) SELECT {_COLUMNS} FROM staging.incoming ORDER BY date, rid;
-CREATE VIRTUAL TABLE records_cjk USING fts5(words, content='', tokenize='unicode61');
-"""
-
-#: The bigram words of the staged records under their new rids (their rank in the same order).
-CJK_WORDS = """
-INSERT INTO records_cjk(rowid, words)
-    SELECT n, cjk FROM (SELECT row_number() OVER (ORDER BY date, rid) AS n, cjk FROM staging.incoming)
-    WHERE cjk IS NOT NULL;
-"""
-
-INDEXES = """
-CREATE INDEX records_kind_chat_date ON records(kind, chat_id, date, rid);
-CREATE INDEX records_kind_date ON records(kind, date, rid);
-CREATE INDEX records_recovered ON records(kind, chat_id, date, rid) WHERE deleted = 1;
-CREATE INDEX records_recovered_date ON records(kind, date, rid) WHERE deleted = 1;
-CREATE VIRTUAL TABLE records_fts USING fts5(
-    text, content='records', content_rowid='rid', tokenize='trigram', columnsize=0);
-INSERT INTO records_fts(rowid, text) SELECT rid, text FROM records;
-"""
-
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]{2,}")
 
 
@@ -103,7 +65,7 @@ def cjk_bigrams(text: str | None) -> str:
         return ""
     pairs: list[str] = []
     for run in _CJK_RUN.findall(text):
-        pairs.extend(map("".join, itertools.pairwise(run)))
+        pairs += map(operator.add, run, run[1:])  # each character with the next
     return " ".join(dict.fromkeys(pairs))
 
 
@@ -184,12 +146,13 @@ class MediaStore:
 
 
 class CaseWriter:
-    """Writes a new case: records are batched, indexes and FTS built once at the end.
+    """Writes a new case: records are staged as they come, indexes and FTS built once at the end.
 
     The database is written as ``case.db.part`` and renamed on :meth:`close`; an
     interrupted scan never leaves a case that looks complete. Records are first
-    appended to a scratch file (``case.db.staging``) and copied into the case in date
-    order on :meth:`close`, so a record's ``rid`` only exists once the case is closed.
+    appended to a scratch file (``case.db.staging``, on a thread: see :mod:`reclaim.case.build`)
+    and copied into the case in date order on :meth:`close`, so a record's ``rid`` only
+    exists once the case is closed.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -198,17 +161,13 @@ class CaseWriter:
         self.final = folder / CASE_DB
         self.part = folder / (CASE_DB + ".part")
         self.staging = folder / (CASE_DB + ".staging")
-        for old in (self.part, self.staging):
+        self.index = folder / (CASE_DB + ".index")
+        for old in (self.part, self.staging, self.index):
             if old.exists():
                 old.unlink()
-        self.conn = sqlite3.connect(self.part)
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE"):
-            self.conn.execute(f"PRAGMA {pragma}")
+        self.conn = connect_scratch(self.part)
         self.conn.executescript(SCHEMA)
-        self.conn.execute("ATTACH DATABASE ? AS staging", (str(self.staging),))
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE"):
-            self.conn.execute(f"PRAGMA staging.{pragma}")
-        self.conn.executescript(STAGING)
+        self._stager = Stager(self.staging)
         self.media = MediaStore(folder)
         self._batch: list[tuple[Any, ...]] = []
         self._seq = 0
@@ -253,7 +212,7 @@ class CaseWriter:
                 sender,
                 label,
                 words,
-                record.to_json_bytes().decode("utf-8"),
+                record.to_json_bytes(),  # stored as text (see reclaim.case.build)
                 cjk,
             )
         )
@@ -265,17 +224,10 @@ class CaseWriter:
             self.add(record)
 
     def flush(self) -> None:
-        """Write the queued records: many rows per statement, which binds them faster than one by one."""
-        batch = self._batch
-        if not batch:
-            return
-        whole = len(batch) - len(batch) % _ROWS_PER_INSERT
-        chain = itertools.chain.from_iterable
-        for start in range(0, whole, _ROWS_PER_INSERT):
-            self.conn.execute(_INSERT_MANY, list(chain(batch[start:start + _ROWS_PER_INSERT])))
-        if whole < len(batch):
-            self.conn.executemany(_INSERT_ONE, batch[whole:])
-        batch.clear()
+        """Hand the queued records to the staging thread."""
+        if self._batch:
+            self._stager.put(self._batch)
+            self._batch = []
 
     def set_status(self, status: KindStatus, view: str, formats: tuple[str, ...]) -> None:
         """Record what a kind found (or why it found nothing)."""
@@ -297,17 +249,16 @@ class CaseWriter:
 
     def close(self) -> Path:
         """Copy the records in date order, build indexes and the full-text index, then move the database into place."""
-        self.flush()
+        self._stager.finish(self._batch)
+        self._batch = []
         self.conn.executemany(
             "INSERT OR IGNORE INTO media VALUES (?,?,?,?)",
             [(sha, size, mime, name) for sha, (size, mime, name) in self.media.known.items()],
         )
-        self.conn.executescript(RENUMBER)
-        if self._cjk:
-            self.conn.executescript(CJK_WORDS)
-        self.conn.execute("DETACH DATABASE staging")
+        self.conn.commit()
+        build_case(self.conn, self.staging, self.index, cjk=self._cjk)
         self.staging.unlink()
-        self.conn.executescript(INDEXES)
+        self.index.unlink()
         self.set_meta(DATE_ORDER, "date")
         self.conn.commit()
         self.conn.close()
@@ -316,9 +267,10 @@ class CaseWriter:
 
     def abort(self) -> None:
         """Drop a half-written case database."""
+        self._stager.abort()
         with contextlib.suppress(Exception):
             self.conn.close()
-        for path in (self.part, self.staging):
+        for path in (self.part, self.staging, self.index):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 
@@ -631,7 +583,7 @@ class CaseReader:
 
 def remove_case(folder: Path) -> None:
     """Delete a case folder reclaim wrote (used when re-scanning into the same folder)."""
-    for name in (CASE_DB, CASE_DB + ".staging"):  # the scratch file of a scan that was killed
+    for name in (CASE_DB, CASE_DB + ".staging", CASE_DB + ".index"):  # scratch files of a killed scan
         if (folder / name).exists():
             (folder / name).unlink()
     shutil.rmtree(folder / MEDIA_DIR, ignore_errors=True)

@@ -1,0 +1,119 @@
+"""How the case writer fills a case: staging on a thread, indexes built in parallel and copied into the case."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from reclaim.artifacts.base import KindStatus, Record
+from reclaim.case import store
+from reclaim.case.store import CaseReader, CaseWriter, remove_case
+
+START = datetime(2023, 6, 1, tzinfo=UTC)
+WORDS = ("dinner tonight", "红包来了", "train ticket", "今天降温了", "see you", "周末回家吃饭吧")
+
+
+@dataclass(kw_only=True)
+class Msg(Record):
+    KIND = "msgs"
+    chat: str = ""
+    sender: str = ""
+    text: str = ""
+
+
+def _message(n: int) -> Msg:
+    """Message ``n``: dated in a scrambled order (every 7th undated), so rids must be renumbered."""
+    date = None if n % 7 == 0 else START + timedelta(minutes=(n * 7919) % 1000)
+    return Msg(id=f"m:{n}", date=date, chat=f"chat {n % 3}", sender="Ann" if n % 2 else "李雷",
+               text=f"{WORDS[n % len(WORDS)]} #{n}")
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of 50 records, so that a few hundred go through the staging thread."""
+    monkeypatch.setattr(store, "BATCH", 50)
+
+
+def _write(folder: Path, count: int) -> None:
+    writer = CaseWriter(folder)
+    for n in range(count):
+        writer.add(_message(n))
+    writer.set_status(KindStatus("msgs", "Messages", live=count), "chat", ())
+    writer.close()
+
+
+def test_threaded_staging_keeps_every_record_in_date_order(tmp_path: Path, small_batches: None) -> None:
+    _write(tmp_path / "case", 500)
+    expected = sorted((_message(n) for n in range(500)),
+                      key=lambda m: (m.date is not None, m.date or START, int(m.id[2:])))
+    with CaseReader(tmp_path / "case") as case:
+        rows = case.conn.execute("SELECT rid, id, date, typeof(data), text FROM records ORDER BY rid").fetchall()
+        assert [r["id"] for r in rows] == [m.id for m in expected]  # undated first, then by date, ties as added
+        assert [r["rid"] for r in rows] == list(range(1, 501))
+        assert {r["typeof(data)"] for r in rows} == {"text"}
+        assert case.record(rows[0]["rid"])["text"] == expected[0].text
+        newest = [m for m in reversed(expected) if "红包" in m.text]
+        assert [r["id"] for r in case.search("红包", limit=1000)] == [m.id for m in newest]
+        assert [r["id"] for r in case.search("李雷 降温", limit=1000)] == \
+            [m.id for m in reversed(expected) if "降温" in m.text and m.sender == "李雷"]
+        assert [r["id"] for r in case.search("ticket", limit=5)] == \
+            [m.id for m in reversed(expected) if "ticket" in m.text][:5]
+    assert sorted(p.name for p in (tmp_path / "case").iterdir()) == ["case.db"]
+
+
+def test_full_text_indexes_copied_into_the_case_are_consistent(tmp_path: Path, small_batches: None) -> None:
+    _write(tmp_path / "case", 300)
+    conn = sqlite3.connect(tmp_path / "case" / "case.db")
+    try:
+        # rank 1: the trigram index is checked against the text of every row of ``records``
+        conn.execute("INSERT INTO records_fts(records_fts, rank) VALUES ('integrity-check', 1)")
+        conn.execute("INSERT INTO records_cjk(records_cjk) VALUES ('integrity-check')")
+        config = conn.execute("SELECT k, v FROM records_fts_config").fetchall()
+        assert config == [("version", 4)]  # the build's own settings stay in the scratch file
+        hits = conn.execute("SELECT rowid FROM records_cjk WHERE records_cjk MATCH '\"吃饭\"' ORDER BY rowid")
+        assert [r[0] for r in hits] == [r[0] for r in conn.execute(
+            "SELECT rid FROM records WHERE text LIKE '%吃饭%' ORDER BY rid")]
+    finally:
+        conn.close()
+
+
+def test_a_case_without_chinese_text_has_no_bigram_index(tmp_path: Path) -> None:
+    writer = CaseWriter(tmp_path / "case")
+    writer.add(Msg(id="m:1", date=START, text="plain English"))
+    writer.close()
+    with CaseReader(tmp_path / "case") as case:
+        assert not case._has_cjk_index()
+        assert [r["id"] for r in case.search("English")] == ["m:1"]
+
+
+def test_a_failing_insert_on_the_staging_thread_reaches_the_scan(tmp_path: Path, small_batches: None) -> None:
+    writer = CaseWriter(tmp_path / "case")
+    with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
+        for n in range(400):
+            writer.add(_message(n) if n != 120 else Msg(id="m:bad", source=None, text="x"))  # type: ignore[arg-type]
+        writer.close()
+    writer.abort()
+    assert list((tmp_path / "case").iterdir()) == []
+    assert not any(t.name == "reclaim-case-stager" for t in threading.enumerate())
+
+
+def test_abort_while_staging_stops_the_thread_and_removes_scratch_files(tmp_path: Path, small_batches: None) -> None:
+    writer = CaseWriter(tmp_path / "case")
+    for n in range(220):
+        writer.add(_message(n))
+    writer.abort()
+    assert list((tmp_path / "case").iterdir()) == []
+    assert not any(t.name == "reclaim-case-stager" for t in threading.enumerate())
+
+
+def test_remove_case_removes_scratch_files_of_a_killed_scan(tmp_path: Path) -> None:
+    _write(tmp_path, 3)
+    for name in ("case.db.staging", "case.db.index"):
+        (tmp_path / name).write_bytes(b"left over")
+    remove_case(tmp_path)
+    assert list(tmp_path.iterdir()) == []
