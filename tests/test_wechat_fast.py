@@ -1,0 +1,119 @@
+"""The WeChat extractor's quick paths give what the general code gives.
+
+Plain text rows are turned into records inside the table loop, XML paths of plain tag
+names skip ElementPath, SQLite decodes text itself: each shortcut is checked here
+against the slow way, on a small account built with the real table layout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import xml.etree.ElementTree as ET
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from reclaim.artifacts.wechat import emoji, messages
+from reclaim.artifacts.wechat import xmltools as X
+from reclaim.artifacts.wechat.records import WeChatMessage
+from reclaim.case.context import ScanContext, ScanOptions
+from reclaim.sample.content._wechat_media import pb
+from reclaim.sample.model import SampleFile
+from reclaim.sources.memory import MemoryFS
+
+DOMAIN = "AppDomain-com.tencent.xin"
+OWNER = "wxid_owner0001"
+FRIEND = "wxid_friend0001"
+GROUP = "4242@chatroom"
+
+
+def md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+def _account(tmp_path: Path, rows: dict[str, list[tuple[object, ...]]]) -> list[SampleFile]:
+    """One shard (alphabetical columns, as WeChat's message_N files) with the given rows per chat."""
+    path = tmp_path / "message_1.sqlite"
+    conn = sqlite3.connect(path)
+    for user, values in rows.items():
+        conn.execute(f"CREATE TABLE Chat_{md5(user)}(CreateTime INTEGER, Des INTEGER, ImgStatus INTEGER,"
+                     " MesLocalID INTEGER PRIMARY KEY AUTOINCREMENT, MesSvrID INTEGER, Message TEXT,"
+                     " Status INTEGER, TableVer INTEGER, Type INTEGER)")
+        conn.executemany(f"INSERT INTO Chat_{md5(user)}(MesLocalID, CreateTime, Des, MesSvrID, Message, Type)"
+                         " VALUES (?,?,?,?,?,?)", values)
+    conn.commit()
+    conn.close()
+    contacts = tmp_path / "WCDB_Contact.sqlite"
+    conn = sqlite3.connect(contacts)
+    conn.execute("CREATE TABLE Friend(userName TEXT PRIMARY KEY, type INTEGER, certificationFlag INTEGER,"
+                 " dbContactRemark BLOB, dbContactHeadImage BLOB, dbContactProfile BLOB, dbContactChatRoom BLOB)")
+    room = b'<RoomData><Member UserName="wxid_m1"><DisplayName>Auntie</DisplayName></Member></RoomData>'
+    conn.executemany("INSERT INTO Friend VALUES (?,?,?,?,?,?,?)", [
+        (FRIEND, 3, 0, pb((1, "Friend One")), b"", b"", b""),
+        (GROUP, 3, 0, pb((1, "Family")), b"", b"", pb((1, "wxid_m1")) + room)])
+    conn.commit()
+    conn.close()
+    folder = f"Documents/{md5(OWNER)}/DB"
+    return [SampleFile(DOMAIN, f"{folder}/message_1.sqlite", path),
+            SampleFile(DOMAIN, f"{folder}/WCDB_Contact.sqlite", contacts)]
+
+
+def _extract(files: list[SampleFile]) -> list[WeChatMessage]:
+    ctx = ScanContext(MemoryFS(files), None, ScanOptions(recover_deleted=False), kind="wechat")
+    return list(messages.extract(ctx))
+
+
+def test_text_records_are_whole_records(tmp_path: Path) -> None:
+    files = _account(tmp_path, {
+        FRIEND: [(1, 1_700_000_000, 1, 11, "好的[微笑]", 1), (2, 1_700_000_060, 0, 0, "See you /::)", 1),
+                 (3, 1_700_000_120, 1, 13, "[Photo]", 3)],
+        GROUP: [(1, 1_700_000_000, 1, 21, "wxid_m1:\n收到[强]", 1), (2, 1_700_000_001, 1, 22, "no prefix", 1),
+                (3, 1_700_000_002, 0, 23, "我的", 1)],
+    })
+    records = _extract(files)
+    names = [f.name for f in fields(WeChatMessage)]
+    for record in records:
+        assert list(record.__dict__) == names  # built field by field: the class must not have grown
+        rebuilt = WeChatMessage(**record.__dict__)
+        assert record == rebuilt and record.to_json_bytes() == rebuilt.to_json_bytes()
+    by_text = {r.text: r for r in records}
+    hello = by_text["好的🙂"]
+    account = md5(OWNER)  # no login record: the account is named by its folder
+    assert (hello.id, hello.chat, hello.sender, hello.sender_id, hello.direction, hello.server_id,
+            hello.local_id) == (f"wechat:{account}:{FRIEND}:1", "Friend One", "Friend One", FRIEND, "incoming",
+                                "11", 1)
+    assert hello.date is not None and hello.date.isoformat() == "2023-11-14T22:13:20+00:00"
+    sent = by_text["See you 🙂"]
+    assert (sent.direction, sent.sender, sent.server_id, sent.chat_type) == ("outgoing", "Me", "", "private")
+    member = by_text["收到👍"]
+    assert (member.sender_id, member.sender, member.direction, member.chat, member.chat_type) == (
+        "wxid_m1", "Auntie", "incoming", "Family", "group")
+    assert (by_text["no prefix"].sender, by_text["no prefix"].sender_id) == ("", "")
+    assert by_text["我的"].direction == "outgoing"
+
+
+def test_text_that_is_not_utf8_is_read_with_replacement(tmp_path: Path) -> None:
+    rows = [(i, 1_700_000_000 + i, 1, i, f"message {i}", 1) for i in range(1, 2501)]
+    files = _account(tmp_path, {FRIEND: rows})
+    conn = sqlite3.connect(files[0].data)  # a TEXT value with a stray byte, past the first batch of rows
+    conn.execute(f"UPDATE Chat_{md5(FRIEND)} SET Message = CAST(X'6F6BFF21' AS TEXT) WHERE MesLocalID = 1500")
+    conn.commit()
+    conn.close()
+    records = _extract(files)
+    assert [r.local_id for r in records] == list(range(1, 2501))  # none lost, none twice
+    assert records[1499].text == "ok\ufffd!"
+    assert records[1498].text == "message 1499" and records[2499].text == "message 2500"
+
+
+@pytest.mark.parametrize("path", ["b", "a/b", "a/b/c", "x/b", "a/missing", "root/a/b"])
+def test_plain_tag_paths_find_what_elementpath_finds(path: str) -> None:
+    root = ET.fromstring("<root><a><z/></a><a><b>first</b><b>second</b></a><a><b><c>deep</c></b></a>"
+                         "<b>top</b></root>")
+    assert X._find(root, path) is root.find(path)
+
+
+def test_emoji_table_matches_lookup() -> None:
+    for name in {*emoji.EMOJI, *emoji._CHINESE, "不存在", "1"}:
+        assert emoji._BY_NAME.get(name) == emoji._lookup(name)
