@@ -197,7 +197,7 @@ def test_journey_unlock_scan_browse_search_recover(sample_backup_encrypted: Path
         # 6. The locked note: type its password, the backup is read again, the note opens.
         page.locator("#sidebar a.kind[data-kind='notes']").click()
         banner = page.locator(".banner.lock")
-        assert "1 note is locked" in banner.inner_text() and PASSWORD_HINT in banner.inner_text()
+        assert "2 notes are locked" in banner.inner_text() and PASSWORD_HINT in banner.inner_text()
         banner.get_by_role("button", name="Unlock notes…").click()
         page.fill("#note-password", NOTES_PASSWORD)
         shot(page, "14-unlock-notes")
