@@ -179,10 +179,15 @@ class AccountReader:
         # message()'s general path (same fields, same values; tests/test_wechat_fast.py compares them).
         new, cls, epoch, td = _new, WeChatMessage, _EPOCH, timedelta
         member, emoji = info.member, replace_emoji
-        is_group, prefix, source = info.is_group, info.id_prefix, info.source
-        account, account_name, chat_id, title, chat_type = (info.account, info.account_name, info.chat_id,
-                                                            info.title, info.chat_type)
+        is_group, prefix, title = info.is_group, info.id_prefix, info.title
         owner_name, owner_id, chat_user = info.owner_name, info.owner_id, info.username
+        template = {  # WeChatMessage's fields in their declared order, with what every text row of the chat shares
+            "id": "", "date": None, "deleted": False, "source": info.source, "provenance": None,
+            "account": info.account, "account_name": info.account_name, "chat_id": info.chat_id, "chat": title,
+            "chat_type": info.chat_type, "sender": "", "sender_id": "", "direction": "", "text": "",
+            "attachments": None, "card": None, "quote": None, "status": "", "service": "WeChat", "type": 1,
+            "type_name": "text", "server_id": "", "local_id": None,
+        }
         for batch in _batches(db, f'SELECT {select} FROM "{table}" ORDER BY {order}'):
             for local_id, svrid, ctime, raw, mtype, des in batch:  # plain tuples; the ids already integers
                 if 0 <= local_id <= _MAX_LOCAL_ID:
@@ -211,18 +216,17 @@ class AccountReader:
                             sender = member(head)
                 else:
                     direction, sender, sender_id, body = "incoming", title, chat_user, raw
+                fields = template.copy()  # copying the chat's fields and setting nine: the cheapest record
+                fields["id"] = f"{prefix}{local_id}"
+                fields["date"] = epoch + td(0, ctime) if type(ctime) is int and 0 < ctime < _UTC_SECONDS \
+                    else _date(ctime)
+                fields["sender"], fields["sender_id"], fields["direction"] = sender, sender_id, direction
+                fields["text"] = emoji(body) if "[" in body or "/:" in body else body
+                fields["attachments"] = []
+                fields["server_id"] = str(svrid) if svrid else ""
+                fields["local_id"] = local_id or None
                 record = new(cls)
-                record.__dict__ = {  # WeChatMessage's fields, in their declared order
-                    "id": f"{prefix}{local_id}",
-                    "date": epoch + td(0, ctime) if type(ctime) is int and 0 < ctime < _UTC_SECONDS
-                    else _date(ctime),
-                    "deleted": False, "source": source, "provenance": None, "account": account,
-                    "account_name": account_name, "chat_id": chat_id, "chat": title, "chat_type": chat_type,
-                    "sender": sender, "sender_id": sender_id, "direction": direction,
-                    "text": emoji(body) if "[" in body or "/:" in body else body,
-                    "attachments": [], "card": None, "quote": None, "status": "", "service": "WeChat", "type": 1,
-                    "type_name": "text", "server_id": str(svrid) if svrid else "", "local_id": local_id or None,
-                }
+                record.__dict__ = fields
                 yield record
         self.counts[info.chat_id] = self.counts.get(info.chat_id, 0)
 
