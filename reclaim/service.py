@@ -314,21 +314,33 @@ def link_items(case: CaseReader, report: Any) -> list[dict[str, Any]]:
 # -- locked notes -------------------------------------------------------------------------
 
 
+#: The start of ``unlock_error`` on notes locked with the iPhone passcode: no note password opens them.
+PASSCODE_LOCK = "locked with the iPhone passcode"
+
+
 def locked_notes(case: CaseReader) -> dict[str, Any]:
-    """How many notes are still locked (password-protected and not unlocked), and their hints."""
+    """How many notes are still locked, and their hints.
+
+    ``locked`` counts the notes a notes password may open; ``passcode`` counts those locked with
+    the iPhone passcode (iOS 16+), which no password typed here can open, so the page must not
+    ask for one on their account.
+    """
     if case.kind("notes") is None:
-        return {"locked": 0, "hints": [], "wrong": 0}
+        return {"locked": 0, "hints": [], "wrong": 0, "passcode": 0}
     rows = case.conn.execute(
         "SELECT json_extract(data, '$.password_hint'), json_extract(data, '$.unlock_error') FROM records"
         " WHERE kind = 'notes' AND json_extract(data, '$.locked') AND NOT coalesce(json_extract(data, '$.unlocked'), 0)"
     )
-    count, wrong, hints = 0, 0, []
+    count, wrong, passcode, hints = 0, 0, 0, []
     for hint, error in rows:
+        if str(error or "").startswith(PASSCODE_LOCK):
+            passcode += 1
+            continue
         count += 1
         wrong += int(str(error or "").startswith("wrong password"))
         if hint and hint not in hints:
             hints.append(hint)
-    return {"locked": count, "hints": hints, "wrong": wrong}
+    return {"locked": count, "hints": hints, "wrong": wrong, "passcode": passcode}
 
 
 # -- recovering to the computer -----------------------------------------------------------

@@ -55,7 +55,8 @@ def test_locked_notes_are_unlocked_with_a_password_typed_in_the_page(
         assert opened.status_code == 200, opened.text
         wait(session)
         assert client.get("/api/notes/locked").json() == {
-            "locked": 2, "hints": [PASSWORD_HINT, IOS17_HINT], "wrong": 0, "tried": 0, "can_unlock": True}
+            "locked": 2, "hints": [PASSWORD_HINT, IOS17_HINT], "wrong": 0, "passcode": 0, "tried": 0,
+            "can_unlock": True}
         note = wifi_note(session)
         assert (note["locked"], note["unlocked"], note["text"]) == (True, False, "")
 
@@ -172,3 +173,26 @@ def test_reclaim_serve_opens_a_recover_output_for_browsing(tmp_path: Path) -> No
         process.terminate()
         process.wait(10)
     assert (tmp_path / "Recovered" / "case" / CASE_DB).is_file()
+
+
+def test_notes_locked_with_the_iphone_passcode_are_counted_apart(tmp_path: Path) -> None:
+    """No notes password opens a passcode-locked note, so the page must not offer one for it."""
+    from datetime import UTC, datetime
+
+    from reclaim.artifacts.base import KindStatus
+    from reclaim.artifacts.notes import Note
+    from reclaim.case.store import CaseWriter
+    from reclaim.service import locked_notes
+
+    when = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    writer = CaseWriter(tmp_path / "case")
+    writer.add(Note(id="notes:1", date=when, source="s", title="Bank", locked=True, password_hint="pet",
+                    unlock_error="wrong password for this note"))
+    writer.add(Note(id="notes:2", date=when, source="s", title="PINs", locked=True,
+                    unlock_error="locked with the iPhone passcode (iOS 16+ \"Use iPhone Passcode\"): no password"))
+    writer.add(Note(id="notes:3", date=when, source="s", title="Open", locked=True, unlocked=True))
+    writer.add(Note(id="notes:4", date=when, source="s", title="Plain"))
+    writer.set_status(KindStatus(kind="notes", title="Notes", live=4, deleted=0), "cards", ("notes",))
+    writer.close()
+    with CaseReader(tmp_path / "case") as case:
+        assert locked_notes(case) == {"locked": 1, "hints": ["pet"], "wrong": 1, "passcode": 1}

@@ -863,7 +863,11 @@ async function detail(k, rid) {
     body.append(h('p', { class: 'recovered-note' }, recoveredBadge(),
       ` Deleted on the phone, recovered from ${where}${p.confidence !== undefined && p.confidence < 1 ? ` (confidence ${Math.round(p.confidence * 100)}%)` : ''}${p.partial ? '; partly' : ''}.`));
   }
-  if (r.locked && !r.unlocked) {
+  if (r.locked && !r.unlocked && String(r.unlock_error || '').startsWith('locked with the iPhone passcode')) {
+    body.append(h('div', { class: 'banner lock' }, h('p', {},
+      h('strong', { text: 'This note is locked with the iPhone passcode.' }),
+      ' Its key stays in the phone’s keychain, so no notes password can open it here.')));
+  } else if (r.locked && !r.unlocked) {
     body.append(h('div', { class: 'banner lock' }, h('p', {}, h('strong', { text: 'This note is locked with a password.' }),
       r.password_hint ? ` Hint: “${r.password_hint}”.` : ''),
     h('button', { class: 'btn small', type: 'button', text: 'Unlock notes…', onclick: () => unlockDialog() })));
@@ -1092,9 +1096,15 @@ async function openLink(rid) {
 async function lockedNotesBanner(slot) {
   let info;
   try { info = await api('/api/notes/locked'); } catch (err) { return; }
-  if (!info.locked) return;
+  const passcode = info.passcode
+    ? h('p', { class: 'small', text: `${plural(info.passcode, 'note')} ${info.passcode === 1 ? 'is' : 'are'} locked with the iPhone passcode: no notes password can open ${info.passcode === 1 ? 'it' : 'them'} here.` })
+    : null;
+  if (!info.locked) {
+    if (passcode) slot.replaceChildren(h('div', { class: 'banner lock' }, passcode));
+    return;
+  }
   const what = `${plural(info.locked, 'note')} ${info.locked === 1 ? 'is' : 'are'} locked with a password.`;
-  slot.replaceChildren(h('div', { class: 'banner lock' },
+  slot.replaceChildren(h('div', { class: 'banner lock' }, passcode,
     h('p', {}, h('strong', { text: what }), info.hints.length ? ` Hint: “${info.hints.join('”, “')}”.` : ''),
     info.tried && info.wrong ? h('p', { class: 'bad small', role: 'alert', text: `The password${info.tried === 1 ? '' : 's'} you typed did not unlock ${info.wrong === 1 ? 'it' : 'them'}.` }) : null,
     info.can_unlock
