@@ -193,6 +193,33 @@ class BPlist:
         self.reads.append((start, stop))
         return _ints(self.blob, start, (stop - start) // size, size)
 
+    def keyed(self, ref: int) -> dict[bytes, int]:
+        """A dict object as {raw ASCII key: value reference} (the last duplicate wins, as in plistlib).
+
+        One call per dict, with the key reads inlined: this is the strict reader's hot loop.
+        """
+        keys, values = self.dictionary(ref)
+        blob, offsets, end, reads = self.blob, self.offsets, self.end, self.reads
+        count = len(offsets)
+        out: dict[bytes, int] = {}
+        for key, value in zip(keys, values, strict=True):
+            if key >= count:
+                raise BPlistError(f"object reference {key} out of range")
+            pos = offsets[key]
+            marker = blob[pos] if 8 <= pos < end else 0
+            if marker & 0xF0 != ASCII:
+                raise BPlistError("dict key is not an ASCII string")
+            start, stop = pos + 1, pos + 1 + (marker & 0x0F)
+            if marker == 0x5F:  # 15 characters or more: a one-byte int length follows
+                if blob[pos + 1] != 0x10:
+                    raise BPlistError("long dict key")
+                start, stop = pos + 3, pos + 3 + blob[pos + 2]
+            if stop > end:
+                raise BPlistError("dict key runs past the object area")
+            reads.append((pos, stop))
+            out[blob[start:stop]] = value
+        return out
+
     def dictionary(self, ref: int) -> tuple[Sequence[int], Sequence[int]]:
         """(key references, value references) of a dict object."""
         size = self.ref_size
@@ -221,7 +248,7 @@ class Template:
     crafted file): ``reads`` lists those ranges and such a blob gets no template.
     """
 
-    __slots__ = ("_skeleton", "_skeleton_of", "_struct", "_values_of", "size")
+    __slots__ = ("count", "skeleton", "skeleton_of", "unpack", "value_index")
 
     def __init__(self, blob: bytes, spans: Sequence[Span], reads: Sequence[tuple[int, int]]) -> None:
         structure = bytearray(len(blob))
@@ -230,35 +257,40 @@ class Template:
         for start, stop, _ in spans:
             if 1 in structure[start:stop]:
                 raise BPlistError("a value overlaps the structure")
-        parts, skeleton_at, value_at, pos = [">"], [], {}, 0
+        parts, skeleton_at, value_at, pos = [], [], {}, 0
         for start, stop, kind in sorted(set(spans)):
             if start < pos:
                 raise BPlistError("overlapping value spans")
             if start > pos:
-                skeleton_at.append(len(parts) - 1)
+                skeleton_at.append(len(parts))
                 parts.append(f"{start - pos}s")
-            value_at[start, stop, kind] = len(parts) - 1
+            value_at[start, stop, kind] = len(parts)
             parts.append(kind if kind != "s" else f"{stop - start}s")
             pos = stop
         if pos < len(blob):
-            skeleton_at.append(len(parts) - 1)
+            skeleton_at.append(len(parts))
             parts.append(f"{len(blob) - pos}s")
-        self.size = len(blob)
-        self._struct = struct.Struct("".join(parts))
-        if self._struct.size != len(blob):
+        layout = struct.Struct(">" + "".join(parts))
+        if layout.size != len(blob):
             raise BPlistError("spans do not tile the blob")
-        self._skeleton_of = _getter(skeleton_at)
-        self._skeleton = self._skeleton_of(self._struct.unpack(blob))
-        self._values_of = _getter([value_at[span] for span in spans])
+        #: ``unpack(blob)``: the skeleton pieces and the values, in blob order (``count`` items).
+        self.unpack = layout.unpack
+        self.count = len(parts)
+        #: Picks the skeleton pieces out of ``unpack``'s result; ``skeleton`` is this blob's.
+        self.skeleton_of = _getter(skeleton_at)
+        self.skeleton = self.skeleton_of(layout.unpack(blob))
+        #: Where each span's value is in ``unpack``'s result (in the order the spans were given).
+        self.value_index = [value_at[span] for span in spans]
 
     def read(self, blob: bytes) -> tuple | None:
         """The values at the template's spans (in the order given), or ``None`` if the skeleton differs."""
-        if len(blob) != self.size:
+        try:
+            items = self.unpack(blob)
+        except struct.error:  # another length
             return None
-        items = self._struct.unpack(blob)
-        if self._skeleton_of(items) != self._skeleton:
+        if self.skeleton_of(items) != self.skeleton:
             return None
-        return self._values_of(items)
+        return tuple(items[i] for i in self.value_index)
 
 
 def _getter(indexes: Sequence[int]) -> Callable[[tuple], tuple]:

@@ -108,14 +108,16 @@ _KEYS = {
 }
 _PATH, _TARGET, _KEY = 10, 11, 12
 _DEFAULTS = (0, 0) + (None,) * 11
-_MAX_TEMPLATES = 4096
+_MAX_TEMPLATES = 8192  # about 2.7 KB each: at most ~22 MB
 
 
 class _Shape(NamedTuple):
     """A template for one blob shape, and how its values become MBFile fields."""
 
-    template: Template
-    pick: Callable[[tuple], tuple]  # template values + _DEFAULTS -> FIELDS
+    unpack: Callable[[bytes], tuple]
+    skeleton_of: Callable[[tuple], tuple]
+    skeleton: tuple
+    pick: Callable[[tuple], tuple]  # unpack's items + _DEFAULTS -> FIELDS
     texts: tuple[tuple[int, str], ...]  # (FIELDS position, encoding) of string fields
 
 
@@ -125,12 +127,8 @@ _SHAPES: dict[bytes, list[_Shape]] = {}
 
 def _lookup(plist: BPlist, ref: int, key: bytes) -> int:
     """The value reference of ``key`` in dict object ``ref`` (BPlistError if absent)."""
-    keys, values = plist.dictionary(ref)
-    found = -1
-    for k, v in zip(keys, values, strict=True):
-        if plist.ascii(k) == key:
-            found = v  # the last one wins, as in plistlib
-    if found < 0:
+    found = plist.keyed(ref).get(key)
+    if found is None:
         raise BPlistError(f"no {key!r} key")
     return found
 
@@ -150,16 +148,14 @@ def _parse_spans(blob: bytes) -> tuple[list[tuple[int, Span, str | None]], list[
     Raises BPlistError (or IndexError) on anything outside the shapes it knows.
     """
     plist = BPlist(blob)
-    objects = plist.array(_lookup(plist, plist.top, b"$objects"))
-    root = _deref(plist, objects, _lookup(plist, _lookup(plist, plist.top, b"$top"), b"root"))
-    keys, values = plist.dictionary(root)
-    found: dict[int, int] = {}
-    for k, v in zip(keys, values, strict=True):
-        slot = _KEYS.get(plist.ascii(k))
-        if slot is not None:
-            found[slot] = v  # the last one wins, as in plistlib
+    top = plist.keyed(plist.top)
+    if b"$objects" not in top or b"$top" not in top:
+        raise BPlistError("not a keyed archive")
+    objects = plist.array(top[b"$objects"])
+    root = _deref(plist, objects, _lookup(plist, top[b"$top"], b"root"))
+    found = sorted((_KEYS[name], v) for name, v in plist.keyed(root).items() if name in _KEYS)
     out: list[tuple[int, Span, str | None]] = []
-    for slot, v in sorted(found.items()):
+    for slot, v in found:
         if slot < _PATH:
             out.append((slot, plist.integer_span(v), None))
         elif slot == _KEY:
@@ -201,9 +197,9 @@ def _fields_slow(blob: bytes) -> tuple:
             template = Template(blob, [span for _, span, _ in parsed], reads)
         except BPlistError:  # a value doubles as structure: this shape is parsed every time
             return result
-        where = {slot: i for i, (slot, _, _) in enumerate(parsed)}
-        pick = operator.itemgetter(*(where.get(slot, len(parsed) + slot) for slot in range(len(FIELDS))))
-        shapes.append(_Shape(template, pick, texts))
+        where = {slot: template.value_index[i] for i, (slot, _, _) in enumerate(parsed)}
+        pick = operator.itemgetter(*(where.get(slot, template.count + slot) for slot in range(len(FIELDS))))
+        shapes.append(_Shape(template.unpack, template.skeleton_of, template.skeleton, pick, texts))
     return result
 
 
@@ -216,12 +212,12 @@ def mbfile_fields(blob: bytes) -> tuple:
     """
     shapes = _SHAPES.get(blob[int.from_bytes(blob[-8:], "big") :])
     try:
-        if shapes is not None:
-            for shape in shapes:
-                found = shape.template.read(blob)
-                if found is not None:
-                    values = shape.pick(found + _DEFAULTS)
-                    return _finish(list(values), shape.texts) if shape.texts else values
+        if shapes is not None:  # same offset table and trailer: same length
+            for unpack, skeleton_of, skeleton, pick, texts in shapes:
+                items = unpack(blob)
+                if skeleton_of(items) == skeleton:
+                    values = pick(items + _DEFAULTS)
+                    return _finish(list(values), texts) if texts else values
         return _fields_slow(blob)
     except (BPlistError, IndexError, UnicodeDecodeError, struct.error):
         mb = decode_mbfile_plistlib(blob)
