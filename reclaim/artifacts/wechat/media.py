@@ -14,20 +14,21 @@ from __future__ import annotations
 from typing import Any
 
 from reclaim.artifacts.base import MediaRef
+from reclaim.artifacts.wechat import wxgf
 from reclaim.artifacts.wechat.accounts import Account
 from reclaim.case.context import ScanContext
 from reclaim.media import extension_for, sniff_mime
 from reclaim.media.silk import audio_kind, wav_preview
 from reclaim.vfs import Entry
 
-#: Images WeChat wrote in its own container (HEVC inside): not viewable as-is.
+#: Images WeChat wrote in its own container (HEVC inside): not viewable as-is (a JPEG preview is made).
 WXGF_MIME = "image/x-wechat-wxgf"
 _IMAGE_VARIANTS = ((".pic_hd", "hd"), (".pic", "full"), (".pic_thum", "thumbnail"))
 
 
 def is_wxgf(head: bytes) -> bool:
     """WeChat's proprietary image container (``wxgf``, or the ``07 08 V1``/``V2`` header)."""
-    return head.startswith(b"wxgf") or head[:4] in (b"\x07\x08V1", b"\x07\x08V2")
+    return wxgf.is_wxgf(head) or head[:4] in (b"\x07\x08V1", b"\x07\x08V2")
 
 
 class MediaFinder:
@@ -64,8 +65,17 @@ class MediaFinder:
         """Store an image file, named with the extension its content calls for."""
         head = self._head(entry)
         if is_wxgf(head):
-            ref = self.ctx.media(entry, name=f"{stem}.wxgf", mime=WXGF_MIME, role=role, origin=self._origin(rel))
-            ref.note = "WeChat's own image format (wxgf); reclaim cannot convert it yet"
+            plain = head.startswith(wxgf.MAGIC)  # the 07 08 V1/V2 variant is encrypted: kept, not converted
+            ref = self.ctx.media(entry, name=f"{stem}.wxgf", mime=WXGF_MIME, role=role, origin=self._origin(rel),
+                                 preview=wxgf.jpeg_preview if plain else None)
+            if ref.preview:
+                ref.note = "WeChat's own image format (wxgf, HEVC inside); the preview is a JPEG made from it"
+            elif not plain:
+                ref.note = "WeChat's encrypted image format (07 08 V1/V2 header); reclaim cannot convert it"
+            elif ref.sha256:
+                ref.note = "WeChat's own image format (wxgf); no picture could be decoded from it"
+            else:
+                ref.note = "WeChat's own image format (wxgf)"
             return ref
         mime = sniff_mime(head)
         ext = extension_for(mime) if mime != "application/octet-stream" else ".jpg"

@@ -159,7 +159,10 @@ def _photo_refs(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def save_photos(case: CaseReader, out: Path) -> PhotoResult:
-    """Every photo and video sent or received, best quality, named by chat and time, each content once."""
+    """Every photo and video sent or received, best quality, named by chat and time, each content once.
+
+    A ``wxgf`` picture is saved as the JPEG made from it during the scan (none made: counted as unsupported).
+    """
     result = PhotoResult(written=[])
     names = accounts(case)
     several = len(names) > 1
@@ -170,8 +173,10 @@ def save_photos(case: CaseReader, out: Path) -> PhotoResult:
                 result.missing += 1
                 continue
             if ref.get("mime") == "image/x-wechat-wxgf":
-                result.unsupported += 1
-                continue
+                if not ref.get("preview"):
+                    result.unsupported += 1
+                    continue
+                ref = {**ref, "sha256": ref["preview"], "mime": ref.get("preview_mime") or "image/jpeg"}  # its JPEG
             sha = ref["sha256"]
             if sha in written:
                 result.duplicates += 1
