@@ -13,7 +13,7 @@ from reclaim.artifacts.apps import AppsArtifact
 from reclaim.artifacts.base import NothingFound
 from reclaim.case.context import ScanContext
 from reclaim.sample.content import apps as sample
-from reclaim.sample.model import SampleContext, SampleFile
+from reclaim.sample.model import SAMPLE_NOW, SampleContext, SampleFile
 from reclaim.sources import open_source
 from reclaim.sources.memory import MemoryFS
 from reclaim.vfs import SourceInfo
@@ -107,3 +107,19 @@ def test_sample_backup(sample_backup: Path) -> None:
     assert dropbox.document_files == 2 and dropbox.version  # the backup's Manifest.plist gives a build number
     assert not apps["com.google.Authenticator"].documents
     assert apps["net.whatsapp.WhatsApp"].files > 10  # its shared container holds the chat database and media
+
+
+def test_sample_backup_store_metadata(sample_backup: Path) -> None:
+    """The sample carries App Store metadata (Info.plist iTunesMetadata, Manifest.plist build) like a real backup."""
+    with open_source(sample_backup) as fs:
+        apps = run(fs)
+    assert len(sample.STORE) == 14
+    for bundle_id, (name, version, build, developer, genre) in sample.STORE.items():
+        app = apps[bundle_id]
+        assert (app.name, app.version, app.build, app.developer, app.genre) == (name, version, build, developer, genre)
+        assert app.purchase_date is not None and app.purchase_date.tzinfo == UTC
+        assert datetime(2021, 1, 1, tzinfo=UTC) < app.purchase_date < SAMPLE_NOW
+    wechat, strava = apps["com.tencent.xin"], apps["com.strava.stravaride"]
+    assert (wechat.name, wechat.version, wechat.developer) == ("WeChat", "8.0.48", "WeChat")
+    assert (strava.version, strava.build, strava.genre) == ("356.0", "356.0.491", "Health & Fitness")
+    assert apps["com.apple.mobilesafari"].developer == ""  # Apple's own apps have no store metadata

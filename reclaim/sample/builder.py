@@ -217,11 +217,13 @@ def _write_plists(
     keybag: bytes | None,
     manifest_key: bytes | None,
 ) -> None:
+    from reclaim.sample.content.apps import bundle_version, itunes_metadata  # the sample apps' store metadata
+
     date = _naive_utc(now)
     app_info = {
         app: {
             "CFBundleIdentifier": app,
-            "CFBundleVersion": "1.0",
+            "CFBundleVersion": bundle_version(app),
             "ContainerContentClass": "Data/Application",
             "Path": f"/private/var/containers/Bundle/Application/{uuid.uuid5(uuid.NAMESPACE_DNS, app)}/"
             f"{app.rsplit('.', 1)[-1]}.app",
@@ -229,7 +231,7 @@ def _write_plists(
         for app in apps
     }
     info = {
-        "Applications": {app: {"iTunesMetadata": b"", "PlaceholderIcon": b""} for app in apps},
+        "Applications": {app: {"iTunesMetadata": itunes_metadata(app), "PlaceholderIcon": b""} for app in apps},
         "Build Version": device.get("Build Version", ""),
         "Device Name": device.get("Device Name", ""),
         "Display Name": device.get("Display Name", device.get("Device Name", "")),

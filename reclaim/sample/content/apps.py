@@ -9,7 +9,11 @@ with an extension also have an ``AppDomainGroup-group.…`` container, extension
 ``Manifest.plist`` (written by the builder from these domains).
 
 :data:`APPS` gives each app's App Store name, version and developer; a real backup
-carries them in ``Info.plist`` (``Applications`` → ``iTunesMetadata``).
+carries them in ``Info.plist`` (``Applications`` → ``iTunesMetadata``, a binary plist
+written by the App Store) and the build number in ``Manifest.plist`` (``Applications`` →
+``CFBundleVersion``). :func:`itunes_metadata` and :func:`bundle_version` give the builder
+both for every App Store app of the sample (:data:`STORE`); Apple's own apps get no
+store metadata, as on a phone.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import plistlib
 import random
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from reclaim.sample.model import SAMPLE_NOW, SampleContext, SampleFile
 
@@ -34,6 +38,59 @@ APPS: dict[str, tuple[str, str, str, str]] = {
     "notion.id": ("Notion", "4.24.0", "Notion Labs, Incorporated", "Productivity"),
     "com.readdle.PDFExpert5": ("PDF Expert", "8.3", "Readdle Technologies Limited", "Productivity"),
 }
+
+#: Store metadata of the sample's other App Store apps (see reclaim.sample.content.base.APPS):
+#: bundle id → (name, version, developer, genre).
+_OTHER_STORE_APPS: dict[str, tuple[str, str, str, str]] = {
+    "com.tencent.xin": ("WeChat", "8.0.48", "WeChat", "Social Networking"),
+    "net.whatsapp.WhatsApp": ("WhatsApp", "24.6.77", "WhatsApp Inc.", "Social Networking"),
+    "com.burbn.instagram": ("Instagram", "326.0", "Instagram, Inc.", "Photo & Video"),
+    "ph.telegra.Telegraph": ("Telegram", "10.10.1", "Telegram FZ-LLC", "Social Networking"),
+    "com.google.Maps": ("Google Maps", "6.112.1", "Google LLC", "Navigation"),
+    "com.spotify.client": ("Spotify", "8.9.34", "Spotify", "Music"),
+}
+#: Every App Store app of the sample: bundle id → (name, version, build, developer, genre).
+STORE: dict[str, tuple[str, str, str, str, str]] = {
+    bundle_id: (name, version, f"{version}.{400 + n * 13}", developer, genre)
+    for n, (bundle_id, (name, version, developer, genre)) in enumerate({**_OTHER_STORE_APPS, **APPS}.items())
+}
+
+
+def bundle_version(bundle_id: str) -> str:
+    """The build number (``CFBundleVersion``) Manifest.plist lists for an app ("1.0" for Apple's apps)."""
+    store = STORE.get(bundle_id)
+    return store[2] if store else "1.0"
+
+
+def itunes_metadata(bundle_id: str) -> bytes:
+    """The ``iTunesMetadata`` binary plist of an App Store app, as in a backup's Info.plist (b"" otherwise)."""
+    store = STORE.get(bundle_id)
+    if store is None:
+        return b""
+    name, version, build, developer, genre = store
+    index = list(STORE).index(bundle_id)
+    purchased = datetime(2021, 3, 1, 10, 0, 0) + timedelta(days=index * 41, hours=index)  # naive UTC, as plists
+    return plistlib.dumps(
+        {
+            "itemName": name,
+            "itemId": 300_000_000 + index * 7_919,
+            "kind": "software",
+            "softwareVersionBundleId": bundle_id,
+            "bundleShortVersionString": version,
+            "bundleVersion": build,
+            "artistName": developer,
+            "playlistName": name,
+            "genre": genre,
+            "releaseDate": "2024-04-02T07:00:00Z",
+            "purchaseDate": purchased,
+            "com.apple.iTunesStore.downloadInfo": {
+                "accountInfo": {"AppleID": "alex.morgan@example.com", "DSPersonID": 1_234_567_890},
+                "purchaseDate": purchased.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+        },
+        fmt=plistlib.FMT_BINARY,
+    )
+
 
 #: App-group and extension containers: domain → owning bundle id.
 SHARED = {
