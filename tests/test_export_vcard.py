@@ -82,3 +82,75 @@ def test_contacts_csv(exported: tuple[CaseReader, Path, list[Path]]) -> None:
     assert mum["phones"] == "Mobile: 07700 900345; Home: 01632 960001"
     assert mum["addresses"] == "Home: 12 Orchard Lane, Bristol, BS1 4DJ, United Kingdom"
     assert mum["groups"] == "Family"
+
+
+def test_card_files_named_as_before_and_reexport(tmp_path: Path) -> None:
+    """Single-card files: unsafe names made safe (a '/' makes a sub-folder, as safe_join does), the
+    same name twice numbered, owner-only permissions, and a second export into the same folder."""
+    from reclaim.case.store import CaseWriter
+
+    records = [{"name": "AC/DC", "first": "AC/DC"}, {"name": "Zoë: \"Z\"", "first": "Zoë"},
+               {"name": "Sam", "first": "Sam"}, {"name": "sam", "first": "sam"},
+               {"name": "..", "organization": ".."}, {"name": "Gone", "first": "Gone", "deleted": True}]
+    from reclaim.artifacts.contacts import Contact
+
+    case_dir = tmp_path / "case"
+    writer = CaseWriter(case_dir)
+    for n, values in enumerate(records):
+        writer.add(Contact(id=f"contacts:{n}", **values))
+    writer.close()
+    case = CaseReader(case_dir)
+    out = tmp_path / "out"
+    files = vcard.export(case, "contacts", out)
+    names = sorted(str(p.relative_to(out)) for p in files[2:])
+    assert names == ["cards/...vcf", "cards/AC/DC.vcf", "cards/Gone (deleted).vcf", "cards/Sam.vcf",
+                     "cards/Zoë_ _Z_.vcf", "cards/sam (2).vcf"]
+    for path in files[2:]:
+        assert path.read_bytes().startswith(b"BEGIN:VCARD\r\n") and path.stat().st_mode & 0o077 == 0
+    assert sorted(p.name for p in out.iterdir()) == ["cards", "contacts.csv", "contacts.vcf"]  # no temp folder
+    (out / "cards" / "Sam.vcf").write_bytes(b"stale")
+    (out / "cards" / "kept.vcf").write_bytes(b"from an earlier export")
+    again = vcard.export(case, "contacts", out)
+    assert [str(p) for p in again] == [str(p) for p in files]
+    assert (out / "cards" / "Sam.vcf").read_bytes().startswith(b"BEGIN:VCARD")
+    assert (out / "cards" / "kept.vcf").read_bytes() == b"from an earlier export"
+    assert sorted(p.name for p in out.iterdir()) == ["cards", "contacts.csv", "contacts.vcf"]
+
+
+def test_interrupted_export_leaves_no_cards_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reclaim.artifacts.contacts import Contact
+    from reclaim.case.store import CaseWriter
+
+    writer = CaseWriter(tmp_path / "case")
+    for n in range(3):
+        writer.add(Contact(id=f"contacts:{n}", name=f"P{n}", first=f"P{n}"))
+    writer.close()
+    calls = []
+
+    def failing(contact: dict, photo: bytes | None = None, photo_mime: str = "") -> str:
+        calls.append(contact["name"])
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return "BEGIN:VCARD\r\nEND:VCARD\r\n"
+
+    monkeypatch.setattr(vcard, "card", failing)
+    with pytest.raises(RuntimeError):
+        vcard.export(CaseReader(tmp_path / "case"), "contacts", tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_fold_ascii_lines_as_octets() -> None:
+    """ASCII lines are cut by characters; that must be exactly the cut at 75 (then 74) octets."""
+
+    def by_octets(line: str) -> str:
+        data, parts, start, limit = line.encode(), [], 0, 75
+        while start < len(data):
+            parts.append(data[start : start + limit].decode())
+            start, limit = start + limit, 74
+        return "\r\n ".join(parts) + "\r\n"
+
+    for n in (1, 74, 75, 76, 149, 150, 151, 1000, 4096):
+        line = "".join(chr(33 + i % 90) for i in range(n))
+        assert vcard.fold(line) == by_octets(line)
+    photo = "PHOTO;ENCODING=b;TYPE=JPEG:" + base64.b64encode(bytes(range(256)) * 40).decode()
+    assert all(len(part) <= 75 for part in vcard.fold(photo).split("\r\n"))

@@ -10,12 +10,17 @@ as ``PHOTO;ENCODING=b;TYPE=JPEG`` (RFC 2426).
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
+import os
+import re
+import secrets
+import shutil
 from pathlib import Path
 from typing import Any
 
 from reclaim.case.store import CaseReader
-from reclaim.output import atomic_writer, safe_join
+from reclaim.output import atomic_writer, safe_component, safe_join
 
 FORMAT = "vcard"
 KINDS = ("contacts",)
@@ -36,6 +41,10 @@ def escape(value: str) -> str:
 
 def fold(line: str) -> str:
     """Fold a content line at 75 octets (continuation lines start with a space), CRLF-terminated."""
+    if line.isascii():  # one octet per character: cut the text itself (base64 photos are long and ASCII)
+        if len(line) <= 75:
+            return line + "\r\n"
+        return "\r\n ".join([line[:75], *(line[i : i + 74] for i in range(75, len(line), 74))]) + "\r\n"
     data = line.encode("utf-8")
     if len(data) <= 75:
         return line + "\r\n"
@@ -129,6 +138,80 @@ def _joined(items: list[dict[str, Any]] | None) -> str:
 
 def export(case: CaseReader, kind: str, out: Path) -> list[Path]:
     """Write contacts.vcf, cards/<name>.vcf per contact and contacts.csv under ``out``."""
+    with _CardFolder(out) as cards:
+        return _export(case, kind, out, cards)
+
+
+_SEPARATORS = re.compile(r"[/\\]+")  # as safe_join splits a name
+
+
+class _CardFolder:
+    """``out/cards``, written as a hidden folder that takes its place when every card is in it.
+
+    One file per contact: writing each through its own temporary name (and checking each
+    path against symbolic links) cost more than making the card. Here the names are made
+    safe as :func:`safe_join` makes them, inside a new private folder no link can be in, and
+    the folder is renamed into place at the end (or its files moved, when ``cards`` is
+    already there from an earlier export). An interrupted export leaves no ``cards`` folder
+    behind and an earlier one untouched.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.target = safe_join(out, "cards")
+        self.files: list[tuple[str, ...]] = []
+        self.temp: Path | None = None
+        self.made: set[Path] = set()
+
+    def __enter__(self) -> _CardFolder:
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        while self.temp is None:  # not mkdtemp: the folder keeps the permissions cards/ always had
+            temp = self.target.parent / f".reclaim-cards-{secrets.token_hex(6)}"
+            with contextlib.suppress(FileExistsError):
+                temp.mkdir()
+                self.temp = temp
+        self.made.add(self.temp)
+        return self
+
+    def write(self, name: str, data: bytes) -> Path:
+        """Write one card; returns where it will be once the folder is in place."""
+        assert self.temp is not None
+        parts = tuple(safe_component(piece) for piece in _SEPARATORS.split(name) if piece not in {"", "."})
+        if len(parts) > 1:
+            folder = self.temp.joinpath(*parts[:-1])
+            if folder not in self.made:
+                folder.mkdir(parents=True, exist_ok=True)
+                self.made.add(folder)
+        # Readable by the owner only, as every file written through atomic_writer (mkstemp).
+        fd = os.open(os.path.join(self.temp, *parts), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        self.files.append(parts)
+        return self.target.joinpath(*parts)
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        assert self.temp is not None
+        try:
+            if kind is None:
+                self._install()
+        finally:
+            shutil.rmtree(self.temp, ignore_errors=True)
+
+    def _install(self) -> None:
+        assert self.temp is not None
+        if not self.target.exists() and not self.target.is_symlink():
+            os.rename(self.temp, self.target)
+            return
+        for parts in self.files:  # an earlier export's folder: replace file by file
+            if (self.temp.joinpath(*parts)).exists():
+                safe_join(self.target, *parts).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self.temp.joinpath(*parts), safe_join(self.target, *parts))
+
+
+def _export(case: CaseReader, kind: str, out: Path, cards: _CardFolder) -> list[Path]:
     written: list[Path] = []
     all_path = safe_join(out, "contacts.vcf")
     csv_path = safe_join(out, "contacts.csv")
@@ -139,7 +222,8 @@ def export(case: CaseReader, kind: str, out: Path) -> list[Path]:
         for contact in case.records(kind, order="rid"):
             photo, mime = _photo(case, contact)
             text = card(contact, photo, mime)
-            vcf.write(text.encode("utf-8"))
+            data = text.encode("utf-8")
+            vcf.write(data)
             base = str(contact.get("name") or contact.get("organization") or "contact")
             if contact.get("deleted"):
                 base += " (deleted)"
@@ -148,10 +232,7 @@ def export(case: CaseReader, kind: str, out: Path) -> list[Path]:
                 n += 1
                 name = f"{base} ({n})"
             used.add(name.lower())
-            single = safe_join(out, "cards", f"{name}.vcf")
-            with atomic_writer(single) as handle:
-                handle.write(text.encode("utf-8"))
-            written.append(single)
+            written.append(cards.write(f"{name}.vcf", data))
             prov = contact.get("provenance") or {}
             writer.writerow([
                 contact.get("name") or "", contact.get("first") or "", contact.get("last") or "",
