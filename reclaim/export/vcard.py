@@ -33,8 +33,13 @@ CSV_COLUMNS = ("name", "first", "last", "organization", "job_title", "phones", "
                "birthday", "groups", "note", "created", "modified", "deleted", "recovered_from", "photo_sha256")
 
 
+_SPECIAL = re.compile(r"[\\;,\r\n]")
+
+
 def escape(value: str) -> str:
     """Escape a vCard 3.0 text value."""
+    if _SPECIAL.search(value) is None:
+        return value  # most names and numbers: nothing to escape
     return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
             .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
 
