@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from reclaim.sqlite.bloom import size_for
 from reclaim.sqlite.dedupe import Found, LiveIndex, Store
 from reclaim.sqlite.format import (
     INDEX_INTERIOR,
@@ -31,12 +33,15 @@ from reclaim.sqlite.format import (
     TABLE_LEAF,
     FormatError,
     decode_value,
+    local_payload,
     parse_record_header,
+    read_varint,
     serial_size,
 )
 from reclaim.sqlite.pages import (
     BTreePage,
     FileReader,
+    find_rowid,
     freeblocks,
     parse_btree_page,
     parse_leaf_cell,
@@ -74,6 +79,23 @@ def _mark(mask: bytearray, hits: list[Hit]) -> None:
             mask[h.start : e] = b"\x01" * (e - h.start)
 
 
+def _last_int(hit: Hit, page: bytes) -> int | None:
+    """The last value of a hit when it is an integer stored in the page (an index entry's rowid)."""
+    types = hit.types
+    st = types[-1] if types else 0
+    if st == 8 or st == 9:
+        return st - 8
+    if not 1 <= st <= 6:
+        return None
+    p = hit.body_start
+    for t in types[:-1]:
+        p += serial_size(t)
+    size = serial_size(st)
+    if p + size > hit.local_end:
+        return None
+    return int.from_bytes(page[p : p + size], "big", signed=True)
+
+
 class Engine:
     """One carving run over an opened :class:`Database` (see the module docstring)."""
 
@@ -81,9 +103,10 @@ class Engine:
         self.d = db
         self.U = db.usable
         self.enc = db.encoding
-        self.live = LiveIndex()
-        self.owner: dict[int, TableDef] = {}
-        self.live_overflow: set[int] = set()
+        self.live = LiveIndex(size_for(db.input_size), self._rowid_in_table)
+        self._defs: list[TableDef] = []  # owner ids -> definitions
+        self._owner = array("i")  # page number -> index into _defs, -1 when no live b-tree owns it
+        self._ovf = bytearray()  # page number -> 1 for pages of live overflow chains
         self.samples: dict[str, list[list[int]]] = {}
         self.max_rowid: dict[str, int] = {}
         self.nlive: dict[str, int] = {}
@@ -94,50 +117,143 @@ class Engine:
         self._memo: dict = {}  # searches on the page image being carved (see rebuild.intact)
         self._profs_cache: dict[tuple[object, bool], tuple[list[Profile], bool]] = {}
 
+    # -- page ownership ----------------------------------------------------------------------------
+    def owner(self, pgno: int) -> TableDef | None:
+        """The live table or index whose b-tree holds page ``pgno``, if any."""
+        own = self._owner
+        if pgno < len(own):
+            k = own[pgno]
+            if k >= 0:
+                return self._defs[k]
+        return None
+
+    def _set_owner(self, pgno: int, k: int) -> None:
+        own = self._owner
+        if pgno >= len(own):
+            own.extend([-1] * (pgno + 1 - len(own)))
+        if own[pgno] < 0:
+            own[pgno] = k
+
+    def live_overflow(self, pgno: int) -> bool:
+        """True if ``pgno`` is a page of a live record's overflow chain."""
+        return pgno < len(self._ovf) and self._ovf[pgno] == 1
+
+    def _is_live_page(self, pgno: int) -> bool:
+        return self.live_overflow(pgno) or self.owner(pgno) is not None
+
+    def _rowid_in_table(self, table: str, rowid: int) -> bool:
+        td = self.d.table(table)
+        return td is not None and find_rowid(self.d.get, td.root, rowid, self.U, self.d.max_page)
+
     # -- live state ----------------------------------------------------------------------------
     def scan_live(self) -> None:
-        """Fingerprint every live record; learn signatures, page owners and UNIQUE keys."""
+        """Fingerprint every live record; learn signatures, page owners and UNIQUE keys.
+
+        Table records are fingerprinted (record bytes and rowid); index b-trees only give
+        page ownership, samples and overflow pages: a carved index entry is judged by its
+        rowid instead (see :meth:`_consider`), which saves parsing every live index cell.
+        """
         d = self.d
-        for td in [SQLITE_MASTER, *d.schema]:
-            index = td.kind != "table"
+        for k, td in enumerate([SQLITE_MASTER, *d.schema]):
+            self._defs.append(td)
             samples: list[list[int]] = []
-            rowids: set[int] = set()
-            n = 0
-            maxr = 0
+            counts = [0, 0]  # records, largest rowid
+            tid = self.live.table_id(td.name) if td.kind == "table" else -1
             for pgno, page, bp in walk_btree(d.get, td.root, self.U, d.max_page):
-                self.owner.setdefault(pgno, td)
-                if bp.kind not in (TABLE_LEAF, INDEX_LEAF, INDEX_INTERIOR):
-                    continue
-                shift = 4 if bp.kind == INDEX_INTERIOR else 0
-                for off in bp.cell_pointers:
-                    try:
-                        c = parse_leaf_cell(page, off + shift, not index, self.U)
-                    except FormatError:
-                        continue
-                    local = page[c.local_start : c.local_start + c.local_size]
-                    self.live.payloads.add(hash((c.payload_size, local)))
-                    if c.rowid is not None:
-                        rowids.add(c.rowid)
-                        maxr = max(maxr, c.rowid)
-                    n += 1
-                    if len(samples) < 400:
-                        try:
-                            samples.append(parse_record_header(local, 0, len(local))[0])
-                        except FormatError:
-                            pass
-                    if c.overflow:
-                        self._mark_overflow(c.overflow)
+                self._set_owner(pgno, k)
+                if bp.kind == TABLE_LEAF and tid >= 0:
+                    self._live_table_leaf(page, bp, tid, samples, counts)
+                elif bp.kind in (TABLE_LEAF, INDEX_LEAF, INDEX_INTERIOR):
+                    self._live_index_page(page, bp, td.kind != "index", samples, counts)
             self.samples[td.name] = samples
-            self.max_rowid[td.name] = maxr
-            self.nlive[td.name] = n
-            if not index:
-                self.live.rowids[td.name] = rowids
+            self.max_rowid[td.name] = counts[1]
+            self.nlive[td.name] = counts[0]
         self._unique_keys()
+
+    def _live_table_leaf(
+        self, page: bytes, bp: BTreePage, tid: int, samples: list[list[int]], counts: list[int]
+    ) -> None:
+        """Fingerprint the records and rowids of one live table leaf page (varints inline)."""
+        U = self.U
+        x = U - 35  # payloads up to x bytes are stored whole in the cell
+        live = self.live
+        add = live.seen.add_hash
+        maxr = counts[1]
+        n = 0
+        for off in bp.cell_pointers:
+            psize = page[off]
+            try:
+                if psize < 0x80:
+                    p = off + 1
+                else:
+                    psize, p = read_varint(page, off, U)
+                rid = page[p]
+                if rid < 0x80:
+                    p += 1
+                else:
+                    rid, p = read_varint(page, p, U)
+                    if rid >= 1 << 63:
+                        rid -= 1 << 64
+            except (FormatError, IndexError):
+                continue
+            local = psize if psize <= x else local_payload(psize, U, False)
+            if p + local + (4 if local < psize else 0) > U:
+                continue
+            body = page[p : p + local]
+            add(hash((psize, body)))
+            add(hash((tid, rid)))
+            if rid > maxr:
+                maxr = rid
+            n += 1
+            if len(samples) < 400:
+                try:
+                    samples.append(parse_record_header(body, 0, local)[0])
+                except FormatError:
+                    pass
+            if local < psize:
+                self._mark_overflow(int.from_bytes(page[p + local : p + local + 4], "big"))
+        counts[0] += n
+        counts[1] = maxr
+
+    def _live_index_page(
+        self, page: bytes, bp: BTreePage, fingerprint: bool, samples: list[list[int]], counts: list[int]
+    ) -> None:
+        """Samples and overflow chains of one live index-format page (records of WITHOUT ROWID
+        tables are fingerprinted too: they have no rowid to be judged by)."""
+        U = self.U
+        shift = 4 if bp.kind == INDEX_INTERIOR else 0
+        x = ((U - 12) * 64 // 255) - 23 if bp.kind != TABLE_LEAF else U - 35
+        table = bp.kind == TABLE_LEAF
+        full = fingerprint or table
+        for off in bp.cell_pointers:
+            o = off + shift
+            if not full and len(samples) >= 400 and o < U and page[o] < 0x80 and page[o] <= x:
+                counts[0] += 1  # a short payload: no overflow chain, nothing else to learn
+                continue
+            try:
+                c = parse_leaf_cell(page, o, table, U)
+            except FormatError:
+                continue
+            counts[0] += 1
+            if full or len(samples) < 400:
+                local = page[c.local_start : c.local_start + c.local_size]
+                if full:
+                    self.live.add_payload(hash((c.payload_size, local)))
+                if len(samples) < 400:
+                    try:
+                        samples.append(parse_record_header(local, 0, len(local))[0])
+                    except FormatError:
+                        pass
+            if c.overflow:
+                self._mark_overflow(c.overflow)
 
     def _mark_overflow(self, first: int) -> None:
         pg = first
-        while pg and 1 <= pg <= self.d.max_page and pg not in self.live_overflow:
-            self.live_overflow.add(pg)
+        ovf = self._ovf
+        while pg and 1 <= pg <= self.d.max_page and not self.live_overflow(pg):
+            if pg >= len(ovf):
+                ovf.extend(bytes(pg + 1 - len(ovf)))
+            ovf[pg] = 1
             data = self.d.get(pg)
             if data is None:
                 break
@@ -161,10 +277,8 @@ class Engine:
             positions = [table.record_order.index(ci) for ci in cis if ci in table.record_order]
             if len(positions) != len(cis):
                 continue
-            keys: set[tuple[object, ...]] = set()
             for values in self.d.records(idx.root):
-                keys.add(tuple(values[: len(cis)]))
-            self.live.unique_keys.setdefault(table.name, []).append((positions, keys))
+                self.live.add_unique(table.name, positions, tuple(values[: len(cis)]))
 
     # -- profiles ------------------------------------------------------------------------------
     def build_profiles(self, defs: list[TableDef]) -> None:
@@ -178,6 +292,7 @@ class Engine:
             )
             self.profiles.append(p)
         self.by_name = {p.td.name: p for p in self.profiles}
+        self._rowid_tables = {p.td.name.lower(): p.td.name for p in self.profiles if p.td.kind == "table"}
         self.root_owner: dict[int, Profile] = {p.td.root: p for p in self.profiles if p.td.dropped}
         self._profs_cache = {}
 
@@ -187,7 +302,7 @@ class Engine:
         The lists are shared by every page with the same first profile (they are never
         modified), so page memos can key on their identity.
         """
-        own = self.owner.get(pgno)
+        own = self.owner(pgno)
         first = self.by_name.get(own.name) if own is not None else self.root_owner.get(pgno)
         ckey = (id(first) if first is not None else None, index)
         got = self._profs_cache.get(ckey)
@@ -208,7 +323,7 @@ class Engine:
         self.profiles = [make_profile(SQLITE_MASTER, self.samples.get("sqlite_master", []), 0, 0)]
         self.by_name = {"sqlite_master": self.profiles[0]}
         self.root_owner = {}
-        pages = {pg for pg, td in self.owner.items() if td is SQLITE_MASTER} | {1}
+        pages = {pg for pg, k in enumerate(self._owner) if k == 0} | {1}  # _defs[0] is sqlite_master
         rows: list[tuple[object, ...]] = []
         for pgno, page, _role in self._versions(pages):
             for hit, _where in self.carve_image(page, pgno, "old"):
@@ -460,8 +575,8 @@ class Engine:
         damaged: list[tuple[int, int]] = []  # payload ranges overwritten by freelist trunk headers
         if hit.overflow:
             need = hit.payload_size - len(payload)
-            seen = set(self.live_overflow) | set(self.owner) if check_live else None
-            rest, pages = read_overflow(get, hit.overflow, need, self.U, self.d.max_page, seen)
+            stop = self._is_live_page if check_live else None
+            rest, pages = read_overflow(get, hit.overflow, need, self.U, self.d.max_page, stop=stop)
             for k, pg in enumerate(pages):
                 if pg in self.trunks:
                     data = get(pg) or b""
@@ -501,7 +616,7 @@ class Engine:
                     first_frame.setdefault(fr.pgno, fr.index)
         main_get = d.db_page
         for pg in range(1, d.file_pages + 1):
-            if pg in d.ptrmaps or pg in self.live_overflow:
+            if pg in d.ptrmaps or self.live_overflow(pg):
                 continue
             data = d.db_page(pg)
             if data is None:
@@ -512,7 +627,7 @@ class Engine:
                 yield pg, data, "freelist", "freelist", "freelist", None, main_get
             elif pg in trunk_set:
                 yield pg, data, "trunk", "freelist", "freelist", None, main_get
-            elif pg in self.owner:
+            elif self.owner(pg) is not None:
                 yield pg, data, "live", "", "", None, main_get
             else:
                 yield pg, data, "orphan", "unallocated", "unallocated", None, main_get
@@ -527,7 +642,7 @@ class Engine:
                 data = wal.page(fr)
                 area = "wal" if fr.valid else "wal-stale"
                 latest = d.latest.get(fr.pgno)
-                if latest is fr and fr.pgno in self.owner:
+                if latest is fr and self.owner(fr.pgno) is not None:
                     role = "live"
                 elif fr.pgno in trunk_set and latest is fr:
                     role = "trunk"
@@ -590,14 +705,21 @@ class Engine:
         get: PageGetter,
     ) -> None:
         td = hit.prof.td
+        if td.kind == "index":
+            # Kept only to restore rowids: an entry whose rowid is live (a copy of a live
+            # entry, or an older one) can never restore a deleted row's rowid.
+            table = self._rowid_tables.get(td.table.lower())
+            if table is None or not (hit.intact or hit.score >= 2.5):
+                return
+            rid = _last_int(hit, page)
+            if rid is not None and self.live.maybe_rowid_live(table, rid):
+                return  # (a false "maybe" costs one rowid restoration with probability < 1e-5)
+            vals, ok, _ = self._values(hit, page, get)
+            if ok and vals and isinstance(vals[-1], int) and not self.live.rowid_live(table, vals[-1]):
+                self.index_entries.append((td, vals))
+            return
         key = hit.key(page)
         if self.live.is_live_copy(td.name, key, hit.rowid):
-            return
-        if td.kind == "index":
-            if hit.intact or hit.score >= 2.5:
-                vals, ok, _ = self._values(hit, page, get)
-                if ok:
-                    self.index_entries.append((td, vals))
             return
         if td.name.lower() in _INTERNAL or td.name.lower() == "sqlite_sequence":
             return
@@ -690,14 +812,13 @@ class Engine:
     def _restore_rowid(
         self, td: TableDef, values: list[object], restore: dict[tuple[str, tuple[int, ...]], dict]
     ) -> int | None:
-        live = self.live.rowids.get(td.name, set())
         for (name, pos), mapping in restore.items():
             if name != td.name or any(p >= len(values) for p in pos):
                 continue
             cands = mapping.get(tuple(values[p] for p in pos))
             if cands and len(cands) == 1:
                 rid = next(iter(cands))
-                if rid not in live:
+                if not self.live.rowid_live(td.name, rid):
                     return rid
         return None
 

@@ -11,34 +11,77 @@ older versions too; neither is reported as deleted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from reclaim.sqlite.bloom import Bloom
 from reclaim.sqlite.rebuild import Hit
 
 
-@dataclass(slots=True)
 class LiveIndex:
-    """Fingerprints of every live record in the committed state."""
+    """Fingerprints of every live record, rowid and UNIQUE key, in bounded memory.
 
-    payloads: set[int] = field(default_factory=set)  # hash((payload_size, local payload))
-    rowids: dict[str, set[int]] = field(default_factory=dict)  # table -> live rowids
-    unique_keys: dict[str, list[tuple[list[int], set[tuple[object, ...]]]]] = field(default_factory=dict)
+    Everything goes into one :class:`~reclaim.sqlite.bloom.Bloom` filter. A "live rowid"
+    answer is confirmed by a b-tree descent (``rowid_lookup``), so it is exact; a "live
+    record" or "live UNIQUE key" answer is wrong with a probability below 1e-5 (a deleted
+    row would then be taken for a live copy).
+    """
+
+    def __init__(self, nbytes: int, rowid_lookup: Callable[[str, int], bool] | None = None) -> None:
+        self.seen = Bloom(nbytes)
+        self.tables: dict[str, int] = {}  # rowid tables with a live b-tree -> small id
+        self.unique: dict[str, list[list[int]]] = {}  # table -> record positions of each live UNIQUE key
+        self._lookup = rowid_lookup
+
+    def table_id(self, table: str) -> int:
+        """A small id for a rowid table (registered on first use)."""
+        tid = self.tables.get(table)
+        if tid is None:
+            tid = self.tables[table] = len(self.tables)
+        return tid
+
+    def add_payload(self, key: int) -> None:
+        """Remember a live record by its :meth:`~reclaim.sqlite.rebuild.Hit.key`."""
+        self.seen.add_hash(key)
+
+    def add_rowid(self, tid: int, rowid: int) -> None:
+        """Remember a live rowid of table ``tid``."""
+        self.seen.add_hash(hash((tid, rowid)))
+
+    def add_unique(self, table: str, positions: list[int], key: tuple[object, ...]) -> None:
+        """Remember a live UNIQUE key (values at record ``positions``) of ``table``."""
+        lst = self.unique.setdefault(table, [])
+        if positions not in lst:
+            lst.append(positions)
+        self.seen.add(("u", table, tuple(positions), key))
+
+    def rowid_live(self, table: str, rowid: int) -> bool:
+        """True if ``rowid`` is in use in the live table (exact)."""
+        tid = self.tables.get(table)
+        if tid is None or not self.seen.has_hash(hash((tid, rowid))):
+            return False
+        return self._lookup(table, rowid) if self._lookup is not None else True
+
+    def maybe_rowid_live(self, table: str, rowid: int) -> bool:
+        """False if ``rowid`` is certainly not live in ``table``; True if it probably is (no b-tree lookup)."""
+        tid = self.tables.get(table)
+        return tid is not None and self.seen.has_hash(hash((tid, rowid)))
 
     def is_live_copy(self, table: str, key: int, rowid: int | None) -> bool:
         """True if the bytes are those of a live row, or the rowid is still in use (old version)."""
-        if key in self.payloads:
+        if self.seen.has_hash(key):
             return True
-        return rowid is not None and rowid in self.rowids.get(table, ())
+        return rowid is not None and self.rowid_live(table, rowid)
 
     def unique_clash(self, table: str, values: list[object]) -> bool:
         """True if the record's UNIQUE key belongs to a live row (then it is an older version)."""
-        for positions, keys in self.unique_keys.get(table, ()):
+        for positions in self.unique.get(table, ()):
             if any(p >= len(values) for p in positions):
                 continue
             key = tuple(values[p] for p in positions)
             if all(v is None for v in key):
                 continue
-            if key in keys:
+            if ("u", table, tuple(positions), key) in self.seen:
                 return True
         return False
 

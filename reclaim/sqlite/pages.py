@@ -8,6 +8,7 @@ which callers turn into "skip this page".
 from __future__ import annotations
 
 import os
+import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from reclaim.sqlite.format import (
     FormatError,
     local_payload,
     read_varint,
+    signed64,
 )
 
 
@@ -98,12 +100,18 @@ def parse_btree_page(page: bytes, pgno: int, usable: int) -> BTreePage:
     arr = hdr + (8 if leaf else 12)
     if arr + 2 * ncells > usable or (content < arr + 2 * ncells and ncells) or content > usable:
         raise FormatError("cell count or content start out of range")
-    ptrs = [int.from_bytes(page[arr + 2 * i : arr + 2 * i + 2], "big") for i in range(ncells)]
-    lo = arr + 2 * ncells
-    for p in ptrs:
-        if p < lo or p >= usable:
-            raise FormatError("cell pointer out of range")
+    ptrs = (
+        list(_U16[ncells].unpack_from(page, arr))
+        if ncells < len(_U16)
+        else list(struct.unpack_from(f">{ncells}H", page, arr))
+    )
+    if ptrs and (min(ptrs) < arr + 2 * ncells or max(ptrs) >= usable):
+        raise FormatError("cell pointer out of range")
     return BTreePage(kind, hdr, first_fb, ncells, content, frag, right, ptrs)
+
+
+#: Precompiled ``>nH`` unpackers for cell-pointer arrays (a page of 64 KiB holds < 8192 cells).
+_U16 = [struct.Struct(f">{n}H") for n in range(1024)]
 
 
 def freeblocks(page: bytes, bp: BTreePage, usable: int) -> list[tuple[int, int]]:
@@ -168,11 +176,18 @@ def interior_children(page: bytes, bp: BTreePage, usable: int) -> list[int]:
 
 
 def read_overflow(
-    get: PageGetter, first: int, needed: int, usable: int, max_page: int, seen: set[int] | None = None
+    get: PageGetter,
+    first: int,
+    needed: int,
+    usable: int,
+    max_page: int,
+    seen: set[int] | None = None,
+    stop: Callable[[int], bool] | None = None,
 ) -> tuple[bytes, list[int]]:
     """Follow an overflow chain from page ``first``; return ``(bytes, pages)``.
 
-    Stops early (short result) on a page number out of range, a loop or a missing page.
+    Stops early (short result) on a page number out of range, a loop, a missing page, a
+    page in ``seen`` or a page for which ``stop`` is true (e.g. a page that is live again).
     """
     parts: list[bytes] = []
     pages: list[int] = []
@@ -180,7 +195,7 @@ def read_overflow(
     pg = first
     visited = seen if seen is not None else set()
     while pg and got < needed:
-        if pg > max_page or pg in visited:
+        if pg > max_page or pg in visited or (stop is not None and stop(pg)):
             break
         visited.add(pg)
         data = get(pg)
@@ -194,9 +209,7 @@ def read_overflow(
     return b"".join(parts), pages
 
 
-def cell_payload(
-    page: bytes, cell: Cell, get: PageGetter, usable: int, max_page: int
-) -> tuple[bytes, bool, list[int]]:
+def cell_payload(page: bytes, cell: Cell, get: PageGetter, usable: int, max_page: int) -> tuple[bytes, bool, list[int]]:
     """The full payload of a cell; returns ``(payload, complete, overflow_pages)``."""
     local = page[cell.local_start : cell.local_start + cell.local_size]
     if not cell.overflow:
@@ -206,9 +219,7 @@ def cell_payload(
     return payload, len(payload) == cell.payload_size, pages
 
 
-def walk_btree(
-    get: PageGetter, root: int, usable: int, max_page: int
-) -> Iterator[tuple[int, bytes, BTreePage]]:
+def walk_btree(get: PageGetter, root: int, usable: int, max_page: int) -> Iterator[tuple[int, bytes, BTreePage]]:
     """Yield ``(pgno, page, header)`` for every readable page of the b-tree rooted at ``root``.
 
     Damaged pages and loops are skipped, so a partly broken tree still yields what it can.
@@ -253,3 +264,46 @@ def freelist_pages(get: PageGetter, first_trunk: int, max_page: int) -> tuple[li
                 leaves.append(leaf)
         pg = int.from_bytes(data[:4], "big")
     return trunks, leaves
+
+
+def find_rowid(get: PageGetter, root: int, rowid: int, usable: int, max_page: int) -> bool:
+    """True if the table b-tree at ``root`` holds a cell with ``rowid`` (a descent, not a scan)."""
+    pg = root
+    for _ in range(64):  # deeper than any real b-tree: a loop in a damaged file
+        if pg < 1 or pg > max_page:
+            return False
+        page = get(pg)
+        if page is None:
+            return False
+        try:
+            bp = parse_btree_page(page, pg, usable)
+        except FormatError:
+            return False
+        ptrs = bp.cell_pointers
+        try:
+            if bp.kind == TABLE_LEAF:
+                lo, hi = 0, len(ptrs)
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    _, p = read_varint(page, ptrs[mid], usable)
+                    key = signed64(read_varint(page, p, usable)[0])
+                    if key == rowid:
+                        return True
+                    if key < rowid:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                return False
+            if bp.kind != TABLE_INTERIOR:
+                return False
+            lo, hi = 0, len(ptrs)
+            while lo < hi:  # first cell whose key is >= rowid: its left child holds the rowid
+                mid = (lo + hi) // 2
+                if signed64(read_varint(page, ptrs[mid] + 4, usable)[0]) < rowid:
+                    lo = mid + 1
+                else:
+                    hi = mid
+        except FormatError:
+            return False
+        pg = int.from_bytes(page[ptrs[lo] : ptrs[lo] + 4], "big") if lo < len(ptrs) else bp.right_child
+    return False

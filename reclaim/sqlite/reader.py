@@ -111,6 +111,10 @@ class Database:
                 self.journal = jr
             else:
                 jr.close()
+        #: Bytes of main file, WAL and journal together (sizes the live-row filters).
+        self.input_size = self.file.size + (self.wal.reader.size if self.wal else 0) + (
+            self.journal.reader.size if self.journal else 0
+        )
         page1 = self.get(1)
         if page1 is None:
             raise CorruptFile("truncated: page 1 is missing", self.path)
