@@ -127,12 +127,16 @@ class _CoreDataCalls:
             "ZISO_COUNTRY_CODE", "ZLOCATION", "ZREAD", "ZUNIQUE_ID"))
         live: set[str] = set()
         pks: set[int] = set()
-        for row in self.db.rows(f"SELECT Z_PK, {cols} FROM ZCALLRECORD ORDER BY ZDATE, Z_PK"):
-            values = dict(row)
-            pks.add(values["Z_PK"])
-            if values.get("ZUNIQUE_ID"):
-                live.add(str(values["ZUNIQUE_ID"]))
-            yield self.call(values, values["Z_PK"])
+        cursor = self.db.conn.execute(f"SELECT Z_PK, {cols} FROM ZCALLRECORD ORDER BY ZDATE, Z_PK")
+        cursor.row_factory = None  # tuples zipped with the names: a dict of a Row costs more than the record
+        names = [d[0] for d in cursor.description]
+        while batch := cursor.fetchmany(1000):
+            for row in batch:
+                values = dict(zip(names, row, strict=True))
+                pks.add(values["Z_PK"])
+                if values.get("ZUNIQUE_ID"):
+                    live.add(str(values["ZUNIQUE_ID"]))
+                yield self.call(values, values["Z_PK"])
         if not self.ctx.options.recover_deleted:
             return
         found: dict[Any, tuple[dict[str, Any], Any]] = {}

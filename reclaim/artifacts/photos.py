@@ -238,13 +238,19 @@ class _LibraryReader:
         return f'SELECT {", ".join(cols)} FROM "{a}" {join} ORDER BY "{a}".ZDATECREATED, "{a}".Z_PK'
 
     def live(self) -> Iterator[Photo]:
-        for row in self.db.rows(self._select()):
-            self.live_pks.add(row["Z_PK"])
-            if row["ZUUID"]:
-                self.live_uuids.add(row["ZUUID"])
-            photo = self._record(dict(row), row["Z_PK"])
-            if photo is not None:
-                yield photo
+        cursor = self.db.conn.execute(self._select())
+        cursor.row_factory = None  # tuples zipped with the names: a dict of a Row costs more than the record
+        names = [d[0] for d in cursor.description]
+        while batch := cursor.fetchmany(1000):
+            for row in batch:
+                values = dict(zip(names, row, strict=True))
+                pk = values["Z_PK"]
+                self.live_pks.add(pk)
+                if values["ZUUID"]:
+                    self.live_uuids.add(values["ZUUID"])
+                photo = self._record(values, pk)
+                if photo is not None:
+                    yield photo
 
     def carved(self) -> Iterator[Photo]:
         """Asset rows deleted from the database whose bytes are still in it (rowid or UUID not live)."""
@@ -293,11 +299,12 @@ class _LibraryReader:
             lat = lon = None
         kind = "video" if row.get("ZKIND") == 1 else "live" if row.get("ZKINDSUBTYPE") == 2 else "photo"
         trashed = row.get("ZTRASHEDSTATE") == 1
+        when = from_apple_time(taken)
         photo = Photo(
             id=ident or f"photos:{pk}",
             source=self.db.source,
-            date=from_apple_time(taken),
-            taken=from_apple_time(taken),
+            date=when,
+            taken=when,
             filename=filename,
             directory=directory,
             original_filename=_str(row.get("ZORIGINALFILENAME")) or filename,
