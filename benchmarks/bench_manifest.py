@@ -21,7 +21,8 @@ time (``time.process_time``) of:
   ``--plistlib-rows`` rows, it is ~30x slower);
 * ``get``: ``ManifestDB.get(domain, path)`` for ``--lookups`` random rows.
 
-Rates are rows per CPU second; peak RSS is the child's ``ru_maxrss``.
+Rates are rows per CPU second; peak RSS is the child's ``VmHWM`` (its own, not the
+parent's: ``ru_maxrss`` survives ``exec``), with the value before the phase in brackets.
 """
 
 from __future__ import annotations
@@ -167,6 +168,18 @@ def _plistlib_fields(blob: bytes) -> tuple:
     return tuple(getattr(record, name) for name in FIELDS)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS: VmHWM (reset by exec, unlike ru_maxrss, which keeps the parent's)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(phase: str, reader: str, db: Path, limit: int, lookups: int) -> dict:
     """Run one phase here and return its figures."""
     if reader == "plistlib":
@@ -174,7 +187,7 @@ def child(phase: str, reader: str, db: Path, limit: int, lookups: int) -> dict:
     elif reader == "none":  # the floor: SQLite, Entry objects, no decoding
         manifest_db.mbfile_fields = lambda blob: NO_FIELDS  # type: ignore[assignment]
     manifest = ManifestDB(db)
-    rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_start = peak_rss_mb()
     done = 0
     if phase == "sqlite":
         start = time.process_time()
@@ -203,7 +216,7 @@ def child(phase: str, reader: str, db: Path, limit: int, lookups: int) -> dict:
             if manifest.get(domain, path) is not None:
                 done += 1
     cpu = time.process_time() - start
-    return {"rows": done, "cpu": cpu, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    return {"rows": done, "cpu": cpu, "rss_mb": peak_rss_mb(),
             "rss_start_mb": rss_start}  # fmt: skip
 
 

@@ -171,3 +171,31 @@ def test_app_folder_and_single_database(tmp_path: Path, corpus: Path) -> None:
     sms.write_bytes(b"SQLite format 3\x00")
     with open_source(sms) as src:
         assert src.get("HomeDomain", "Library/SMS/sms.db") is not None
+
+
+@pytest.mark.parametrize("encrypted", [False, True])
+def test_entries_equal_the_plistlib_reading(
+    encrypted: bool, sample_backup: Path, sample_backup_encrypted: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every Entry of the samples (files, folders, links, per-file keys) is the same with the fast MBFile
+    reader and with plistlib."""
+    import reclaim.sources.manifest_db as manifest_db
+    from reclaim.sources.mbfile import FIELDS, decode_mbfile_plistlib
+
+    backup = sample_backup_encrypted if encrypted else sample_backup
+    with open_source(backup, password="reclaim") as src:
+        fast = list(src.entries())
+        fast_get = src.get("HomeDomain", "Library/SMS/sms.db")
+
+    def plistlib_fields(blob: bytes) -> tuple:
+        record = decode_mbfile_plistlib(blob)
+        return tuple(getattr(record, name) for name in FIELDS)
+
+    monkeypatch.setattr(manifest_db, "mbfile_fields", plistlib_fields)
+    with open_source(backup, password="reclaim") as src:
+        slow = list(src.entries())
+        assert src.get("HomeDomain", "Library/SMS/sms.db") == fast_get is not None
+    assert len(fast) > 300 and fast == slow
+    assert sum(1 for e in fast if e.encryption_key) == (sum(1 for e in fast if e.is_file) if encrypted else 0)
+    assert {e.kind for e in fast} == {EntryKind.FILE, EntryKind.DIR, EntryKind.LINK}
+    assert any(e.target for e in fast) and all(e.mtime for e in fast if e.kind is EntryKind.FILE)
