@@ -1,9 +1,9 @@
-"""How the case writer fills a case: staging on a thread, indexes built in parallel and copied into the case."""
+"""How the case writer fills a case: staging in a child process, indexes built in parallel and copied in."""
 
 from __future__ import annotations
 
 import sqlite3
-import threading
+import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,16 +39,21 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store, "BATCH", 50)
 
 
-def _write(folder: Path, count: int) -> None:
+def _write(folder: Path, count: int, *, child: bool = True) -> None:
     writer = CaseWriter(folder)
     for n in range(count):
         writer.add(_message(n))
+    assert (writer._stager._child is not None) is child
     writer.set_status(KindStatus("msgs", "Messages", live=count), "chat", ())
     writer.close()
 
 
-def test_threaded_staging_keeps_every_record_in_date_order(tmp_path: Path, small_batches: None) -> None:
-    _write(tmp_path / "case", 500)
+@pytest.mark.parametrize("child", [True, False], ids=["staging process", "staged in the scan"])
+def test_staging_keeps_every_record_in_date_order(tmp_path: Path, small_batches: None, child: bool,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    if not child:  # where no process can be started (inside a daemonic process), rows are staged in the caller
+        monkeypatch.setattr(subprocess, "Popen", lambda *a, **kw: (_ for _ in ()).throw(OSError("no")))
+    _write(tmp_path / "case", 500, child=child)
     expected = sorted((_message(n) for n in range(500)),
                       key=lambda m: (m.date is not None, m.date or START, int(m.id[2:])))
     with CaseReader(tmp_path / "case") as case:
@@ -86,12 +91,13 @@ def test_a_case_without_chinese_text_has_no_bigram_index(tmp_path: Path) -> None
     writer = CaseWriter(tmp_path / "case")
     writer.add(Msg(id="m:1", date=START, text="plain English"))
     writer.close()
+    assert writer._stager._child is None  # small cases start no process
     with CaseReader(tmp_path / "case") as case:
         assert not case._has_cjk_index()
         assert [r["id"] for r in case.search("English")] == ["m:1"]
 
 
-def test_a_failing_insert_on_the_staging_thread_reaches_the_scan(tmp_path: Path, small_batches: None) -> None:
+def test_a_failing_insert_in_the_staging_process_reaches_the_scan(tmp_path: Path, small_batches: None) -> None:
     writer = CaseWriter(tmp_path / "case")
     with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
         for n in range(400):
@@ -99,7 +105,7 @@ def test_a_failing_insert_on_the_staging_thread_reaches_the_scan(tmp_path: Path,
         writer.close()
     writer.abort()
     assert list((tmp_path / "case").iterdir()) == []
-    assert not any(t.name == "reclaim-case-stager" for t in threading.enumerate())
+    assert writer._stager._child.poll() is not None
 
 
 def test_abort_while_staging_stops_the_thread_and_removes_scratch_files(tmp_path: Path, small_batches: None) -> None:
@@ -108,11 +114,11 @@ def test_abort_while_staging_stops_the_thread_and_removes_scratch_files(tmp_path
         writer.add(_message(n))
     writer.abort()
     assert list((tmp_path / "case").iterdir()) == []
-    assert not any(t.name == "reclaim-case-stager" for t in threading.enumerate())
+    assert writer._stager._child.poll() is not None
 
 
 def test_remove_case_removes_scratch_files_of_a_killed_scan(tmp_path: Path) -> None:
-    _write(tmp_path, 3)
+    _write(tmp_path, 3, child=False)
     for name in ("case.db.staging", "case.db.index"):
         (tmp_path / name).write_bytes(b"left over")
     remove_case(tmp_path)

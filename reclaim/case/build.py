@@ -15,11 +15,19 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import queue
+import operator
+import os
+import pickle
+import re
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+import orjson
 
 #: Records as the scan hands them over, in a scratch file beside the case: at the end they are copied
 #: into ``records`` in date order, so that ``rid`` order is date order (what search reads newest first).
@@ -73,83 +81,169 @@ _HASH_SIZE = 8 << 20
 #: The tables FTS5 keeps an index in (``records_fts_config`` and ``records_cjk_config`` stay as created).
 _SHADOWS = ("data", "idx", "docsize")
 
+#: Where the ``reclaim`` package is, for the child process to import this module from.
+_ROOT = str(Path(__file__).resolve().parents[2])
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]{2,}")
+
 _FAST = ("journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE")
 
 
-def connect_scratch(path: Path, *, threads: bool = False) -> sqlite3.Connection:
+def connect_scratch(path: Path) -> sqlite3.Connection:
     """A connection for a file written once and thrown away if anything fails: no journal, no syncs."""
-    conn = sqlite3.connect(path, check_same_thread=not threads)
+    conn = sqlite3.connect(path)
     for pragma in _FAST:
         conn.execute(f"PRAGMA {pragma}")
     return conn
 
 
-def insert_rows(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Stage rows, many per statement (binding them is faster than one by one)."""
+def cjk_bigrams(text: str | None) -> str:
+    """Overlapping two-character words of the Chinese/Japanese/Korean runs in ``text``, space-separated.
+
+    The trigram index cannot find a two-character word such as 红包 ("red packet"),
+    the most common length of a Chinese word; indexing these pairs can.
+    """
+    if not text or text.isascii():
+        return ""
+    pairs: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        pairs += map(operator.add, run, run[1:])  # each character with the next
+    return " ".join(dict.fromkeys(pairs))
+
+
+def insert_rows(conn: sqlite3.Connection, rows: list[Any], data: list[bytes]) -> bool:
+    """Stage rows (their first ten columns) with their records' JSON and the CJK bigram words of their
+    search text (tenth column), many rows per statement (faster than one by one). Returns whether some
+    row had bigram words."""
+    bigrams = False
+    staged = []
+    for row, json in zip(rows, data, strict=True):
+        words = row[9]
+        cjk = None if words.isascii() else cjk_bigrams(words) or None
+        bigrams = bigrams or cjk is not None
+        staged.append((*row, json, cjk))
+    rows = staged
     whole = len(rows) - len(rows) % _ROWS_PER_INSERT
     chain = itertools.chain.from_iterable
     for start in range(0, whole, _ROWS_PER_INSERT):
         conn.execute(_INSERT_MANY, list(chain(rows[start:start + _ROWS_PER_INSERT])))
     if whole < len(rows):
         conn.executemany(_INSERT_ONE, rows[whole:])
+    return bigrams
 
 
 class Stager:
-    """Inserts batches of rows into the staging file on a thread of its own, so that SQLite's share of the
-    work overlaps the extraction. The queue holds two batches at most: memory stays flat, and a slow disk
-    slows the scan down instead of filling memory. The thread starts with the first batch (small cases
-    never start it)."""
+    """Stages batches of rows in a child process, so that the bigram words and SQLite's inserts run on the
+    second CPU while the scan extracts records on the first.
+
+    The child is a fresh interpreter running this module (``python -m reclaim.case.build``: it never
+    imports the caller's script, unlike :mod:`multiprocessing`'s spawn, and never inherits its threads'
+    locks, unlike fork). A batch travels through its standard input as one message: its length, its rows
+    as JSON, then each record's JSON on a line of its own. The pipe holds less than a batch, so memory
+    stays flat and a slow disk slows the scan down instead of filling memory. The child answers once, on
+    its standard output: whether it saw bigram words, or its error. The process starts with the first
+    batch (small cases never start one); where none can be started, rows are staged in the caller.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.conn = connect_scratch(path, threads=True)
+        self.conn: sqlite3.Connection | None = connect_scratch(path)
         self.conn.executescript(STAGING)
-        self._queue: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(maxsize=2)
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-        self._stop = False
+        self.cjk = False
+        self._child: subprocess.Popen[bytes] | None = None
+        self._here = False  # staging in this process (no child could be started)
 
-    def put(self, rows: list[tuple[Any, ...]]) -> None:
-        """Hand over a batch (the caller makes a new list: this one now belongs to the thread)."""
-        self._raise()
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="reclaim-case-stager", daemon=True)
-            self._thread.start()
-        self._queue.put(rows)
+    def put(self, rows: list[tuple[Any, ...]], data: list[bytes]) -> None:
+        """Stage a batch: rows of ten columns and their records' JSON."""
+        if self._child is None and not self._here:
+            self._here = not self._start()
+        if self._here:
+            assert self.conn is not None
+            self.cjk |= insert_rows(self.conn, rows, data)
+            return
+        self._send(b"\n".join([orjson.dumps(rows), *data]))
 
-    def _run(self) -> None:
-        try:
-            while (rows := self._queue.get()) is not None:
-                if self._error is None and not self._stop:
-                    insert_rows(self.conn, rows)
-        except BaseException as exc:  # handed to the scanning thread at its next batch or at the end
-            self._error = exc
-            while self._queue.get() is not None:  # keep the producer from blocking until it stops
-                pass
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-    def finish(self, rows: list[tuple[Any, ...]]) -> None:
-        """Stage the last rows, wait for the thread, rank the staged rows by date and close the file."""
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._raise()
-        insert_rows(self.conn, rows)
-        self.conn.executescript(RANK)
-        self.conn.commit()
+    def _start(self) -> bool:
+        """Start the child (it opens the staging file once this side has closed it)."""
+        if getattr(sys, "frozen", False):  # a bundled application cannot run ``-m``
+            return False
+        assert self.conn is not None
         self.conn.close()
+        self.conn = None
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (_ROOT, os.environ.get("PYTHONPATH"))))}
+        try:
+            self._child = subprocess.Popen([sys.executable, "-m", __spec__.name, str(self.path)], env=env,
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        except OSError:
+            self.conn = connect_scratch(self.path)
+            return False
+        return True
+
+    def _send(self, message: bytes) -> None:
+        assert self._child is not None and self._child.stdin is not None
+        try:
+            self._child.stdin.write(len(message).to_bytes(8, "little") + message)
+        except BrokenPipeError:  # the child stopped: its answer says why
+            self._answer()
+            raise RuntimeError("the case staging process stopped early") from None
+
+    def _answer(self) -> None:
+        """Read the child's answer; raise its error."""
+        assert self._child is not None and self._child.stdout is not None
+        answer = self._child.stdout.read()
+        self._child.wait()
+        if not answer:
+            raise RuntimeError(f"the case staging process stopped (exit status {self._child.returncode})")
+        cjk, error = pickle.loads(answer)
+        if error is not None:
+            raise error
+        self.cjk |= cjk
+
+    def finish(self, rows: list[tuple[Any, ...]], data: list[bytes]) -> None:
+        """Stage the last rows, rank the staged rows by date and close the file."""
+        if self._child is None:
+            assert self.conn is not None
+            self.cjk |= insert_rows(self.conn, rows, data)
+            self.conn.executescript(RANK)
+            self.conn.commit()
+            self.conn.close()
+            return
+        if rows:
+            self.put(rows, data)
+        self._send(b"")
+        assert self._child.stdin is not None
+        with contextlib.suppress(BrokenPipeError):  # then the answer says why
+            self._child.stdin.close()
+        self._answer()
 
     def abort(self) -> None:
-        """Stop the thread (what is queued is dropped) and close the file."""
-        self._stop = True
-        if self._thread is not None and self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
-        with contextlib.suppress(Exception):
-            self.conn.close()
+        """Stop staging (the child is killed: the staging file is thrown away) and close the file."""
+        if self._child is not None:
+            self._child.kill()
+            self._child.communicate()
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                self.conn.close()
+
+
+def _serve(path: str, inbox: BinaryIO, outbox: BinaryIO) -> None:
+    """The staging process: insert each batch received, then rank the rows by date; answer (cjk, error)."""
+    cjk, error = False, None
+    try:
+        conn = connect_scratch(Path(path))
+        while size := int.from_bytes(inbox.read(8), "little"):
+            head, *data = inbox.read(size).split(b"\n")
+            cjk |= insert_rows(conn, orjson.loads(head), data)
+        conn.executescript(RANK)
+        conn.commit()
+        conn.close()
+    except Exception as exc:  # handed to the scan, which stops (this side's input closes: the scan sees why)
+        error = exc
+    try:
+        answer = pickle.dumps((cjk, error))
+    except Exception:  # an error that cannot travel: its text can
+        answer = pickle.dumps((cjk, RuntimeError(f"{type(error).__name__}: {error}")))
+    outbox.write(answer)
+    outbox.flush()
 
 
 def build_case(conn: sqlite3.Connection, staging: Path, index: Path, *, cjk: bool) -> None:
@@ -203,3 +297,8 @@ def _build_fulltext(index: Path, staging: Path, cjk: bool, outcome: dict[str, An
             conn.close()
     except BaseException as exc:  # raised again by build_case, in the caller's thread
         outcome["error"] = exc
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the scan's to handle: it stops this process
+    _serve(sys.argv[1], sys.stdin.buffer, sys.stdout.buffer)

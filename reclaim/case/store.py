@@ -13,9 +13,7 @@ import contextlib
 import hashlib
 import itertools
 import json
-import operator
 import os
-import re
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -26,7 +24,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from reclaim.artifacts.base import KindStatus, Record, iso
-from reclaim.case.build import Stager, build_case, connect_scratch
+from reclaim.case.build import Stager, build_case, cjk_bigrams, connect_scratch
 from reclaim.errors import ReclaimError
 from reclaim.vfs import SourceInfo
 
@@ -51,23 +49,6 @@ CREATE TABLE records(
     data TEXT NOT NULL);
 CREATE TABLE media(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, mime TEXT NOT NULL, name TEXT NOT NULL);
 """
-
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]{2,}")
-
-
-def cjk_bigrams(text: str | None) -> str:
-    """Overlapping two-character words of the Chinese/Japanese/Korean runs in ``text``, space-separated.
-
-    The trigram index cannot find a two-character word such as 红包 ("red packet"),
-    the most common length of a Chinese word; indexing these pairs can.
-    """
-    if not text or text.isascii():
-        return ""
-    pairs: list[str] = []
-    for run in _CJK_RUN.findall(text):
-        pairs += map(operator.add, run, run[1:])  # each character with the next
-    return " ".join(dict.fromkeys(pairs))
-
 
 def _match(terms: list[str]) -> str:
     """An FTS5 query matching every term as a phrase (quoted: no FTS5 syntax from the user)."""
@@ -150,7 +131,7 @@ class CaseWriter:
 
     The database is written as ``case.db.part`` and renamed on :meth:`close`; an
     interrupted scan never leaves a case that looks complete. Records are first
-    appended to a scratch file (``case.db.staging``, on a thread: see :mod:`reclaim.case.build`)
+    appended to a scratch file (``case.db.staging``, by a second process: see :mod:`reclaim.case.build`)
     and copied into the case in date order on :meth:`close`, so a record's ``rid`` only
     exists once the case is closed.
     """
@@ -170,8 +151,8 @@ class CaseWriter:
         self._stager = Stager(self.staging)
         self.media = MediaStore(folder)
         self._batch: list[tuple[Any, ...]] = []
+        self._data: list[bytes] = []
         self._seq = 0
-        self._cjk = False
         self.set_meta("schema_version", SCHEMA_VERSION)
 
     def set_meta(self, key: str, value: Any) -> None:
@@ -197,9 +178,6 @@ class CaseWriter:
             if extra and extra not in words:
                 words = f"{words}\n{extra}" if words else extra
         date = record.date
-        cjk = None if words.isascii() else cjk_bigrams(words) or None
-        if cjk:
-            self._cjk = True
         self._batch.append(
             (
                 record.KIND,
@@ -212,10 +190,9 @@ class CaseWriter:
                 sender,
                 label,
                 words,
-                record.to_json_bytes(),  # stored as text (see reclaim.case.build)
-                cjk,
             )
         )
+        self._data.append(record.to_json_bytes())  # stored as text (see reclaim.case.build)
         if len(self._batch) >= BATCH:
             self.flush()
 
@@ -224,10 +201,10 @@ class CaseWriter:
             self.add(record)
 
     def flush(self) -> None:
-        """Hand the queued records to the staging thread."""
+        """Hand the queued records over to be staged."""
         if self._batch:
-            self._stager.put(self._batch)
-            self._batch = []
+            self._stager.put(self._batch, self._data)
+            self._batch, self._data = [], []
 
     def set_status(self, status: KindStatus, view: str, formats: tuple[str, ...]) -> None:
         """Record what a kind found (or why it found nothing)."""
@@ -249,14 +226,14 @@ class CaseWriter:
 
     def close(self) -> Path:
         """Copy the records in date order, build indexes and the full-text index, then move the database into place."""
-        self._stager.finish(self._batch)
-        self._batch = []
+        self._stager.finish(self._batch, self._data)
+        self._batch, self._data = [], []
         self.conn.executemany(
             "INSERT OR IGNORE INTO media VALUES (?,?,?,?)",
             [(sha, size, mime, name) for sha, (size, mime, name) in self.media.known.items()],
         )
         self.conn.commit()
-        build_case(self.conn, self.staging, self.index, cjk=self._cjk)
+        build_case(self.conn, self.staging, self.index, cjk=self._stager.cjk)
         self.staging.unlink()
         self.index.unlink()
         self.set_meta(DATE_ORDER, "date")
