@@ -4,7 +4,14 @@ iTunes/Finder archive one ``MBFile`` object per row: size, mode, times, protecti
 the link target, and for encrypted backups the per-file ``EncryptionKey`` (an ``NSData``
 holding a 4-byte little-endian class followed by the wrapped key). The decoder is written
 for the shapes met in the wild: missing keys, ``NS.data`` given as a UID reference, and
-``$objects`` in any order. :func:`encode_mbfile` writes them exactly as iTunes does.
+``$objects`` in any order. :func:`encode_mbfile` writes them in iTunes' NSKeyedArchiver layout
+(through plistlib).
+
+A phone's Manifest.db holds over a million of these, and plistlib needs ~100 µs for each,
+so :func:`mbfile_fields` reads them in three tiers that give the same fields: a ``struct``
+template per archive *shape* (a few µs), built by a strict reader of the few objects
+MBFile needs (:mod:`reclaim.sources.bplist`) the first time a shape is met, and plistlib
+(:func:`decode_mbfile_plistlib`) for anything else.
 """
 
 from __future__ import annotations
@@ -86,11 +93,12 @@ def _as_str(objects: list[Any], value: Any) -> str | None:
 
 # Fast path ------------------------------------------------------------------------------
 
-#: Archive key -> position in :data:`FIELDS` (the MBFile attribute it fills).
+#: The MBFile attributes, in the order :func:`mbfile_fields` returns them.
 FIELDS = (
     "size", "mode", "mtime", "birth", "ctime", "inode", "uid", "gid",
     "protection_class", "flags", "relative_path", "target", "encryption_key",
 )  # fmt: skip
+#: Archive key -> position in :data:`FIELDS`.
 _KEYS = {
     b"Size": 0,
     b"Mode": 1,
@@ -108,7 +116,7 @@ _KEYS = {
 }
 _PATH, _TARGET, _KEY = 10, 11, 12
 _DEFAULTS = (0, 0) + (None,) * 11
-_MAX_TEMPLATES = 8192  # about 2.7 KB each: at most ~22 MB
+_MAX_TEMPLATES = 8192  # about 2.5 KB each: at most ~20 MB
 
 
 class _Shape(NamedTuple):
