@@ -353,7 +353,11 @@ class _Reader:
         encoding = self.shared_string()
         if not encoding:
             raise self._fail("missing type encoding")
-        types = _parse_encoding(encoding, self)
+        types = _ENCODINGS.get(encoding)
+        if types is None:
+            types = _parse_encoding(encoding, self)
+            if len(_ENCODINGS) < 512:
+                _ENCODINGS[encoding] = types
         return [self.value(t) for t in types]
 
     def value(self, t: Any) -> Any:
@@ -389,6 +393,10 @@ class _Reader:
         if t == "#":
             return self.klass()
         raise self._fail(f"unsupported type {t!r}")
+
+
+#: Type encodings already split (a few distinct ones, "@", "+", "iI", "[649c]", repeat in every body).
+_ENCODINGS: dict[bytes, list[Any]] = {}
 
 
 def _parse_encoding(encoding: bytes, reader: _Reader) -> list[Any]:
