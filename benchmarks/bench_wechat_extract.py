@@ -11,9 +11,9 @@ only), ``bench`` (what bench_wechat.py writes: text with 1 image in 25) or
 ``all`` (a spread of types with realistic XML bodies: image, voice, video,
 sticker, location, link, file, transfer, quote, call, system, recall).
 Prints CPU µs per message of the extractor (best of ``--repeat`` runs, imports
-excluded) and of a bare ``SELECT`` over the same rows (the floor SQLite sets). ``--dump FILE`` writes every record's JSON
-line (to compare two versions record for record); ``--profile`` prints the top
-of a cProfile run. Not a test.
+excluded) and of a bare ``SELECT`` over the same rows (the floor SQLite sets).
+``--dump FILE`` writes every record's JSON line (to compare two versions record
+for record); ``--profile`` prints the top of a cProfile run. Not a test.
 """
 
 from __future__ import annotations

@@ -117,3 +117,42 @@ def test_plain_tag_paths_find_what_elementpath_finds(path: str) -> None:
 def test_emoji_table_matches_lookup() -> None:
     for name in {*emoji.EMOJI, *emoji._CHINESE, "不存在", "1"}:
         assert emoji._BY_NAME.get(name) == emoji._lookup(name)
+
+
+#: Payloads that go through the kept-open parser and ones that must leave it, in an order where a
+#: broken payload is followed by good ones (the parser must recover and give the same answers).
+PAYLOADS = [
+    '<msg><img md5="9e1" length="48213"/></msg>',
+    '<?xml version="1.0"?>\n<msg><appmsg><title>A &amp; B</title><type>5</type></appmsg></msg>',
+    "<voipinvitemsg><invitetype>1</invitetype></voipinvitemsg>\n<voiplocalinfo><duration>125</duration>"
+    "</voiplocalinfo>",  # two top-level elements: a wrapper
+    "<a>unclosed<b></b>",  # left open: must not swallow what follows
+    '<msg><emoji md5="b19"/></msg>',
+    "<a/></payloads><b/>",  # closes more than it opens
+    "<msg><appmsg><title>x</title></appmsg></msg>",
+    "<msg><url>https://x.test/?a=1&b=2</url></msg>",  # bare & : only the general reading repairs it
+    "<sysmsg type=\"revokemsg\"><revokemsg><replacemsg><![CDATA[\"Sam\" 撤回了一条消息]]></replacemsg>"
+    "</revokemsg></sysmsg>",
+    "<a/>tail text<b>b</b><![CDATA[end]]>",  # text between and after elements
+    "<x:y/>",  # unbound prefix: not XML
+    "text before <a/>",
+    '<?xml version="1.0"?>text after the declaration<a/>',  # text first: a wrapper holding it
+    "<msg>\x01\x02<img md5=\"c\"/></msg>",  # control characters dropped
+    "<reclaim-end-of-payload/>",
+    '<msg><location x="31.2" y="121.4" label="上海" poiname="人民广场"/></msg>',
+]
+
+
+def _shape(element: ET.Element | None) -> bytes | None:
+    return None if element is None else ET.tostring(element) + repr(element.tail).encode()
+
+
+def test_kept_open_parser_reads_like_a_fresh_one() -> None:
+    for _ in range(2):
+        for payload in PAYLOADS:
+            assert _shape(X.parse(payload)) == _shape(X._general(X._clean(payload) or "")), payload
+            healthy = X._STREAM.parse("<ok/>")  # whatever came before, the next plain payload is read by it
+            assert healthy is not None and healthy.tag == "ok", payload
+    assert X.parse("<msg><a>1</a></msg>") is not X.parse("<msg><a>1</a></msg>")  # fresh elements each time
+    root = X.parse(PAYLOADS[2])
+    assert root is not None and root.tag == "root" and [c.tag for c in root] == ["voipinvitemsg", "voiplocalinfo"]
