@@ -39,9 +39,13 @@ class Bloom:
         bits, mask = self.bits, self.mask
         a = h & mask
         step = ((h >> 32) | 1) & mask
-        for _ in range(_PROBES):
-            bits[a >> 3] |= 1 << (a & 7)
-            a = (a + step) & mask
+        bits[a >> 3] |= 1 << (a & 7)  # the _PROBES (4) probes, unrolled
+        a = (a + step) & mask
+        bits[a >> 3] |= 1 << (a & 7)
+        a = (a + step) & mask
+        bits[a >> 3] |= 1 << (a & 7)
+        a = (a + step) & mask
+        bits[a >> 3] |= 1 << (a & 7)
         self.count += 1
 
     def has_hash(self, h: int) -> bool:

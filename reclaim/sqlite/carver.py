@@ -51,6 +51,7 @@ from reclaim.sqlite.pages import (
 from reclaim.sqlite.reader import Database, row_dict
 from reclaim.sqlite.rebuild import Hit, Profile, best_lost, intact, make_profile
 from reclaim.sqlite.records import CarvedRecord
+from reclaim.sqlite.rowids import MIN_KEY, Wanted, index_positions, key_needle, needles, restorers
 from reclaim.sqlite.schema import SQLITE_MASTER, TableDef, build_schema
 
 _NONZERO = re.compile(rb"[^\x00]")
@@ -77,6 +78,17 @@ def _mark(mask: bytearray, hits: list[Hit]) -> None:
         e = min(h.end, n)
         if e > h.start:
             mask[h.start : e] = b"\x01" * (e - h.start)
+
+
+def _varint(page: bytes, p: int, end: int) -> tuple[int, int]:
+    """:func:`read_varint` with the 1- and 2-byte cases inline (most payload sizes and rowids)."""
+    b = page[p]
+    if b < 0x80:
+        return b, p + 1
+    c = page[p + 1]
+    if c < 0x80:
+        return ((b & 0x7F) << 7) | c, p + 2
+    return read_varint(page, p, end)
 
 
 def _last_int(hit: Hit, page: bytes) -> int | None:
@@ -176,26 +188,17 @@ class Engine:
         """Fingerprint the records and rowids of one live table leaf page (varints inline)."""
         U = self.U
         x = U - 35  # payloads up to x bytes are stored whole in the cell
-        live = self.live
-        add = live.seen.add_hash
+        add = self.live.seen.add_hash
         maxr = counts[1]
         n = 0
         for off in bp.cell_pointers:
-            psize = page[off]
             try:
-                if psize < 0x80:
-                    p = off + 1
-                else:
-                    psize, p = read_varint(page, off, U)
-                rid = page[p]
-                if rid < 0x80:
-                    p += 1
-                else:
-                    rid, p = read_varint(page, p, U)
-                    if rid >= 1 << 63:
-                        rid -= 1 << 64
+                psize, p = _varint(page, off, U)
+                rid, p = _varint(page, p, U)
             except (FormatError, IndexError):
                 continue
+            if rid >= 1 << 63:
+                rid -= 1 << 64
             local = psize if psize <= x else local_payload(psize, U, False)
             if p + local + (4 if local < psize else 0) > U:
                 continue
@@ -684,14 +687,99 @@ class Engine:
         self.trunks = set(self.d.freelist()[0])
         dropped = self.find_dropped()
         self.build_profiles([*self.d.schema, *dropped, SQLITE_MASTER])
+        # Index b-tree pages only serve to restore rowids: they are carved at the end, and
+        # only those holding the key of a record that needs its rowid (see rowids.py).
+        defer = not any(p.index_format and p.td.kind != "index" for p in self.profiles)
+        deferred = 0
         for pgno, page, role, cell_area, free_area, frame, get in self.images():
-            digest = hashlib.blake2b(page, digest_size=16).digest() + role.encode()
-            if digest in self._seen_images:
+            if defer and self._is_index_page(page, pgno):
+                deferred += 1
                 continue
-            self._seen_images.add(digest)
-            for hit, where in self.carve_image(page, pgno, role):
-                self._consider(hit, where, page, pgno, cell_area, free_area, frame, get)
+            self._carve_one(pgno, page, role, cell_area, free_area, frame, get)
+        if deferred:
+            self._carve_index_pages()
         return self._finish()
+
+    def _carve_one(
+        self, pgno: int, page: bytes, role: str, cell_area: str, free_area: str, frame: int | None, get: PageGetter
+    ) -> None:
+        """Carve one page image (identical images are carved once) and keep what it holds."""
+        digest = hashlib.blake2b(page, digest_size=16).digest() + role.encode()
+        if digest in self._seen_images:
+            return
+        self._seen_images.add(digest)
+        for hit, where in self.carve_image(page, pgno, role):
+            self._consider(hit, where, page, pgno, cell_area, free_area, frame, get)
+
+    def _is_index_page(self, page: bytes, pgno: int) -> bool:
+        if page[100 if pgno == 1 else 0] not in (INDEX_LEAF, INDEX_INTERIOR):
+            return False
+        try:
+            parse_btree_page(page, pgno, self.U)
+        except FormatError:
+            return False
+        return True
+
+    def _carve_index_pages(self) -> None:
+        """Second pass: index entries that may give a needed rowid back (see :mod:`rowids`)."""
+        records = [(f.hit.prof.td, f.values) for f in self.store.all() if f.hit.rowid is None]
+        wanted = needles(records, restorers(p.td for p in self.profiles), self.enc)
+        if wanted is None:
+            return
+        for pgno, page, role, cell_area, free_area, frame, get in self.images():
+            if not self._is_index_page(page, pgno):
+                continue
+            if isinstance(wanted, Wanted):
+                digest = hashlib.blake2b(page, digest_size=16).digest() + b"k"
+                if digest in self._seen_images:
+                    continue
+                self._seen_images.add(digest)
+                for hit in self._entries_with(wanted, page, pgno, role == "live"):
+                    self._consider(hit, "cell", page, pgno, cell_area, free_area, frame, get)
+            else:
+                self._carve_one(pgno, page, role, cell_area, free_area, frame, get)
+
+    def _entries_with(self, wanted: Wanted, page: bytes, pgno: int, live: bool) -> list[Hit]:
+        """Index entries of a page image that contain a wanted key (in its free space if ``live``).
+
+        An intact entry is found from the key's position: its header ends ``before`` bytes
+        ahead of it and starts with its own length, so only a few starts are possible. A
+        key inside a freeblock is read with the freeblock's chain of rebuilt cells.
+        """
+        U = self.U
+        self._memo = {}
+        bp = parse_btree_page(page, pgno, U)
+        profs, owned = self._profs_for(pgno, True)
+        if not profs:
+            return []
+        maxh = 2 + 9 * max(p.ncols for p in profs)
+        blocks = freeblocks(page, bp, U)
+        out: list[Hit] = []
+        done: set[int] = set()
+        if live:  # the cells of a live page are live entries: only its free space can help
+            regions = [(bp.array_end, min(bp.content_start, U)), *((o, o + n) for o, n in blocks)]
+        else:
+            regions = [(bp.array_end, U)]
+        matches = [m for a, b in regions if b > a for m in wanted.pattern.finditer(page, a, b)]
+        for m in matches:
+            at = m.start()
+            for before in wanted.offsets.get(m.group(), ()):
+                hend = at - before
+                for h in range(2, min(maxh, hend) + 1):
+                    if page[hend - h] != h:
+                        continue
+                    for s in (hend - h - 1, hend - h - 2):
+                        if s < bp.array_end or s in done:
+                            continue
+                        hit = intact(page, s, U, profs, U, self.enc, True, self._memo)
+                        if hit is not None and hit.end > at:
+                            done.add(s)
+                            out.append(hit)
+            for off, size in blocks:
+                if off <= at < off + size and -off not in done:
+                    done.add(-off)
+                    out += self.chain(page, off, off + size, profs, True, owned, True)
+        return out
 
     def _consider(
         self,
@@ -761,6 +849,7 @@ class Engine:
 
     def _finish(self) -> list[CarvedRecord]:
         restore = self._rowid_map()
+        self._unique_restorers = {(r.table, r.positions) for r in restorers(p.td for p in self.profiles) if r.unique}
         out: list[CarvedRecord] = []
         for f in self.store.all():
             td = f.hit.prof.td
@@ -795,15 +884,10 @@ class Engine:
             table = tables.get(idx.table.lower())
             if table is None or len(vals) < 2 or not isinstance(vals[-1], int):
                 continue
-            col_index = {c.name.lower(): i for i, c in enumerate(table.columns)}
-            names = [c.name.lower() for c in idx.columns[:-1]]
-            if any(n not in col_index for n in names):
+            pos = index_positions(idx, table)
+            if pos is None:
                 continue
-            cis = [col_index[n] for n in names]
-            if table.alias in cis or any(ci not in table.record_order for ci in cis):
-                continue
-            pos = tuple(table.record_order.index(ci) for ci in cis)
-            key = tuple(vals[: len(cis)])
+            key = tuple(vals[: len(pos)])
             if all(v is None for v in key):
                 continue
             out.setdefault((table.name, pos), {}).setdefault(key, set()).add(vals[-1])
@@ -812,9 +896,19 @@ class Engine:
     def _restore_rowid(
         self, td: TableDef, values: list[object], restore: dict[tuple[str, tuple[int, ...]], dict]
     ) -> int | None:
+        """The rowid of a record, from the one deleted index entry with its key (None if not one).
+
+        Keys shorter than :data:`~reclaim.sqlite.rowids.MIN_KEY` bytes are trusted only
+        from UNIQUE indexes: a status flag shared by many rows names none of them.
+        """
+        unique = self._unique_restorers
         for (name, pos), mapping in restore.items():
             if name != td.name or any(p >= len(values) for p in pos):
                 continue
+            if (name, pos) not in unique:
+                needle = key_needle(values, pos, self.enc)
+                if needle is None or len(needle) < MIN_KEY:
+                    continue
             cands = mapping.get(tuple(values[p] for p in pos))
             if cands and len(cands) == 1:
                 rid = next(iter(cands))
