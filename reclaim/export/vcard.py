@@ -137,6 +137,8 @@ def _photo(case: CaseReader, contact: dict[str, Any]) -> tuple[bytes | None, str
 
 
 def _joined(items: list[dict[str, Any]] | None) -> str:
+    if not items:
+        return ""
     return "; ".join(f"{i.get('label')}: {i.get('value')}" if i.get("label") else str(i.get("value") or "")
                      for i in items or [])
 
@@ -166,6 +168,7 @@ class _CardFolder:
         self.files: list[tuple[str, ...]] = []
         self.temp: Path | None = None
         self.made: set[Path] = set()
+        self.prefix = ""
 
     def __enter__(self) -> _CardFolder:
         self.target.parent.mkdir(parents=True, exist_ok=True)
@@ -175,6 +178,7 @@ class _CardFolder:
                 temp.mkdir()
                 self.temp = temp
         self.made.add(self.temp)
+        self.prefix = f"{self.temp}/"
         return self
 
     def write(self, name: str, data: bytes) -> Path:
@@ -187,7 +191,7 @@ class _CardFolder:
                 folder.mkdir(parents=True, exist_ok=True)
                 self.made.add(folder)
         # Readable by the owner only, as every file written through atomic_writer (mkstemp).
-        fd = os.open(os.path.join(self.temp, *parts), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(self.prefix + "/".join(parts), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             view = memoryview(data)
             while view:
