@@ -16,6 +16,7 @@ MBFile needs (:mod:`reclaim.sources.bplist`) the first time a shape is met, and 
 
 from __future__ import annotations
 
+import itertools
 import operator
 import plistlib
 import struct
@@ -198,8 +199,9 @@ def _fields_slow(blob: bytes) -> tuple:
     key = blob[int.from_bytes(blob[-8:], "big") :]
     shapes = _SHAPES.setdefault(key, [])
     if len(shapes) < 8:
-        if len(_SHAPES) > _MAX_TEMPLATES:  # bounded memory: start afresh
-            _SHAPES.clear()
+        if len(_SHAPES) > _MAX_TEMPLATES:  # bounded memory: forget the older half
+            for old in list(itertools.islice(_SHAPES, len(_SHAPES) // 2)):
+                del _SHAPES[old]
             _SHAPES[key] = shapes
         try:
             template = Template(blob, [span for _, span, _ in parsed], reads)
