@@ -140,3 +140,12 @@ def test_helpers() -> None:
     assert person_name("小明", "王") == "王小明"
     assert person_name(organization="Apple Inc.") == "Apple Inc."
     assert handle_key("(919) 579-0479") == handle_key("+1 919 579 0479") == "195790479"
+
+
+def test_contact_index_is_read_once_per_source(sample_fs: MemoryFS) -> None:
+    first = ContactIndex.load(ScanContext(sample_fs, None))
+    assert ContactIndex.load(ScanContext(sample_fs, None)) is first  # messages, calls ... share it
+    other = MemoryFS(list(sample.files(SampleContext())))
+    again = ContactIndex.load(ScanContext(other, None))
+    assert again is not first and again.names == first.names and again.owner == "Alex Morgan"
+    assert ContactIndex.load(ScanContext(MemoryFS([]), None)).names == {}
