@@ -63,9 +63,7 @@ def _stale_header_re(hi: int) -> re.Pattern[bytes]:
     rx = _STALE_RE.get(hi)
     if rx is None:
         c = re.escape(bytes([hi]))
-        rx = _STALE_RE[hi] = re.compile(
-            rb"(?=[\x00-" + c + rb"].(?:[\x01-" + c + rb"].|\x00[\x08-\xff]))", re.S
-        )
+        rx = _STALE_RE[hi] = re.compile(rb"[\x00-" + c + rb"].(?:[\x01-" + c + rb"].|\x00[\x08-\xff])", re.S)
     return rx
 PageGetter = Callable[[int], "bytes | None"]
 _INTERNAL = ("sqlite_master", "sqlite_schema", "sqlite_temp_master")
