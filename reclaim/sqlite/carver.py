@@ -473,6 +473,8 @@ class Engine:
     ) -> list[Hit]:
         """Intact cells anywhere in ``page[a:b]`` (each followed by a chain of adjacent cells)."""
         out: list[Hit] = []
+        if b - a < 4 or _NONZERO.search(page, a, b) is None:
+            return out  # zeroed space (never written, or secure_delete): nothing to find
         pos = a
         U, enc, memo = self.U, self.enc, self._memo
         covered: list[tuple[int, int]] = []
@@ -776,7 +778,8 @@ class Engine:
             for off, size in blocks:
                 if off <= at < off + size and -off not in done:
                     done.add(-off)
-                    out += self.chain(page, off, off + size, profs, True, owned, True)
+                    # No tail scan: intact entries with a key were found from the key above.
+                    out += self.chain(page, off, off + size, profs, True, owned, True, tail_scan=False)
         return out
 
     def _consider(
