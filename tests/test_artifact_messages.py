@@ -202,3 +202,25 @@ def test_fast_live_path_builds_the_same_records(sample_files: list, monkeypatch:
     assert any(by_id[i]["attachments"] for i in built) and any(by_id[i]["quote"] for i in built)
     assert any(by_id[i]["direction"] == "outgoing" for i in built) and any(by_id[i]["reactions"] for i in built)
     assert any(by_id[i]["text"] == sample.SCRIPT["attributed_only"] for i in built)
+
+
+def test_every_sample_body_reads_the_same_through_the_fast_path(sample_files: list) -> None:
+    from reclaim.case.context import ScanContext
+    from reclaim.decoders.typedstream import TypedStreamError, decode_attributed_body, plain_body_text
+
+    ctx = ScanContext(MemoryFS(sample_files), None)
+    entry = ctx.get(sample.DOMAIN, sample.SMS_DB)
+    assert entry is not None
+    fast = 0
+    with ctx.database(entry) as db:
+        bodies = [bytes(r[0]) for r in db.rows("SELECT attributedBody FROM message WHERE attributedBody IS NOT NULL")]
+    for blob in bodies:
+        try:
+            full = decode_attributed_body(blob).text
+        except TypedStreamError:
+            full = ""
+        found = plain_body_text(blob)
+        if found is not None:
+            fast += 1
+            assert found == full
+    assert len(bodies) > 100 and fast == len(bodies)  # the sample writes the plain layout only
