@@ -49,7 +49,7 @@ from reclaim.sqlite.pages import (
     walk_btree,
 )
 from reclaim.sqlite.reader import Database, row_dict
-from reclaim.sqlite.rebuild import Hit, Profile, best_lost, intact, make_profile
+from reclaim.sqlite.rebuild import Hit, Profile, best_lost, intact, intact_at, make_profile, shapes_of
 from reclaim.sqlite.records import CarvedRecord
 from reclaim.sqlite.rowids import MIN_KEY, Wanted, index_positions, key_needle, needles, restorers
 from reclaim.sqlite.schema import SQLITE_MASTER, TableDef, build_schema
@@ -476,14 +476,18 @@ class Engine:
         if b - a < 4 or _NONZERO.search(page, a, b) is None:
             return out  # zeroed space (never written, or secure_delete): nothing to find
         pos = a
-        U, enc, memo = self.U, self.enc, self._memo
+        U, enc = self.U, self.enc
+        reps = shapes_of(profs, self._memo)
         covered: list[tuple[int, int]] = []
         while pos < b - 3:
-            m = _NONZERO.search(page, pos, b)
-            if m is None:
-                break
-            pos = m.start()
-            h = intact(page, pos, b, profs, U, enc, index, memo)
+            if not page[pos]:
+                m = _NONZERO.search(page, pos, b)
+                if m is None:
+                    break
+                pos = m.start()
+            # The probe runs at every non-zero byte: called without the page memo (a probe
+            # here is never repeated, and remembering each failure would cost more).
+            h = intact_at(page, pos, b, reps, U, enc, index)
             if h is None:
                 pos += 1
                 continue

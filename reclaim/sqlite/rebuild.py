@@ -323,10 +323,19 @@ def intact(
             reps = memo[skey] = _reps(profs)
     else:
         reps = _reps(profs)
-    hit = _intact(page, s, limit, reps, usable, encoding, index)
+    hit = intact_at(page, s, limit, reps, usable, encoding, index)
     if hit is None and memo is not None:
         memo[mkey] = None
     return hit
+
+
+def shapes_of(profs: list[Profile], memo: Memo) -> tuple[int, list[Profile]]:
+    """:func:`_reps` of ``profs``, kept in a page memo (for :func:`intact_at`)."""
+    skey = ("s", id(profs))
+    reps = memo.get(skey)
+    if reps is None:
+        reps = memo[skey] = _reps(profs)
+    return reps
 
 
 def _reps(profs: list[Profile]) -> tuple[int, list[Profile]]:
@@ -342,9 +351,10 @@ def _reps(profs: list[Profile]) -> tuple[int, list[Profile]]:
     return maxn, _distinct_shapes(profs)
 
 
-def _intact(
+def intact_at(
     page: bytes, s: int, limit: int, reps: tuple[int, list[Profile]], usable: int, encoding: str, index: bool
 ) -> Hit | None:
+    """:func:`intact` without the memo, for ``reps`` from :func:`shapes_of` (the scan's probe)."""
     # Varints inline for the 1-byte case: most candidate positions fail on these first bytes.
     if s >= limit:
         return None
