@@ -21,16 +21,13 @@ BITS_PER_KEY = 256
 _M64 = (1 << 64) - 1
 
 
+#: For 12 hash bits, the mask of the two bit positions (6 bits each) they select.
+_PAIRS = [(1 << (v & 63)) | (1 << (v >> 6)) for v in range(4096)]
+
+
 def _bits(x: int) -> int:
     """The 6 bits a key sets in its word, from 36 hash bits (disjoint from the word index bits)."""
-    return (
-        (1 << (x & 63))
-        | (1 << ((x >> 6) & 63))
-        | (1 << ((x >> 12) & 63))
-        | (1 << ((x >> 18) & 63))
-        | (1 << ((x >> 24) & 63))
-        | (1 << ((x >> 30) & 63))
-    )
+    return _PAIRS[x & 4095] | _PAIRS[(x >> 12) & 4095] | _PAIRS[(x >> 24) & 4095]
 
 
 class Bloom:
@@ -64,21 +61,20 @@ class Bloom:
 
     def add_hash(self, h: int) -> None:
         """Add a key given by its (well-mixed, 64-bit) hash, e.g. ``hash((a, b))``."""
-        if self.room <= 0 and self.total * 3 <= MAX_BYTES:
-            self._grow(self.arrays[-1][0].itemsize * len(self.arrays[-1][0]) * 2)
+        self.add_hashes((h,))
+
+    def add_hashes(self, hashes: list[int] | tuple[int, ...]) -> None:
+        """Add many keys by their hashes (one call per page in the live pass)."""
+        if self.room < len(hashes) and self.total * 3 <= MAX_BYTES:
+            self._grow(max(self.total * 2, len(hashes) * BITS_PER_KEY // 8))
         words, mask = self.arrays[-1]
-        h &= _M64
-        x = h >> 28  # _bits(x), inline: this runs twice per live row
-        words[h & mask] |= (
-            (1 << (x & 63))
-            | (1 << ((x >> 6) & 63))
-            | (1 << ((x >> 12) & 63))
-            | (1 << ((x >> 18) & 63))
-            | (1 << ((x >> 24) & 63))
-            | (1 << ((x >> 30) & 63))
-        )
-        self.count += 1
-        self.room -= 1
+        pairs = _PAIRS
+        for h in hashes:
+            h &= _M64
+            x = h >> 28
+            words[h & mask] |= pairs[x & 4095] | pairs[(x >> 12) & 4095] | pairs[(x >> 24) & 4095]
+        self.count += len(hashes)
+        self.room -= len(hashes)
 
     def has_hash(self, h: int) -> bool:
         """False if the key with hash ``h`` was certainly never added; True if it probably was."""

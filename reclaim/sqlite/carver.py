@@ -186,7 +186,8 @@ class Engine:
         """Fingerprint the records and rowids of one live table leaf page (varints inline)."""
         U = self.U
         x = U - 35  # payloads up to x bytes are stored whole in the cell
-        add = self.live.seen.add_hash
+        keys: list[int] = []
+        add = keys.append
         maxr = counts[1]
         n = 0
         for off in bp.cell_pointers:
@@ -213,6 +214,7 @@ class Engine:
                     pass
             if local < psize:
                 self._mark_overflow(int.from_bytes(page[p + local : p + local + 4], "big"))
+        self.live.seen.add_hashes(keys)
         counts[0] += n
         counts[1] = maxr
 
