@@ -1,10 +1,10 @@
-"""A fixed-size Bloom filter: set membership in bounded memory.
+"""A Bloom filter: set membership in bounded memory.
 
 The live pass remembers a fingerprint of every live record, every live rowid and every
 live UNIQUE key. Held in Python sets that cost about 60 bytes per live row, which on a
 multi-gigabyte WeChat shard is more memory than the file is worth. A Bloom filter answers
-"certainly not seen" or "probably seen" from a bit array whose size is fixed when it is
-created (bounded by :data:`MAX_BYTES`, whatever the input size). Callers that cannot
+"certainly not seen" or "probably seen" from bit arrays of 16-32 bytes per key whose
+total is capped by :data:`MAX_BYTES`, whatever the input size. Callers that cannot
 afford a false "probably seen" confirm it exactly (see :mod:`reclaim.sqlite.dedupe`).
 """
 
@@ -13,11 +13,11 @@ from __future__ import annotations
 from array import array
 
 #: Upper bound of all of one filter's bit arrays together (then the false-positive rate rises).
-MAX_BYTES = 256 << 20
+MAX_BYTES = 64 << 20
 #: Lower bound (small databases still get a filter with a negligible false-positive rate).
 MIN_BYTES = 1 << 16
 #: Bits per key of an array before a new, twice larger one is started.
-BITS_PER_KEY = 256
+BITS_PER_KEY = 128
 _M64 = (1 << 64) - 1
 
 
@@ -36,9 +36,11 @@ class Bloom:
     One word per key (instead of six scattered bits) makes an insert a single array
     update, which matters in the live pass (two keys per live row). Keys go into the
     newest bit array; when it holds one key per :data:`BITS_PER_KEY` bits a new one twice
-    as large is started, so the false-positive rate stays near 1e-6 per array (measured:
-    8e-6 at 128 bits per key, 5e-5 at 64) whatever the number of keys, and memory is
-    about 4-8 bytes per key, capped by :data:`MAX_BYTES`. ``nbytes`` sizes the first array.
+    as large is started, so the false-positive rate stays below 1e-5 per array (measured
+    8e-6 at 128 bits per key, 5e-5 at 64) whatever the number of keys. Memory is 16-32
+    bytes per key until all arrays together reach :data:`MAX_BYTES`; past that the newest
+    array keeps filling and its false-positive rate rises (about 1e-4 at 40 bits per key).
+    ``nbytes`` sizes the first array.
     """
 
     __slots__ = ("arrays", "count", "room", "total")
@@ -99,9 +101,9 @@ class Bloom:
 
 
 def size_for(input_bytes: int) -> int:
-    """First bit array for ``input_bytes`` of database: two bits per input byte.
+    """First bit array for ``input_bytes`` of database: one bit per two input bytes.
 
     That fits a typical iOS table (a few hundred bytes per row, two keys per row) in one
     array; dense tables of tiny rows make the filter grow (see :class:`Bloom`).
     """
-    return input_bytes // 4
+    return input_bytes // 16
