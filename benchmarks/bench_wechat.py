@@ -8,7 +8,9 @@ columns, group prefixes, a mix of types), then times, each step in a fresh child
 process so its peak RSS is its own (it should stay flat: everything streams):
 ``scan`` of the ``wechat`` kind with ``ScanOptions(recover_deleted=False)`` and with
 it on, and each export format of the quick scan's case. Rates per wall-clock second
-and per CPU second of the step. Prints a table; it is not a test.
+and per CPU second of the step (a scan's CPU includes the case writer's staging process),
+then each scan's CPU per record split by process and the case close's share. Prints a
+table; it is not a test.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.bench_scan import rss_mb, run
+from benchmarks.bench_scan import child_rss_mb, cpu_seconds, rss_mb, run
 from reclaim.sample.content._wechat_media import pb
 from reclaim.sample.content._wechat_people import md5
 from reclaim.sample.model import SampleFile
@@ -39,12 +41,17 @@ TEXTS = ("好的[微笑]", "See you at 7", "今天降温了，多穿点衣服", 
 
 
 def build(root: Path, messages: int, chats: int) -> list[SampleFile]:
+    """The account's files in ``root`` (those of an earlier run with ``--keep`` are used again)."""
     rng = random.Random(7)
     folder = f"Documents/{md5(OWNER)}"
+    shards = 4
+    if (root / "WCDB_Contact.sqlite").exists():
+        return [*(SampleFile(DOMAIN, f"{folder}/DB/message_{n}.sqlite", root / f"message_{n}.sqlite")
+                  for n in range(1, shards + 1)),
+                SampleFile(DOMAIN, f"{folder}/DB/WCDB_Contact.sqlite", root / "WCDB_Contact.sqlite")]
     users = [f"wxid_friend{i:05d}" if i % 10 else f"{1000000 + i}@chatroom" for i in range(chats)]
     per_chat = messages // chats
     files: list[SampleFile] = []
-    shards = 4
     for shard in range(shards):
         path = root / f"message_{shard + 1}.sqlite"
         conn = sqlite3.connect(path)
@@ -89,13 +96,25 @@ def build(root: Path, messages: int, chats: int) -> list[SampleFile]:
 def _scan(files: list[SampleFile], case: str, deep: bool) -> dict[str, Any]:
     from reclaim.case.context import ScanOptions
     from reclaim.case.scan import scan
+    from reclaim.case.store import CaseWriter
     from reclaim.sources.memory import MemoryFS
 
     shutil.rmtree(case, ignore_errors=True)
-    wall, cpu = time.perf_counter(), time.process_time()
+    spans: dict[str, tuple[float, float]] = {}
+    close = CaseWriter.close
+
+    def timed_close(writer: CaseWriter) -> Path:
+        spans["close"] = time.perf_counter(), time.process_time()
+        return close(writer)
+
+    CaseWriter.close = timed_close  # type: ignore[method-assign]
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    own = time.process_time()
     result = scan(MemoryFS(files), Path(case), kinds=["wechat"], options=ScanOptions(recover_deleted=deep))
     status = result.kinds[0]
-    return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "rss": rss_mb(),
+    end, end_own = time.perf_counter(), time.process_time()
+    return {"wall": end - wall, "cpu": cpu_seconds() - cpu, "own": end_own - own, "rss": rss_mb(),
+            "child_rss": child_rss_mb(), "close": end - spans["close"][0], "close_cpu": end_own - spans["close"][1],
             "records": status.live + status.deleted, "deleted": status.deleted}
 
 
@@ -117,7 +136,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--chats", type=int, default=2_000)
-    parser.add_argument("--keep", type=Path, help="keep generated data and the case here")
+    parser.add_argument("--keep", type=Path, help="keep generated data and the case here (data already there is"
+                                                  " used again: same --messages and --chats)")
     parser.add_argument("--formats", default="html,json,csv,txt", help="export formats to time ('' for none)")
     parser.add_argument("--deep", action=argparse.BooleanOptionalAction, default=True,
                         help="also scan with deleted-record recovery on (default: yes)")
@@ -127,17 +147,26 @@ def main() -> None:
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs")
     t = time.perf_counter()
     files = build(root, args.messages, args.chats)
-    print(f"generated {args.messages:,} messages in {args.chats:,} chats: {time.perf_counter() - t:.1f} s")
+    print(f"{args.messages:,} messages in {args.chats:,} chats ready: {time.perf_counter() - t:.1f} s")
     print(f"| {'step':<22} | {'records':>10} | {'seconds':>8} | {'records/s':>10} | {'per CPU s':>10} | peak RSS |")
     print(f"|{'-' * 24}|{'-' * 11}:|{'-' * 9}:|{'-' * 11}:|{'-' * 11}:|---------:|")
     quick = run(_scan, files, str(root / "case"), False)
     print(_row("scan, recovery off", quick["records"], quick), flush=True)
+    scans = [("recovery off", quick)]
     if args.deep:
         deep = run(_scan, files, str(root / "case-deep"), True)
         print(_row("scan, recovery on", deep["records"], deep), flush=True)
+        scans.append(("recovery on", deep))
     for fmt in filter(None, args.formats.split(",")):
         res = run(_export, str(root / "case"), str(root / f"out-{fmt}"), fmt)
         print(_row(f"{fmt} export", quick["records"], res), flush=True)
+    for name, res in scans:
+        n = res["records"]
+        print(f"scan, {name}: CPU µs per record {1e6 * res['cpu'] / n:.1f} (scanning process"
+              f" {1e6 * res['own'] / n:.1f}, staging process {1e6 * (res['cpu'] - res['own']) / n:.1f});"
+              f" case close {res['close']:.1f} s, {1e6 * res['close_cpu'] / n:.1f} µs CPU per record (scanning"
+              " process);"
+              f" staging process peak RSS {res['child_rss']:.0f} MB")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
