@@ -141,7 +141,18 @@ def _find(root: ET.Element, path: str) -> ET.Element | None:
         steps = parts if all(_NAME.fullmatch(p) for p in parts) else None
         if len(_STEPS) < 4096:  # paths come from the code, and a few from payloads: bounded all the same
             _STEPS[path] = steps
-    return _first(root, steps, 0) if steps else root.find(path)
+    if not steps:
+        return root.find(path)
+    if len(steps) == 1:
+        return root.find(path)  # one plain tag: C find, no ElementPath
+    if len(steps) == 2:  # "parent/child", most paths: _first's walk, unrolled
+        first, second = steps
+        for child in root.findall(first):
+            found = child.find(second)
+            if found is not None:
+                return found
+        return None
+    return _first(root, steps, 0)
 
 
 def find(root: ET.Element | None, path: str) -> ET.Element | None:
