@@ -154,3 +154,12 @@ def test_fold_ascii_lines_as_octets() -> None:
         assert vcard.fold(line) == by_octets(line)
     photo = "PHOTO;ENCODING=b;TYPE=JPEG:" + base64.b64encode(bytes(range(256)) * 40).decode()
     assert all(len(part) <= 75 for part in vcard.fold(photo).split("\r\n"))
+
+
+def test_no_contacts_no_cards_folder(tmp_path: Path) -> None:
+    from reclaim.case.store import CaseWriter
+
+    CaseWriter(tmp_path / "case").close()
+    files = vcard.export(CaseReader(tmp_path / "case"), "contacts", tmp_path / "out")
+    assert [p.name for p in files] == ["contacts.vcf", "contacts.csv"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["contacts.csv", "contacts.vcf"]

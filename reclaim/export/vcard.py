@@ -211,6 +211,8 @@ class _CardFolder:
 
     def _install(self) -> None:
         assert self.temp is not None
+        if not self.files:
+            return  # no contact, no cards folder (as before)
         if not self.target.exists() and not self.target.is_symlink():
             os.rename(self.temp, self.target)
             return
