@@ -197,16 +197,9 @@ class _Book:
             return {}
         return {row[0]: row[1] for row in self.db.rows(f"SELECT ROWID, value FROM {name}")}
 
-    def live_values(self, person: int) -> list[dict[str, Any]]:
-        """The ABMultiValue rows of one card (phones, e-mails, addresses ...), in property and UID order."""
-        if not self.db.has("ABMultiValue"):
-            return []
-        return [dict(r) for r in self.db.rows(
-            "SELECT UID, property, label, value FROM ABMultiValue WHERE record_id = ? ORDER BY property, UID",
-            (person,))]
-
     def people(self) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
-        """Every live ABPerson row (the columns :meth:`contact` reads) with its :meth:`live_values`.
+        """Every live ABPerson row (the columns :meth:`contact` reads) with its ABMultiValue rows
+        (phones, e-mails, addresses ...) in property and UID order.
 
         Two streams in ROWID order merged side by side, rather than one query per card:
         the cards and their multi-values are each read once.
