@@ -10,6 +10,7 @@ afford a false "probably seen" confirm it exactly (see :mod:`reclaim.sqlite.dedu
 
 from __future__ import annotations
 
+import zlib
 from array import array
 
 #: Upper bound of all of one filter's bit arrays together (then the false-positive rate rises).
@@ -88,16 +89,22 @@ class Bloom:
         return False
 
     def add(self, key: object) -> None:
-        """Add a hashable key."""
-        self.add_hash(hash(key))
+        """Add a key (anything with a stable ``repr``: tuples of str, bytes, int, float, None)."""
+        self.add_hash(stable_hash(key))
 
     def __contains__(self, key: object) -> bool:
-        return self.has_hash(hash(key))
+        return self.has_hash(stable_hash(key))
 
     @property
     def nbytes(self) -> int:
         """Memory held by the bit arrays."""
         return self.total
+
+
+def stable_hash(key: object) -> int:
+    """A hash of ``repr(key)`` that is the same in every run (Python's str hash is not)."""
+    r = repr(key).encode("utf-8", "surrogatepass")
+    return hash((zlib.crc32(r), zlib.adler32(r), len(r)))
 
 
 def size_for(input_bytes: int) -> int:

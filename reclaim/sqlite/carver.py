@@ -20,6 +20,7 @@ How it works, in order:
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -49,7 +50,7 @@ from reclaim.sqlite.pages import (
     walk_btree,
 )
 from reclaim.sqlite.reader import Database, row_dict
-from reclaim.sqlite.rebuild import Hit, Profile, best_lost, intact, intact_at, make_profile, shapes_of
+from reclaim.sqlite.rebuild import Hit, Profile, best_lost, intact, intact_at, live_key, make_profile, shapes_of
 from reclaim.sqlite.records import CarvedRecord
 from reclaim.sqlite.rowids import MIN_KEY, Wanted, index_positions, key_needle, needles, restorers
 from reclaim.sqlite.schema import SQLITE_MASTER, TableDef, build_schema
@@ -202,7 +203,7 @@ class Engine:
             if p + local + (4 if local < psize else 0) > U:
                 continue
             body = page[p : p + local]
-            add(hash((psize, body)))
+            add(live_key(psize, body))
             add(hash((tid, rid)))
             if rid > maxr:
                 maxr = rid
@@ -228,6 +229,15 @@ class Engine:
         x = ((U - 12) * 64 // 255) - 23 if bp.kind != TABLE_LEAF else U - 35
         table = bp.kind == TABLE_LEAF
         full = fingerprint or table
+        if not full and len(samples) >= 400 and bp.cell_pointers:
+            # A cell with an overflow chain keeps at least ``m`` payload bytes in the page, so
+            # when no two neighbouring cells are that far apart there is nothing to follow.
+            m = ((U - 12) * 32 // 255) - 23
+            ptrs = sorted(bp.cell_pointers)
+            ptrs.append(U)
+            if max(map(operator.sub, ptrs[1:], ptrs[:-1])) < m + 5 + shift:
+                counts[0] += bp.ncells
+                return
         for off in bp.cell_pointers:
             o = off + shift
             if not full and len(samples) >= 400 and o < U and page[o] < 0x80 and page[o] <= x:
@@ -241,7 +251,7 @@ class Engine:
             if full or len(samples) < 400:
                 local = page[c.local_start : c.local_start + c.local_size]
                 if full:
-                    self.live.add_payload(hash((c.payload_size, local)))
+                    self.live.add_payload(live_key(c.payload_size, local))
                 if len(samples) < 400:
                     try:
                         samples.append(parse_record_header(local, 0, len(local))[0])
@@ -813,9 +823,9 @@ class Engine:
             if ok and vals and isinstance(vals[-1], int) and not self.live.rowid_live(table, vals[-1]):
                 self.index_entries.append((td, vals))
             return
-        key = hit.key(page)
-        if self.live.is_live_copy(td.name, key, hit.rowid):
+        if self.live.is_live_copy(td.name, hit.live_key(page), hit.rowid):
             return
+        key = hit.key(page)
         if td.name.lower() in _INTERNAL or td.name.lower() == "sqlite_sequence":
             return
         prev = self.store.seen(key, hit.rowid)

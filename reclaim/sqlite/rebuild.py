@@ -14,6 +14,7 @@ another valid cell, are preferred; this resolves the remaining ambiguity.
 from __future__ import annotations
 
 import re
+import zlib
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
@@ -157,6 +158,20 @@ class Hit:
     def key(self, page: bytes) -> int:
         """Identity of the record's bytes: equal for every copy of the same stored row."""
         return hash((self.payload_size, self.local_payload(page)))
+
+    def live_key(self, page: bytes) -> int:
+        """:func:`live_key` of the record (what the live pass remembered of a live copy)."""
+        return live_key(self.payload_size, self.local_payload(page))
+
+
+def live_key(psize: int, payload: bytes) -> int:
+    """A fingerprint of a record's bytes that is the same in every run.
+
+    Python's ``hash`` of bytes changes with each process, which would make the rare
+    false positive of the live-row filter (a deleted row taken for a live copy) come and
+    go between runs; CRC-32 and Adler-32 (C speed) with the payload length do not.
+    """
+    return hash((psize, zlib.crc32(payload), zlib.adler32(payload)))
 
 
 def _pos_misfit(prof: Profile, i: int, st: int) -> float | None:
