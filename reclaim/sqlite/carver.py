@@ -706,14 +706,14 @@ class Engine:
         # Index b-tree pages only serve to restore rowids: they are carved at the end, and
         # only those holding the key of a record that needs its rowid (see rowids.py).
         defer = not any(p.index_format and p.td.kind != "index" for p in self.profiles)
-        deferred = 0
-        for pgno, page, role, cell_area, free_area, frame, get in self.images():
+        deferred: set[int] = set()  # positions in images() of the index pages
+        for i, (pgno, page, role, cell_area, free_area, frame, get) in enumerate(self.images()):
             if defer and self._is_index_page(page, pgno):
-                deferred += 1
+                deferred.add(i)
                 continue
             self._carve_one(pgno, page, role, cell_area, free_area, frame, get)
         if deferred:
-            self._carve_index_pages()
+            self._carve_index_pages(deferred)
         return self._finish()
 
     def _carve_one(
@@ -736,14 +736,15 @@ class Engine:
             return False
         return True
 
-    def _carve_index_pages(self) -> None:
-        """Second pass: index entries that may give a needed rowid back (see :mod:`rowids`)."""
+    def _carve_index_pages(self, deferred: set[int]) -> None:
+        """Second pass over the index pages (``deferred`` positions in :meth:`images`): the
+        entries that may give a needed rowid back (see :mod:`reclaim.sqlite.rowids`)."""
         records = [(f.hit.prof.td, f.values) for f in self.store.all() if f.hit.rowid is None]
         wanted = needles(records, restorers(p.td for p in self.profiles), self.enc)
         if wanted is None:
             return
-        for pgno, page, role, cell_area, free_area, frame, get in self.images():
-            if not self._is_index_page(page, pgno):
+        for i, (pgno, page, role, cell_area, free_area, frame, get) in enumerate(self.images()):
+            if i not in deferred:
                 continue
             if isinstance(wanted, Wanted):
                 digest = hashlib.blake2b(page, digest_size=16).digest() + b"k"
