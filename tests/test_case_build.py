@@ -123,3 +123,18 @@ def test_remove_case_removes_scratch_files_of_a_killed_scan(tmp_path: Path) -> N
         (tmp_path / name).write_bytes(b"left over")
     remove_case(tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_abort_after_a_failure_while_closing_removes_everything(tmp_path: Path, small_batches: None,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_space(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    writer = CaseWriter(tmp_path / "case")
+    for n in range(120):
+        writer.add(_message(n))
+    monkeypatch.setattr(store, "build_case", no_space)
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        writer.close()
+    writer.abort()  # what the scan does when close fails: the staging process has finished already
+    assert list((tmp_path / "case").iterdir()) == []

@@ -1,14 +1,14 @@
 """How :class:`~reclaim.case.store.CaseWriter` fills a case database, using both CPUs.
 
-SQLite does its work without holding Python's GIL, so two things run on threads:
-
-* while the scan extracts records, a :class:`Stager` thread inserts the prepared rows into a
-  scratch file beside the case (``case.db.staging``), in the order they arrive;
-* when the case closes, :func:`build_case` copies the staged rows into ``records`` in date order and
-  builds the b-tree indexes on the case's own connection, while a second connection builds the
-  full-text indexes (trigram and CJK bigram) into another scratch file (``case.db.index``) from the
-  same staged rows, numbered as they will be in ``records``. Their tables are then copied into the
-  case: a case stays one self-contained SQLite file with the same schema as before.
+* While the scan extracts records, a :class:`Stager` child process computes the CJK bigram words of
+  the prepared rows and inserts them into a scratch file beside the case (``case.db.staging``), in
+  the order they arrive; at the end it sorts their (date, rid) keys.
+* When the case closes, :func:`build_case` copies the staged rows into ``records`` in date order and
+  builds the b-tree indexes on the case's own connection, while a thread with a second connection
+  (SQLite works without holding Python's GIL) builds the full-text indexes (trigram and CJK bigram)
+  into another scratch file (``case.db.index``) from the same staged rows, numbered as they will be
+  in ``records``. Their tables are then copied into the case: a case stays one self-contained SQLite
+  file with the same schema as before.
 """
 
 from __future__ import annotations
@@ -218,8 +218,12 @@ class Stager:
     def abort(self) -> None:
         """Stop staging (the child is killed: the staging file is thrown away) and close the file."""
         if self._child is not None:
-            self._child.kill()
-            self._child.communicate()
+            if self._child.poll() is None:
+                self._child.kill()
+            self._child.wait()
+            for pipe in (self._child.stdin, self._child.stdout):
+                with contextlib.suppress(OSError, ValueError):  # closed already, or unflushed bytes
+                    pipe.close()  # type: ignore[union-attr]
         if self.conn is not None:
             with contextlib.suppress(Exception):
                 self.conn.close()
