@@ -45,6 +45,16 @@ def safe_component(name: str) -> str:
     return name
 
 
+def title_component(title: str, fallback: str) -> str:
+    """A file name (one component, no extension) for a title a person gave: a contact, a chat, a note.
+
+    Unlike :func:`safe_component`, a slash stays inside the name ("AC/DC" is one file, not a folder)
+    and leading dots go (a contact called "..." must not become a hidden file).
+    """
+    name = re.sub(r"[/\\]+", "-", unicodedata.normalize("NFC", title)).strip().lstrip(".").strip()
+    return safe_component(name or fallback)
+
+
 def safe_join(root: Path, *parts: str) -> Path:
     """``root`` joined with untrusted relative parts, guaranteed to stay inside ``root``.
 

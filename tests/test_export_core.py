@@ -117,3 +117,15 @@ def test_unknown_format_and_kind(case_dir: Path, tmp_path: Path) -> None:
         export_case(case_dir, tmp_path, formats=["pdf"])
     with pytest.raises(ReclaimError, match="not in this case"):
         export_case(case_dir, tmp_path, kinds=["calendar"])
+
+
+def test_titles_become_one_visible_file_name() -> None:
+    """A contact, chat or note title is one file name: slashes stay inside it, dots never hide it."""
+    from reclaim.output import title_component
+
+    assert title_component("AC/DC", "contact") == "AC-DC"
+    assert title_component("..", "contact") == "contact"
+    assert title_component(".Anna", "contact") == "Anna"
+    assert title_component("../../etc/passwd", "x") == "-..-etc-passwd"
+    assert title_component("Mum ❤️", "x") == "Mum ❤️"
+    assert title_component("   ", "Untitled") == "Untitled"

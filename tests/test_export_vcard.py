@@ -85,8 +85,9 @@ def test_contacts_csv(exported: tuple[CaseReader, Path, list[Path]]) -> None:
 
 
 def test_card_files_named_as_before_and_reexport(tmp_path: Path) -> None:
-    """Single-card files: unsafe names made safe (a '/' makes a sub-folder, as safe_join does), the
-    same name twice numbered, owner-only permissions, and a second export into the same folder."""
+    """Single-card files: unsafe names made safe (a '/' stays in the one file name, a name of dots is
+    not a hidden file), the same name twice numbered, owner-only permissions, and a second export
+    into the same folder."""
     from reclaim.case.store import CaseWriter
 
     records = [{"name": "AC/DC", "first": "AC/DC"}, {"name": "Zoë: \"Z\"", "first": "Zoë"},
@@ -103,8 +104,8 @@ def test_card_files_named_as_before_and_reexport(tmp_path: Path) -> None:
     out = tmp_path / "out"
     files = vcard.export(case, "contacts", out)
     names = sorted(str(p.relative_to(out)) for p in files[2:])
-    assert names == ["cards/...vcf", "cards/AC/DC.vcf", "cards/Gone (deleted).vcf", "cards/Sam.vcf",
-                     "cards/Zoë_ _Z_.vcf", "cards/sam (2).vcf"]
+    assert names == ["cards/AC-DC.vcf", "cards/Gone (deleted).vcf", "cards/Sam.vcf", "cards/Zoë_ _Z_.vcf",
+                     "cards/contact.vcf", "cards/sam (2).vcf"]
     for path in files[2:]:
         assert path.read_bytes().startswith(b"BEGIN:VCARD\r\n") and path.stat().st_mode & 0o077 == 0
     assert sorted(p.name for p in out.iterdir()) == ["cards", "contacts.csv", "contacts.vcf"]  # no temp folder

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from reclaim.case.store import CaseReader
-from reclaim.output import atomic_write_text, atomic_writer, safe_component, safe_join
+from reclaim.output import atomic_write_text, atomic_writer, safe_join, title_component
 
 FORMAT = "notes"
 KINDS = ("notes",)
@@ -43,7 +43,7 @@ _MD_LINK = re.compile(r"\]\(#sha256-([0-9a-f]{64}|missing)\)")
 
 def _unique(folder: Path, stem: str, used: set[str]) -> str:
     """A file stem not used yet in ``folder`` ("Title", "Title (2)", ...)."""
-    base = safe_component(stem or "Untitled")[:120]
+    base = title_component(stem or "", "Untitled")[:120]
     name, n = base, 1
     while name.lower() in used:
         n += 1

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from reclaim.case.store import CaseReader
-from reclaim.output import atomic_writer, safe_join
+from reclaim.output import atomic_writer, safe_join, title_component
 
 FORMAT = "txt"
 KINDS = ("messages", "whatsapp", "wechat")
@@ -96,7 +96,7 @@ def export(case: CaseReader, kind: str, out: Path, tz: tzinfo | None = None) -> 
     for chat in case.chats(kind):
         if chat.get("chat_id") is None:
             continue
-        base = str(chat.get("chat") or chat.get("chat_id") or "Conversation")
+        base = title_component(str(chat.get("chat") or chat.get("chat_id") or ""), "Conversation")
         name, n = base, 1
         while name.lower() in used:
             n += 1

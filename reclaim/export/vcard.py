@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from reclaim.case.store import CaseReader
-from reclaim.output import atomic_writer, safe_component, safe_join
+from reclaim.output import atomic_writer, safe_component, safe_join, title_component
 
 FORMAT = "vcard"
 KINDS = ("contacts",)
@@ -235,7 +235,7 @@ def _export(case: CaseReader, kind: str, out: Path, cards: _CardFolder) -> list[
             text = card(contact, photo, mime)
             data = text.encode("utf-8")
             vcf.write(data)
-            base = str(contact.get("name") or contact.get("organization") or "contact")
+            base = title_component(str(contact.get("name") or contact.get("organization") or ""), "contact")
             if contact.get("deleted"):
                 base += " (deleted)"
             name, n = base, 1
