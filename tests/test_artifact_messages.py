@@ -154,6 +154,79 @@ def test_messages_deleted_for_good_are_recovered(messages: dict[str, dict[str, A
     assert not wal_live["deleted"] and wal_live["sender"] == "Jamie Lee"
 
 
+def test_deleted_message_keeps_its_picture(case: CaseReader, messages: dict[str, dict[str, Any]],
+                                           sample_files: list) -> None:
+    caption, name = sample.SCRIPT["deleted_picture"]
+    m = by_text(messages, caption)
+    assert m["deleted"] is True and m["provenance"]["area"] in {"freeblock", "unallocated", "freelist"}
+    assert (m["chat"], m["direction"], m["date"]) == ("Priya Patel", "outgoing", "2024-03-08T14:37:00Z")
+    (picture,) = m["attachments"]
+    original = next(f.data for f in sample_files if f.path.endswith(f"/{name}"))
+    assert (picture["name"], picture["mime"], picture["missing"]) == (name, "image/jpeg", False)
+    assert picture["sha256"] == hashlib.sha256(original).hexdigest()
+    assert case.media_path(picture["sha256"]).read_bytes() == original
+    assert picture["note"].startswith("attachment row recovered from sms.db")
+    assert [h["text"] for h in case.search(name, kinds=["messages"])] == [caption]  # found by the file's name
+
+
+def _older_sms_db(tmp_path: Path, wal: bool) -> list:
+    """An sms.db whose attachment rows outlive their messages (no clean-up trigger), and the files."""
+    import sqlite3
+
+    path = tmp_path / "sms.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA secure_delete=0")
+    conn.executescript(sample.SCHEMA.split("CREATE TRIGGER")[0])
+    if wal:  # nothing checkpointed: the deleted rows stay whole in the -wal's older frames
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+    writer = sample._Writer(conn, SampleContext())
+    writer.chat("sam", (SAM,), "iMessage", "")
+    when = sample.SAMPLE_NOW - sample.timedelta(days=3)
+    for i in range(30):
+        writer.message("sam", when + sample.timedelta(minutes=i), text=f"filler {i} " * 8, from_me=bool(i % 2))
+    kept, _ = writer.message("sam", when + sample.timedelta(hours=1), text="\ufffcLook!", from_me=False,
+                             cache_has_attachments=1)
+    writer.attach(kept, "beach.jpg", sample.image_bytes("JPEG", (10, 120, 200)), "image/jpeg", "public.jpeg",
+                  when + sample.timedelta(hours=1), False)
+    lost, _ = writer.message("sam", when + sample.timedelta(hours=2), text="\ufffcAnd this", from_me=True,
+                             cache_has_attachments=1)
+    writer.attach(lost, "cleaned.jpg", None, "image/jpeg", "public.jpeg", when + sample.timedelta(hours=2), True)
+    for i in range(3):  # later pictures keep the freed join cells inside the page (freeblocks)
+        later, _ = writer.message("sam", when + sample.timedelta(hours=3 + i), text="\ufffc", from_me=False,
+                                  cache_has_attachments=1)
+        writer.attach(later, f"later{i}.jpg", None, "image/jpeg", "public.jpeg", when + sample.timedelta(hours=3 + i),
+                      False)
+    for rowid in (kept, lost):
+        sample._delete(conn, rowid)
+    assert conn.execute("SELECT count(*) FROM attachment").fetchone()[0] == 5  # the rows stay behind
+    main = path.read_bytes()
+    log = path.with_name("sms.db-wal").read_bytes() if wal else b""
+    conn.close()
+    database = [sample.SampleFile(sample.DOMAIN, sample.SMS_DB, main)]
+    if wal:
+        database.append(sample.SampleFile(sample.DOMAIN, sample.SMS_DB + "-wal", log))
+    return [*writer.files, *database]
+
+
+@pytest.mark.parametrize(("wal", "how"), [
+    (True, "its attachment row is still in sms.db; the link was recovered"),  # the join row is carved whole
+    (False, "attachment row still in sms.db, matched to the message by its time"),  # the join cell is too damaged
+])
+def test_recovered_message_uses_the_attachment_row_left_behind(tmp_path: Path, wal: bool, how: str) -> None:
+    files = _older_sms_db(tmp_path, wal)
+    scan(MemoryFS(files), tmp_path / "case", kinds=["messages"])
+    with CaseReader(tmp_path / "case") as case:
+        found = {m["text"]: m for m in case.records("messages") if m["deleted"]}
+    assert set(found) == {"Look!", "And this"}
+    (beach,) = found["Look!"]["attachments"]
+    assert beach["sha256"] == hashlib.sha256(files[0].data).hexdigest() and not beach["missing"]
+    assert beach["note"] == how
+    (cleaned,) = found["And this"]["attachments"]  # iOS already removed the file: listed as missing
+    assert (cleaned["name"], cleaned["missing"], cleaned["sha256"]) == ("cleaned.jpg", True, None)
+    assert cleaned["origin"].startswith("MediaDomain/Library/SMS/Attachments/")
+
+
 def test_helpers() -> None:
     assert _target_guid("p:0/ABC-1") == "ABC-1" and _target_guid("bp:ABC-2") == "ABC-2"
     assert attachment_locations("~/Library/SMS/Attachments/ab/12/G/x.jpg")[0] == (

@@ -51,6 +51,7 @@ REACTIONS: dict[int, tuple[str, str]] = {
     2004: ("‼️", "Emphasized"), 2005: ("❓", "Questioned"), 2006: ("", "Reacted"), 2007: ("🏷️", "Sticker"),
 }
 OBJECT_REPLACEMENT = "\ufffc"  # where an attachment sits inside a message's text
+APPLE_EPOCH_UNIX = 978307200  # 2001-01-01 UTC, the epoch of sms.db's dates
 
 #: message columns reclaim reads (any may be missing in an older iOS: see Database.col).
 COLUMNS = (
@@ -298,15 +299,21 @@ class _SmsReader:
     # -- carved rows ---------------------------------------------------------------------------
 
     def carved(self) -> Iterator[Message]:
-        """Deleted messages recovered from free space, the freelist and the WAL."""
+        """Deleted messages recovered from free space, the freelist and the WAL, with their attachments."""
         found: dict[str, tuple[dict[str, Any], Any]] = {}
         links: list[tuple[float, int, int]] = []
-        for carved in self.db.carve(tables=["message", "chat_message_join", "handle", "chat"]):
+        files = _RecoveredAttachments(self)
+        for carved in self.db.carve(tables=["message", "chat_message_join", "handle", "chat",
+                                            "message_attachment_join", "attachment"]):
             values = dict(carved.values)
             if carved.table == "chat_message_join":
                 chat_id, message_id = values.get("chat_id"), values.get("message_id")
                 if isinstance(chat_id, int) and isinstance(message_id, int) and message_id > 0:
                     links.append((carved.confidence, message_id, chat_id))
+            elif carved.table == "message_attachment_join":
+                files.add_link(values, carved.confidence)
+            elif carved.table == "attachment":
+                files.add_row(values, carved)
             elif carved.table == "handle":
                 if carved.rowid is not None and carved.rowid not in self.handles and values.get("id"):
                     self.handles[carved.rowid] = str(values["id"])
@@ -326,14 +333,16 @@ class _SmsReader:
             if chat_id in self.chats:  # a carved join naming no known chat is noise
                 joins.setdefault(message_id, chat_id)
         records = []
-        for values, carved in found.values():
+        for values, carved in sorted(found.values(), key=lambda item: _int_or(item[0].get("date"))):
             at = values.get("associated_message_type")
             if isinstance(at, int) and 2000 <= at < 4000:
                 continue  # a deleted tapback: not a bubble of its own
             chat = self._infer_chat(values, joins)
             provenance = Provenance(area=carved.area, page=carved.page, offset=carved.offset, frame=carved.frame,
                                     confidence=carved.confidence, partial=carved.partial)
-            records.append(self.message(values, chat, deleted=True, provenance=provenance, attachments=False))
+            record = self.message(values, chat, deleted=True, provenance=provenance, attachments=False)
+            record.attachments = files.of(values, record)
+            records.append(record)
         records.sort(key=lambda m: (m.chat_id, iso(m.date) or ""))
         yield from records
 
@@ -559,6 +568,134 @@ class _SmsReader:
         return ""
 
 
+class _RecoveredAttachments:
+    """The attachments of deleted messages: carved join and attachment rows, and live rows left behind.
+
+    A deleted message keeps its pictures when any of these survived: the carved
+    ``message_attachment_join`` row (message → attachment ROWID) pointing at a live
+    ``attachment`` row (its join row deleted, the row itself left) or at a carved one; or,
+    when the attachment row's ROWID was overwritten in a freeblock, a carved ``attachment``
+    row whose ``created_date`` (seconds) is the message's time and whose direction matches
+    (``is_outgoing`` = ``is_from_me``). The file itself is looked up in the backup like a
+    live attachment's; one iOS has already removed is listed as missing.
+    """
+
+    #: How far an attachment's ``created_date`` may be from its message's ``date`` (seconds).
+    SLACK = 120
+
+    def __init__(self, reader: _SmsReader) -> None:
+        self.reader = reader
+        self.links: dict[int, list[tuple[float, int]]] = defaultdict(list)  # message ROWID -> (conf, attachment)
+        self.by_rowid: dict[int, dict[str, Any]] = {}  # carved rows whose ROWID is known
+        self.loose: list[dict[str, Any]] = []  # carved rows whose ROWID was overwritten
+        self.keys: set[str] = set()
+        self.used: set[tuple[str, int]] = set()  # rows already given to a message (see _row_key)
+        self._orphans: list[dict[str, Any]] | None = None
+        db = reader.db
+        self.ok = db.has("attachment", "filename")
+        self.cols = ", ".join(db.col("attachment", c) for c in (
+            "ROWID", "guid", "created_date", "is_outgoing", "filename", "mime_type", "uti", "transfer_name",
+            "is_sticker", "hide_attachment")) if self.ok else ""
+
+    def add_link(self, values: dict[str, Any], confidence: float) -> None:
+        message_id, attachment_id = values.get("message_id"), values.get("attachment_id")
+        if isinstance(message_id, int) and isinstance(attachment_id, int) and message_id > 0 and attachment_id > 0:
+            pair = (confidence, attachment_id)
+            if pair not in self.links[message_id]:
+                self.links[message_id].append(pair)
+
+    def add_row(self, values: dict[str, Any], carved: Any) -> None:
+        """A carved attachment row: kept once (by guid), unless a live row has the same guid."""
+        filename, name = values.get("filename"), values.get("transfer_name")
+        if not isinstance(filename, str) and not isinstance(name, str):
+            return
+        guid = values.get("guid")
+        key = str(guid or filename or name)
+        if key in self.keys or (isinstance(guid, str) and self._live_by_guid(guid) is not None):
+            return
+        self.keys.add(key)
+        row = dict(values, ROWID=carved.rowid, _area=carved.area)
+        if carved.rowid is not None:
+            self.by_rowid[carved.rowid] = row
+        else:
+            self.loose.append(row)
+
+    def of(self, values: dict[str, Any], record: Message) -> list[MediaRef]:
+        """The attachments of one recovered message (a missing placeholder when only the flag is left)."""
+        if not self.ok:
+            return []
+        rowid, audio = values.get("ROWID"), bool(values.get("is_audio_message"))
+        rows: list[tuple[dict[str, Any], str]] = []
+        unresolved = 0
+        for _, attachment_id in sorted(self.links.get(rowid, []) if isinstance(rowid, int) else [], reverse=True):
+            live = self._live(attachment_id)
+            if live is not None:
+                self.used.add(_row_key(live))
+                rows.append((live, "its attachment row is still in sms.db; the link was recovered"))
+            elif attachment_id in self.by_rowid:
+                row = self.by_rowid[attachment_id]
+                rows.append((row, f"attachment row recovered from sms.db ({row['_area']})"))
+            else:
+                unresolved += 1
+        if unresolved or (not rows and values.get("cache_has_attachments")):
+            for row in self._by_time(values, record, max(unresolved, 1)):
+                where = f"recovered from sms.db ({row['_area']})" if "_area" in row else "still in sms.db"
+                rows.append((row, f"attachment row {where}, matched to the message by its time"))
+        refs = []
+        for row, note in rows:
+            ref = self.reader._attachment(row, audio)
+            ref.note = note
+            refs.append(ref)
+        if not refs and values.get("cache_has_attachments"):
+            refs.append(MediaRef(name="attachment", missing=True,
+                                 note="the message had an attachment; its row was not recovered"))
+        return refs
+
+    def _by_time(self, values: dict[str, Any], record: Message, wanted: int) -> list[dict[str, Any]]:
+        """Carved rows without a ROWID, and live rows without a join, sent or received when the message was."""
+        if record.date is None:
+            return []
+        at = record.date.timestamp() - APPLE_EPOCH_UNIX
+        from_me = bool(values.get("is_from_me"))
+        scored = []
+        for row in [*self.loose, *self._orphan_rows()]:
+            created, outgoing = row.get("created_date"), row.get("is_outgoing")
+            if _row_key(row) in self.used or not isinstance(created, int | float) or isinstance(created, bool):
+                continue
+            if isinstance(outgoing, int) and bool(outgoing) != from_me:
+                continue
+            gap = abs(created - at)
+            if gap <= self.SLACK:
+                scored.append((gap, row))
+        scored.sort(key=lambda item: item[0])
+        if len(scored) > wanted and scored[wanted - 1][0] == scored[wanted][0]:
+            return []  # the cut falls between two equally close rows: no guess
+        chosen = [row for _, row in scored[:wanted]]
+        self.used.update(_row_key(row) for row in chosen)
+        return chosen
+
+    def _orphan_rows(self) -> list[dict[str, Any]]:
+        """Live attachment rows that no live message uses any more (their join row was deleted)."""
+        if self._orphans is None:
+            self._orphans = []
+            db = self.reader.db
+            if db.has("message_attachment_join"):
+                self._orphans = [dict(r) for r in db.rows(
+                    f"SELECT {self.cols} FROM attachment WHERE NOT EXISTS (SELECT 1 FROM message_attachment_join j"
+                    " WHERE j.attachment_id = attachment.ROWID)")]
+        return self._orphans
+
+    def _live(self, rowid: int) -> dict[str, Any] | None:
+        row = self.reader.db.conn.execute(f"SELECT {self.cols} FROM attachment WHERE ROWID = ?", (rowid,)).fetchone()
+        return dict(row) if row is not None else None
+
+    def _live_by_guid(self, guid: str) -> dict[str, Any] | None:
+        if not self.ok or not self.reader.db.has("attachment", "guid"):
+            return None
+        row = self.reader.db.conn.execute(f"SELECT {self.cols} FROM attachment WHERE guid = ?", (guid,)).fetchone()
+        return dict(row) if row is not None else None
+
+
 def attachment_locations(filename: str) -> list[tuple[str, str]]:
     """Where an attachment's ``filename`` may live in a backup: (domain, path) candidates, likeliest first."""
     path = filename.replace("\\", "/")
@@ -628,6 +765,17 @@ def _effect(style: Any) -> str | None:
 def _usable(values: dict[str, Any]) -> bool:
     """Whether a carved message row says anything a person could read."""
     return bool(values.get("text") or values.get("attributedBody") or values.get("cache_has_attachments"))
+
+
+def _row_key(row: dict[str, Any]) -> tuple[str, int]:
+    """Identifies an attachment row: by ROWID when known, else by the object (a carved row without one)."""
+    rowid = row.get("ROWID")
+    return ("rowid", rowid) if isinstance(rowid, int) else ("object", id(row))
+
+
+def _int_or(value: Any) -> int | float:
+    """A sortable number for a possibly missing or mistyped carved value."""
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else 0
 
 
 def _filled(values: dict[str, Any]) -> int:

@@ -5,9 +5,10 @@ triggers that run on deletion) and holds: a named group chat with system message
 iMessages whose text is only in ``attributedBody``, an edited and an unsent message,
 tapbacks (one taken back), a reply, a link preview, HEIC and JPEG attachments (and
 one whose file was offloaded), an SMS with an invoice, Chinese and Arabic
-conversations, a conversation in "Recently Deleted", three messages deleted for good
-from the main file (their bytes stay in its free space) and, after the switch to WAL,
-recent messages that exist only in the ``-wal`` (one of them deleted again).
+conversations, a conversation in "Recently Deleted", four messages deleted for good
+from the main file (their bytes stay in its free space; one had a picture, whose file is
+still in the backup) and, after the switch to WAL, recent messages that exist only in
+the ``-wal`` (one of them deleted again).
 
 :data:`SCRIPT` documents the scripted messages the tests assert on.
 """
@@ -270,6 +271,7 @@ SCRIPT = {
     "link": "https://www.example.com/climbing/bristol-guide",
     "invoice": "Bristol Dental Care: your invoice INV-2291 for £45.00 is ready. Pay at dental.example/pay",
     "deleted": ("I'm thinking of quitting my job", "Please don't tell anyone yet", "Delete this after reading"),
+    "deleted_picture": ("The flat I'm viewing tomorrow", "flat.jpg"),
     "wal_deleted": "Secret: surprise party for Sam on Saturday!",
     "recently_deleted": ("Bonjour Alex ! Ton colis est arrivé", "Merci Chloé, je passe ce soir"),
 }
@@ -421,6 +423,15 @@ def _build(conn: sqlite3.Connection, ctx: SampleContext) -> tuple[_Writer, list[
              True)
     doomed = [w.message("priya", t2 + timedelta(hours=5, minutes=i), text=text, from_me=True)[0]
               for i, text in enumerate(SCRIPT["deleted"])]
+    # A picture deleted with its message: the rows go (the trigger removes the attachment row too),
+    # the file stays in the backup until iOS cleans the attachments folder up.
+    caption, picture_name = SCRIPT["deleted_picture"]
+    shown = t2 + timedelta(hours=5, minutes=len(doomed))
+    main_rng, w.rng = w.rng, random.Random(f"messages:deleted-picture:{ctx.seed}")  # the rest stays as it was
+    flat, _ = w.message("priya", shown, text=f"\ufffc{caption}", from_me=True, cache_has_attachments=1)
+    w.attach(flat, picture_name, image_bytes("JPEG", (150, 90, 60)), "image/jpeg", "public.jpeg", shown, True)
+    w.rng = main_rng
+    doomed.append(flat)
     _chatter(w, "priya", t2 + timedelta(hours=6), 12, SMALL_TALK)
 
     # The group chat: named by Sam, Leo added later, chatter from everyone.
