@@ -286,7 +286,8 @@ def test_sample_poll_edit_deleted_for_everyone_view_once(sample_case) -> None:
     assert poll["card"]["description"] == "Helvellyn · Skiddaw · Snowdon"
     edited = next(m for m in messages if m["text"] == sample.EDITED_TO)
     assert (edited["status"], edited["sender"]) == ("edited", "Me")
-    assert edited["edits"] == [{"text": "Leaving at 7", "area": "freeblock"}]  # the first text, from free space
+    # the first text, from free space (an intact older copy of the row, with its rowid)
+    assert edited["edits"] == [{"text": "Leaving at 7", "area": "unallocated"}]
     assert not any(m["text"] == "Leaving at 7" for m in messages)  # not a deleted message of its own
     revoked = next(m for m in messages if m["message_type"] == 14)
     assert (revoked["status"], revoked["sender"], revoked["text"], revoked["deleted"]) == (
@@ -323,3 +324,35 @@ def test_receipt_info_decoders() -> None:
     assert poll_from_receipt(poll) == {"question": "Pizza?", "options": ["Yes", "No"]}
     assert reactions_from_receipt(b"\xff\xff") == [] and poll_from_receipt(b"\x42\x05ab") is None
     assert reactions_from_receipt(None) == [] and reactions_from_receipt(b"") == []
+
+
+def test_edit_only_in_the_wal(sample_files: list[SampleFile], tmp_path: Path) -> None:
+    """A message edited after the last checkpoint: its first text exists only as the row's older
+    version (the main file's page, superseded by a WAL frame), not as a deleted row."""
+    import shutil
+    import sqlite3
+
+    chat = next(f for f in sample_files if f.path == "ChatStorage.sqlite")
+    src = tmp_path / "src.sqlite"
+    src.write_bytes(bytes(chat.data))  # type: ignore[arg-type]
+    con = sqlite3.connect(src, isolation_level=None)
+    con.execute("PRAGMA secure_delete=0")
+    con.execute("PRAGMA journal_mode=wal")
+    con.execute("PRAGMA wal_autocheckpoint=0")
+    pk, stanza = con.execute("SELECT Z_PK, ZSTANZAID FROM ZWAMESSAGE WHERE ZTEXT='Always do'").fetchone()
+    con.execute("UPDATE ZWAMESSAGE SET ZTEXT='Always do, see you on Sunday' WHERE Z_PK=?", (pk,))
+    for suffix in ("", "-wal"):
+        shutil.copyfile(f"{src}{suffix}", tmp_path / f"ChatStorage.sqlite{suffix}")
+    con.close()
+    assert b"see you on Sunday" not in (tmp_path / "ChatStorage.sqlite").read_bytes()  # the edit is WAL-only
+    files = [f for f in sample_files if f.path != "ChatStorage.sqlite"] + [
+        SampleFile(chat.domain, "ChatStorage.sqlite", (tmp_path / "ChatStorage.sqlite").read_bytes()),
+        SampleFile(chat.domain, "ChatStorage.sqlite-wal", (tmp_path / "ChatStorage.sqlite-wal").read_bytes()),
+    ]
+    records, case = scan(MemoryFS(files), WhatsAppArtifact, tmp_path / "case")
+    case.close()
+    edited = next(r for r in records if r["text"] == "Always do, see you on Sunday")
+    assert (edited["status"], edited["chat"], edited["deleted"]) == ("edited", "Mum", False)
+    assert edited["edits"] == [{"text": "Always do", "area": "wal"}]
+    assert not any(r["text"] == "Always do" for r in records)  # the old text is no deleted message
+    assert stanza and sum(r["status"] == "edited" for r in records) == 2  # with the sample's own edit

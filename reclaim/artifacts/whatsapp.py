@@ -12,7 +12,7 @@ journal are recovered by carving ``ZWAMESSAGE``.
 Reactions and poll questions live in each message's ``ZWAMESSAGEINFO.ZRECEIPTINFO``
 protobuf; a message edited or deleted for everyone keeps only its latest state in its
 row, and its earlier text is taken from an older copy of that row still in the
-file's free space.
+file's free space or in the WAL (the carver's ``superseded`` versions).
 
 Three kinds come out of this module: ``whatsapp`` (messages), ``whatsapp-calls``
 and ``whatsapp-contacts``.
@@ -40,6 +40,7 @@ from reclaim.artifacts.base import (
 from reclaim.case.context import Database, ScanContext
 from reclaim.decoders.protobuf import ProtobufError, parse_message
 from reclaim.media.audio import wav_preview
+from reclaim.sqlite import carve
 from reclaim.sqlite.records import CarvedRecord
 
 #: (domain, service name, id tag) of the WhatsApp apps whose data reclaim reads.
@@ -455,9 +456,9 @@ class _MessageReader:
 
         WhatsApp rewrites the row in place: an edit replaces ``ZTEXT``, deleting for
         everyone turns the row into type 14 with no text. An older copy of the row
-        (same stanza id) left in free space with another, complete text is the
-        earlier version (the carver does not report intact older copies of live rows
-        found in WAL frames, so those are not seen here).
+        (same stanza id) left in free space, or an older version of the row in the
+        WAL (asked from the carver with ``superseded=True``), with another, complete
+        text is the earlier version.
         """
         older = self.older_texts.get(msg.stanza_id)
         if not older or msg.message_type not in (TEXT, LINK, REVOKED):
@@ -492,11 +493,17 @@ class _MessageReader:
 
         The message rows are kept for :meth:`carved`; a complete older copy of a row
         that is still live (same stanza id, another text) is the earlier text of an
-        edited or deleted-for-everyone message (:meth:`_history`).
+        edited or deleted-for-everyone message (:meth:`_history`). Older versions the
+        carver knows to be superseded (rowid still live) only feed that history.
         """
         media_by_pk, media_by_message = self.carved_media
-        for carved in self.db.carve(tables=["ZWAMESSAGE", "ZWAMEDIAITEM", "ZWACHATSESSION"]):
+        for carved in _carve_with_versions(self.db, ["ZWAMESSAGE", "ZWAMEDIAITEM", "ZWACHATSESSION"]):
             values = dict(carved.values)
+            if carved.superseded:
+                stanza, text = values.get("ZSTANZAID"), values.get("ZTEXT")
+                if carved.table == "ZWAMESSAGE" and stanza and isinstance(text, str) and _whole_text(carved, text):
+                    self.older_texts.setdefault(str(stanza), []).append((text, carved.area))
+                continue
             pk = carved.rowid if carved.rowid is not None else values.get("Z_PK")
             if carved.table == "ZWAMEDIAITEM":
                 if isinstance(pk, int):
@@ -698,6 +705,16 @@ def _contact_card(names: str, vcards: str) -> dict[str, Any]:
         people = people[1:]
     return {"type": "contact", "title": ", ".join(p for p in people if p), "description": "", "url": "",
             "extra": {"vcard": "\n".join(cards), "vcards": cards}}
+
+
+def _carve_with_versions(db: Database, tables: list[str]) -> Iterator[CarvedRecord]:
+    """``db.carve(tables)`` plus the older versions of live rows (``superseded=True``)."""
+    if not db.recover_deleted:
+        return
+    wal = db.path.with_name(db.path.name + "-wal")
+    journal = db.path.with_name(db.path.name + "-journal")
+    yield from carve(db.path, wal=wal if wal.exists() else None, journal=journal if journal.exists() else None,
+                     tables=tables, superseded=True)
 
 
 def _whole_text(carved: CarvedRecord, text: str) -> bool:

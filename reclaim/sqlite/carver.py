@@ -110,8 +110,15 @@ def _last_int(hit: Hit, page: bytes) -> int | None:
 class Engine:
     """One carving run over an opened :class:`Database` (see the module docstring)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, superseded: bool = False) -> None:
         self.d = db
+        #: also keep older versions of live rows (edits) in :attr:`old`, see :func:`carve`
+        self.superseded = superseded
+        self.old = Store()
+        #: bytes keys of older versions of live rows: a copy of one that lost its rowid
+        #: (a freeblock) is the same old version, not a deleted row
+        self._old_keys: set[int] = set()
+        self._unique_rowids: dict[tuple[str, tuple[int, ...]], dict[tuple[object, ...], int]] = {}
         self.U = db.usable
         self.enc = db.encoding
         self.live = LiveIndex(size_for(db.input_size), self._rowid_in_table)
@@ -824,12 +831,20 @@ class Engine:
             if ok and vals and isinstance(vals[-1], int) and not self.live.rowid_live(table, vals[-1]):
                 self.index_entries.append((td, vals))
             return
-        if self.live.is_live_copy(td.name, hit.live_key(page), hit.rowid):
-            return
+        live = self.live
+        if live.seen.has_hash(hit.live_key(page)):
+            return  # the bytes of a live row: a stale copy
+        store = self.store
+        live_rowid = None
         key = hit.key(page)
+        if hit.rowid is not None and live.rowid_live(td.name, hit.rowid):
+            self._old_keys.add(key)
+            if not self.superseded:
+                return  # an older version of a live row (an UPDATE), not a deleted row
+            store, live_rowid = self.old, hit.rowid
         if td.name.lower() in _INTERNAL or td.name.lower() == "sqlite_sequence":
             return
-        prev = self.store.seen(key, hit.rowid)
+        prev = store.seen(key, hit.rowid)
         if (
             prev is not None
             and prev.complete
@@ -845,12 +860,55 @@ class Engine:
             area = free_area or "unallocated"
         main = get is self.d.db_page
         vals, complete, used = self._values(hit, page, get, check_live=main)
-        if self.live.unique_clash(td.name, vals):
-            return
+        if live_rowid is None and live.unique_clash(td.name, vals):
+            # The UNIQUE key of a live row: an older version of it (e.g. rewritten in place)
+            live_rowid = self._unique_owner(td, vals) if self.superseded else None
+            if live_rowid is None:
+                return
+            store = self.old
         if used and area in ("freeblock", "unallocated", "freelist"):
             area = "overflow"
         conf = self._confidence(hit, where, complete, vals)
-        self.store.add(Found(hit, key, vals, complete, area, pgno, frame, conf, used))
+        store.add(Found(hit, key, vals, complete, area, pgno, frame, conf, used, live_rowid))
+
+    def _unique_owner(self, td: TableDef, values: list[object]) -> int | None:
+        """The rowid of the live row holding the UNIQUE key found in ``values`` (superseded mode).
+
+        The live UNIQUE index is read once into a dict, only when an older version needs
+        it (so only in ``superseded`` mode, and only for tables where one was found).
+        """
+        for positions in self.live.unique.get(td.name, ()):
+            if any(p >= len(values) for p in positions):
+                continue
+            key = tuple(values[p] for p in positions)
+            if all(v is None for v in key):
+                continue
+            mapping = self._unique_rowids.get((td.name, tuple(positions)))
+            if mapping is None:
+                mapping = self._unique_rowids[(td.name, tuple(positions))] = self._read_unique(td, positions)
+            rid = mapping.get(key)
+            if rid is not None:
+                return rid
+        return None
+
+    def _read_unique(self, table: TableDef, positions: list[int]) -> dict[tuple[object, ...], int]:
+        """Live ``{key: rowid}`` of the UNIQUE index on ``table`` whose key is at record ``positions``."""
+        col_index = {c.name.lower(): i for i, c in enumerate(table.columns)}
+        for idx in self.d.schema:
+            if idx.kind != "index" or not idx.unique or idx.table.lower() != table.name.lower():
+                continue
+            names = [c.name.lower() for c in idx.columns[:-1]]
+            if any(n not in col_index for n in names):
+                continue
+            pos = [table.record_order.index(col_index[n]) for n in names if col_index[n] in table.record_order]
+            if pos != list(positions):
+                continue
+            out: dict[tuple[object, ...], int] = {}
+            for values in self.d.records(idx.root):
+                if values and isinstance(values[-1], int):
+                    out[tuple(values[: len(pos)])] = values[-1]
+            return out
+        return {}
 
     def _confidence(self, hit: Hit, where: str, complete: bool, vals: list[object]) -> float:
         if hit.intact:
@@ -869,10 +927,17 @@ class Engine:
         restore = self._rowid_map()
         self._unique_restorers = {(r.table, r.positions) for r in restorers(p.td for p in self.profiles) if r.unique}
         out: list[CarvedRecord] = []
-        for f in self.store.all():
+        old_keys = self._old_keys
+        # A copy without rowid of an older version of a live row is that version too.
+        found = [(f, False) for f in self.store.all() if f.hit.rowid is not None or f.key not in old_keys]
+        if self.superseded:
+            found += [(f, True) for f in self.old.all()]
+        for f, old in found:
             td = f.hit.prof.td
             rowid = f.hit.rowid
-            if rowid is None and td.kind == "table":
+            if old:
+                rowid = f.live_rowid  # the same row: its rowid is the live one's
+            elif rowid is None and td.kind == "table":
                 rowid = self._restore_rowid(td, f.values, restore)
             values = row_dict(td, f.values, rowid)
             partial = not f.complete
@@ -889,6 +954,8 @@ class Engine:
                     frame=f.frame if f.area in ("wal", "wal-stale") else None,
                     confidence=round(f.confidence, 3),
                     partial=partial,
+                    superseded=old,
+                    live_rowid=f.live_rowid if old else None,
                 )
             )
         out.sort(key=lambda r: (r.table or "", r.rowid if r.rowid is not None else 1 << 63, r.page, r.offset))
@@ -941,18 +1008,22 @@ def carve(
     wal: str | Path | bool | None = True,
     journal: str | Path | bool | None = True,
     tables: Iterable[str] | None = None,
+    superseded: bool = False,
 ) -> Iterator[CarvedRecord]:
     """Every deleted record recoverable from a database file.
 
     ``wal``/``journal``: True looks for ``<db>-wal`` / ``<db>-journal`` beside the database,
     a path uses that file, False or None ignores it. ``tables`` limits the output to those
-    tables (case-insensitive). The files are opened read-only and never modified. Raises
-    :class:`reclaim.errors.CorruptFile` (at call time) if ``db`` is not a readable SQLite
-    database; damaged pages inside a readable database are skipped.
+    tables (case-insensitive). ``superseded=True`` also yields the older versions of rows
+    that are still live (an edited message, a renamed contact), flagged
+    ``superseded=True`` with ``live_rowid`` naming the live row: they are not deleted rows,
+    so they are left out by default. The files are opened read-only and never modified.
+    Raises :class:`reclaim.errors.CorruptFile` (at call time) if ``db`` is not a readable
+    SQLite database; damaged pages inside a readable database are skipped.
     """
     database = Database(db, wal=wal, journal=journal)
     try:
-        records = Engine(database).run()
+        records = Engine(database, superseded=superseded).run()
     finally:
         database.close()
     wanted = {t.lower() for t in tables} if tables is not None else None

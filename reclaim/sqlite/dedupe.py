@@ -99,6 +99,7 @@ class Found:
     frame: int | None
     confidence: float
     used_overflow: bool = False
+    live_rowid: int | None = None  # for an older version of a live row: that row's rowid
 
 
 class Store:

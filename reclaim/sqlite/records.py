@@ -30,6 +30,10 @@ class CarvedRecord:
     where the bytes were found, ``page``/``offset`` locate the cell inside that page
     (``frame`` is the 1-based WAL frame for ``wal``/``wal-stale``), and ``confidence`` (0..1)
     says how sure the engine is that the bytes were decoded and attributed correctly.
+
+    ``superseded`` is True only for records asked for with ``carve(..., superseded=True)``:
+    an older version of a row that is still live (an edited row), whose live row has
+    rowid ``live_rowid``. Such records are not deleted rows.
     """
 
     table: str | None
@@ -41,10 +45,12 @@ class CarvedRecord:
     frame: int | None
     confidence: float
     partial: bool
+    superseded: bool = False
+    live_rowid: int | None = None
 
     def to_json(self) -> dict[str, object]:
         """The record as the JSON object printed by ``reclaim carve --json`` (one per line)."""
-        return {
+        out: dict[str, object] = {
             "table": self.table,
             "rowid": self.rowid,
             "values": {k: json_value(v) for k, v in self.values.items()},
@@ -55,3 +61,7 @@ class CarvedRecord:
             "confidence": round(self.confidence, 3),
             "partial": self.partial,
         }
+        if self.superseded:  # only present for superseded=True output: the default lines are unchanged
+            out["superseded"] = True
+            out["live_rowid"] = self.live_rowid
+        return out
