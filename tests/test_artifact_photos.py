@@ -131,3 +131,72 @@ def test_sample_backup_through_open_source(sample_backup: Path, tmp_path: Path) 
         assert len(records) == 31
         assert records["IMG_0016.HEIC"]["albums"] == ["Barcelona 2024"]
         assert records["IMG_0019.HEIC"]["deleted"] is True
+
+
+def test_people_shown_in_each_photo(library) -> None:
+    case, records, _ = library
+    anna = {n for n, r in records.items() if "Anna Berg" in r["people"]}
+    assert anna == {"IMG_0001.HEIC", "IMG_0002.HEIC", "IMG_0015.HEIC", "IMG_0016.HEIC", "IMG_0017.HEIC"}
+    beach = records["IMG_0016.HEIC"]
+    assert beach["people"] == ["Sam Carter", "Anna Berg"]  # left to right
+    assert [(f["name"], f["x"], f["y"], f["size"]) for f in beach["faces"]] == [
+        ("Sam Carter", 0.30, 0.47, 0.17), ("Anna Berg", 0.70, 0.45, 0.18), ("", 0.88, 0.60, 0.06)]
+    assert records["IMG_0025.HEIC"]["people"] == ["Leo King", "Sam Carter"]
+    assert records["IMG_0027.HEIC"]["people"] == [] and len(records["IMG_0027.HEIC"]["faces"]) == 1  # unnamed
+    assert records["IMG_0015.HEIC"]["deleted"] is True  # in Recently Deleted, Anna still on it
+    assert records["IMG_0009.HEIC"]["people"] == [] and records["IMG_0009.HEIC"]["faces"] == []
+    found = {r["filename"] for r in case.search("Anna", kinds=["photos"])}
+    assert found == anna
+    assert {r["filename"] for r in case.search("Leo King", kinds=["photos"])} == {"IMG_0025.HEIC"}
+
+
+def test_original_name_and_importing_app(library) -> None:
+    case, records, _ = library
+    assert (records["IMG_0013.JPG"]["original_filename"], records["IMG_0013.JPG"]["imported_by"]) == (
+        "IMG-20240315-WA0004.jpg", "WhatsApp")
+    assert (records["IMG_0003.JPG"]["original_filename"], records["IMG_0003.JPG"]["imported_by"]) == (
+        "DSC_0412.JPG", "Files")
+    assert records["IMG_0001.HEIC"]["imported_by"] == "Camera (back)"  # ZIMPORTEDBY 1, no app recorded
+    assert records["IMG_0004.PNG"]["imported_by"] == ""  # a screenshot: ZIMPORTEDBY 0 says nothing sure
+    assert {r["filename"] for r in case.search("WhatsApp", kinds=["photos"])} == {"IMG_0013.JPG", "IMG_0020.MP4"}
+
+
+def _altered_library(sample_files: list[SampleFile], tmp_path: Path, *sql: str) -> list[SampleFile]:
+    """The sample with its Photos.sqlite changed by ``sql`` (another iOS release's schema)."""
+    import sqlite3
+
+    path = tmp_path / "Photos.sqlite"
+    db = next(f for f in sample_files if f.path.endswith("Photos.sqlite"))
+    path.write_bytes(db.data)
+    conn = sqlite3.connect(path)
+    for statement in sql:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+    return [SampleFile(f.domain, f.path, path.read_bytes(), mtime=f.mtime) if f is db else f for f in sample_files]
+
+
+@pytest.mark.parametrize("sql", [
+    # iOS 14-16: the face's links are ZASSET and ZPERSON (renamed ZASSETFORFACE/ZPERSONFORFACE in iOS 17)
+    ("ALTER TABLE ZDETECTEDFACE RENAME COLUMN ZASSETFORFACE TO ZASSET",
+     "ALTER TABLE ZDETECTEDFACE RENAME COLUMN ZPERSONFORFACE TO ZPERSON"),
+    # a person merged into another keeps its faces pointing at it; the name is the target's
+    ("INSERT INTO ZPERSON (Z_PK, Z_ENT, Z_OPT, ZFULLNAME, ZMERGETARGETPERSON) VALUES (9, 50, 1, '', 1)",
+     "UPDATE ZDETECTEDFACE SET ZPERSONFORFACE = 9 WHERE ZPERSONFORFACE = 1"),
+])
+def test_people_across_schema_versions(sample_files, tmp_path: Path, sql: tuple[str, ...]) -> None:
+    files = _altered_library(sample_files, tmp_path, *sql)
+    with scan(MemoryFS(files), tmp_path / "case", ScanOptions(recover_deleted=False)) as case:
+        records = {r["filename"]: r for r in case.records("photos")}
+    assert {n for n, r in records.items() if "Anna Berg" in r["people"]} == {
+        "IMG_0001.HEIC", "IMG_0002.HEIC", "IMG_0015.HEIC", "IMG_0016.HEIC", "IMG_0017.HEIC"}
+    assert records["IMG_0016.HEIC"]["people"] == ["Sam Carter", "Anna Berg"]
+
+
+def test_library_without_people_tables(sample_files, tmp_path: Path) -> None:
+    files = _altered_library(sample_files, tmp_path, "DROP TABLE ZDETECTEDFACE", "DROP TABLE ZPERSON",
+                             "ALTER TABLE ZADDITIONALASSETATTRIBUTES DROP COLUMN ZIMPORTEDBYDISPLAYNAME")
+    with scan(MemoryFS(files), tmp_path / "case", ScanOptions(recover_deleted=False)) as case:
+        records = {r["filename"]: r for r in case.records("photos")}
+    assert len(records) == 31 and all(r["people"] == [] and r["faces"] == [] for r in records.values())
+    assert records["IMG_0013.JPG"]["imported_by"] == "net.whatsapp.WhatsApp"  # the bundle id is left

@@ -50,6 +50,15 @@ _JOIN_ALBUMS = re.compile(r"^Z_\d+ALBUMS$")
 _JOIN_ASSETS = re.compile(r"^Z_\d+ASSETS$")
 #: ZGENERICALBUM.ZKIND values that are albums a person made (2) or shared albums (1505).
 USER_ALBUM_KINDS = (2, 1505)
+#: ZADDITIONALASSETATTRIBUTES.ZIMPORTEDBY values whose meaning public research agrees on
+#: (used when the importing app's name and bundle id are not recorded).
+IMPORTED_BY = {1: "Camera (back)", 2: "Camera (front)", 3: "another app", 5: "Photo Booth", 6: "another app"}
+#: ZDETECTEDFACE's links to its asset and person: iOS 17 renamed them (…FORFACE); iOS 11–16 use the plain names.
+FACE_ASSET_COLUMNS = ("ZASSETFORFACE", "ZASSET")
+FACE_PERSON_COLUMNS = ("ZPERSONFORFACE", "ZPERSON")
+#: ZADDITIONALASSETATTRIBUTES columns read with each asset (any may be missing in a release).
+ATTRIBUTE_COLUMNS = ("ZORIGINALFILENAME", "ZTIMEZONEOFFSET", "ZEXIFTIMESTAMPSTRING", "ZIMPORTEDBYDISPLAYNAME",
+                     "ZIMPORTEDBYBUNDLEIDENTIFIER", "ZIMPORTEDBY")
 _HEIF_MIMES = {"image/heic", "image/heif"}
 
 
@@ -81,13 +90,17 @@ class Photo(Record):
     thumbnail: MediaRef | None = None  # only when the original is missing
     uuid: str = ""
     in_library: bool = True  # listed in Photos.sqlite
+    people: list[str] = field(default_factory=list)  # named people whose faces Photos found, left to right
+    faces: list[dict[str, Any]] = field(default_factory=list)  # {"name", "x", "y", "size"}, named or not
+    imported_by: str = ""  # the app or camera that put it in the library, when Photos recorded it
     note: str = ""
 
     def record_label(self) -> str:
         return self.original_filename or self.filename
 
     def search_text(self) -> str:
-        return "\n".join(p for p in (self.filename, self.original_filename, *self.albums) if p)
+        return "\n".join(p for p in (self.filename, self.original_filename, *self.albums, *self.people,
+                                      self.imported_by) if p)
 
 
 def heic_preview(path: Path) -> tuple[bytes, str] | None:
@@ -187,6 +200,7 @@ class _LibraryReader:
         self.claimed = claimed
         self.table = next((t for t in ("ZASSET", "ZGENERICASSET") if db.has(t, "ZFILENAME")), "")
         self.albums = self._albums() if self.table else {}
+        self.faces = self._faces() if self.table else {}
         self.live_pks: set[int] = set()
         self.live_uuids: set[str] = set()
 
@@ -220,6 +234,36 @@ class _LibraryReader:
                 titles.append(row[1])
         return out
 
+    def _faces(self) -> dict[int, list[dict[str, Any]]]:
+        """Asset primary key -> the faces Photos detected in it, left to right, with their person's name.
+
+        Named people are ``ZPERSON`` rows with a ``ZFULLNAME`` (else ``ZDISPLAYNAME``); a person
+        merged into another one (``ZMERGETARGETPERSON``) takes the target's name when it has none.
+        """
+        db, face = self.db, "ZDETECTEDFACE"
+        asset_col = next((c for c in FACE_ASSET_COLUMNS if db.has(face, c)), None)
+        if asset_col is None:
+            return {}
+        person_col = next((c for c in FACE_PERSON_COLUMNS if db.has(face, c)), None)
+        name = "NULL"
+        join = ""
+        if person_col and db.has("ZPERSON"):
+            own = [f"nullif(p.{c}, '')" for c in ("ZFULLNAME", "ZDISPLAYNAME") if db.has("ZPERSON", c)]
+            if own and db.has("ZPERSON", "ZMERGETARGETPERSON"):
+                own += [f"nullif(t.{c}, '')" for c in ("ZFULLNAME", "ZDISPLAYNAME") if db.has("ZPERSON", c)]
+                join = " LEFT JOIN ZPERSON t ON t.Z_PK = p.ZMERGETARGETPERSON"
+            if own:
+                name = f"coalesce({', '.join(own)})" if len(own) > 1 else own[0]
+                join = f" LEFT JOIN ZPERSON p ON p.Z_PK = f.{person_col}" + join
+        cols = ", ".join(f"f.{c}" if db.has(face, c) else "NULL" for c in ("ZCENTERX", "ZCENTERY", "ZSIZE"))
+        out: dict[int, list[dict[str, Any]]] = {}
+        across = "f.ZCENTERX, " if db.has(face, "ZCENTERX") else ""
+        for row in db.rows(f"SELECT f.{asset_col}, {name}, {cols} FROM {face} f{join}"
+                           f" WHERE f.{asset_col} IS NOT NULL ORDER BY f.{asset_col}, {across}f.Z_PK"):
+            out.setdefault(row[0], []).append({"name": _str(row[1]), "x": _number(row[2]), "y": _number(row[3]),
+                                               "size": _number(row[4])})
+        return out
+
     def _select(self) -> str:
         db, a = self.db, self.table
         asset_cols = ["ZDIRECTORY", "ZFILENAME", "ZDATECREATED", "ZLATITUDE", "ZLONGITUDE", "ZFAVORITE", "ZHIDDEN",
@@ -233,7 +277,7 @@ class _LibraryReader:
                 join = f'LEFT JOIN {attrs} ON {attrs}.Z_PK = "{a}".ZADDITIONALATTRIBUTES'
             elif db.has(attrs, "ZASSET"):
                 join = f'LEFT JOIN {attrs} ON {attrs}.ZASSET = "{a}".Z_PK'
-        for c in ("ZORIGINALFILENAME", "ZTIMEZONEOFFSET", "ZEXIFTIMESTAMPSTRING"):
+        for c in ATTRIBUTE_COLUMNS:
             cols.append(db.col(attrs, c) if join else f'NULL AS "{c}"')
         return f'SELECT {", ".join(cols)} FROM "{a}" {join} ORDER BY "{a}".ZDATECREATED, "{a}".Z_PK'
 
@@ -282,8 +326,7 @@ class _LibraryReader:
         table = "ZADDITIONALASSETATTRIBUTES"
         if not isinstance(pk, int) or not self.db.has(table):
             return {}
-        cols = ", ".join(self.db.col(table, c) for c in ("ZORIGINALFILENAME", "ZTIMEZONEOFFSET",
-                                                          "ZEXIFTIMESTAMPSTRING"))
+        cols = ", ".join(self.db.col(table, c) for c in ATTRIBUTE_COLUMNS)
         for row in self.db.rows(f"SELECT {cols} FROM {table} WHERE Z_PK = ?", (pk,)):
             return {k: v for k, v in zip(row.keys(), row, strict=True) if v is not None}
         return {}
@@ -321,7 +364,13 @@ class _LibraryReader:
             height=_int(row.get("ZHEIGHT")),
             edited=bool(row.get("ZHASADJUSTMENTS")),
             uuid=_str(row.get("ZUUID")),
+            imported_by=(_str(row.get("ZIMPORTEDBYDISPLAYNAME")) or _str(row.get("ZIMPORTEDBYBUNDLEIDENTIFIER"))
+                         or IMPORTED_BY.get(_int(row.get("ZIMPORTEDBY")) or 0, "")),
         )
+        faces = self.faces.get(pk, [])  # a deleted asset keeps the faces still pointing at its key
+        if faces:
+            photo.faces = [dict(f) for f in faces]
+            photo.people = list(dict.fromkeys(f["name"] for f in faces if f["name"]))
         if trashed:
             photo.deleted = True
             photo.provenance = Provenance(area="app")

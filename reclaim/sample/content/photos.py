@@ -6,13 +6,16 @@ Files sit where iOS 17 keeps them (``CameraRollDomain``): originals in
 ``Media/PhotoData/Thumbnails/V2/…/5005.JPG``. ``Media/PhotoData/Photos.sqlite`` has
 the iOS 17 (before 17.6) Core Data tables with their real names and types:
 ``ZASSET``, ``ZADDITIONALASSETATTRIBUTES``, ``ZEXTENDEDATTRIBUTES``,
-``ZGENERICALBUM`` and the album↔asset join table ``Z_28ASSETS``.
+``ZGENERICALBUM``, the album↔asset join table ``Z_28ASSETS``, and the people and faces
+tables ``ZPERSON`` and ``ZDETECTEDFACE`` (with iOS 17's ``ZASSETFORFACE``/``ZPERSONFORFACE``).
 
 The library holds HEIC, JPEG and PNG photos, three videos (MJPEG in a QuickTime or
 MP4 container, built here without an encoder), a Live Photo pair, two albums,
 favourites, a hidden photo, two items in "Recently Deleted", GPS on some photos,
 one edited photo, one photo whose original is gone (only its thumbnail is left),
-and one asset row deleted with ``secure_delete`` off (its thumbnail remains too).
+one asset row deleted with ``secure_delete`` off (its thumbnail remains too), three
+named people (one linked to a contact) and an unnamed face group on nine photos, and the
+importing app of three photos (Files, WhatsApp).
 """
 
 from __future__ import annotations
@@ -112,6 +115,33 @@ CREATE INDEX ZGENERICALBUM_ZPARENTFOLDER_INDEX ON ZGENERICALBUM (ZPARENTFOLDER);
 CREATE TABLE Z_28ASSETS ( Z_28ALBUMS INTEGER, Z_3ASSETS INTEGER, Z_FOK_3ASSETS INTEGER,
  PRIMARY KEY (Z_28ALBUMS, Z_3ASSETS) );
 CREATE INDEX Z_28ASSETS_Z_3ASSETS_INDEX ON Z_28ASSETS (Z_3ASSETS, Z_28ALBUMS);
+CREATE TABLE ZPERSON ( Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER, ZAGETYPE INTEGER,
+ ZCLOUDDELETESTATE INTEGER, ZCLOUDLOCALSTATE INTEGER, ZCLOUDVERIFIEDTYPE INTEGER, ZDETECTIONTYPE INTEGER,
+ ZFACECOUNT INTEGER, ZGENDERTYPE INTEGER, ZINPERSONNAMINGMODEL INTEGER, ZKEYFACEPICKSOURCE INTEGER,
+ ZMANUALORDER INTEGER, ZQUESTIONTYPE INTEGER, ZSUGGESTEDFORCLIENTTYPE INTEGER, ZTYPE INTEGER, ZVERIFIEDTYPE INTEGER,
+ ZASSOCIATEDFACEGROUP INTEGER, ZKEYFACE INTEGER, ZMERGETARGETPERSON INTEGER, ZSHAREPARTICIPANT INTEGER,
+ ZMERGECANDIDATECONFIDENCE FLOAT, ZDISPLAYNAME VARCHAR, ZFULLNAME VARCHAR, ZPERSONURI VARCHAR, ZPERSONUUID VARCHAR,
+ ZCONTACTMATCHINGDICTIONARY BLOB, ZMERGECANDIDATES BLOB );
+CREATE INDEX ZPERSON_ZASSOCIATEDFACEGROUP_INDEX ON ZPERSON (ZASSOCIATEDFACEGROUP);
+CREATE INDEX ZPERSON_ZKEYFACE_INDEX ON ZPERSON (ZKEYFACE);
+CREATE INDEX ZPERSON_ZMERGETARGETPERSON_INDEX ON ZPERSON (ZMERGETARGETPERSON);
+CREATE TABLE ZDETECTEDFACE ( Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER, ZAGETYPE INTEGER,
+ ZASSETVISIBLE INTEGER, ZCLOUDLOCALSTATE INTEGER, ZCLOUDNAMESOURCE INTEGER, ZCLUSTERSEQUENCENUMBER INTEGER,
+ ZCONFIRMEDFACECROPGENERATIONSTATE INTEGER, ZDETECTIONTYPE INTEGER, ZEYEMAKEUPTYPE INTEGER, ZEYESSTATE INTEGER,
+ ZFACEALGORITHMVERSION INTEGER, ZFACEEXPRESSIONTYPE INTEGER, ZFACIALHAIRTYPE INTEGER, ZGAZETYPE INTEGER,
+ ZGENDERTYPE INTEGER, ZGLASSESTYPE INTEGER, ZHAIRCOLORTYPE INTEGER, ZHAIRTYPE INTEGER, ZHASFACEMASK INTEGER,
+ ZHASSMILE INTEGER, ZHEADGEARTYPE INTEGER, ZHIDDEN INTEGER, ZISINTRASH INTEGER, ZISLEFTEYECLOSED INTEGER,
+ ZISRIGHTEYECLOSED INTEGER, ZLIPMAKEUPTYPE INTEGER, ZMANUAL INTEGER, ZNAMESOURCE INTEGER, ZPOSETYPE INTEGER,
+ ZQUALITYMEASURE INTEGER, ZSMILETYPE INTEGER, ZSOURCEHEIGHT INTEGER, ZSOURCEWIDTH INTEGER, ZTRAININGTYPE INTEGER,
+ ZVIPMODELTYPE INTEGER, ZASSETFORFACE INTEGER, ZASSETFORTEMPORALDETECTEDFACES INTEGER, ZASSETFORTORSO INTEGER,
+ ZFACECROP INTEGER, ZFACEGROUP INTEGER, ZFACEGROUPBEINGKEYFACE INTEGER, ZFACEPRINT INTEGER,
+ ZPERSONBEINGKEYFACE INTEGER, ZPERSONFORFACE INTEGER, ZPERSONFORTORSO INTEGER, ZADJUSTMENTVERSION TIMESTAMP,
+ ZBLURSCORE FLOAT, ZBODYCENTERX FLOAT, ZBODYCENTERY FLOAT, ZBODYHEIGHT FLOAT, ZBODYWIDTH FLOAT, ZCENTERX FLOAT,
+ ZCENTERY FLOAT, ZGAZECENTERX FLOAT, ZGAZECENTERY FLOAT, ZPOSEYAW FLOAT, ZQUALITY FLOAT, ZROLL FLOAT, ZSIZE FLOAT,
+ ZGROUPINGIDENTIFIER VARCHAR, ZMASTERIDENTIFIER VARCHAR, ZUUID VARCHAR, ZGAZERECT BLOB );
+CREATE INDEX ZDETECTEDFACE_ZASSETFORFACE_INDEX ON ZDETECTEDFACE (ZASSETFORFACE);
+CREATE INDEX ZDETECTEDFACE_ZPERSONFORFACE_INDEX ON ZDETECTEDFACE (ZPERSONFORFACE);
+CREATE INDEX ZDETECTEDFACE_ZFACEGROUP_INDEX ON ZDETECTEDFACE (ZFACEGROUP);
 CREATE TABLE Z_PRIMARYKEY (Z_ENT INTEGER PRIMARY KEY, Z_NAME VARCHAR, Z_SUPER INTEGER, Z_MAX INTEGER);
 CREATE TABLE Z_METADATA (Z_VERSION INTEGER PRIMARY KEY, Z_UUID VARCHAR(255), Z_PLIST BLOB);
 CREATE TABLE Z_MODELCACHE (Z_CONTENT BLOB);
@@ -161,6 +191,32 @@ class Shot:
         if self.ext == "PNG":
             return (234, 506)  # a screenshot's shape, scaled down
         return (240, 320) if self.portrait else (320, 240)
+
+
+#: Named people of the library: (Z_PK, full name, display name, contact link ``ZPERSONURI``).
+#: Sam Carter is a contact of the sample's address book.
+PEOPLE: tuple[tuple[int, str, str, str | None], ...] = (
+    (1, "Anna Berg", "Anna", None),
+    (2, "Sam Carter", "Sam", "A1B2C3D4-0000-4000-8000-5A3CA87E0001:ABPerson"),
+    (3, "Leo King", "Leo", None),
+    (4, "", "", None),  # a face group Photos found but nobody named
+)
+#: Faces Photos detected: photo number -> (person Z_PK, centre x, centre y, size), as fractions of the picture.
+FACES: dict[int, tuple[tuple[int, float, float, float], ...]] = {
+    1: ((1, 0.42, 0.55, 0.21),),
+    2: ((1, 0.47, 0.52, 0.19),),
+    10: ((2, 0.33, 0.48, 0.12),),
+    11: ((2, 0.61, 0.50, 0.15),),
+    15: ((1, 0.50, 0.50, 0.30),),  # in Recently Deleted: Anna is still shown on it
+    16: ((1, 0.70, 0.45, 0.18), (2, 0.30, 0.47, 0.17), (4, 0.88, 0.60, 0.06)),
+    17: ((1, 0.52, 0.40, 0.24),),
+    25: ((3, 0.45, 0.51, 0.14), (2, 0.71, 0.49, 0.13)),
+    27: ((4, 0.25, 0.62, 0.08),),
+}
+#: Apps that put photos in the library (``ZIMPORTEDBYBUNDLEIDENTIFIER``, ``ZIMPORTEDBYDISPLAYNAME``).
+IMPORTERS = {"DSC_0412.JPG": ("com.apple.DocumentsApp", "Files"),
+             "IMG-20240315-WA0004.jpg": ("net.whatsapp.WhatsApp", "WhatsApp"),
+             "VID-20240403-WA0001.mp4": ("net.whatsapp.WhatsApp", "WhatsApp")}
 
 
 def _t(month: int, day: int, hour: int, minute: int, second: int = 0) -> datetime:
@@ -361,6 +417,16 @@ def _photos_db(ctx: SampleContext) -> bytes:
         )
     conn.execute("INSERT INTO ZGENERICALBUM (Z_PK, Z_ENT, Z_OPT, ZKIND, ZTRASHEDSTATE, ZTITLE, ZUUID)"
                  " VALUES (2, 28, 1, 3999, 0, NULL, 'ROOTFOLDER-UUID')")
+    for pk, full, display, uri in PEOPLE:
+        count = sum(1 for faces in FACES.values() for f in faces if f[0] == pk)
+        conn.execute(
+            "INSERT INTO ZPERSON (Z_PK, Z_ENT, Z_OPT, ZFULLNAME, ZDISPLAYNAME, ZPERSONURI, ZPERSONUUID, ZFACECOUNT,"
+            " ZVERIFIEDTYPE, ZTYPE, ZDETECTIONTYPE, ZMANUALORDER, ZCLOUDLOCALSTATE)"
+            " VALUES (?,50,3,?,?,?,?,?,?,?,1,?,0)",
+            (pk, full, display, uri, str(uuid.uuid5(uuid.NAMESPACE_URL, f"reclaim-sample-person-{pk}")).upper(),
+             count, int(bool(full)), 1 if full else 0, pk if full else 0),
+        )
+    face_pk = 0
     deleted_pk = None
     for pk, shot in enumerate(SHOTS, 1):
         width, height = shot.size
@@ -389,11 +455,23 @@ def _photos_db(ctx: SampleContext) -> bytes:
         conn.execute(
             "INSERT INTO ZADDITIONALASSETATTRIBUTES (Z_PK, Z_ENT, Z_OPT, ZASSET, ZORIGINALFILENAME, ZTIMEZONEOFFSET,"
             " ZTIMEZONENAME, ZEXIFTIMESTAMPSTRING, ZORIGINALWIDTH, ZORIGINALHEIGHT, ZORIGINALFILESIZE,"
-            " ZIMPORTEDBY, ZCAMERACAPTUREDEVICE, ZGPSHORIZONTALACCURACY, ZVIEWCOUNT, ZPLAYCOUNT, ZSHARECOUNT)"
-            " VALUES (?,1,3,?,?,?,?,?,?,?,0,?,0,?,?,0,0)",
+            " ZIMPORTEDBY, ZCAMERACAPTUREDEVICE, ZGPSHORIZONTALACCURACY, ZVIEWCOUNT, ZPLAYCOUNT, ZSHARECOUNT,"
+            " ZIMPORTEDBYBUNDLEIDENTIFIER, ZIMPORTEDBYDISPLAYNAME, ZFACEANALYSISVERSION)"
+            " VALUES (?,1,3,?,?,?,?,?,?,?,0,?,0,?,?,0,0,?,?,?)",
             (pk, pk, shot.original_name or shot.filename, offset, zone, local.strftime("%Y:%m:%d %H:%M:%S"),
-             width, height, 3 if shot.original_name else 1, 4.7 if shot.place else None, pk % 4),
+             width, height, 3 if shot.original_name else (0 if shot.ext == "PNG" else 1),  # screenshots: 0
+             4.7 if shot.place else None, pk % 4,
+             *IMPORTERS.get(shot.original_name or "", (None, None)), None if shot.is_video else 15),
         )
+        for person, x, y, size in FACES.get(shot.number, ()):
+            face_pk += 1
+            conn.execute(
+                "INSERT INTO ZDETECTEDFACE (Z_PK, Z_ENT, Z_OPT, ZASSETFORFACE, ZPERSONFORFACE, ZCENTERX, ZCENTERY,"
+                " ZSIZE, ZSOURCEWIDTH, ZSOURCEHEIGHT, ZMANUAL, ZHIDDEN, ZISINTRASH, ZASSETVISIBLE, ZNAMESOURCE,"
+                " ZDETECTIONTYPE, ZQUALITYMEASURE, ZUUID) VALUES (?,16,2,?,?,?,?,?,?,?,0,0,?,1,?,1,?,?)",
+                (face_pk, pk, person, x, y, size, width, height, int(shot.trashed), 1 if PEOPLE[person - 1][1] else 0,
+                 800 + face_pk, str(uuid.uuid5(uuid.NAMESPACE_URL, f"reclaim-sample-face-{face_pk}")).upper()),
+            )
         conn.execute(
             "INSERT INTO ZEXTENDEDATTRIBUTES (Z_PK, Z_ENT, Z_OPT, ZASSET, ZCAMERAMAKE, ZCAMERAMODEL, ZLENSMODEL,"
             " ZLATITUDE, ZLONGITUDE, ZISO, ZAPERTURE, ZFOCALLENGTH) VALUES (?,2,1,?,?,?,?,?,?,?,?,?)",
@@ -406,7 +484,8 @@ def _photos_db(ctx: SampleContext) -> bytes:
         if shot.row_deleted:
             deleted_pk = pk
     for ent, name, maximum in ((3, "Asset", len(SHOTS)), (1, "AdditionalAssetAttributes", len(SHOTS)),
-                               (2, "ExtendedAttributes", len(SHOTS)), (28, "GenericAlbum", 31)):
+                               (2, "ExtendedAttributes", len(SHOTS)), (28, "GenericAlbum", 31),
+                               (16, "DetectedFace", face_pk), (50, "Person", len(PEOPLE))):
         conn.execute("INSERT INTO Z_PRIMARYKEY VALUES (?,?,0,?)", (ent, name, maximum))
     conn.execute("INSERT INTO Z_METADATA VALUES (1, '3C0F2B9E-7A54-4B0D-8E2A-51D6C8F3A912', NULL)")
     conn.commit()
