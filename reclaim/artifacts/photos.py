@@ -234,7 +234,7 @@ class _LibraryReader:
                 titles.append(row[1])
         return out
 
-    def _faces(self) -> dict[int, list[dict[str, Any]]]:
+    def _faces(self) -> dict[int, list[tuple[Any, ...]]]:
         """Asset primary key -> the faces Photos detected in it, left to right, with their person's name.
 
         Named people are ``ZPERSON`` rows with a ``ZFULLNAME`` (else ``ZDISPLAYNAME``); a person
@@ -256,12 +256,11 @@ class _LibraryReader:
                 name = f"coalesce({', '.join(own)})" if len(own) > 1 else own[0]
                 join = f" LEFT JOIN ZPERSON p ON p.Z_PK = f.{person_col}" + join
         cols = ", ".join(f"f.{c}" if db.has(face, c) else "NULL" for c in ("ZCENTERX", "ZCENTERY", "ZSIZE"))
-        out: dict[int, list[dict[str, Any]]] = {}
+        out: dict[int, list[tuple[Any, ...]]] = {}  # pk -> (name, x, y, size): tuples, a dict each costs more
         across = "f.ZCENTERX, " if db.has(face, "ZCENTERX") else ""
         for row in db.rows(f"SELECT f.{asset_col}, {name}, {cols} FROM {face} f{join}"
                            f" WHERE f.{asset_col} IS NOT NULL ORDER BY f.{asset_col}, {across}f.Z_PK"):
-            out.setdefault(row[0], []).append({"name": _str(row[1]), "x": _number(row[2]), "y": _number(row[3]),
-                                               "size": _number(row[4])})
+            out.setdefault(row[0], []).append(tuple(row)[1:])
         return out
 
     def _select(self) -> str:
@@ -369,8 +368,9 @@ class _LibraryReader:
         )
         faces = self.faces.get(pk, [])  # a deleted asset keeps the faces still pointing at its key
         if faces:
-            photo.faces = [dict(f) for f in faces]
-            photo.people = list(dict.fromkeys(f["name"] for f in faces if f["name"]))
+            photo.faces = [{"name": _str(name), "x": _number(x), "y": _number(y), "size": _number(size)}
+                           for name, x, y, size in faces]
+            photo.people = list(dict.fromkeys(f["name"] for f in photo.faces if f["name"]))
         if trashed:
             photo.deleted = True
             photo.provenance = Provenance(area="app")
