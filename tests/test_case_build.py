@@ -138,3 +138,34 @@ def test_abort_after_a_failure_while_closing_removes_everything(tmp_path: Path, 
         writer.close()
     writer.abort()  # what the scan does when close fails: the staging process has finished already
     assert list((tmp_path / "case").iterdir()) == []
+
+
+def test_staging_process_protocol_and_a_scan_that_went_away(tmp_path: Path) -> None:
+    import io
+    import pickle
+
+    import orjson
+
+    from reclaim.case.build import STAGING, _serve
+
+    rows = [("msgs", "m:1", "2024-01-02T00:00:00Z", 0, "src", None, None, None, "", "今天降温了"),
+            ("msgs", "m:2", "2024-01-01T00:00:00Z", 0, "src", None, None, None, "", "see you")]
+    message = b"\n".join([orjson.dumps(rows), b'{"id":"m:1"}', b'{"id":"m:2"}'])
+    framed = len(message).to_bytes(8, "little") + message
+    for name, end, answered in (("done", bytes(8), True), ("gone", b"", False)):
+        path = tmp_path / f"{name}.staging"
+        conn = sqlite3.connect(path)
+        conn.executescript(STAGING)
+        conn.close()
+        out = io.BytesIO()
+        _serve(str(path), io.BytesIO(framed + end), out)
+        conn = sqlite3.connect(path)
+        staged = conn.execute("SELECT id, cjk, typeof(data) FROM incoming ORDER BY rid").fetchall()
+        ranked = conn.execute("SELECT name FROM sqlite_master WHERE name = 'ranked'").fetchone()
+        if answered:  # the end mark: the keys are sorted (m:2 is older) and the scan is told about the bigrams
+            assert staged == [("m:1", "今天 天降 降温 温了", "text"), ("m:2", None, "text")]
+            assert pickle.loads(out.getvalue()) == (True, None)
+            assert [r[0] for r in conn.execute("SELECT staged FROM ranked ORDER BY rowid")] == [2, 1]
+        else:  # the input ended without it: nothing is kept, sorted or answered
+            assert (staged, ranked, out.getvalue()) == ([], None, b"")
+        conn.close()

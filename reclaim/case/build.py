@@ -234,9 +234,11 @@ def _serve(path: str, inbox: BinaryIO, outbox: BinaryIO) -> None:
     cjk, error = False, None
     try:
         conn = connect_scratch(Path(path))
-        while size := int.from_bytes(inbox.read(8), "little"):
+        while size := int.from_bytes(header := inbox.read(8), "little"):
             head, *data = inbox.read(size).split(b"\n")
             cjk |= insert_rows(conn, orjson.loads(head), data)
+        if len(header) < 8:  # no end mark: the scan is gone (killed), nobody wants the file
+            return
         conn.executescript(RANK)
         conn.commit()
         conn.close()
@@ -246,8 +248,9 @@ def _serve(path: str, inbox: BinaryIO, outbox: BinaryIO) -> None:
         answer = pickle.dumps((cjk, error))
     except Exception:  # an error that cannot travel: its text can
         answer = pickle.dumps((cjk, RuntimeError(f"{type(error).__name__}: {error}")))
-    outbox.write(answer)
-    outbox.flush()
+    with contextlib.suppress(BrokenPipeError):  # the scan is gone
+        outbox.write(answer)
+        outbox.flush()
 
 
 def build_case(conn: sqlite3.Connection, staging: Path, index: Path, *, cjk: bool) -> None:
