@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from reclaim import __version__
@@ -32,15 +35,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def sample_backup() -> Path:
-    """The bundled sample backup, generated once per version into the user's cache folder."""
+    """The bundled sample backup, generated once per version of its generator into the user's cache folder.
+
+    The folder name carries a digest of the generator's own source, so a changed sample (a new kind,
+    more messages) is rebuilt instead of an old one being shown; older copies are removed. The backup
+    is built beside its final name and renamed into place, so an interrupted build is never reused.
+    """
     from reclaim.sample import build_sample
 
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "reclaim"
-    target = cache / f"sample-backup-{__version__}"
+    target = cache / f"sample-backup-{__version__}-{sample_fingerprint()}"
     if not (target / "Manifest.db").exists():
         console.print("No backup given: making the sample backup first (reclaim sample) …", highlight=False)
-        build_sample(target)
+        cache.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".sample-", dir=cache))
+        try:
+            build_sample(scratch / "backup")
+            shutil.rmtree(target, ignore_errors=True)
+            os.replace(scratch / "backup", target)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        for old in cache.glob("sample-backup-*"):
+            if old != target and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
     return target
+
+
+def sample_fingerprint() -> str:
+    """A short digest of the sample generator's source files (what decides the sample's content)."""
+    import reclaim.sample
+
+    root = Path(reclaim.sample.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
 
 
 def run(args: argparse.Namespace) -> int:
