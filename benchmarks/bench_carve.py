@@ -16,8 +16,13 @@ is still open (so no checkpoint at close hides anything).
 
 Ground truth comes from the generator, never from the database. A deleted row counts as
 "in files" when its unique token is still somewhere in the raw bytes of db + wal +
-journal. Reported per case: recall (rows found / rows with every value right) over rows in
-files, precision with false hits split into live copies, junk and fragments, the areas the
+journal, and as "physically present" (``phys``) when its whole stored record is: the
+record the generator's values encode to (header + body, as SQLite stores it), less the
+first 4 bytes of the in-cell part that a freeblock header may overwrite, plus the content
+of every overflow page it needs. Reported per case: recall (rows found / rows with every
+value right) over rows in files and over rows physically present, then per area holding the
+bytes of present rows (freeblock, unallocated, freelist, overflow, wal, wal-stale, journal),
+precision with false hits split into live copies, junk and fragments, the areas the
 hits came from, and throughput (MB/s = bytes of db + wal + journal / wall seconds of
 ``carve()``; totals also per CPU second, which a shared machine disturbs less). Then a
 large WeChat-like ``message_1.sqlite`` (``--large-mb``, default 60 MB,
@@ -32,17 +37,20 @@ it is run on the same files and its figures are printed beside ours.
 from __future__ import annotations
 
 import argparse
+import bisect
 import csv
 import glob
 import hashlib
 import itertools
 import json
+import mmap
 import os
 import pickle
 import random
 import re
 import shutil
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
@@ -53,12 +61,15 @@ try:
 except ImportError:  # pragma: no cover - not on Windows
     resource = None  # type: ignore[assignment]
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reclaim.sqlite import carve
+from reclaim.sqlite import Database, carve
+from reclaim.sqlite.format import FormatError, encode_varint, local_payload
+from reclaim.sqlite.pages import freeblocks, parse_btree_page
 
 APPLE_EPOCH_NS = 978_307_200 * 10**9
 WECHAT = "Chat_" + hashlib.md5(b"wxid_friend").hexdigest()
@@ -89,6 +100,8 @@ TOKEN_COLUMN = {"message": "text", WECHAT: "Message", "ABPerson": "First"}
 TOKEN_RE = re.compile(r"^([MWP])(\d{5})\|")
 PREFIX = {"message": "M", WECHAT: "W", "ABPerson": "P"}
 KEY_COLUMN = {"message": "ROWID", WECHAT: "MesLocalID", "ABPerson": "ROWID"}
+#: a second unique column per table: identifies a partial record whose token text was lost
+IDENTITY = {"message": "guid", WECHAT: "MesSvrID", "ABPerson": "guid"}
 
 
 def _words(rng: random.Random, n: int) -> str:
@@ -217,10 +230,11 @@ def build(case: Case, root: Path, seed: int = 7) -> Case:
         con.execute("PRAGMA wal_checkpoint(PASSIVE)")
     if case.journal == "walreset":
         con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        new = person_row(999, rng, False)
         con.execute("BEGIN")
-        _insert(con, "ABPerson", person_row(999, rng, False))
+        _insert(con, "ABPerson", new)
         con.execute("COMMIT")
-        rows[("ABPerson", 999)] = person_row(999, random.Random(0), False)
+        rows[("ABPerson", 999)] = new
     case.db = work / "evidence.db"
     for suffix in ("", "-wal", "-journal"):
         if os.path.exists(f"{src}{suffix}"):
@@ -294,6 +308,23 @@ class Score:
     seconds: float = 0.0
     cpu: float = 0.0
     crashed: bool = False
+    phys: int = 0  # deleted rows whose record bytes are physically present (see physical_presence)
+    phys_found: int = 0
+    phys_full: int = 0
+    #: per area: [rows physically present there, found, every value right]
+    by_area: dict[str, list[int]] = field(default_factory=dict)
+
+    def add_presence(self, presence: dict[object, set[str]], got: dict[object, bool]) -> None:
+        """Recall against the rows physically present, overall and per area holding their bytes."""
+        self.phys = len(presence)
+        self.phys_found = sum(1 for k in presence if k in got)
+        self.phys_full = sum(1 for k in presence if got.get(k))
+        for k, areas in presence.items():
+            for a in areas:
+                cell = self.by_area.setdefault(a, [0, 0, 0])
+                cell[0] += 1
+                cell[1] += k in got
+                cell[2] += bool(got.get(k))
 
     @property
     def precision(self) -> float:
@@ -311,9 +342,12 @@ def in_file_rows(case: Case) -> set[tuple[str, int]]:
     return out
 
 
-def score_records(case: Case, recs: list[tuple[str | None, dict[str, object], str, bool, int | None]]) -> Score:
+def score_records(
+    case: Case, recs: list[tuple[str | None, dict[str, object], str, bool, int | None]], physical: bool = True
+) -> Score:
     """Score (table, values, area, partial, rowid) claims against the case's ground truth."""
     s = Score()
+    ident = {(t, row[IDENTITY[t]]): i for (t, i), row in [*case.deleted.items(), *case.live.items()]}
     present = in_file_rows(case)
     s.in_file = len(present)
     got: dict[tuple[str, int], bool] = {}
@@ -322,6 +356,8 @@ def score_records(case: Case, recs: list[tuple[str | None, dict[str, object], st
         tok = _token(table or "", values) if table else None
         if tok is None and table in KEY_COLUMN and rowid is not None and (table, rowid) in case.deleted:
             tok = rowid  # token column lost (e.g. overflow pages gone) but the rowid identifies the row
+        if tok is None and table in IDENTITY:
+            tok = ident.get((table, values.get(IDENTITY[table])))  # or another unique column does
         if tok is None:
             if partial:
                 s.frag += 1
@@ -344,7 +380,187 @@ def score_records(case: Case, recs: list[tuple[str | None, dict[str, object], st
             s.rowid_ok += 1
     s.found = sum(1 for k in got if k in present)
     s.full = sum(1 for k, ok in got.items() if ok and k in present)
+    if physical:
+        s.add_presence(case_presence(case), got)  # type: ignore[arg-type]
     return s
+
+
+# -- physical presence: is the deleted row's record still in the files, and where? -----------
+
+AREA_ORDER = ("freeblock", "unallocated", "freelist", "overflow", "wal", "wal-stale", "journal")
+
+
+def encode_record(values: list[object]) -> bytes:
+    """The SQLite record (header + body) of ``values`` in column order, as SQLite stores it
+    (file format 4: 0 and 1 as serial types 8/9; the INTEGER PRIMARY KEY alias passed as None)."""
+    types: list[int] = []
+    body = bytearray()
+    for v in values:
+        if v is None:
+            types.append(0)
+        elif isinstance(v, bool | int):
+            v = int(v)
+            if v in (0, 1):
+                types.append(8 + v)
+                continue
+            for st, n in ((1, 1), (2, 2), (3, 3), (4, 4), (5, 6), (6, 8)):
+                if -(1 << (8 * n - 1)) <= v < 1 << (8 * n - 1):
+                    types.append(st)
+                    body += v.to_bytes(n, "big", signed=True)
+                    break
+        elif isinstance(v, float):
+            types.append(7)
+            body += struct.pack(">d", v)
+        elif isinstance(v, str):
+            b = v.encode("utf-8")
+            types.append(13 + 2 * len(b))
+            body += b
+        else:
+            b = bytes(v)  # type: ignore[arg-type]
+            types.append(12 + 2 * len(b))
+            body += b
+    head = b"".join(encode_varint(t) for t in types)
+    n = len(head) + 1
+    while len(encode_varint(n)) + len(head) != n:
+        n += 1
+    return encode_varint(n) + head + bytes(body)
+
+
+def payload_parts(payload: bytes, usable: int) -> tuple[int, list[bytes]]:
+    """(bytes kept in the cell, overflow page contents) of a table-leaf payload."""
+    local = local_payload(len(payload), usable, False)
+    rest = payload[local:]
+    return local, [rest[i : i + usable - 4] for i in range(0, len(rest), usable - 4)]
+
+
+class Locator:
+    """Which area a byte offset of db / wal / journal belongs to, as the carver names them."""
+
+    def __init__(self, db: Path) -> None:
+        self.d = Database(db, wal=True, journal=True)
+        trunks, leaves = self.d.freelist()
+        self.free = set(trunks) | set(leaves)
+        wal = self.d.wal
+        self.frames = sorted((fr.offset, fr.valid) for fr in wal.frames) if wal is not None else []
+        self._fb: dict[int, list[tuple[int, int]]] = {}
+
+    def close(self) -> None:
+        self.d.close()
+
+    def images(self, pgno: int) -> list[bytes]:
+        """Every stored image of page ``pgno``: main file, each WAL frame, each journal record."""
+        d = self.d
+        out = []
+        if 1 <= pgno <= d.file_pages and (data := d.db_page(pgno)) is not None:
+            out.append(data)
+        if d.wal is not None:
+            out += [d.wal.page(fr) for fr in d.wal.frames if fr.pgno == pgno]
+        if d.journal is not None:
+            out += [d.journal.page(jp) for jp in d.journal.pages if jp.pgno == pgno]
+        return out
+
+    def chain_present(self, first: int, chunks: list[bytes], depth: int = 0) -> bool:
+        """True if some version of each page of an overflow chain holds the expected content."""
+        if not chunks:
+            return True
+        if depth > 10_000 or first < 1:
+            return False
+        for img in self.images(first):
+            if img[4 : 4 + len(chunks[0])] == chunks[0]:
+                nxt = int.from_bytes(img[:4], "big")
+                if self.chain_present(nxt, chunks[1:], depth + 1):
+                    return True
+        return False
+
+    def area(self, kind: str, off: int) -> str:
+        if kind == "journal":
+            return "journal"
+        ps = self.d.page_size
+        if kind == "wal":
+            i = bisect.bisect_right(self.frames, (off, True)) - 1
+            return "wal" if i >= 0 and self.frames[i][1] else "wal-stale"
+        pg, at = off // ps + 1, off % ps
+        if pg in self.d.latest:
+            return "wal"  # a main-file page the WAL rewrote (the carver reports it as "wal")
+        if pg in self.free:
+            return "freelist"
+        fb = self._fb.get(pg)
+        if fb is None:
+            fb = []
+            data = self.d.db_page(pg)
+            if data is not None:
+                try:
+                    bp = parse_btree_page(data, pg, self.d.usable)
+                    if bp.is_leaf:
+                        fb = freeblocks(data, bp, self.d.usable)
+                except FormatError:
+                    pass
+            self._fb[pg] = fb
+        return "freeblock" if any(o <= at < o + n for o, n in fb) else "unallocated"
+
+
+def physical_presence(
+    db: Path, payloads: dict[object, bytes], token_re: re.Pattern[bytes], key_of: Callable[[re.Match[bytes]], object]
+) -> dict[object, set[str]]:
+    """Deleted rows whose record bytes are still in db + wal + journal, and the areas holding them.
+
+    A row is present when its in-cell payload, less its first 4 bytes (what a freeblock
+    header may overwrite), occurs in a file, and, for a long row, its overflow chain can be
+    followed from the cell's pointer through some stored version of each page (main file,
+    WAL frames, journal) holding exactly the expected content (the row then counts in
+    "overflow"). Candidate places are found from the row's unique token; the files are
+    memory-mapped, never read whole.
+    """
+    loc = Locator(db)
+    usable = loc.d.usable
+    out: dict[object, set[str]] = {}
+    offsets = {k: p.find(m.group()) for k, p in payloads.items() if (m := token_re.search(p))}
+    try:
+        maps = []
+        for kind, suffix in (("db", ""), ("wal", "-wal"), ("journal", "-journal")):
+            path = f"{db}{suffix}"
+            if os.path.exists(path) and os.path.getsize(path):
+                fh = open(path, "rb")  # noqa: SIM115 - closed below
+                maps.append((kind, fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)))
+        for kind, _fh, mm in maps:
+            for m in token_re.finditer(mm):
+                key = key_of(m)
+                tok_off = offsets.get(key)
+                if tok_off is None:
+                    continue
+                payload = payloads[key]
+                local, chunks = payload_parts(payload, usable)
+                start = m.start() - tok_off
+                if start < 0 or mm[start + 4 : start + local] != payload[4:local]:
+                    continue
+                if chunks and not loc.chain_present(int.from_bytes(mm[start + local : start + local + 4], "big"),
+                                                    chunks):
+                    continue
+                out.setdefault(key, set()).add("overflow" if chunks else loc.area(kind, start))
+        return out
+    finally:
+        for _kind, fh, mm in maps:
+            mm.close()
+            fh.close()
+        loc.close()
+
+
+def case_payloads(case: Case) -> dict[object, bytes]:
+    """The stored record of every deleted row of a case."""
+    out: dict[object, bytes] = {}
+    for (table, i), row in case.deleted.items():
+        vals = [None if c == KEY_COLUMN[table] else v for c, v in row.items()]
+        out[(table, i)] = encode_record(vals)
+    return out
+
+
+TABLE_OF = {"M": "message", "W": WECHAT, "P": "ABPerson"}
+CASE_TOKEN = re.compile(rb"([MWP])(\d{5})\|")
+
+
+def case_presence(case: Case) -> dict[object, set[str]]:
+    return physical_presence(case.db, case_payloads(case), CASE_TOKEN,
+                             lambda m: (TABLE_OF[m.group(1).decode()], int(m.group(2))))
 
 
 def run_reclaim(case: Case) -> Score:
@@ -518,6 +734,11 @@ def score_large(lg: Large, recs: list[tuple[str | None, dict[str, object], str, 
                 tok = (k, int(m.group(2)))
         if tok is None and k is not None and rowid is not None and (k, rowid) in lg.deleted:
             tok = (k, rowid)
+        svr = values.get("MesSvrID")
+        if tok is None and k is not None and isinstance(svr, int):  # the unique server id names the row
+            i, r = divmod(svr - 1_000_000_000_000_000_000 - k * 10**12, 7919)
+            if r == 0 and 1 <= i <= lg.counts.get(k, 0):
+                tok = (k, i)
         if tok is None:
             if partial:
                 s.frag += 1
@@ -539,6 +760,10 @@ def score_large(lg: Large, recs: list[tuple[str | None, dict[str, object], str, 
             s.rowid_ok += 1
     s.found = sum(1 for k in got if k in present)
     s.full = sum(1 for k, ok in got.items() if ok and k in present)
+    payloads = {k: encode_record([None if c == "MesLocalID" else v for c, v in large_row(*k).items()])
+                for k in lg.deleted}
+    s.add_presence(physical_presence(lg.db, payloads, LARGE_RE,  # type: ignore[arg-type]
+                                     lambda m: (int(m.group(1)), int(m.group(2)))), got)  # type: ignore[arg-type]
     return s
 
 
@@ -605,7 +830,7 @@ def run_dissect(case: Case) -> Score | None:
                         recs.append((tbl, vals, "dissect", False, None))
                     else:
                         recs.append((table, {}, "dissect", True, None))
-        s = score_records(case, recs)
+        s = score_records(case, recs, physical=False)
         s.seconds = elapsed
         s.crashed = proc.returncode != 0
         return s
@@ -663,8 +888,8 @@ def main(argv: list[str] | None = None) -> int:
         matrix = [(ps, sd, 0, j) for ps in (1024, 4096) for sd, j in
                   ((0, "delete"), (0, "persist"), (1, "walckpt"), (1, "walreset"), (0, "wal"))][:10]
     dissect = not args.no_dissect and DISSECT.exists()
-    hdr = (f"{'case':<26}{'in':>5}{'found':>7}{'full':>7}{'prec':>7}{'live':>6}{'junk':>6}{'frag':>6}"
-           f"{'rowid':>7}{'MB':>6}{'s':>7}{'MB/s':>7}  areas")
+    hdr = (f"{'case':<26}{'in':>5}{'found':>7}{'full':>7}{'phys':>6}{'found':>7}{'full':>7}{'prec':>7}{'live':>6}"
+           f"{'junk':>6}{'frag':>6}{'rowid':>7}{'MB':>6}{'s':>7}{'MB/s':>7}  areas")
     if dissect:
         hdr += "  | sqlite-dissect found/full/prec"
     print(f"load average before: {_load()}")
@@ -677,6 +902,7 @@ def main(argv: list[str] | None = None) -> int:
     cpus = 0.0
     worst_full = 1.0
     worst_prec = 1.0
+    by_area: dict[str, list[int]] = {}
     try:
         for ps, sd, av, j in matrix:
             case = build(Case(f"p{ps}-sd{sd}-av{av}-{j}", ps, sd, av, j), root)
@@ -695,8 +921,14 @@ def main(argv: list[str] | None = None) -> int:
             worst_full = min(worst_full, full)
             worst_prec = min(worst_prec, s.precision)
             areas = ",".join(f"{a}:{n}" for a, n in sorted(s.areas.items()))
-            line = (f"{case.name:<26}{s.in_file:>5}{rec:>7.2f}{full:>7.2f}{s.precision:>7.3f}{s.live:>6}"
-                    f"{s.junk:>6}{s.frag:>6}{s.rowid_ok:>7}{mb:>6.2f}{s.seconds:>7.2f}"
+            prec_ph = s.phys_found / s.phys if s.phys else 1.0
+            full_ph = s.phys_full / s.phys if s.phys else 1.0
+            for a, cell in s.by_area.items():
+                tot = by_area.setdefault(a, [0, 0, 0])
+                for n in range(3):
+                    tot[n] += cell[n]
+            line = (f"{case.name:<26}{s.in_file:>5}{rec:>7.2f}{full:>7.2f}{s.phys:>6}{prec_ph:>7.2f}{full_ph:>7.2f}"
+                    f"{s.precision:>7.3f}{s.live:>6}{s.junk:>6}{s.frag:>6}{s.rowid_ok:>7}{mb:>6.2f}{s.seconds:>7.2f}"
                     f"{mb / max(s.seconds, 1e-9):>7.1f}  {areas}")
             if dissect:
                 d = run_dissect(case)
@@ -708,7 +940,8 @@ def main(argv: list[str] | None = None) -> int:
                     line += f"  | {dr:.2f}/{df:.2f}/{d.precision:.2f}" + (" (crash)" if d.crashed else "")
             print(line, flush=True)
             totals.update(in_file=s.in_file, found=s.found, full=s.full, claimed=s.claimed,
-                          live=s.live, junk=s.junk, frag=s.frag)
+                          live=s.live, junk=s.junk, frag=s.frag, phys=s.phys, phys_found=s.phys_found,
+                          phys_full=s.phys_full)
         tf = totals["in_file"] or 1
         prec = (totals["claimed"] - totals["live"] - totals["junk"] - totals["frag"]) / max(1, totals["claimed"])
         print("-" * len(hdr))
@@ -716,6 +949,10 @@ def main(argv: list[str] | None = None) -> int:
               f"precision {prec:.4f}, worst-case fully correct {worst_full:.2f}, "
               f"worst-case precision {worst_prec:.3f}, throughput {mbytes / max(secs, 1e-9):.1f} MB/s "
               f"({mbytes:.1f} MB in {secs:.1f} s wall), {mbytes / max(cpus, 1e-9):.1f} MB/s CPU ({cpus:.1f} s)")
+        tp = totals["phys"] or 1
+        print(f"physically present (record bytes in the files): {totals['phys']} rows, "
+              f"recall {totals['phys_found'] / tp:.3f}, fully correct {totals['phys_full'] / tp:.3f}")
+        print_areas(by_area)
         print("throughput per journal mode: " + ", ".join(
             f"{j} {mb / max(t, 1e-9):.1f} MB/s" for j, (mb, t) in family.items()))
         if args.large_mb > 0:
@@ -728,11 +965,24 @@ def main(argv: list[str] | None = None) -> int:
                   f"(live {s.live}, junk {s.junk}, frag {s.frag}), rowid right {s.rowid_ok}, "
                   f"{s.seconds:.1f} s wall ({mb / max(s.seconds, 1e-9):.1f} MB/s), "
                   f"{s.cpu:.1f} s CPU ({mb / max(s.cpu, 1e-9):.1f} MB/s), peak RSS {rss:.0f} MB; {areas}")
+            tp = s.phys or 1
+            print(f"  physically present: {s.phys} rows, recall {s.phys_found / tp:.3f}, "
+                  f"fully correct {s.phys_full / tp:.3f}")
+            print_areas(s.by_area)
         print(f"load average after: {_load()}")
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
     return 0
+
+
+def print_areas(by_area: dict[str, list[int]]) -> None:
+    """Recall per area holding the bytes of physically present rows (a row may count in several)."""
+    print(f"  {'area of the bytes':<18}{'present':>8}{'found':>8}{'full':>8}")
+    for a in AREA_ORDER:
+        n, f, ok = by_area.get(a, [0, 0, 0])
+        if n:
+            print(f"  {a:<18}{n:>8}{f / n:>8.3f}{ok / n:>8.3f}")
 
 
 def _load() -> str:

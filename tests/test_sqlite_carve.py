@@ -59,6 +59,8 @@ def make(
     for i in delete or []:
         con.execute("DELETE FROM message WHERE ROWID=?", (i,))
     con.execute("COMMIT")
+    if after == "checkpoint":
+        con.execute("PRAGMA wal_checkpoint(PASSIVE)")
     if after == "restart":
         con.execute("PRAGMA wal_checkpoint(PASSIVE)")
         con.execute("INSERT INTO message VALUES (?,?,?,?,?,?,?)", row(999))
@@ -157,6 +159,17 @@ def test_stale_wal_frames_after_checkpoint_and_restart(tmp_path: Path) -> None:
     records = list(carve(db))
     check(records, deleted, live, {"wal-stale"})
     assert all(r.frame is not None and r.frame > 1 for r in records)
+
+
+def test_overflow_rows_in_checkpointed_wal(tmp_path: Path) -> None:
+    # secure_delete=1 zeroed the rows in the main file at the checkpoint; they survive in the
+    # WAL frames of their INSERT, where each row's overflow pages come in frames *after* its
+    # leaf page's frame (same commit), and past the end of the file auto-vacuum truncated.
+    db, deleted, live = make(tmp_path, page_size=1024, journal="wal", secure=1, vacuum=1, n=40,
+                             long={5, 12, 20, 33}, delete=[5, 12, 20, 33, 7], after="checkpoint")
+    records = list(carve(db))
+    check(records, deleted, live, {"wal"})
+    assert sorted(len(r.values["text"]) for r in records if r.values["guid"] != "GUID-0007-AB") == [len(row(5, True)[2])] * 4
 
 
 def test_persist_journal(tmp_path: Path) -> None:

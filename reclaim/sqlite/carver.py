@@ -31,6 +31,7 @@ from reclaim.sqlite.dedupe import Found, LiveIndex, Store
 from reclaim.sqlite.format import (
     INDEX_INTERIOR,
     INDEX_LEAF,
+    TABLE_INTERIOR,
     TABLE_LEAF,
     FormatError,
     decode_value,
@@ -44,13 +45,24 @@ from reclaim.sqlite.pages import (
     FileReader,
     find_rowid,
     freeblocks,
+    interior_children,
     parse_btree_page,
     parse_leaf_cell,
     read_overflow,
     walk_btree,
 )
 from reclaim.sqlite.reader import Database, row_dict
-from reclaim.sqlite.rebuild import Hit, Profile, best_lost, intact, intact_at, live_key, make_profile, shapes_of
+from reclaim.sqlite.rebuild import (
+    Hit,
+    Profile,
+    best_lost,
+    intact,
+    intact_at,
+    live_key,
+    make_profile,
+    shapes_of,
+    values_ok,
+)
 from reclaim.sqlite.records import CarvedRecord
 from reclaim.sqlite.rowids import MIN_KEY, Wanted, index_positions, key_needle, needles, restorers
 from reclaim.sqlite.schema import SQLITE_MASTER, TableDef, build_schema
@@ -112,12 +124,18 @@ class Engine:
 
     def __init__(self, db: Database, superseded: bool = False) -> None:
         self.d = db
+        self._main_get: PageGetter = db.db_page  # one bound method, so ``get is self._main_get`` holds
         #: also keep older versions of live rows (edits) in :attr:`old`, see :func:`carve`
         self.superseded = superseded
         self.old = Store()
         #: bytes keys of older versions of live rows: a copy of one that lost its rowid
         #: (a freeblock) is the same old version, not a deleted row
-        self._old_keys: set[int] = set()
+        self._old_keys: set[tuple[str, int]] = set()
+        self._top: int | None = None
+        self._old_owner: dict[int, int] = {}  # page -> owner id, from older images of interior pages
+        self._main_owner: dict[int, int] = {}  # page -> owner id in the main file's tree (before the WAL)
+        self._main_image = False  # carving the main file's copy of a page the WAL rewrote
+        self._page_versions: dict[int, list[tuple[int, int, object]]] | None = None  # pgno -> stored versions
         self._unique_rowids: dict[tuple[str, tuple[int, ...]], dict[tuple[object, ...], int]] = {}
         self.U = db.usable
         self.enc = db.encoding
@@ -279,6 +297,51 @@ class Engine:
                 break
             pg = int.from_bytes(data[:4], "big")
 
+    def _older_owners(self) -> None:
+        """Owners of pages that left their b-tree in a transaction still in the WAL.
+
+        Such a page (say, a leaf emptied by deletes) has no owner in the committed state, and
+        tables of one shape (WeChat's ``Chat_<md5>``) cannot be told apart by their records.
+        The older images of interior pages (the main file's copy of a page the WAL rewrote,
+        and every WAL frame) still list it as a child of the table's interior page.
+        """
+        d = self.d
+        imgs: list[tuple[int, bytes, bool]] = []
+        for pg in d.latest:
+            if pg <= d.file_pages and (img := d.db_page(pg)) is not None:
+                imgs.append((pg, img, True))
+        if d.wal is not None:
+            imgs += [(fr.pgno, d.wal.page(fr), False) for fr in d.wal.frames]
+        interiors = []
+        for pg, img, main in imgs:
+            if len(img) > 100 and img[100 if pg == 1 else 0] in (TABLE_INTERIOR, INDEX_INTERIOR):
+                try:
+                    kids = interior_children(img, parse_btree_page(img, pg, self.U), self.U)
+                except FormatError:
+                    continue
+                interiors.append((pg, kids))
+                k = self._owner[pg] if pg < len(self._owner) else -1
+                if main and k >= 0:
+                    # The main file's own tree: who owned a page before the WAL's transactions
+                    # (freed there, the page may belong to another table now).
+                    for c in kids:
+                        self._main_owner.setdefault(c, k)
+        old = self._old_owner
+        for _ in range(3):  # an orphaned interior page's own children: a second round
+            grew = False
+            for pg, kids in interiors:
+                k = self._owner[pg] if pg < len(self._owner) else -1
+                if k < 0:
+                    k = old.get(pg, -1)
+                if k < 0:
+                    continue
+                for c in kids:
+                    if c >= 1 and self.owner(c) is None and c not in old:
+                        old[c] = k
+                        grew = True
+            if not grew:
+                break
+
     def _unique_keys(self) -> None:
         tables = {t.name.lower(): t for t in self.d.schema if t.kind == "table"}
         for idx in self.d.schema:
@@ -322,7 +385,11 @@ class Engine:
         The lists are shared by every page with the same first profile (they are never
         modified), so page memos can key on their identity.
         """
-        own = self.owner(pgno)
+        k = self._main_owner.get(pgno) if self._main_image else None
+        own = self._defs[k] if k is not None else self.owner(pgno)
+        if own is None:
+            k = self._old_owner.get(pgno)
+            own = self._defs[k] if k is not None else None
         first = self.by_name.get(own.name) if own is not None else self.root_owner.get(pgno)
         ckey = (id(first) if first is not None else None, index)
         got = self._profs_cache.get(ckey)
@@ -591,6 +658,19 @@ class Engine:
                     taken.append((h.start, h.end))
         return out
 
+    def _top_page(self) -> int:
+        """The largest page number any stored image has (main file, WAL frames, journal)."""
+        top = self._top
+        if top is None:
+            d = self.d
+            top = max(d.max_page, d.file_pages)
+            if d.wal is not None:
+                top = max([top, *(fr.pgno for fr in d.wal.frames)])
+            if d.journal is not None:
+                top = max([top, *(jp.pgno for jp in d.journal.pages)])
+            self._top = top
+        return top
+
     # -- values ----------------------------------------------------------------------------------
     def _values(
         self, hit: Hit, page: bytes, get: PageGetter, check_live: bool = False
@@ -602,15 +682,42 @@ class Engine:
         if hit.overflow:
             need = hit.payload_size - len(payload)
             stop = self._is_live_page if check_live else None
-            rest, pages = read_overflow(get, hit.overflow, need, self.U, self.d.max_page, stop=stop)
+            # An older snapshot (WAL frame, journal) may hold pages past the current end of
+            # the file (auto-vacuum truncates it): any page number stored somewhere is valid.
+            top = self.d.max_page if check_live else self._top_page()
+            rest, pages = read_overflow(get, hit.overflow, need, self.U, top, stop=stop)
             for k, pg in enumerate(pages):
                 if pg in self.trunks:
+                    # Only the trunk page itself lost bytes: an older image of the same page
+                    # (a WAL frame or journal record from before it became a trunk) is whole.
                     data = get(pg) or b""
+                    if get is not self._main_get and data != self.d.get(pg):
+                        continue
                     cnt = min(int.from_bytes(data[4:8], "big"), (self.U - 8) // 4)
                     base = len(payload) + k * (self.U - 4)
                     damaged.append((base, base + 4 + 4 * cnt))
+                    if k < len(pages) - 1:
+                        # A trunk's first 4 bytes now name the next trunk, not the chain's next
+                        # page: what was read after it belongs to other pages.
+                        damaged.append((base + self.U - 4, hit.payload_size))
+            if pages and len(rest) == need and pages[-1] not in self.trunks:
+                last = get(pages[-1]) or b""
+                if last[:4] != b"\x00\x00\x00\x00":
+                    # The last page of a chain points nowhere: this one points on, so some page
+                    # of the chain was reused and holds another record's bytes.
+                    damaged.append((len(payload), hit.payload_size))
             payload += rest
             used = bool(pages)
+        values, complete = self._decode(hit, payload, damaged)
+        if hit.overflow and not complete:
+            other = self._other_chain(hit, hit.local_payload(page), check_live)
+            if other is not None:
+                values, complete = self._decode(hit, other, [])
+                used = True
+        return values, complete, used
+
+    def _decode(self, hit: Hit, payload: bytes, damaged: list[tuple[int, int]]) -> tuple[list[object], bool]:
+        """The values of a hit from its full payload (``damaged`` payload ranges give None)."""
         values: list[object] = []
         complete = True
         p = len(hit.header)
@@ -627,7 +734,79 @@ class Engine:
                     values.append(None)
                     complete = False
             p += size
-        return values, complete, used
+        return values, complete
+
+    def _other_chain(self, hit: Hit, local: bytes, check_live: bool) -> bytes | None:
+        """The full payload of a long record whose chain did not hold in its own snapshot.
+
+        The pages of a freed chain are often kept only in another version: a journal
+        record of another transaction, a WAL frame of a later commit, the main file. Every
+        stored version of each page is tried; a chain must end exactly (the next-page
+        pointer is 0 on its last page only) and every value must decode strictly. Of the
+        complete chains, the one whose pages were stored closest together (same file,
+        nearest journal records or WAL frames: written by one transaction) is taken when
+        it is the only one that close; otherwise the value stays unknown.
+        """
+        need = hit.payload_size - len(local)
+        room = self.U - 4
+        top = self._top_page()
+        chains: list[tuple[int, bytes]] = []  # (spread of the pages' positions, overflow bytes)
+        budget = [512]
+
+        def walk(pg: int, parts: list[bytes], where: list[tuple[int, int]], left: int, seen: frozenset[int]) -> None:
+            take = min(room, left)
+            for src, pos, img in self._images_of(pg, check_live):
+                if budget[0] <= 0:
+                    return
+                nxt = int.from_bytes(img[:4], "big")
+                here = [*where, (src, pos)]
+                if take == left:
+                    if nxt == 0:
+                        srcs = {w[0] for w in here}
+                        poss = [w[1] for w in here]
+                        spread = max(poss) - min(poss) if len(srcs) == 1 else 1 << 40
+                        chains.append((spread, b"".join([*parts, img[4 : 4 + take]])))
+                elif 1 <= nxt <= top and nxt not in seen:
+                    budget[0] -= 1
+                    walk(nxt, [*parts, img[4 : 4 + take]], here, left - take, seen | {pg})
+
+        if 1 <= hit.overflow <= top:
+            walk(hit.overflow, [], [], need, frozenset({hit.overflow}))
+        if not chains:
+            return None
+        best = min(c[0] for c in chains)
+        payloads = {c[1] for c in chains if c[0] == best}
+        if len(payloads) != 1:
+            return None
+        payload = local + payloads.pop()
+        if not values_ok(hit.types, payload, len(hit.header), len(payload), self.enc):
+            return None
+        return payload
+
+    def _images_of(self, pgno: int, check_live: bool) -> list[tuple[int, int, bytes]]:
+        """Every distinct stored image of page ``pgno`` as ``(source, position, image)``:
+        WAL frames (source 0, frame number), journal records (1, record number), main file (2, 0)."""
+        d = self.d
+        if self._page_versions is None:
+            self._page_versions = {}
+            if d.wal is not None:
+                for fr in d.wal.frames:
+                    self._page_versions.setdefault(fr.pgno, []).append((0, fr.index, fr))
+            if d.journal is not None:
+                for n, jp in enumerate(d.journal.pages):
+                    self._page_versions.setdefault(jp.pgno, []).append((1, n, jp))
+        out: list[tuple[int, int, bytes]] = []
+        seen: set[bytes] = set()
+        for src, pos, ref in self._page_versions.get(pgno, ()):
+            img = d.wal.page(ref) if src == 0 else d.journal.page(ref)  # type: ignore[union-attr, arg-type]
+            if img not in seen:
+                seen.add(img)
+                out.append((src, pos, img))
+        if not (check_live and self._is_live_page(pgno)) and pgno <= d.file_pages:
+            img = d.db_page(pgno)
+            if img is not None and img not in seen:
+                out.append((2, 0, img))
+        return out
 
     # -- main loop ---------------------------------------------------------------------------------
     def images(self) -> Iterator[tuple[int, bytes, str, str, str, int | None, PageGetter]]:
@@ -640,9 +819,9 @@ class Engine:
             for fr in d.wal.frames:
                 if fr.valid:
                     first_frame.setdefault(fr.pgno, fr.index)
-        main_get = d.db_page
+        main_get = self._main_get
         for pg in range(1, d.file_pages + 1):
-            if pg in d.ptrmaps or self.live_overflow(pg):
+            if pg in d.ptrmaps or (self.live_overflow(pg) and pg not in d.latest):  # (an older image is carved)
                 continue
             data = d.db_page(pg)
             if data is None:
@@ -662,6 +841,19 @@ class Engine:
             history: dict[int, list[tuple[int, object]]] = {}
             for fr in wal.frames:
                 history.setdefault(fr.pgno, []).append((fr.index, fr))
+            # A frame's snapshot is the state at the end of its transaction: the overflow
+            # pages of a row are often written in later frames of the same commit. Frames
+            # with other salts belong to another generation of the WAL (before or after a
+            # restart) and never describe the same moment.
+            ends: dict[int, int] = {}
+            pending: list[int] = []
+            for k, fr in enumerate(wal.frames):
+                pending.append(k)
+                nxt = wal.frames[k + 1] if k + 1 < len(wal.frames) else None
+                if fr.commit_size or nxt is None or nxt.salt != fr.salt:
+                    for j in pending:
+                        ends[wal.frames[j].index] = fr.index
+                    pending = []
             for fr in wal.frames:
                 if fr.pgno in d.ptrmaps:
                     continue
@@ -674,7 +866,8 @@ class Engine:
                     role = "trunk"
                 else:
                     role = "old"
-                yield fr.pgno, data, role, area, area, fr.index, self._wal_getter(fr.index, history)
+                getter = self._wal_getter(ends.get(fr.index, fr.index), fr.salt, history)
+                yield fr.pgno, data, role, area, area, fr.index, getter
         if d.journal is not None:
             jr = d.journal
             jpages: dict[int, object] = {}
@@ -690,13 +883,16 @@ class Engine:
                     continue
                 yield jp.pgno, jr.page(jp), "old", "journal", "journal", None, jget
 
-    def _wal_getter(self, index: int, history: dict[int, list[tuple[int, object]]]) -> PageGetter:
+    def _wal_getter(
+        self, index: int, salt: tuple[int, int], history: dict[int, list[tuple[int, object]]]
+    ) -> PageGetter:
+        """Pages as they were after WAL frame ``index`` (frames of the same salt generation only)."""
         d = self.d
 
         def get(p: int) -> bytes | None:
             best = None
             for i, fr in history.get(p, ()):
-                if i <= index:
+                if i <= index and fr.salt == salt:  # type: ignore[attr-defined]
                     best = fr
             if best is not None and d.wal is not None:
                 return d.wal.page(best)  # type: ignore[arg-type]
@@ -708,6 +904,7 @@ class Engine:
         """Carve everything and return the deleted records (sorted by table, rowid, location)."""
         self.scan_live()
         self.trunks = set(self.d.freelist()[0])
+        self._older_owners()
         dropped = self.find_dropped()
         self.build_profiles([*self.d.schema, *dropped, SQLITE_MASTER])
         # Index b-tree pages only serve to restore rowids: they are carved at the end, and
@@ -718,7 +915,9 @@ class Engine:
             if defer and self._is_index_page(page, pgno):
                 deferred.add(i)
                 continue
+            self._main_image = get is self._main_get and pgno in self.d.latest
             self._carve_one(pgno, page, role, cell_area, free_area, frame, get)
+        self._main_image = False
         if deferred:
             self._carve_index_pages(deferred)
         return self._finish()
@@ -838,7 +1037,7 @@ class Engine:
         live_rowid = None
         key = hit.key(page)
         if hit.rowid is not None and live.rowid_live(td.name, hit.rowid):
-            self._old_keys.add(key)
+            self._old_keys.add((td.name, key))
             if not self.superseded:
                 return  # an older version of a live row (an UPDATE), not a deleted row
             store, live_rowid = self.old, hit.rowid
@@ -858,7 +1057,7 @@ class Engine:
             area = free_area or "freeblock"
         else:
             area = free_area or "unallocated"
-        main = get is self.d.db_page
+        main = get is self._main_get
         vals, complete, used = self._values(hit, page, get, check_live=main)
         if live_rowid is None and live.unique_clash(td.name, vals):
             # The UNIQUE key of a live row: an older version of it (e.g. rewritten in place)
@@ -929,7 +1128,11 @@ class Engine:
         out: list[CarvedRecord] = []
         old_keys = self._old_keys
         # A copy without rowid of an older version of a live row is that version too.
-        found = [(f, False) for f in self.store.all() if f.hit.rowid is not None or f.key not in old_keys]
+        found = [
+            (f, False)
+            for f in self.store.all()
+            if f.hit.rowid is not None or (f.hit.prof.td.name, f.key) not in old_keys
+        ]
         if self.superseded:
             found += [(f, True) for f in self.old.all()]
         for f, old in found:
