@@ -263,7 +263,7 @@ def _chat_pages(case: Any, status: dict[str, Any], chat: dict[str, Any], name: s
             batch.append(MessageView(record, media))
         group = len(senders - {None, "Me"}) > 1
         written.append(
-            _write(folder / f"page-{page}.html", "chat.html", root=_root(4), status=status, chat=chat, name=name,
+            _write(folder / f"page-{page}.html", "chat.html", root=_root(3), status=status, chat=chat, name=name,
                    messages=_with_days(batch), page=page, pages=page_count, group=group)
         )
     return written
