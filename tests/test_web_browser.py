@@ -29,6 +29,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
+STATIC = Path(__file__).resolve().parents[1] / "reclaim" / "web" / "static"
 SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 GROUP = "家人群"
 FAKE_RED_PACKET = "http://weixin-pay.example.top/redpacket?id=1"
@@ -266,3 +267,43 @@ def test_journey_unlock_scan_browse_search_recover(sample_backup_encrypted: Path
     finally:
         server.stop()
     assert errors == []
+
+
+def test_page_scripts_are_es_modules_served_as_javascript(tmp_path: Path) -> None:
+    """Every module the page imports (from static/app.js on) is served, as JavaScript, from this server only."""
+    import re
+
+    from test_web_support import client_for
+
+    client = client_for(WebSession(work_dir=tmp_path / "work"))
+    page = client.get("/").text
+    assert re.search(r'<script type="module" src="/static/app\.js\?v=[^"]+"></script>', page)
+    assert "<script>" not in page  # nothing inline: the policy forbids it
+    seen: set[str] = set()
+    todo = ["/static/app.js"]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].startswith("text/javascript"), path
+        assert response.headers["cache-control"] == "no-cache"  # modules are imported without a version
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        text = response.text
+        assert text.startswith("// "), f"{path} has no header comment"
+        assert text.count("\n") < 300, f"{path} is too long"
+        assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", text), f"{path} names an outside address"
+        base = path.rsplit("/", 1)[0]
+        for target in re.findall(r"^import .* from '(\.{1,2}/[\w/]+\.js)';$", text, flags=re.M):
+            parts = f"{base}/{target}".split("/")
+            resolved: list[str] = []
+            for part in parts:
+                if part == "..":
+                    resolved.pop()
+                elif part != ".":
+                    resolved.append(part)
+            todo.append("/".join(resolved))
+    on_disk = {f"/static/{p.relative_to(STATIC).as_posix()}" for p in STATIC.rglob("*.js")}
+    assert seen == on_disk  # every module is reachable from app.js, and no import points at a missing file

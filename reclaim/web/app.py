@@ -1,6 +1,6 @@
 """The web page's HTTP interface: a thin layer over :mod:`reclaim.service` and the case store.
 
-Routes return JSON for the page's script (``static/app.js``), media from the case by
+Routes return JSON for the page's script (``static/app.js`` and the ES modules it imports), media from the case by
 SHA-256 only, and the one HTML page. Every request has already passed
 :class:`~reclaim.web.security.SecurityMiddleware`.
 """
@@ -40,6 +40,19 @@ def _templates() -> Environment:
     return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
 
 
+class _PageFiles(StaticFiles):
+    """The page's own files: scripts as ``text/javascript`` (ES modules need a JavaScript type, and the
+    system's MIME table may say otherwise), and revalidated on every load (``no-cache``): the modules
+    are imported without the version in their address, so an upgraded reclaim must not mix old and new."""
+
+    def file_response(self, full_path: Any, stat_result: Any, scope: Any, status_code: int = 200) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        if str(full_path).endswith(".js"):
+            response.headers["content-type"] = "text/javascript; charset=utf-8"
+        response.headers["cache-control"] = "no-cache"
+        return response
+
+
 def _json_body(raw: bytes) -> dict[str, Any]:
     try:
         data = json.loads(raw or b"{}")
@@ -54,7 +67,7 @@ def create_app(session: WebSession, *, port: int, preset: str | None = None) -> 
     """The ASGI application for one session, wrapped in the security rules for ``127.0.0.1:port``."""
     app = FastAPI(title="reclaim", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
     env = _templates()
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.mount("/static", _PageFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(ReclaimError)
     async def reclaim_error(_: Request, exc: ReclaimError) -> JSONResponse:

@@ -1,0 +1,44 @@
+// Dates, numbers, sizes and names as a person reads them (the browser's locale).
+
+export const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+
+export const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+export const shortFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+
+export const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export const monthFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'long' });
+
+export const monthKey = (iso) => (iso ? iso.slice(0, 7) : 'undated');
+
+export const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
+
+export const asDate = (iso) => (iso ? new Date(iso) : null);
+
+export const dayKey = (iso) => (iso ? new Date(iso).toDateString() : 'undated');
+
+export const fmtDay = (iso) => (iso ? dayFmt.format(new Date(iso)) : 'Without a date');
+
+export const fmtTime = (iso) => (iso ? timeFmt.format(new Date(iso)) : '');
+
+export const fmtShort = (iso) => (iso ? shortFmt.format(new Date(iso)) : '');
+
+export const fmtFull = (iso) => (iso ? fullFmt.format(new Date(iso)) : '');
+
+export const num = (n) => Number(n || 0).toLocaleString();
+
+export const plural = (n, word) => `${num(n)} ${word}${Number(n) === 1 ? '' : 's'}`;
+
+export function fmtSize(bytes) {
+  if (!bytes) return '';
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = bytes;
+  while (v >= 1000 && i < units.length - 1) { v /= 1000; i += 1; }
+  return `${v.toFixed(i ? 1 : 0)} ${units[i]}`;
+}
+
+export const humanize = (name) => name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+
+export const initials = (name) => (String(name || '?').trim().split(/\s+/).map((p) => [...p][0] || '').join('').slice(0, 2) || '?').toUpperCase();

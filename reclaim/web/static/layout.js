@@ -1,0 +1,58 @@
+// The frame around the views: which screen shows, the device line, the sidebar mark, pane heads, infinite scrolling.
+
+import { $, h, toast } from './dom.js';
+import { S } from './state.js';
+
+export function show(screen) {
+  for (const el of document.querySelectorAll('.screen')) el.hidden = el.id !== `screen-${screen}`;
+  const browsing = screen === 'browse';
+  $('#search-form').hidden = !browsing;
+  $('#recover-open').hidden = !browsing;
+}
+
+export function showDevice(src) {
+  const el = $('#device');
+  el.replaceChildren();
+  if (!src) return;
+  const parts = [src.device_name || src.name, src.product_type, src.product_version && `iOS ${src.product_version}`];
+  el.append(h('strong', { text: parts[0] || '' }), h('span', { text: parts.slice(1).filter(Boolean).join(' · ') }));
+}
+
+export function markSidebar(kind) {
+  for (const a of document.querySelectorAll('#sidebar a.kind, #sidebar a.links-entry')) {
+    if (a.dataset.kind === kind) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
+}
+
+// Infinite-scroll observers, per pane: the list's survive opening an item beside it.
+export function stopLoaders(group = null) {
+  for (const name of group ? [group] : Object.keys(S.loaders)) {
+    for (const obs of S.loaders[name]) obs.disconnect();
+    S.loaders[name] = [];
+  }
+}
+
+// Calls load() whenever the sentinel scrolls into view, until load() returns false.
+export function infinite(container, sentinel, load, group = 'list') {
+  let busy = false;
+  const obs = new IntersectionObserver(async (entries) => {
+    if (!entries.some((e) => e.isIntersecting) || busy) return;
+    busy = true;
+    try {
+      const more = await load();
+      if (!more) { obs.disconnect(); sentinel.remove(); }
+    } catch (err) { toast(err.message, true); obs.disconnect(); }
+    busy = false;
+  }, { root: container, rootMargin: '600px' });
+  obs.observe(sentinel);
+  S.loaders[group].push(obs);
+}
+
+export function paneHead(title, extra) {
+  return h('div', { class: 'pane-head' }, h('h2', { text: title }), extra);
+}
+
+export function backButton() {
+  return h('button', { class: 'back', type: 'button', 'aria-label': 'Back to the list', text: '‹ Back',
+    onclick: () => { $('#screen-browse').classList.remove('show-detail'); history.back(); } });
+}
