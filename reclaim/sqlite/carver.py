@@ -177,6 +177,13 @@ class Engine:
     def _is_live_page(self, pgno: int) -> bool:
         return self.live_overflow(pgno) or self.owner(pgno) is not None
 
+    def _reused(self, pgno: int) -> bool:
+        """True if the main file's own image of ``pgno`` is live data now (a freed page reused).
+
+        A page the WAL rewrote keeps its older content in the main file, whatever it holds now.
+        """
+        return pgno not in self.d.latest and self._is_live_page(pgno)
+
     def _rowid_in_table(self, table: str, rowid: int) -> bool:
         td = self.d.table(table)
         return td is not None and find_rowid(self.d.get, td.root, rowid, self.U, self.d.max_page)
@@ -681,10 +688,10 @@ class Engine:
         damaged: list[tuple[int, int]] = []  # payload ranges overwritten by freelist trunk headers
         if hit.overflow:
             need = hit.payload_size - len(payload)
-            stop = self._is_live_page if check_live else None
+            stop = self._reused if check_live else None
             # An older snapshot (WAL frame, journal) may hold pages past the current end of
             # the file (auto-vacuum truncates it): any page number stored somewhere is valid.
-            top = self.d.max_page if check_live else self._top_page()
+            top = self._top_page()
             rest, pages = read_overflow(get, hit.overflow, need, self.U, top, stop=stop)
             for k, pg in enumerate(pages):
                 if pg in self.trunks:
@@ -802,7 +809,7 @@ class Engine:
             if img not in seen:
                 seen.add(img)
                 out.append((src, pos, img))
-        if not (check_live and self._is_live_page(pgno)) and pgno <= d.file_pages:
+        if not (check_live and self._reused(pgno)) and pgno <= d.file_pages:
             img = d.db_page(pgno)
             if img is not None and img not in seen:
                 out.append((2, 0, img))
