@@ -63,3 +63,20 @@ def test_carve_bad_file_is_one_line_error(tmp_path: Path, capsys: pytest.Capture
     assert main(["carve", str(bad), "--json"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("reclaim: error:") and "Traceback" not in err
+
+
+def test_carve_superseded_shows_an_edited_rows_earlier_text(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from test_sqlite_superseded import make
+
+    db = make(tmp_path, "wal")
+    assert main(["carve", str(db), "--json", "--table", "message"]) == 0
+    plain = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [r["values"]["guid"] for r in plain] == ["GUID-0020"]  # the deleted row only, by default
+    assert main(["carve", str(db), "--json", "--table", "message", "--superseded"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    older = {r["values"]["text"] for r in lines if r.get("superseded")}
+    assert "message 7 original text" in older and all(r["live_rowid"] == 7 for r in lines if r.get("superseded"))
+    assert main(["carve", str(db), "--table", "message", "--superseded"]) == 0
+    title = capsys.readouterr().out.splitlines()[0].strip()
+    assert title == f"message: 1 deleted record(s), {len(older)} older version(s) of live rows"

@@ -40,7 +40,6 @@ from reclaim.artifacts.base import (
 from reclaim.case.context import Database, ScanContext
 from reclaim.decoders.protobuf import ProtobufError, parse_message
 from reclaim.media.audio import wav_preview
-from reclaim.sqlite import carve
 from reclaim.sqlite.records import CarvedRecord
 
 #: (domain, service name, id tag) of the WhatsApp apps whose data reclaim reads.
@@ -497,7 +496,7 @@ class _MessageReader:
         carver knows to be superseded (rowid still live) only feed that history.
         """
         media_by_pk, media_by_message = self.carved_media
-        for carved in _carve_with_versions(self.db, ["ZWAMESSAGE", "ZWAMEDIAITEM", "ZWACHATSESSION"]):
+        for carved in self.db.carve(["ZWAMESSAGE", "ZWAMEDIAITEM", "ZWACHATSESSION"], superseded=True):
             values = dict(carved.values)
             if carved.superseded:
                 stanza, text = values.get("ZSTANZAID"), values.get("ZTEXT")
@@ -705,16 +704,6 @@ def _contact_card(names: str, vcards: str) -> dict[str, Any]:
         people = people[1:]
     return {"type": "contact", "title": ", ".join(p for p in people if p), "description": "", "url": "",
             "extra": {"vcard": "\n".join(cards), "vcards": cards}}
-
-
-def _carve_with_versions(db: Database, tables: list[str]) -> Iterator[CarvedRecord]:
-    """``db.carve(tables)`` plus the older versions of live rows (``superseded=True``)."""
-    if not db.recover_deleted:
-        return
-    wal = db.path.with_name(db.path.name + "-wal")
-    journal = db.path.with_name(db.path.name + "-journal")
-    yield from carve(db.path, wal=wal if wal.exists() else None, journal=journal if journal.exists() else None,
-                     tables=tables, superseded=True)
 
 
 def _whole_text(carved: CarvedRecord, text: str) -> bool:

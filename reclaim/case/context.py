@@ -95,10 +95,12 @@ class Database:
         while batch := cursor.fetchmany(1000):
             yield from batch
 
-    def carve(self, tables: Iterable[str] | None = None) -> Iterator[CarvedRecord]:
+    def carve(self, tables: Iterable[str] | None = None, *, superseded: bool = False) -> Iterator[CarvedRecord]:
         """Deleted records of this database (from free space, freelist, WAL, journal).
 
-        Yields nothing when the user turned deleted-record recovery off.
+        ``superseded=True`` also yields older versions of rows that are still live (flagged
+        ``superseded``): the earlier text of an edited message. Yields nothing when the user
+        turned deleted-record recovery off.
         """
         if not self.recover_deleted:
             return
@@ -111,6 +113,7 @@ class Database:
             wal=wal if wal.exists() else None,
             journal=journal if journal.exists() else None,
             tables=tables,
+            superseded=superseded,
         )
 
 

@@ -24,6 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--table", action="append", metavar="T", help="only records of this table (repeatable)"
     )
+    parser.add_argument(
+        "--superseded", action="store_true",
+        help="also older versions of rows that are still live (an edited message's earlier text)",
+    )
 
 
 def _short(value: object, width: int = 40) -> str:
@@ -47,7 +51,10 @@ def _print_text(records: list[CarvedRecord]) -> None:
     for name, recs in by_table.items():
         cols = list(recs[0].values)
         shown = [c for c in cols if any(r.values.get(c) is not None for r in recs)][:8]
-        table = Table(title=f"{name}: {len(recs)} deleted record(s)", show_lines=False)
+        older = sum(1 for r in recs if r.superseded)
+        title = f"{name}: {len(recs) - older} deleted record(s)" + (
+            f", {older} older version(s) of live rows" if older else "")
+        table = Table(title=title, show_lines=False)
         table.add_column("rowid", justify="right")
         for c in shown:
             table.add_column(c, overflow="fold")
@@ -55,6 +62,8 @@ def _print_text(records: list[CarvedRecord]) -> None:
         table.add_column("conf.", justify="right")
         for r in recs:
             where = f"{r.area} p{r.page}+{r.offset}" + (f" f{r.frame}" if r.frame else "")
+            if r.superseded:
+                where += f", older version of row {r.live_rowid}" if r.live_rowid is not None else ", older version"
             table.add_row(
                 "" if r.rowid is None else str(r.rowid),
                 *(_short(r.values.get(c)) for c in shown),
@@ -66,12 +75,12 @@ def _print_text(records: list[CarvedRecord]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Carve the file; print records as a table or as JSON lines. Returns the exit code."""
-    records = list(carve(args.file, tables=args.table))
-    if args.json:
+    records = carve(args.file, tables=args.table, superseded=args.superseded)
+    if args.json:  # streamed: a big database's records are never all held at once
         out = sys.stdout
         for r in records:
             out.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
         out.flush()
     else:
-        _print_text(records)
+        _print_text(list(records))
     return 0
