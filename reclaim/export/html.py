@@ -170,7 +170,12 @@ class MediaCopier:
         return relative
 
     def view(self, ref: dict[str, Any] | None) -> dict[str, Any] | None:
-        """What a template needs to show a media item: original and browser-friendly preview."""
+        """What a template needs to show a media item: original and browser-friendly preview.
+
+        ``type`` is ``image``, ``video`` or ``audio`` only when a browser can show that file (a HEIC
+        photo with a JPEG preview is an image; a WeChat ``wxgf`` picture or an AMR voice message
+        without a WAV preview is a ``file`` to download, not a broken picture or a silent player).
+        """
         if not ref:
             return None
         original = self.path_for(ref.get("sha256"), ref.get("mime"))
@@ -181,11 +186,42 @@ class MediaCopier:
             "href": original,
             "src": preview or original,
             "mime": shown_mime or "",
-            "type": (shown_mime or "").split("/")[0],
+            "type": shown_type(shown_mime or ""),
             "missing": bool(ref.get("missing")) or original is None,
             "size": ref.get("size") or 0,
             "role": ref.get("role") or "",
         }
+
+
+_BROWSER_SHOWS = {
+    "image": {"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/avif"},
+    "video": {"video/mp4", "video/quicktime", "video/webm", "video/ogg"},
+    "audio": {"audio/wav", "audio/x-wav", "audio/wave", "audio/mpeg", "audio/mp3", "audio/mp4", "audio/x-m4a",
+              "audio/aac", "audio/ogg", "audio/opus", "audio/webm", "audio/flac", "audio/x-flac"},
+}
+
+
+def shown_type(mime: str) -> str:
+    """``image``/``video``/``audio`` when a browser plays or shows ``mime`` inline, else ``file``."""
+    family = mime.split("/")[0]
+    return family if mime.split(";")[0].strip().lower() in _BROWSER_SHOWS.get(family, ()) else "file"
+
+
+_AREA_WORDS = {
+    "app": "from the app's Recently Deleted",
+    "thumbnail": "from a thumbnail the phone kept",
+    "wal": "from the database's change log",
+    "wal-stale": "from the database's change log",
+    "journal": "from the database's change log",
+}
+
+
+def recovered_from(provenance: dict[str, Any] | None) -> str:
+    """Plain words for where a deleted record was found (the technical area goes in a tooltip)."""
+    area = (provenance or {}).get("area")
+    if not area:
+        return ""
+    return _AREA_WORDS.get(area, "from the database's free space")
 
 
 def _write(target: Path, template: str, **context: Any) -> Path:
@@ -234,23 +270,49 @@ def export_report(case: Any, out: Path, kinds: list[str] | None = None, links: A
 # -- conversations -----------------------------------------------------------------------
 
 
+RECOVERED_LISTED = 1000  # recovered messages listed on a chat kind's index page (the rest are counted)
+
+
+class RecoveredList:
+    """The recovered messages a chat kind's index lists, with links to them in their transcripts.
+
+    Only the first ``RECOVERED_LISTED`` are kept (the rest are counted), so memory does not grow
+    with the number of deleted messages found.
+    """
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, str]] = []
+        self.more = 0
+
+    def add(self, chat: str, href: str, message: MessageView) -> None:
+        if len(self.items) >= RECOVERED_LISTED:
+            self.more += 1
+            return
+        self.items.append({"chat": chat, "href": href, "when": local(message.utc), "utc": message.utc,
+                           "sender": message.sender, "direction": message.direction, "text": _snippet(message),
+                           "where": recovered_from(message.provenance)})
+
+
 def _chat_kind(case: Any, status: dict[str, Any], folder: Path, media: MediaCopier) -> list[Path]:
     written = []
     chats = case.chats(status["kind"])
     rows = []
+    recovered = RecoveredList()
     for number, chat in enumerate(chats, 1):
         name = chat["chat"] or chat["chat_id"] or "Unknown chat"
         chat_dir = f"{number:04d}-{slug(name)}"
-        pages = _chat_pages(case, status, chat, name, folder / chat_dir, media)
+        pages = _chat_pages(case, status, chat, name, folder / chat_dir, media, recovered)
         written += pages
         rows.append({**chat, "name": name, "href": f"{chat_dir}/page-1.html", "first_local": local(chat["first"]),
                      "last_local": local(chat["last"])})
-    written.append(_write(folder / "index.html", "chats.html", root=_root(2), status=status, chats=rows))
+    written.append(_write(folder / "index.html", "chats.html", root=_root(2), status=status, chats=rows,
+                          recovered=recovered))
     return written
 
 
 def _chat_pages(case: Any, status: dict[str, Any], chat: dict[str, Any], name: str, folder: Path,
-                media: MediaCopier) -> list[Path]:
+                media: MediaCopier, recovered: RecoveredList | None = None) -> list[Path]:
+    """Write one conversation's pages; each recovered message gets an anchor and an entry in ``recovered``."""
     total = chat["messages"]
     page_count = max(1, math.ceil(total / CHAT_PAGE))
     records = case.records(status["kind"], chat_id=chat["chat_id"]) if chat["chat_id"] is not None else iter(())
@@ -260,13 +322,27 @@ def _chat_pages(case: Any, status: dict[str, Any], chat: dict[str, Any], name: s
         batch = []
         for record in _take(records, CHAT_PAGE):
             senders.add(record.get("sender"))
-            batch.append(MessageView(record, media))
+            view = MessageView(record, media)
+            batch.append(view)
+            if view.anchor and recovered is not None:
+                recovered.add(name, f"{folder.name}/page-{page}.html#{view.anchor}", view)
         group = len(senders - {None, "Me"}) > 1
+        jumps = [m for m in batch if m.anchor]
         written.append(
             _write(folder / f"page-{page}.html", "chat.html", root=_root(3), status=status, chat=chat, name=name,
-                   messages=_with_days(batch), page=page, pages=page_count, group=group)
+                   messages=_with_days(batch), page=page, pages=page_count, group=group, jumps=jumps)
         )
     return written
+
+
+def _snippet(message: MessageView, limit: int = 140) -> str:
+    """The first words of a message, or what it holds when it has no text (for the recovered list)."""
+    text = " ".join(message.text.split())
+    if not text and message.attachments:
+        text = ", ".join(a["name"] for a in message.attachments if a)
+    if not text and message.card:
+        text = message.card.get("title") or message.card.get("url") or ""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _take(iterator: Iterator[dict[str, Any]], count: int) -> Iterator[dict[str, Any]]:
@@ -280,8 +356,8 @@ def _take(iterator: Iterator[dict[str, Any]], count: int) -> Iterator[dict[str, 
 class MessageView:
     """What the chat template shows of one message (attributes, which templates read fastest)."""
 
-    __slots__ = ("attachments", "card", "day", "deleted", "direction", "new_day", "provenance", "quote", "reactions",
-                 "sender", "status", "text", "time", "type_name", "utc")
+    __slots__ = ("anchor", "attachments", "card", "day", "deleted", "direction", "new_day", "provenance", "quote",
+                 "reactions", "sender", "status", "text", "time", "type_name", "utc")
 
     def __init__(self, record: dict[str, Any], media: MediaCopier) -> None:
         get = record.get
@@ -293,6 +369,7 @@ class MessageView:
         self.time, self.day = shown if shown else ("", "Date unknown")
         self.utc = date or ""
         self.deleted = get("deleted")
+        self.anchor = f"recovered-{get('_rid') or abs(hash(get('id')))}" if self.deleted else ""
         self.provenance = get("provenance")
         self.status = get("status") or ""
         self.card = get("card")
@@ -371,8 +448,12 @@ class ItemView:
                 shown.append(media.view(ref))
         self.fields: list[tuple[str, str]] = []
         if template == "cards.html":
+            body = get("html") or get("text")
             for key, value in record.items():
-                if key not in _NOT_FIELDS and (text := _cell(value)):
+                shown_in_body = body and (key == "snippet" or isinstance(value, list | dict))
+                if key in _NOT_FIELDS or value is False or shown_in_body:
+                    continue  # "no" flags and what the note's body already shows are noise on a card
+                if text := _cell(value):
                     self.fields.append((key.replace("_", " "), text))
         self.cells = [_cell(get(c)) for c in columns or ()] if template == "table.html" else []
         date = get("date")
@@ -404,6 +485,7 @@ def _cell(value: Any) -> str:
 
 
 _env.globals["cell"] = _cell
+_env.filters["recovered_from"] = recovered_from
 _env.filters["local"] = local
 _env.filters["filesize"] = lambda n: (
     f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} KB" if n >= 1e3 else f"{n} B"
