@@ -143,6 +143,14 @@ def test_journey_unlock_scan_browse_search_recover(sample_backup_encrypted: Path
         assert recovered.locator(".badge.recovered").inner_text() == "Recovered"
         shot(page, "5b-recovered-message")
 
+        # Recovered call-history rows carry their mark under the time, in view without scrolling the wide table.
+        page.locator("#sidebar a.kind[data-kind='calls']").click()
+        row = page.locator("table.records tr.deleted").first
+        mark = row.locator("td.when .badge.recovered")
+        assert mark.inner_text() == "Recovered"
+        box, pane = mark.bounding_box(), page.locator("#listpane").bounding_box()
+        assert box and pane and box["x"] + box["width"] <= pane["x"] + pane["width"]
+
         # 4. Search everything for "invoice".
         page.fill("#search-input", "invoice")
         page.press("#search-input", "Enter")
@@ -307,3 +315,60 @@ def test_page_scripts_are_es_modules_served_as_javascript(tmp_path: Path) -> Non
             todo.append("/".join(resolved))
     on_disk = {f"/static/{p.relative_to(STATIC).as_posix()}" for p in STATIC.rglob("*.js")}
     assert seen == on_disk  # every module is reachable from app.js, and no import points at a missing file
+
+
+def test_only_recovered_empty_lists_and_recover_folder(tmp_path: Path, browser: Any) -> None:
+    """What a person sees when a list is empty, when only recovered items are shown, and with no folder typed."""
+    from test_web_support import build_demo_case
+
+    build_demo_case(tmp_path / "case")
+    session = WebSession(case_dir=tmp_path / "case", work_dir=tmp_path / "work")
+    server = Server(session, port=0, access_log=False)
+    server.start()
+    errors: list[str] = []
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.set_default_timeout(20_000)
+        page.goto(server.url)
+        page.locator("#sidebar a.kind").first.wait_for()
+        case = CaseReader(session.case_dir)
+
+        # A search that finds nothing says so, with the words searched for.
+        page.fill("#search-input", "zebra")
+        page.press("#search-input", "Enter")
+        assert page.locator(".results li.empty").inner_text() == "Nothing matches “zebra”. Try fewer or shorter words."
+
+        # "Only recovered" applies to search too: only the deleted message about the invoice.
+        page.check("#only-deleted")
+        page.fill("#search-input", "invoice")
+        page.press("#search-input", "Enter")
+        page.locator(".results li .hit").first.wait_for()
+        shown = {int(r) for r in page.locator(".results li").evaluate_all("els => els.map(e => e.dataset.rid)")}
+        everything = {r["_rid"]: r for r in case.search("invoice", limit=50)}
+        assert len(everything) > len(shown) == 1 and all(everything[rid]["deleted"] for rid in shown)
+        assert page.locator(".pane-head .muted").inner_text() == "1 recovered found"
+
+        # Leaving the results empties the search box; a list with nothing recovered says why.
+        page.locator("#sidebar a.kind[data-kind='webcontacts']").click()
+        assert page.input_value("#search-input") == ""
+        assert page.locator("#listpane .empty-list").inner_text() == (
+            "Nothing recovered (deleted) here. Untick “Only recovered (deleted) items” to see everything.")
+        page.locator("#sidebar a.kind[data-kind='webchat']").click()
+        page.locator(".chatlist li").first.wait_for()
+        assert page.locator(".chatlist li").evaluate_all("els => els.map(e => e.dataset.chat)") == ["bob"]
+        assert page.locator(".pane-head .muted").inner_text() == "1 of 2 conversations, with recovered messages"
+        page.uncheck("#only-deleted")
+        page.locator(".chatlist li[data-chat='family@chatroom']").wait_for()
+        assert page.locator(".pane-head .muted").inner_text() == "2 conversations"
+
+        # Recover with no folder typed: told what to do, in the dialog, before anything is sent.
+        page.click("#recover-open")
+        page.locator("#recover-dialog button[type=submit]").click()
+        result = page.locator("#recover-dialog .result.bad")
+        assert result.inner_text().startswith("Type the folder to save into")
+        assert page.evaluate("document.activeElement.id") == "out-folder"
+        case.close()
+    finally:
+        server.stop()
+    assert errors == []

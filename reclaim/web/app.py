@@ -232,6 +232,7 @@ def create_app(session: WebSession, *, port: int, preset: str | None = None) -> 
         until: str | None = None,
         chat: str | None = None,
         sender: str | None = None,
+        deleted: int | None = Query(None, ge=0, le=1),
         offset: int = Query(0, ge=0),
         limit: int = Query(50, ge=1, le=200),
     ) -> dict[str, Any]:
@@ -239,7 +240,8 @@ def create_app(session: WebSession, *, port: int, preset: str | None = None) -> 
         wanted = [k for k in kinds.split(",") if k] or None
         started = time.perf_counter()
         hits = list(case.search(q, kinds=wanted, limit=limit + 1, offset=offset, since=_day(since),
-                                until=_day(until, end=True), chat=chat or None, sender=sender or None))
+                                until=_day(until, end=True), chat=chat or None, sender=sender or None,
+                                deleted=None if deleted is None else bool(deleted)))
         more = len(hits) > limit
         return {"items": service.with_kinds(case, hits[:limit]), "next": offset + limit if more else None,
                 "ms": round((time.perf_counter() - started) * 1000, 1)}

@@ -48,6 +48,13 @@ export function infinite(container, sentinel, load, group = 'list') {
   S.loaders[group].push(obs);
 }
 
+// What an empty list says: with "Only recovered" ticked, that this is why, and how to see the rest.
+export function emptyList(tag = 'p') {
+  return h(tag, { class: 'empty-list', role: 'status' }, S.onlyDeleted
+    ? 'Nothing recovered (deleted) here. Untick “Only recovered (deleted) items” to see everything.'
+    : 'Nothing here.');
+}
+
 export function paneHead(title, extra) {
   return h('div', { class: 'pane-head' }, h('h2', { text: title }), extra);
 }

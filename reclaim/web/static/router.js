@@ -1,5 +1,6 @@
 // The address (#/…) to the view: every screen is reachable by its link and the browser's Back.
 
+import { $ } from './dom.js';
 import { S } from './state.js';
 import { startScreen } from './views/start.js';
 import { scanScreen } from './views/scan.js';
@@ -12,6 +13,8 @@ export async function route(force = false) {
   const hash = location.hash.slice(1) || '/';
   const [path, query] = hash.split('?');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  // The search box shows the words of the results on screen only: elsewhere it would look like a filter.
+  if (parts[0] !== 'search') $('#search-input').value = '';
   if (parts[0] === 'scan') return scanScreen();
   if (parts[0] === 'start') return startScreen();
   if (!S.kinds.length) return undefined;

@@ -4,7 +4,7 @@ import { api, qs } from '../api.js';
 import { $, badge, h, recoveredBadge } from '../dom.js';
 import { dayKey, fmtDay, fmtShort, fmtTime, initials, num, plural } from '../format.js';
 import { S, selectBox } from '../state.js';
-import { backButton, infinite, paneHead, stopLoaders } from '../layout.js';
+import { backButton, emptyList, infinite, paneHead, stopLoaders } from '../layout.js';
 import { attachment, card } from './media.js';
 
 export function chatList(k) {
@@ -30,7 +30,15 @@ export function chatList(k) {
             h('span', { class: 'last', text: c.last_text || c.last || '' }),
             h('span', { class: 'sub' }, plural(c.messages, 'message'), c.deleted ? badge(`${num(c.deleted)} recovered`, 'recovered') : null)))));
     }
-    if (data.next === null) return false;
+    if (S.onlyDeleted) {
+      // The list is filtered here, page by page: say how many are shown, not how many there are.
+      const shown = ul.children.length;
+      countEl.textContent = `${num(shown)}${data.next === null ? '' : '+'} of ${plural(data.total, 'conversation')}, with recovered messages`;
+    }
+    if (data.next === null) {
+      if (!ul.children.length) ul.after(filter.value ? h('p', { class: 'empty-list', role: 'status', text: `No conversation is called “${filter.value}”.` }) : emptyList());
+      return false;
+    }
     next = data.next;
     return true;
   };

@@ -5,7 +5,7 @@ import { $, h, recoveredBadge } from '../dom.js';
 import { monthFmt, monthKey, plural } from '../format.js';
 import { mediaOf, mimeOf, shownSha } from '../record.js';
 import { S, selectBox } from '../state.js';
-import { infinite, paneHead } from '../layout.js';
+import { emptyList, infinite, paneHead } from '../layout.js';
 import { openViewer } from './media.js';
 
 export function galleryRef(r) {
@@ -44,6 +44,7 @@ export function gallery(k) {
         r.deleted ? recoveredBadge() : null));
     }
     before = data.older;
+    if (!before && !items.length) grid.after(emptyList());
     return Boolean(before);
   };
   infinite($('#list-scroll'), sentinel, load);

@@ -5,7 +5,7 @@ import { $, h, recoveredBadge } from '../dom.js';
 import { dayKey, fmtDay, fmtFull, fmtTime, humanize, initials, ISO, plural } from '../format.js';
 import { isMedia, mediaOf, mimeOf, recordTitle, shownSha } from '../record.js';
 import { S, selectBox } from '../state.js';
-import { backButton, infinite, paneHead } from '../layout.js';
+import { backButton, emptyList, infinite, paneHead } from '../layout.js';
 import { mediaNode } from './media.js';
 import { lockedNotesBanner, unlockDialog } from './notes.js';
 
@@ -56,7 +56,7 @@ export function recordList(k) {
       cols = columnsFor(data.items);
       body = h('tbody');
       scroll.append(h('table', { class: 'records' },
-        h('thead', {}, h('tr', {}, h('th', { class: 'pickcol' }, h('span', { class: 'sr-only', text: 'Select' })), h('th', { text: 'Time' }), cols.map((c) => h('th', { text: humanize(c) })), h('th', {}))),
+        h('thead', {}, h('tr', {}, h('th', { class: 'pickcol' }, h('span', { class: 'sr-only', text: 'Select' })), h('th', { text: 'Time' }), cols.map((c) => h('th', { text: humanize(c) })))),
         body), sentinel);
     }
     for (const r of data.items) {
@@ -73,18 +73,19 @@ export function recordList(k) {
       }
       if (dayKey(r.date) !== lastDay) {
         lastDay = dayKey(r.date);
-        body.append(h('tr', { class: 'dayrow' }, h('th', { colspan: cols.length + 3, scope: 'rowgroup', text: fmtDay(r.date) })));
+        body.append(h('tr', { class: 'dayrow' }, h('th', { colspan: cols.length + 2, scope: 'rowgroup', text: fmtDay(r.date) })));
       }
       const tr = h('tr', { class: r.deleted ? 'deleted' : '', dataset: { rid: r._rid }, tabindex: '0',
         onclick: () => { location.hash = href; },
         onkeydown: (e) => { if (e.key === 'Enter') location.hash = href; } },
       h('td', { class: 'pickcol' }, selectBox(k.kind, 'rids', r._rid, `Select ${recordTitle(r)}`)),
-      h('td', { class: 'when', text: r.all_day ? 'all day' : fmtTime(r.date) }),
-      cols.map((c) => h('td', { text: cell(r[c]) })),
-      h('td', {}, r.deleted ? recoveredBadge() : null));
+      // The mark sits under the time, the one column always in view when a wide table scrolls sideways.
+      h('td', { class: 'when' }, r.all_day ? 'all day' : fmtTime(r.date), r.deleted ? recoveredBadge() : null),
+      cols.map((c) => h('td', { text: cell(r[c]) })));
       body.append(tr);
     }
     before = data.older;
+    if (!before && !(cards ? container : body).children.length) scroll.append(emptyList());
     return Boolean(before);
   };
   if (!cards) scroll.append(sentinel);

@@ -8,7 +8,7 @@ import { route } from '../router.js';
 
 export const FORMAT_LABELS = { html: 'Pages to read (HTML)', json: 'Data (JSON Lines)', csv: 'Spreadsheet (CSV)', vcard: 'Contacts (vCard)',
   ics: 'Calendar (ICS)', txt: 'Text transcripts', md: 'Notes (Markdown)', eml: 'E-mail (EML)', media: 'Photos and videos (files)',
-  links: 'Links and QR codes (list)' };
+  links: 'Links and QR codes (list)', 'html-bookmarks': 'Bookmarks (for any web browser)', notes: 'Notes (files to open)' };
 
 export function recoverDialog() {
   const dlg = $('#recover-dialog');
@@ -40,6 +40,12 @@ export function recoverDialog() {
     e.preventDefault();
     const formats = [...dlg.querySelectorAll('input[name=format]:checked')].map((b) => b.value);
     if (!formats.length) { result.textContent = 'Choose at least one format.'; return; }
+    if (!toZip.checked && !folder.value.trim()) {
+      result.className = 'result bad';
+      result.textContent = 'Type the folder to save into (for example /home/you/Recovered), or choose “As a zip file to download”.';
+      folder.focus();
+      return;
+    }
     const selection = {};
     for (const [kind, s] of Object.entries(S.sel)) {
       if (s.rids.size || s.chats.size) selection[kind] = { rids: [...s.rids], chats: [...s.chats] };

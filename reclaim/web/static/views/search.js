@@ -5,7 +5,7 @@ import { $, badge, h, recoveredBadge } from '../dom.js';
 import { fmtShort, num } from '../format.js';
 import { recordTitle } from '../record.js';
 import { S, selectBox } from '../state.js';
-import { infinite, markSidebar, paneHead, show, stopLoaders } from '../layout.js';
+import { emptyList, infinite, markSidebar, paneHead, show, stopLoaders } from '../layout.js';
 import { conversation } from './chat.js';
 import { detail } from './records.js';
 
@@ -69,10 +69,16 @@ export function searchScreen(params) {
   let offset = 0;
   let total = 0;
   const load = async () => {
-    const data = await api(`/api/search${qs({ q, kinds: kindSel.value, since: since.value, until: until.value, chat: chat.value, sender: sender.value, offset, limit: 50 })}`);
+    const data = await api(`/api/search${qs({ q, kinds: kindSel.value, since: since.value, until: until.value, chat: chat.value, sender: sender.value, deleted: S.onlyDeleted ? 1 : null, offset, limit: 50 })}`);
     total += data.items.length;
-    info.textContent = `${num(total)}${data.next !== null ? '+' : ''} found`;
-    if (!total) results.append(h('li', { class: 'empty', text: 'Nothing matches. Try fewer or shorter words.' }));
+    info.textContent = `${num(total)}${data.next !== null ? '+' : ''} ${S.onlyDeleted ? 'recovered ' : ''}found`;
+    if (!total) {
+      const filtered = [kindSel, since, until, chat, sender].some((el) => el.value);
+      const why = filtered ? ' Try fewer or shorter words, or clear the filters.' : ' Try fewer or shorter words.';
+      results.append(S.onlyDeleted ? h('li', { class: 'empty' }, emptyList('span'))
+        : h('li', { class: 'empty', text: `Nothing matches “${q}”.${why}` }));
+      $('#detailpane').replaceChildren();
+    }
     for (const r of data.items) {
       const kind = r._kind || r.kind;
       const k = S.kindMap[kind] || { title: kind, view: 'table', kind };
