@@ -3,6 +3,7 @@ to exists, deleted messages can be found from the conversation list, and labels 
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -64,3 +65,38 @@ def test_every_link_and_media_file_exists(report: Path) -> None:
                 broken.append(f"{page.relative_to(report.resolve())}: {ref} (no such anchor)")
     assert checked > 250
     assert broken == []
+
+
+def test_recovered_messages_listed_and_reachable(report: Path) -> None:
+    index = report / "report" / "messages" / "index.html"
+    text = index.read_text(encoding="utf-8")
+    assert '<h2 id="recovered">Recovered messages</h2>' in text
+    item = r'<li><a href="([^"]+)">([^<]+)</a>.*?</span> · (.*?) <span class="badge">recovered ([^<]+)</span>'
+    listed = re.findall(item, text)
+    assert len(listed) == 7  # the sample's 7 deleted iMessages/SMS, each once
+    by_text = {body: (href, chat, where) for href, chat, body, where in listed}
+    href, chat, where = by_text["you: I&#39;m thinking of quitting my job"]
+    assert chat == "Priya Patel" and where == "from the database&#39;s free space"
+    page, anchor = href.split("#")
+    transcript = (index.parent / page).read_text(encoding="utf-8")
+    bubble = transcript[transcript.index(f'id="{anchor}"'):]
+    assert bubble.index("I&#39;m thinking of quitting my job") < bubble.index("</div>\n  </div>")
+    assert "4 recovered messages on this page" in transcript
+    assert 'title="recovered from ' in transcript and "recovered from freeblock<" not in transcript
+
+
+def test_media_a_browser_cannot_show_is_a_download(report: Path) -> None:
+    pages = "".join(p.read_text(encoding="utf-8") for p in (report / "report" / "wechat").rglob("page-*.html"))
+    images = re.findall(r'<img [^>]*src="([^"]+)"', pages)
+    assert images and all(src.rsplit(".", 1)[-1] in ("jpg", "png", "gif") for src in images)
+    assert re.search(r'<a href="[^"]+">176\.wxgf</a>', pages)  # the WeChat wxgf picture: a file to save
+    players = re.findall(r'<audio controls preload="none" src="([^"]+)"', pages)
+    assert players and all(src.endswith(".wav") for src in players)
+
+
+def test_locked_note_says_how_to_read_it(report: Path) -> None:
+    notes = (report / "report" / "notes" / "index.html").read_text(encoding="utf-8")
+    card = notes[notes.index("Passport and PINs"):]
+    card = card[:card.index("</article>")]
+    assert "🔒 <strong>Locked note.</strong>" in card and "(hint: “same as the old notes one”)" in card
+    assert "<dt>pinned</dt><dd>no</dd>" not in notes and "<dt>pinned</dt><dd>yes</dd>" in notes  # only "yes" flags

@@ -141,6 +141,15 @@ def slug(text: str, limit: int = 40) -> str:
     return safe_component(cleaned[:limit] or "chat")
 
 
+_MORE_EXTENSIONS = {"audio/wav": ".wav", "audio/wave": ".wav", "image/x-wechat-wxgf": ".wxgf"}
+
+
+def report_extension(mime: str) -> str:
+    """The extension of a media file in the report: ``extension_for``'s, or one it lacks (Python 3.11's
+    table has no ``audio/wav``: WAV previews of voice messages were saved with no extension)."""
+    return extension_for(mime) or _MORE_EXTENSIONS.get(mime, "")
+
+
 class MediaCopier:
     """Copies the media a page shows from the case into the report, once each."""
 
@@ -159,7 +168,7 @@ class MediaCopier:
         source = self.case.media_path(sha)
         if source is None:
             return None
-        target = self.out / (media_relpath(sha) + extension_for(mime or ""))
+        target = self.out / (media_relpath(sha) + report_extension(mime or ""))
         if not target.exists() or target.stat().st_size != source.stat().st_size:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(target.name + ".part")
