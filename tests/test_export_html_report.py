@@ -43,7 +43,7 @@ def report(sample_backup: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     base = tmp_path_factory.mktemp("report")
     with open_source(sample_backup) as fs:
         scan(fs, base / "case")
-    export_case(base / "case", base / "out", formats=["html"])
+    export_case(base / "case", base / "out", formats=["html", "links"])
     return base / "out"
 
 
@@ -100,3 +100,51 @@ def test_locked_note_says_how_to_read_it(report: Path) -> None:
     card = card[:card.index("</article>")]
     assert "🔒 <strong>Locked note.</strong>" in card and "(hint: “same as the old notes one”)" in card
     assert "<dt>pinned</dt><dd>no</dd>" not in notes and "<dt>pinned</dt><dd>yes</dd>" in notes  # only "yes" flags
+
+
+PHONE_PAGES = ["index.html", "report/messages/index.html", "report/voicemail/index.html",
+               "report/safari-history/index.html", "report/notes/index.html", "report/photos/index.html",
+               "report/links/index.html", "report/wechat/0001-家人群/page-1.html",
+               "report/messages/0010-Priya-Patel/page-1.html", "report/whatsapp/0004-Weekend-Hikers/page-1.html"]
+
+_OVERFLOW = """() => { const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll('body *')].filter(e => {
+    const box = e.getBoundingClientRect();  // a wide table scrolls inside its own box, not the page
+    return box.width > 0 && box.right > width + 1 && !e.closest('.scroll');
+  }).slice(0, 5).map(e => e.tagName + '.' + e.className); }"""
+
+
+@pytest.mark.browser
+def test_phone_width_no_overflow_no_console_errors_media_load(report: Path) -> None:
+    """At 390 px nothing sticks out sideways, no page logs an error, pictures decode and voice plays."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                              args=["--no-sandbox", "--headless", "--disable-gpu"])
+        try:
+            page = chromium.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            for rel in PHONE_PAGES:
+                page.goto((report / rel).as_uri())
+                page.wait_for_load_state("load")
+                assert page.evaluate(_OVERFLOW) == [], rel
+                assert page.evaluate("document.documentElement.scrollWidth") <= 390, rel
+            assert errors == []
+
+            page.goto((report / "report/wechat/0001-家人群/page-1.html").as_uri())
+            images = page.locator(".bubble img")
+            assert images.count() > 0
+            for i in range(images.count()):
+                images.nth(i).scroll_into_view_if_needed()
+                images.nth(i).evaluate("img => img.decode()")
+                assert images.nth(i).evaluate("img => img.naturalWidth") > 0
+            page.goto((report / "report/wechat/0013-奶奶/page-1.html").as_uri())
+            audio = page.locator(".bubble audio").first
+            duration = audio.evaluate("""a => new Promise(done => { a.preload = 'metadata';
+                a.onloadedmetadata = () => done(a.duration); a.onerror = () => done(-1); a.load(); })""")
+            assert duration > 0
+        finally:
+            chromium.close()
