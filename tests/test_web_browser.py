@@ -150,6 +150,15 @@ def test_journey_unlock_scan_browse_search_recover(sample_backup_encrypted: Path
         assert mark.inner_text() == "Recovered"
         box, pane = mark.bounding_box(), page.locator("#listpane").bounding_box()
         assert box and pane and box["x"] + box["width"] <= pane["x"] + pane["width"]
+        # Opened: titled by its number (no name), its length as a clock shows it, no internal fields.
+        call = case.record(int(row.get_attribute("data-rid")))
+        row.click()
+        page.locator(".detailpane h2").filter(has_text=call["name"] or call["number"]).wait_for()
+        fields = dict(zip(page.locator(".detail > dl.fields > dt").all_inner_texts(),
+                          page.locator(".detail > dl.fields > dd").all_inner_texts(), strict=True))
+        seconds = round(call["duration"])
+        assert fields["Duration"] == f"{seconds // 60}:{seconds % 60:02d}"
+        assert {"kind", "_kind", "Kind"}.isdisjoint(k.strip() for k in fields)
 
         # 4. Search everything for "invoice".
         page.fill("#search-input", "invoice")
@@ -368,6 +377,13 @@ def test_only_recovered_empty_lists_and_recover_folder(tmp_path: Path, browser: 
         result = page.locator("#recover-dialog .result.bad")
         assert result.inner_text().startswith("Type the folder to save into")
         assert page.evaluate("document.activeElement.id") == "out-folder"
+        page.keyboard.press("Escape")
+
+
+        # "Open another backup", then back to the case without scanning again.
+        page.get_by_role("button", name="Open another backup").click()
+        page.get_by_role("link", name="‹ Back to what was found").click()
+        page.locator("#sidebar a.kind").first.wait_for()
         case.close()
     finally:
         server.stop()

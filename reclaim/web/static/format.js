@@ -39,6 +39,15 @@ export function fmtSize(bytes) {
   return `${v.toFixed(i ? 1 : 0)} ${units[i]}`;
 }
 
+// A length in seconds as a clock shows it: 0:42, 12:05, 1:02:03.
+export function fmtDuration(seconds) {
+  const total = Math.round(Number(seconds) || 0);
+  const hours = Math.floor(total / 3600);
+  const mm = String(Math.floor((total % 3600) / 60));
+  const ss = String(total % 60).padStart(2, '0');
+  return hours ? `${hours}:${mm.padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
+}
+
 export const humanize = (name) => name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
 
 export const initials = (name) => (String(name || '?').trim().split(/\s+/).map((p) => [...p][0] || '').join('').slice(0, 2) || '?').toUpperCase();

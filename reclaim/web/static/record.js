@@ -20,7 +20,7 @@ export function shownSha(ref) {
 export const mimeOf = (ref) => (ref.preview ? ref.preview_mime || ref.mime : ref.mime) || '';
 
 export function recordTitle(r) {
-  for (const key of ['name', 'title', 'subject', 'chat', 'display_name', 'filename', 'text', 'url', 'address']) {
+  for (const key of ['name', 'title', 'subject', 'chat', 'display_name', 'filename', 'text', 'url', 'address', 'number']) {
     if (typeof r[key] === 'string' && r[key].trim()) return r[key].trim().slice(0, 140);
   }
   return r.id || 'Record';

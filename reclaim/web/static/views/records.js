@@ -2,14 +2,14 @@
 
 import { api, qs } from '../api.js';
 import { $, h, recoveredBadge } from '../dom.js';
-import { dayKey, fmtDay, fmtFull, fmtTime, humanize, initials, ISO, plural } from '../format.js';
+import { dayKey, fmtDay, fmtDuration, fmtFull, fmtTime, humanize, initials, ISO, plural } from '../format.js';
 import { isMedia, mediaOf, mimeOf, recordTitle, shownSha } from '../record.js';
 import { S, selectBox } from '../state.js';
 import { backButton, emptyList, infinite, paneHead } from '../layout.js';
 import { mediaNode } from './media.js';
 import { lockedNotesBanner, unlockDialog } from './notes.js';
 
-export const HIDDEN = new Set(['kind', 'id', '_rid', 'source', 'provenance', 'deleted', 'html', 'date']);
+export const HIDDEN = new Set(['kind', '_kind', 'id', '_rid', 'source', 'provenance', 'deleted', 'html', 'date']);
 
 export function columnsFor(items) {
   const score = new Map();
@@ -81,7 +81,7 @@ export function recordList(k) {
       h('td', { class: 'pickcol' }, selectBox(k.kind, 'rids', r._rid, `Select ${recordTitle(r)}`)),
       // The mark sits under the time, the one column always in view when a wide table scrolls sideways.
       h('td', { class: 'when' }, r.all_day ? 'all day' : fmtTime(r.date), r.deleted ? recoveredBadge() : null),
-      cols.map((c) => h('td', { text: cell(r[c]) })));
+      cols.map((c) => h('td', { text: c === 'duration' && typeof r[c] === 'number' ? fmtDuration(r[c]) : cell(r[c]) })));
       body.append(tr);
     }
     before = data.older;
@@ -148,7 +148,7 @@ export async function detail(k, rid) {
     if (isMedia(value) || (Array.isArray(value) && value.length && value.every(isMedia))) continue;
     if (Array.isArray(value) && !value.length) continue;
     if (['text', 'markdown', 'body'].includes(key) && typeof r.html === 'string' && r.html) continue;
-    const node = valueNode(value);
+    const node = key === 'duration' && typeof value === 'number' ? h('span', { text: fmtDuration(value) }) : valueNode(value);
     if (node) dl.append(h('dt', { text: humanize(key) }), h('dd', {}, node));
   }
   body.append(dl, h('details', { class: 'tech' }, h('summary', { text: 'Where this came from' }),

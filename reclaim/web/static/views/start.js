@@ -18,6 +18,8 @@ export async function startScreen(message = '', preset = null) {
   deep.checked = true;
   const open = (path, password) => openSource(path, password, { status, pwPanel, deep });
   root.replaceChildren(h('div', { class: 'start' },
+    // Came here from a case ("Open another backup"): a way back to it without reading anything again.
+    S.kinds.length ? h('a', { class: 'back-to-case', href: '#/', text: '‹ Back to what was found' }) : null,
     h('h1', { text: 'Take your data back from your iPhone' }),
     h('p', { class: 'lede', text: 'Choose a backup of your iPhone. reclaim only reads it: nothing is changed, and nothing leaves this computer.' }),
     status,
