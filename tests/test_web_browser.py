@@ -357,6 +357,10 @@ def test_only_recovered_empty_lists_and_recover_folder(tmp_path: Path, browser: 
         everything = {r["_rid"]: r for r in case.search("invoice", limit=50)}
         assert len(everything) > len(shown) == 1 and all(everything[rid]["deleted"] for rid in shown)
         assert page.locator(".pane-head .muted").inner_text() == "1 recovered found"
+        page.fill("#search-input", "roof")  # only in a live note
+        page.press("#search-input", "Enter")
+        assert page.locator(".results li.empty").inner_text() == (
+            "No recovered (deleted) item matches “roof”. Untick “Only recovered (deleted) items” to search everything.")
 
         # Leaving the results empties the search box; a list with nothing recovered says why.
         page.locator("#sidebar a.kind[data-kind='webcontacts']").click()

@@ -5,7 +5,7 @@ import { $, badge, h, recoveredBadge } from '../dom.js';
 import { fmtShort, num } from '../format.js';
 import { recordTitle } from '../record.js';
 import { S, selectBox } from '../state.js';
-import { emptyList, infinite, markSidebar, paneHead, show, stopLoaders } from '../layout.js';
+import { infinite, markSidebar, paneHead, show, stopLoaders } from '../layout.js';
 import { conversation } from './chat.js';
 import { detail } from './records.js';
 
@@ -75,8 +75,9 @@ export function searchScreen(params) {
     if (!total) {
       const filtered = [kindSel, since, until, chat, sender].some((el) => el.value);
       const why = filtered ? ' Try fewer or shorter words, or clear the filters.' : ' Try fewer or shorter words.';
-      results.append(S.onlyDeleted ? h('li', { class: 'empty' }, emptyList('span'))
-        : h('li', { class: 'empty', text: `Nothing matches “${q}”.${why}` }));
+      results.append(h('li', { class: 'empty', text: S.onlyDeleted
+        ? `No recovered (deleted) item matches “${q}”. Untick “Only recovered (deleted) items” to search everything.`
+        : `Nothing matches “${q}”.${why}` }));
       $('#detailpane').replaceChildren();
     }
     for (const r of data.items) {
