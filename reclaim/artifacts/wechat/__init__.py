@@ -1,8 +1,10 @@
 """WeChat for iOS: every account's chats, contacts, groups and media, live and deleted.
 
-Two kinds: ``wechat`` (messages, shown as conversations) and ``wechat-contacts``
+Five kinds: ``wechat`` (messages, shown as conversations), ``wechat-contacts``
 (the accounts on the phone, friends, groups with their members, official
-accounts). The classes here are thin; the work is in the submodules:
+accounts), ``wechat-favorites`` (:mod:`.favorites`), ``wechat-moments``
+(:mod:`.moments`) and ``wechat-friend-requests`` (:mod:`.friend_requests`).
+The classes here are thin; the work is in the submodules:
 :mod:`.accounts` (who is logged in), :mod:`.contacts` (names), :mod:`.messages`
 (chat tables, deleted rows), :mod:`.content` (what each message type says),
 :mod:`.media` (photos, voice, video, files), :mod:`.compression` (zstd rows),
@@ -15,13 +17,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from reclaim.artifacts.base import Artifact, FileSpec, NothingFound
-from reclaim.artifacts.wechat import messages
+from reclaim.artifacts.wechat import favorites, friend_requests, messages, moments
 from reclaim.artifacts.wechat.accounts import DOMAIN, Account, inventory
 from reclaim.artifacts.wechat.contacts import Contact, Directory, iter_sorted, load
+from reclaim.artifacts.wechat.favorites import WeChatFavorite
+from reclaim.artifacts.wechat.friend_requests import WeChatFriendRequest
+from reclaim.artifacts.wechat.moments import WeChatMoment
 from reclaim.artifacts.wechat.records import WeChatContact, WeChatMessage
 from reclaim.case.context import ScanContext
 
-__all__ = ["WeChatContact", "WeChatContacts", "WeChatMessage", "WeChatMessages"]
+__all__ = ["WeChatContact", "WeChatContacts", "WeChatFavorite", "WeChatFavorites", "WeChatFriendRequest",
+           "WeChatFriendRequests", "WeChatMessage", "WeChatMessages", "WeChatMoment", "WeChatMoments"]
 
 _FILES = (
     FileSpec(DOMAIN, "Documents/*/DB/MM.sqlite"),
@@ -76,6 +82,45 @@ class WeChatContacts(Artifact):
                     continue
                 yield _contact_record(account, directory, contact)
 
+
+
+class WeChatFavorites(Artifact):
+    """Every account's WeChat Favorites: saved texts, photos, voice, videos, links, places, files, chats, notes."""
+
+    kind = "wechat-favorites"
+    title = "WeChat favorites"
+    record = WeChatFavorite
+    files = (FileSpec(DOMAIN, "Library/WechatPrivate/*/Favorites/fav.db"),)
+    view = "cards"
+
+    def extract(self, ctx: ScanContext) -> Iterator[WeChatFavorite]:
+        yield from favorites.extract(ctx)
+
+
+class WeChatMoments(Artifact):
+    """Every account's cached Moments posts (own and friends'), with likes and comments."""
+
+    kind = "wechat-moments"
+    title = "WeChat Moments"
+    record = WeChatMoment
+    files = (FileSpec(DOMAIN, "Documents/*/wc/wc005_008.db"),)
+    view = "cards"
+
+    def extract(self, ctx: ScanContext) -> Iterator[WeChatMoment]:
+        yield from moments.extract(ctx)
+
+
+class WeChatFriendRequests(Artifact):
+    """Friend requests each WeChat account received and sent (the "New Friends" list)."""
+
+    kind = "wechat-friend-requests"
+    title = "WeChat friend requests"
+    record = WeChatFriendRequest
+    files = _FILES[:2]
+    view = "table"
+
+    def extract(self, ctx: ScanContext) -> Iterator[WeChatFriendRequest]:
+        yield from friend_requests.extract(ctx)
 
 _SEX = {1: "male", 2: "female"}
 

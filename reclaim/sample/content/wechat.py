@@ -408,6 +408,10 @@ def _chat_db(ctx: SampleContext, name: str, chats: dict[str, list[Msg]]) -> list
         conn.execute(f"CREATE INDEX Chat_{h}_Index2 ON Chat_{h}(CreateTime)")
         conn.execute(f"CREATE TABLE ChatExt2_{h}(MesLocalID INTEGER PRIMARY KEY, ConIntRes1 INTEGER DEFAULT 0,"
                      " ConStrRes1 TEXT, ConStrRes2 TEXT)")
+    if name == "DB/MM.sqlite":  # friend requests (Hello_ tables) live in MM.sqlite
+        from reclaim.sample.content.wechat_social import add_hello_tables
+
+        add_hello_tables(conn)
     insert(("live", "deleted"))
     delete("deleted")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
