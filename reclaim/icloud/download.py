@@ -1,5 +1,7 @@
 """``reclaim icloud download``: iCloud Photos (and Drive) into a folder laid out like Apple's export.
 
+Notes, Reminders, Contacts and Calendars are in :mod:`reclaim.icloud.pim`.
+
 The folder mirrors the Data & Privacy export (``iCloud Photos/Photos/<files>``,
 ``iCloud Photos/Photo Details.csv``, ``iCloud Photos/Albums/<album>.csv``,
 ``iCloud Drive/<folders>``) plus ``reclaim-icloud.json``, so
@@ -49,6 +51,15 @@ class DownloadReport:
     bytes: int = 0
     albums: list[str] = field(default_factory=list)
     drive_files: int = 0
+    notes: int = 0
+    notes_locked: int = 0  # password-protected: listed, their text unreadable
+    reminders: int = 0
+    reminders_deleted: int = 0
+    reminder_lists: list[str] = field(default_factory=list)
+    events: int = 0
+    calendars: list[str] = field(default_factory=list)
+    contacts: int = 0
+    unchanged: int = 0  # files a rerun found already holding the same content
     warnings: list[str] = field(default_factory=list)
 
 

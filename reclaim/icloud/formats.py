@@ -142,3 +142,34 @@ def duration_minutes(value: object) -> int | None:
     if isinstance(value, timedelta):
         return int(-value.total_seconds() // 60)
     return None
+
+
+# -- writing (what ``reclaim icloud download`` produces for contacts, calendars and reminders) -----
+
+
+def ical_escape(value: str) -> str:
+    """A TEXT value escaped for iCalendar and vCard (backslash, comma, semicolon, new lines)."""
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+
+
+def fold(line: str) -> str:
+    """One content line folded at 75 octets (RFC 5545 §3.1, RFC 6350 §3.2), ending in CRLF."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line + "\r\n"
+    parts, start, limit = [], 0, 75
+    while start < len(data):
+        end = min(len(data), start + limit)
+        while end < len(data) and (data[end] & 0xC0) == 0x80:  # never split a UTF-8 sequence
+            end -= 1
+        parts.append(data[start:end].decode("utf-8"))
+        start, limit = end, 74  # continuation lines start with a space
+    return "\r\n ".join(parts) + "\r\n"
+
+
+def ical_utc(value: datetime) -> str:
+    """An aware datetime as an iCalendar UTC DATE-TIME (``20240615T130000Z``)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
