@@ -132,6 +132,9 @@ def test_phone_width_no_overflow_no_console_errors_media_load(report: Path) -> N
                 page.wait_for_load_state("load")
                 assert page.evaluate(_OVERFLOW) == [], rel
                 assert page.evaluate("document.documentElement.scrollWidth") <= 390, rel
+                narrowest = page.evaluate("Math.min(...[...document.querySelectorAll('td')].filter(c => c.innerText"
+                                          ".trim()).map(c => c.getBoundingClientRect().width), 1e9)")
+                assert narrowest >= 80, rel  # table cells are readable, not one letter a line
             assert errors == []
 
             page.goto((report / "report/wechat/0001-家人群/page-1.html").as_uri())
@@ -148,3 +151,10 @@ def test_phone_width_no_overflow_no_console_errors_media_load(report: Path) -> N
             assert duration > 0
         finally:
             chromium.close()
+
+
+def test_sender_names_only_in_group_chats(report: Path) -> None:
+    one_to_one = (report / "report/messages/0010-Priya-Patel/page-1.html").read_text(encoding="utf-8")
+    group = (report / "report/messages/0002-Climbing-Crew/page-1.html").read_text(encoding="utf-8")
+    assert '<div class="who">' not in one_to_one  # the owner's name on outgoing messages is no second person
+    assert '<div class="who">Jamie Lee</div>' in group and '<div class="who">Leo King</div>' in group

@@ -330,12 +330,13 @@ def _chat_pages(case: Any, status: dict[str, Any], chat: dict[str, Any], name: s
     for page in range(1, page_count + 1):
         batch = []
         for record in _take(records, CHAT_PAGE):
-            senders.add(record.get("sender"))
             view = MessageView(record, media)
+            if view.direction == "incoming" and view.sender:
+                senders.add(view.sender)  # the owner's own name on outgoing messages does not make a group
             batch.append(view)
             if view.anchor and recovered is not None:
                 recovered.add(name, f"{folder.name}/page-{page}.html#{view.anchor}", view)
-        group = len(senders - {None, "Me"}) > 1
+        group = len(senders - {"Me"}) > 1
         jumps = [m for m in batch if m.anchor]
         written.append(
             _write(folder / f"page-{page}.html", "chat.html", root=_root(3), status=status, chat=chat, name=name,
