@@ -1,0 +1,116 @@
+"""WeChat Moments (cached posts, likes, comments) and friend requests of the sample account."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reclaim.artifacts.wechat.moments import _Reader
+from reclaim.case.scan import scan
+from reclaim.case.store import CaseReader
+from reclaim.sample.content import wechat, wechat_social
+from reclaim.sample.content._wechat_people import KAI, OWNER
+from reclaim.sample.model import SampleContext
+from reclaim.sources.memory import MemoryFS
+
+
+@pytest.fixture(scope="module")
+def case(tmp_path_factory: pytest.TempPathFactory) -> CaseReader:
+    ctx = SampleContext()
+    folder = tmp_path_factory.mktemp("wechat-moments")
+    result = scan(MemoryFS([*wechat.files(ctx), *wechat_social.files(ctx)]), folder,
+                  kinds=["wechat-moments", "wechat-friend-requests"])
+    assert [(k.kind, k.reason, k.warnings) for k in result.kinds] == [
+        ("wechat-moments", "", []), ("wechat-friend-requests", "", [])]
+    return CaseReader(folder)
+
+
+def posts(case: CaseReader) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for post in case.records("wechat-moments"):
+        assert post["post_id"] not in found, "a post cached in two tables is shown once"
+        found[post["post_id"]] = post
+    return found
+
+
+def test_own_post_with_likes_and_comments(case: CaseReader) -> None:
+    post = posts(case)["14120000000000000001"]
+    assert (post["author"], post["own"], post["text"], post["date"]) == (
+        "Alex Chen", True, "Sunset at the Bund 🌇", "2024-04-21T11:30:00Z")
+    assert [like["name"] for like in post["likes"]] == ["Mum", "Lily Wang"]
+    comments = [(c["name"], c["text"], c["reply_to"], c["deleted"]) for c in post["comments"]]
+    assert comments == [("Mum", "好漂亮！注意安全", "", False), ("Lily Wang", "Wow, when was this?", "", False),
+                        ("Alex Chen", "Yesterday evening!", "Lily Wang", False),
+                        ("Sam Taylor", "oops, wrong post", "", True)]
+    assert post["comments"][1]["date"] == "2024-04-21T12:01:00Z"
+    assert (post["like_count"], post["comment_count"]) == (2, 3)
+    assert [m["url"] for m in post["media"]] == ["https://szmmsns.qpic.cn/mmsns/bund1/0",
+                                                 "https://szmmsns.qpic.cn/mmsns/bund2/0"]
+    assert post["location"]["poi"] == "外滩" and post["location"]["latitude"] == pytest.approx(31.24)
+
+
+def test_friends_posts_cards_and_video(case: CaseReader) -> None:
+    found = posts(case)
+    article = found["14120000000000000002"]
+    assert (article["author"], article["own"], article["content_type_name"]) == ("Lily Wang", False, "link")
+    assert article["card"] == {"title": "The science of a perfect espresso",
+                               "description": "Grind, pressure, temperature",
+                               "url": "https://mp.weixin.qq.com/s/espresso-science"}
+    assert found["14120000000000000003"]["card"]["title"] == "Moon River"
+    video = found["14120000000000000004"]
+    assert video["media"] == [{"type": "video", "url": "https://vweixinf.tc.qq.com/summit.mp4",
+                               "thumb_url": "https://szmmsns.qpic.cn/mmsns/summit/150", "title": ""}]
+    assert [(c["name"], c["text"]) for c in video["comments"]] == [("Tom Becker", "What a view!")]
+    assert found["14120000000000000005"]["author"] == "Zhang Wei (work)"
+
+
+def test_deleted_post_recovered(case: CaseReader) -> None:
+    gone = posts(case)["14120000000000000006"]
+    assert gone["deleted"] and gone["own"]
+    assert gone["text"] == "Can't sleep. Thinking about moving to Hangzhou"
+    assert gone["provenance"]["area"] in ("freeblock", "unallocated", "freelist")
+    assert sum(not p["deleted"] for p in posts(case).values()) == 5
+
+
+def test_buffer_that_does_not_decode_is_skipped_with_a_warning() -> None:
+    warnings: list[str] = []
+
+    class Ctx:
+        def warn(self, message: str) -> None:
+            warnings.append(message)
+
+    class Db:
+        source = "wc005_008.db"
+
+    reader = _Reader(Ctx(), None, None, Db())  # type: ignore[arg-type]
+    assert reader.post("MyWC01_x", "wxid_a", b"bplist00\x00garbage") is None
+    assert reader.post("MyWC01_x", "wxid_a", b"not a plist") is None
+    assert len(warnings) == 1 and "does not decode" in warnings[0]
+
+
+def test_friend_requests(case: CaseReader) -> None:
+    rows = list(case.records("wechat-friend-requests"))
+    kai = [r for r in rows if r["username"] == KAI.username]
+    assert [(r["direction"], r["message"]) for r in kai] == [
+        ("incoming", "Hi Alex, I'm Kai from the hiking club 🏔"), ("outgoing", "Sure! See you on the next hike")]
+    first = kai[0]
+    assert (first["name"], first["status"], first["scene"], first["group"], first["date"]) == (
+        "Kai", "pending", "group chat", "Hiking Club 🥾", "2024-04-20T20:00:00Z")
+    tom = next(r for r in rows if r["username"] == "wxid_tom8d2f6")
+    assert (tom["name"], tom["status"]) == ("Tom Becker", "friend")
+    zoe = next(r for r in rows if r["username"] == wechat_social.NEW_PERSON)
+    assert (zoe["name"], zoe["status"], zoe["scene"], zoe["region"]) == (
+        "Recruiter Zoe", "pending", "phone number search", "Shenzhen, Guangdong")
+    assert zoe["message"].startswith("Hello, I found you by your number.")
+    assert all(r["account"] == OWNER and r["source"].endswith("DB/MM.sqlite") for r in rows)
+
+
+def test_wechat_messages_unchanged_by_hello_tables(tmp_path: Path) -> None:
+    ctx = SampleContext()
+    files = [f for f in wechat.files(ctx) if f.path.endswith("DB/MM.sqlite") or "WCDB_Contact" in f.path
+             or f.path.endswith("LoginInfo2.dat")]
+    scan(MemoryFS(files), tmp_path / "c", kinds=["wechat"])
+    rows = list(CaseReader(tmp_path / "c").records("wechat"))
+    assert rows and not any("fromusername" in r["text"] for r in rows)
