@@ -13,7 +13,6 @@ person checks in the case after ``reclaim scan`` of the downloaded folder.
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 from datetime import date, datetime
@@ -319,4 +318,31 @@ def test_vcard_and_ical_text_are_escaped_and_folded() -> None:
     assert "N:O'Neil\\;Smith;Zoë;;;\r\n" in card
     lines = card.split("\r\n")
     assert all(len(line.encode()) <= 75 for line in lines)
-    assert base64.b64encode(b"x")  # the module's photo encoding is standard base64
+    assert "NOTE:a\\,b\\nc" in card.replace("\r\n ", "")  # unfolded, the value is escaped
+
+
+def test_cli_download_prints_one_line_per_refused_part(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from pyicloud.exceptions import PyiCloudServiceNotActivatedException
+
+    from reclaim.cli import main
+
+    services = _services(RecordedICloud(corpus))
+
+    class Account:  # what sign_in returns: pyicloud's service properties, Notes not enabled
+        reminders, contacts, calendar = services.reminders, services.contacts, services.calendar
+
+        @property
+        def notes(self) -> Any:
+            raise PyiCloudServiceNotActivatedException("Webservice not available: ckdatabasews")
+
+    monkeypatch.setattr("reclaim.commands.icloud.sign_in", lambda apple_id, folder: Account())
+    out = tmp_path / "icloud"
+    code = main(["icloud", "download", "--apple-id", "a@example.org", "-o", str(out), "--no-photos",
+                 "--calendar-years", "3"])
+    captured = capsys.readouterr()
+    printed = " ".join((captured.out + captured.err).split())  # rich wraps long lines
+    assert code == 1 and "Traceback" not in printed
+    assert "Notes: not enabled for this Apple ID" in printed
+    assert "Reminders: 2 in 1 lists" in printed and "Contacts: 2" in printed
+    assert (out / "iCloud Reminders" / "Synthetic List.ics").is_file()
