@@ -87,8 +87,8 @@ def test_link_location_note_and_chat_record(case: CaseReader) -> None:
         "Ten hiking routes around Hangzhou", "From easy walks to full-day treks",
         "https://mp.weixin.qq.com/s/hz-hiking-routes", "Zhang Wei (work)")
     place = by_type(case, "location")
-    assert place["location"] == {"latitude": 31.230416, "longitude": 121.473701, "label": "上海市黄浦区人民大道",
-                                 "poi": "人民广场"}
+    assert (place["place"], place["latitude"], place["longitude"]) == (
+        "人民广场, 上海市黄浦区人民大道", 31.230416, 121.473701)
     note = by_type(case, "note")
     assert (note["title"], note["text"]) == ("Packing list", "Boots, rain jacket, 2L water, snacks, headlamp")
     record = by_type(case, "chat-record")

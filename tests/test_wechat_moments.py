@@ -46,21 +46,24 @@ def test_own_post_with_likes_and_comments(case: CaseReader) -> None:
                         ("Sam Taylor", "oops, wrong post", "", True)]
     assert post["comments"][1]["date"] == "2024-04-21T12:01:00Z"
     assert (post["like_count"], post["comment_count"]) == (2, 3)
-    assert [m["url"] for m in post["media"]] == ["https://szmmsns.qpic.cn/mmsns/bund1/0",
-                                                 "https://szmmsns.qpic.cn/mmsns/bund2/0"]
-    assert post["location"]["poi"] == "外滩" and post["location"]["latitude"] == pytest.approx(31.24)
+    assert [m["url"] for m in post["media_urls"]] == ["https://szmmsns.qpic.cn/mmsns/bund1/0",
+                                                      "https://szmmsns.qpic.cn/mmsns/bund2/0"]
+    assert post["place"] == "外滩, 上海市黄浦区中山东一路, 上海" and post["latitude"] == pytest.approx(31.24)
+    assert post["liked_by"] == "Mum, Lily Wang"
+    assert post["comments_text"].splitlines()[2:] == ["Alex Chen → Lily Wang: Yesterday evening!",
+                                                      "Sam Taylor: oops, wrong post (deleted by its author)"]
 
 
 def test_friends_posts_cards_and_video(case: CaseReader) -> None:
     found = posts(case)
     article = found["14120000000000000002"]
     assert (article["author"], article["own"], article["content_type_name"]) == ("Lily Wang", False, "link")
-    assert article["card"] == {"title": "The science of a perfect espresso",
-                               "description": "Grind, pressure, temperature",
-                               "url": "https://mp.weixin.qq.com/s/espresso-science"}
-    assert found["14120000000000000003"]["card"]["title"] == "Moon River"
+    assert (article["card_title"], article["card_description"], article["card_url"]) == (
+        "The science of a perfect espresso", "Grind, pressure, temperature",
+        "https://mp.weixin.qq.com/s/espresso-science")
+    assert found["14120000000000000003"]["card_title"] == "Moon River"
     video = found["14120000000000000004"]
-    assert video["media"] == [{"type": "video", "url": "https://vweixinf.tc.qq.com/summit.mp4",
+    assert video["media_urls"] == [{"type": "video", "url": "https://vweixinf.tc.qq.com/summit.mp4",
                                "thumb_url": "https://szmmsns.qpic.cn/mmsns/summit/150", "title": ""}]
     assert [(c["name"], c["text"]) for c in video["comments"]] == [("Tom Becker", "What a view!")]
     assert found["14120000000000000005"]["author"] == "Zhang Wei (work)"

@@ -54,7 +54,9 @@ class WeChatFavorite(Record):
     sender_id: str = ""
     chat: str = ""  # the chat it was saved from (name)
     chat_id: str = ""  # "<account>:<chat username>"
-    location: dict[str, Any] | None = None  # {latitude, longitude, label, poi}
+    place: str = ""  # a saved location: "poi, address"
+    latitude: float | None = None
+    longitude: float | None = None
     #: the pieces: {type, text, title, format, size, sender, date}
     items: list[dict[str, Any]] = field(default_factory=list)
     attachments: list[MediaRef] = field(default_factory=list)
@@ -68,8 +70,7 @@ class WeChatFavorite(Record):
 
     def search_text(self) -> str:
         parts = [self.title, self.description, self.text, self.url, self.sender, self.chat]
-        if self.location:
-            parts += [str(self.location.get("label") or ""), str(self.location.get("poi") or "")]
+        parts.append(self.place)
         parts += [a.name for a in self.attachments]
         return "\n".join(p for p in parts if p)
 
@@ -150,10 +151,9 @@ class _Reader:
             desc = desc or X.text(web, "pagedesc")
         type_name = FAV_TYPES.get(ftype, f"type-{ftype}")
         text = self._text(type_name, desc, items)
-        location = _location(root.find("locitem")) if root is not None and root.find("locitem") is not None \
-            else None
-        if location is None and items and items[0]["type"] == "location":
-            location = items[0].get("location")
+        location = _location(root.find("locitem") if root is not None else None)
+        if not location and items and items[0]["type"] == "location":
+            location = items[0].get("location") or {}
         attachments: list[MediaRef] = []
         for piece in items:
             attachments.extend(piece.pop("_media", []))
@@ -166,7 +166,8 @@ class _Reader:
             account_name=self.account.display, local_id=local_id, type=ftype, type_name=type_name, title=title,
             description=desc if desc != text else "", text=text, url=url, sender=self.dir.name(sender_id),
             sender_id=sender_id, chat=self.dir.chat_name(chat_user) if chat_user else "",
-            chat_id=f"{self.account.id}:{chat_user}" if chat_user else "", location=location, items=items,
+            chat_id=f"{self.account.id}:{chat_user}" if chat_user else "", place=location.get("place", ""),
+            latitude=location.get("latitude"), longitude=location.get("longitude"), items=items,
             attachments=attachments,
         )
 
@@ -247,14 +248,15 @@ class _Reader:
                               role=role, origin=f"{DOMAIN}/{rel}")
 
 
-def _location(el: ET.Element | None) -> dict[str, Any] | None:
+def _location(el: ET.Element | None) -> dict[str, Any]:
+    """A ``locitem`` as ``{place, latitude, longitude}`` (empty when there is none)."""
     if el is None:
-        return None
+        return {}
     lat, lng = X.as_float(X.text(el, "lat")), X.as_float(X.text(el, "lng"))
-    label, poi = X.text(el, "label"), X.text(el, "poiname")
-    if lat is None and lng is None and not (label or poi):
-        return None
-    return {"latitude": lat, "longitude": lng, "label": label, "poi": poi}
+    place = ", ".join(dict.fromkeys(p for p in (X.text(el, "poiname"), X.text(el, "label")) if p))
+    if lat is None and lng is None and not place:
+        return {}
+    return {"place": place, "latitude": lat, "longitude": lng}
 
 
 def _int(value: Any) -> int:

@@ -49,11 +49,17 @@ class WeChatMoment(Record):
     text: str = ""
     content_type: int = 0
     content_type_name: str = ""  # photos | text | link | music | video | sticker …
-    card: dict[str, Any] | None = None  # link or music card: {title, description, url}
-    location: dict[str, Any] | None = None  # {latitude, longitude, poi, address, city}
-    media: list[dict[str, Any]] = field(default_factory=list)  # {type, url, thumb_url, title} remote, not fetched
+    card_title: str = ""  # a shared link's or song's card
+    card_description: str = ""
+    card_url: str = ""
+    place: str = ""  # "poi, address, city"
+    latitude: float | None = None
+    longitude: float | None = None
+    media_urls: list[dict[str, Any]] = field(default_factory=list)  # {type, url, thumb_url, title}: not fetched
     likes: list[dict[str, Any]] = field(default_factory=list)  # {name, username, date}
     comments: list[dict[str, Any]] = field(default_factory=list)  # {name, username, date, text, reply_to, deleted}
+    liked_by: str = ""  # the likers' names, for reading ("Mum, Lily Wang")
+    comments_text: str = ""  # the comments one per line, for reading ("Lily Wang → Alex Chen: …")
     like_count: int = 0
     comment_count: int = 0
     private: bool = False
@@ -66,14 +72,8 @@ class WeChatMoment(Record):
         return None
 
     def search_text(self) -> str:
-        parts = [self.author, self.text]
-        if self.card:
-            parts += [str(self.card.get("title") or ""), str(self.card.get("description") or ""),
-                      str(self.card.get("url") or "")]
-        if self.location:
-            parts += [str(self.location.get("poi") or ""), str(self.location.get("address") or "")]
-        parts += [f"{c.get('name', '')}: {c.get('text', '')}" for c in self.comments]
-        parts += [str(like.get("name") or "") for like in self.likes]
+        parts = [self.author, self.text, self.card_title, self.card_description, self.card_url, self.place,
+                 self.comments_text, self.liked_by]
         return "\n".join(p for p in parts if p)
 
 
@@ -141,6 +141,10 @@ class _Reader:
         self.seen.add(key)
         content = root.get("contentObj") if isinstance(root.get("contentObj"), dict) else {}
         ctype = _i(content.get("type"))
+        card = _card(content, ctype, root) or {}
+        place, lat, lng = _location(root.get("locationInfo"))
+        likes = self._people(root.get("likeUsers"), likes=True)
+        comments = self._people(root.get("commentUsers"), likes=False)
         deleted = provenance is not None
         return WeChatMoment(
             id=f"wechat-moments:{self.account.id}:{key}" + (":deleted" if deleted else ""),
@@ -149,9 +153,11 @@ class _Reader:
             account_name=self.account.display, post_id=tid, author_id=author_id,
             author=self._name(author_id, root.get("nickname")), own=bool(author_id) and author_id == self.account.wxid,
             text=_s(root.get("contentDesc")), content_type=ctype, content_type_name=CONTENT_TYPES.get(ctype, ""),
-            card=_card(content, ctype, root), location=_location(root.get("locationInfo")),
-            media=_media(content.get("mediaList")), likes=self._people(root.get("likeUsers"), likes=True),
-            comments=self._people(root.get("commentUsers"), likes=False),
+            card_title=card.get("title", ""), card_description=card.get("description", ""),
+            card_url=card.get("url", ""), place=place, latitude=lat, longitude=lng,
+            media_urls=_media(content.get("mediaList")), likes=likes, comments=comments,
+            liked_by=", ".join(like["name"] for like in likes if like["name"]),
+            comments_text="\n".join(_comment_line(c) for c in comments),
             like_count=_i(root.get("realLikeCount")) or _i(root.get("likeCount")),
             comment_count=_i(root.get("realCommentCount")) or _i(root.get("commentCount")),
             private=bool(root.get("isPrivate")),
@@ -185,7 +191,12 @@ class _Reader:
         return out
 
 
-def _card(content: dict[str, Any], ctype: int, root: dict[str, Any]) -> dict[str, Any] | None:
+def _comment_line(comment: dict[str, Any]) -> str:
+    who = comment["name"] + (f" → {comment['reply_to']}" if comment.get("reply_to") else "")
+    return f"{who}: {comment['text']}" + (" (deleted by its author)" if comment.get("deleted") else "")
+
+
+def _card(content: dict[str, Any], ctype: int, root: dict[str, Any]) -> dict[str, str] | None:
     title, desc = _s(content.get("title")), _s(content.get("desc"))
     url = _s(content.get("linkUrl")) or _s(root.get("shareOpenUrl"))
     music = root.get("wcmusicInfo") if isinstance(root.get("wcmusicInfo"), dict) else None
@@ -195,22 +206,16 @@ def _card(content: dict[str, Any], ctype: int, root: dict[str, Any]) -> dict[str
         url = url or _s(music.get("musicUrl")) or _s(music.get("webUrl"))
     if not (title or url) or ctype in (1, 2):
         return None
-    card: dict[str, Any] = {"title": title, "description": desc, "url": url}
-    if _s(root.get("sourceNickName")):
-        card["source"] = _s(root["sourceNickName"])
-    return card
+    return {"title": title, "description": desc, "url": url}
 
 
-def _location(value: Any) -> dict[str, Any] | None:
+def _location(value: Any) -> tuple[str, float | None, float | None]:
+    """A post's place as "poi, address, city" and its coordinates (0 means none)."""
     if not isinstance(value, dict):
-        return None
+        return "", None, None
     lat, lng = _f(value.get("location_latitude")), _f(value.get("location_longitude"))
-    poi = _s(value.get("poiName"))
-    address = _s(value.get("poiAddress")) or _s(value.get("poiAdress"))
-    city = _s(value.get("city"))
-    if not (poi or address or city) and not lat and not lng:
-        return None
-    return {"latitude": lat or None, "longitude": lng or None, "poi": poi, "address": address, "city": city}
+    parts = (_s(value.get("poiName")), _s(value.get("poiAddress")) or _s(value.get("poiAdress")), _s(value.get("city")))
+    return ", ".join(dict.fromkeys(p for p in parts if p)), lat or None, lng or None
 
 
 def _media(value: Any) -> list[dict[str, Any]]:
