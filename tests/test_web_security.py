@@ -60,6 +60,21 @@ def test_url_token_becomes_a_strict_httponly_cookie_and_leaves_the_url(session: 
     assert session.token not in page.text  # the page never shows the session token
 
 
+def test_a_browser_without_the_key_gets_a_page_that_explains_it(session: WebSession) -> None:
+    """A person who opens the bare address sees how to get in; scripts still get one sentence."""
+    client = client_for(session, authed=False)
+    response = client.get("/", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1>Open the link reclaim printed in the terminal (it carries a key).</h1>" in response.text
+    assert "?token=" in response.text and session.token not in response.text
+    assert "<script" not in response.text and "default-src 'none'" in response.headers["content-security-policy"]
+    stale = client.get("/?token=guess", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert "This link is out of date" in stale.text and stale.headers["content-type"].startswith("text/html")
+    plain = client.get("/api/state")
+    assert plain.headers["content-type"].startswith("text/plain") and "<" not in plain.text
+
+
 def test_wrong_url_token_sets_nothing(session: WebSession) -> None:
     client = client_for(session, authed=False)
     response = client.get("/?token=guess", follow_redirects=False)

@@ -19,6 +19,7 @@ Every response also carries a strict Content-Security-Policy and no-sniff header
 from __future__ import annotations
 
 import hmac
+import html
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs
@@ -84,8 +85,9 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         headers = _headers(scope)
+        page = "text/html" in headers.get("accept", "")  # a person's browser, not a script: answer with a page
         if headers.get("host", "") not in self.hosts:
-            await _deny(send, 403, "This address is not allowed. Open the link reclaim printed.")
+            await _deny(send, 403, "This address is not allowed. Open the link reclaim printed.", page=page)
             return
         method = scope["method"].upper()
         path = scope["path"]
@@ -94,14 +96,15 @@ class SecurityMiddleware:
             if _same(query["token"][0], self.token):
                 await _redirect_with_cookie(send, self.cookie, self.token)
             else:
-                await _deny(send, 403, "This link is out of date. Open the link reclaim printed in the terminal.")
+                await _deny(send, 403, "This link is out of date. Open the link reclaim printed in the terminal.",
+                            page=page)
             return
         cookie = _cookies(headers.get("cookie", "")).get(self.cookie, "")
         if not cookie or not _same(cookie, self.token):
-            await _deny(send, 403, "Open the link reclaim printed in the terminal (it carries a key).")
+            await _deny(send, 403, "Open the link reclaim printed in the terminal (it carries a key).", page=page)
             return
         if method not in SAFE_METHODS and not self._same_origin(headers):
-            await _deny(send, 403, "Refused: this request did not come from reclaim's page.")
+            await _deny(send, 403, "Refused: this request did not come from reclaim's page.", page=page)
             return
         await self.app(scope, receive, _with_security_headers(send, api=path.startswith("/api/")))
 
@@ -141,18 +144,42 @@ def _with_security_headers(send: Send, *, api: bool) -> Send:
     return wrapped
 
 
-async def _deny(send: Send, status: int, text: str) -> None:
-    body = text.encode("utf-8")
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [
-            (b"content-type", b"text/plain; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"cache-control", b"no-store"),
-        ],
-    })
+#: The page a browser gets instead of the bare sentence: no script, no outside resource, only its own style.
+_DENY_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>reclaim: open the link from the terminal</title>
+<style>body{{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}}
+main{{max-width:34rem;margin:12vh auto;padding:2rem;background:#fff;border-radius:12px;
+box-shadow:0 1px 4px rgba(0,0,0,.12)}}h1{{font-size:1.3rem;margin:0 0 .75rem}}
+code{{background:#eef1f5;padding:.1rem .3rem;border-radius:4px}}</style></head>
+<body><main><h1>{text}</h1>
+<p>reclaim's page only opens from the address it printed when it started, for example
+<code>http://127.0.0.1:8000/?token=…</code>. The token keeps other programs and web sites on this
+computer away from your data.</p>
+<p>Look in the terminal where you ran <code>reclaim serve</code> (or <code>./run serve</code>) and open that link.</p>
+</main></body></html>
+"""
+_DENY_CSP = (b"default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+             b"frame-ancestors 'none'")
+
+
+async def _deny(send: Send, status: int, text: str, *, page: bool = False) -> None:
+    """Refuse a request: one sentence for scripts, a short explanatory page for a browser."""
+    if page:
+        body = _DENY_PAGE.format(text=html.escape(text)).encode("utf-8")
+        kind = b"text/html; charset=utf-8"
+    else:
+        body = text.encode("utf-8")
+        kind = b"text/plain; charset=utf-8"
+    headers = [
+        (b"content-type", kind),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"cache-control", b"no-store"),
+    ]
+    if page:
+        headers.append((b"content-security-policy", _DENY_CSP))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
