@@ -144,6 +144,14 @@ def test_phone_width_no_overflow_no_console_errors_media_load(report: Path) -> N
                 images.nth(i).scroll_into_view_if_needed()
                 images.nth(i).evaluate("img => img.decode()")
                 assert images.nth(i).evaluate("img => img.naturalWidth") > 0
+            page.goto((report / "report/photos/index.html").as_uri())
+            page.wait_for_function("[...document.querySelectorAll('video')].every(v => v.readyState > 0)"
+                                   " || document.querySelectorAll('a.cannot-play').length > 0")
+            page.wait_for_timeout(300)
+            videos, saves = page.locator(".gallery video").count(), page.locator(".gallery a.cannot-play")
+            assert videos + saves.count() == 3  # a video plays, or is a link to save it: never a blank box
+            assert all((report / "report/photos" / a.get_attribute("href")).resolve().is_file() for a in saves.all())
+
             page.goto((report / "report/wechat/0013-奶奶/page-1.html").as_uri())
             audio = page.locator(".bubble audio").first
             duration = audio.evaluate("""a => new Promise(done => { a.preload = 'metadata';
