@@ -166,3 +166,14 @@ def test_sender_names_only_in_group_chats(report: Path) -> None:
     group = (report / "report/messages/0002-Climbing-Crew/page-1.html").read_text(encoding="utf-8")
     assert '<div class="who">' not in one_to_one  # the owner's name on outgoing messages is no second person
     assert '<div class="who">Jamie Lee</div>' in group and '<div class="who">Leo King</div>' in group
+
+
+def test_overview_in_plain_words(report: Path) -> None:
+    index = (report / "index.html").read_text(encoding="utf-8")
+    assert '<span title="itunes-backup">iTunes / Finder backup</span>' in index
+    assert "times shown in " in index and "(UTC" in index  # the zone every time is shown in is named
+    tiles = re.findall(r'<div class="t">([^<]+)</div>\s*<div class="n">([\d,]+)', index)
+    assert ("Messages", "246") in tiles and ("WeChat", "2,873") in tiles
+    empty = index[index.index('<div class="t">iCloud Drive</div>'):]  # a kind with nothing says why
+    shown = r'<div class="t">iCloud Drive</div>\s*<div class="n">0</div>\s*<div class="small muted">no iCloud'
+    assert re.match(shown, empty)

@@ -494,7 +494,25 @@ def _cell(value: Any) -> str:
     return text if len(text) <= 2000 else text[:2000] + "…"
 
 
+_SOURCE_WORDS = {
+    "itunes-backup": "iTunes / Finder backup",
+    "itunes-backup-legacy": "iTunes backup (old format)",
+    "filesystem": "full file-system extraction (folder)",
+    "zip": "full file-system extraction (ZIP)",
+    "tar": "full file-system extraction (TAR)",
+    "device-afc": "the connected iPhone",
+    "app-folder": "an app's folder",
+    "database": "a single database file",
+}
+
+
+def source_words(kind: str | None) -> str:
+    """What kind of copy of the phone the report was made from, in words (the code when unknown)."""
+    return _SOURCE_WORDS.get(kind or "", kind or "unknown")
+
+
 _env.globals["cell"] = _cell
+_env.filters["source_words"] = source_words
 _env.filters["recovered_from"] = recovered_from
 _env.filters["local"] = local
 _env.filters["filesize"] = lambda n: (
