@@ -86,6 +86,7 @@ def test_info_and_files(sample_backup: Path, capsys: pytest.CaptureFixture[str])
     assert info["encrypted"] is False and info["file_count"] >= 150 and "com.tencent.xin" in info["apps"]
     code, out, _ = run_cli(capsys, "info", str(sample_backup))
     assert "Device:      Alex's iPhone" in out and "Encrypted:   no" in out
+    assert "Model:       iPhone 13 (iPhone14,5)" in out and info["product_name"] == "iPhone 13"
     code, out, _ = run_cli(capsys, "files", str(sample_backup), "--json", "--domain", "DatabaseDomain")
     rows = [json.loads(line) for line in out.splitlines()]
     link = next(r for r in rows if r["path"] == "timezone/localtime")
@@ -175,6 +176,7 @@ def test_backups_command_and_choice(
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and [Path(r["path"]).name for r in rows] == ["00008110-AAAA", "00008110-BBBB"]
     assert rows[0]["device_name"] == "Alex's iPhone" and rows[0]["encrypted"] is False
+    assert (rows[0]["product_name"], rows[0]["product_type"]) == ("iPhone 13", "iPhone14,5")
     code, out, err = run_cli(capsys, "info", str(root))
     assert code == 2 and "holds 2 backups, choose one: 00008110-AAAA, 00008110-BBBB" in err
 

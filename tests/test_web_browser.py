@@ -91,6 +91,7 @@ def test_journey_unlock_scan_browse_search_recover(sample_backup_encrypted: Path
         card = page.locator("button.backup").filter(has_text="Alex's iPhone")
         card.wait_for()
         assert "Encrypted" in card.inner_text() and "iOS 17.4.1" in card.inner_text()
+        assert "iPhone 13 (iPhone14,5)" in card.inner_text()  # the model by name, its identifier beside
         shot(page, "1-start")
         assert page.is_checked("#deep-scan")  # deleted records are recovered too (the default)
         card.click()

@@ -31,8 +31,16 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for b in found:
         what = ", ".join(
-            x for x in (b.device_name, b.product_type, b.product_version and f"iOS {b.product_version}") if x
+            x for x in (b.device_name, model_label(b.product_name, b.product_type),
+                        b.product_version and f"iOS {b.product_version}") if x
         )
         lock = "encrypted" if b.encrypted else "not encrypted"
         print(f"{b.path}\n    {what or 'unknown device'}; {b.date or 'date unknown'}; {lock}")
     return 0
+
+
+def model_label(name: str | None, identifier: str | None) -> str | None:
+    """"iPhone 13 (iPhone14,5)" when the backup names the model, else whichever of the two is known."""
+    if name and identifier and name != identifier:
+        return f"{name} ({identifier})"
+    return name or identifier

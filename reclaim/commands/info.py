@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from reclaim.commands.backups import model_label
 from reclaim.sources.cli_support import add_source_arguments, open_source_from_args
 
 NAME = "info"
@@ -29,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
             "kind": info.kind,
             "device_name": info.device_name,
             "product_type": info.product_type,
+            "product_name": info.extra.get("product_name"),
             "product_version": info.product_version,
             "build_version": info.build_version,
             "serial_number": info.serial_number,
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     labels = [
         ("Source", f"{data['name']} ({data['kind']})"),
         ("Device", data["device_name"]),
-        ("Model", data["product_type"]),
+        ("Model", model_label(data["product_name"], data["product_type"])),
         ("iOS", ios),
         ("Serial", data["serial_number"]),
         ("UDID", data["udid"]),

@@ -64,12 +64,14 @@ class BackupSummary:
     udid: str | None
     date: str | None
     encrypted: bool
+    product_name: str | None = None  # the marketing name ("iPhone 13"), when Info.plist has it
 
     def to_json(self) -> dict[str, object]:
         return {
             "path": str(self.path),
             "device_name": self.device_name,
             "product_type": self.product_type,
+            "product_name": self.product_name,
             "product_version": self.product_version,
             "udid": self.udid,
             "date": self.date,
@@ -103,6 +105,7 @@ def summarize(path: Path) -> BackupSummary:
         udid=info.get("Unique Identifier") or lockdown.get("UniqueDeviceID") or path.name,
         date=date if isinstance(date, str) else None,
         encrypted=bool(manifest.get("IsEncrypted")),
+        product_name=info.get("Product Name") if isinstance(info.get("Product Name"), str) else None,
     )
 
 

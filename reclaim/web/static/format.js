@@ -51,3 +51,6 @@ export function fmtDuration(seconds) {
 export const humanize = (name) => name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
 
 export const initials = (name) => (String(name || '?').trim().split(/\s+/).map((p) => [...p][0] || '').join('').slice(0, 2) || '?').toUpperCase();
+
+// "iPhone 13 (iPhone14,5)" when the backup names the model, else the identifier alone.
+export const deviceModel = (name, type) => (name && type && name !== type ? `${name} (${type})` : name || type || '');

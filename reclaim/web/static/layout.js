@@ -1,6 +1,7 @@
 // The frame around the views: which screen shows, the device line, the sidebar mark, pane heads, infinite scrolling.
 
 import { $, h, toast } from './dom.js';
+import { deviceModel } from './format.js';
 import { S } from './state.js';
 
 export function show(screen) {
@@ -14,7 +15,7 @@ export function showDevice(src) {
   const el = $('#device');
   el.replaceChildren();
   if (!src) return;
-  const parts = [src.device_name || src.name, src.product_type, src.product_version && `iOS ${src.product_version}`];
+  const parts = [src.device_name || src.name, deviceModel(src.product_name || (src.extra && src.extra.product_name), src.product_type), src.product_version && `iOS ${src.product_version}`];
   el.append(h('strong', { text: parts[0] || '' }), h('span', { text: parts.slice(1).filter(Boolean).join(' · ') }));
 }
 

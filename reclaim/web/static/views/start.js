@@ -2,7 +2,7 @@
 
 import { api } from '../api.js';
 import { $, badge, h } from '../dom.js';
-import { fmtFull, fmtSize, initials } from '../format.js';
+import { deviceModel, fmtFull, fmtSize, initials } from '../format.js';
 import { S } from '../state.js';
 import { show, showDevice } from '../layout.js';
 
@@ -46,7 +46,7 @@ export async function startScreen(message = '', preset = null) {
         h('span', { class: 'avatar', text: initials(b.name) }),
         h('span', { class: 'meta' },
           h('strong', { text: b.name }),
-          h('span', { text: [b.product_type, b.product_version && `iOS ${b.product_version}`].filter(Boolean).join(' · ') }),
+          h('span', { text: [deviceModel(b.product_name, b.product_type), b.product_version && `iOS ${b.product_version}`].filter(Boolean).join(' · ') }),
           h('span', { class: 'muted', text: [b.date && fmtFull(b.date), fmtSize(b.size)].filter(Boolean).join(' · ') })),
         b.encrypted ? badge('Encrypted', 'lock') : badge('Not encrypted', 'plain'))));
     }
