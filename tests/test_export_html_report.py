@@ -177,3 +177,23 @@ def test_overview_in_plain_words(report: Path) -> None:
     empty = index[index.index('<div class="t">iCloud Drive</div>'):]  # a kind with nothing says why
     shown = r'<div class="t">iCloud Drive</div>\s*<div class="n">0</div>\s*<div class="small muted">no iCloud'
     assert re.match(shown, empty)
+
+
+def test_zone_label_names_both_offsets_of_a_summer_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from reclaim.export.html import LocalClock, local_zone_label
+
+    monkeypatch.setenv("TZ", "Europe/London")
+    time.tzset()
+    try:
+        assert local_zone_label() == "Europe/London time (GMT, UTC+00:00 / BST, UTC+01:00)"
+        clock = LocalClock()  # its own cache: the report's clock keeps the process's zone
+        assert clock.local("2024-01-10T12:00:00Z") == "2024-01-10 12:00"
+        assert clock.local("2024-07-10T12:00:00Z") == "2024-07-10 13:00"
+        monkeypatch.setenv("TZ", "Asia/Shanghai")
+        time.tzset()
+        assert local_zone_label() == "Asia/Shanghai time, CST (UTC+08:00)"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

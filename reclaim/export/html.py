@@ -10,6 +10,7 @@ as tables. Only media a page shows are copied, once each, under ``media/``.
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 from collections.abc import Iterable, Iterator
@@ -37,11 +38,41 @@ _env = Environment(
 )
 
 
+def _zone_name() -> str | None:
+    """The machine's IANA zone name (``Europe/London``) from ``TZ`` or ``/etc/localtime``, if it has one."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if "/" not in name or name.startswith("/"):
+        try:
+            target = os.path.realpath("/etc/localtime")
+        except OSError:
+            target = ""
+        name = target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else ""
+    return name or None
+
+
 def local_zone_label() -> str:
-    """The zone the report's times are shown in, e.g. 'CET (UTC+01:00)'."""
-    now = datetime.now().astimezone()
-    offset = now.strftime("%z")
-    return f"{now.tzname()} (UTC{offset[:3]}:{offset[3:]})"
+    """The zone the report's times are shown in, e.g. 'Europe/London (GMT, UTC+00:00 / BST, UTC+01:00)'.
+
+    Each time is converted with the offset of its own date, so a zone with summer time names both
+    offsets: one offset alone (today's) would be wrong for half the dates in the report.
+    """
+    year = datetime.now().year
+    seen = []
+    for month in (1, 7):
+        moment = datetime(year, month, 1, 12, tzinfo=UTC).astimezone()
+        offset = moment.strftime("%z")
+        label = f"{moment.tzname()}, UTC{offset[:3]}:{offset[3:]}"
+        if label not in seen:
+            seen.append(label)
+    if len(seen) == 1:
+        seen = [seen[0].replace(", ", " (", 1) + ")"]
+    name = _zone_name()
+    offsets = " / ".join(seen)
+    if name and name not in ("UTC", "Etc/UTC") and len(seen) > 1:
+        return f"{name} time ({offsets})"
+    if name and name not in ("UTC", "Etc/UTC"):
+        return f"{name} time, {offsets}"
+    return offsets
 
 
 def parse_iso(value: str | None) -> datetime | None:
