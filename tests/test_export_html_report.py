@@ -102,7 +102,7 @@ def test_locked_note_says_how_to_read_it(report: Path) -> None:
     assert "<dt>pinned</dt><dd>no</dd>" not in notes and "<dt>pinned</dt><dd>yes</dd>" in notes  # only "yes" flags
 
 
-PHONE_PAGES = ["index.html", "report/messages/index.html", "report/voicemail/index.html",
+PHONE_PAGES = ["index.html", "report/messages/index.html", "report/wechat/index.html", "report/voicemail/index.html",
                "report/safari-history/index.html", "report/notes/index.html", "report/photos/index.html",
                "report/links/index.html", "report/wechat/0001-家人群/page-1.html",
                "report/messages/0010-Priya-Patel/page-1.html", "report/whatsapp/0004-Weekend-Hikers/page-1.html"]
