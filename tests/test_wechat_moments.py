@@ -117,3 +117,31 @@ def test_wechat_messages_unchanged_by_hello_tables(tmp_path: Path) -> None:
     scan(MemoryFS(files), tmp_path / "c", kinds=["wechat"])
     rows = list(CaseReader(tmp_path / "c").records("wechat"))
     assert rows and not any("fromusername" in r["text"] for r in rows)
+
+
+def test_friend_request_in_a_message_shard(tmp_path: Path) -> None:
+    import sqlite3
+
+    from reclaim.sample.model import SampleFile
+
+    ctx = SampleContext()
+    files = [f for f in wechat.files(ctx) if "/DB/" in f.path or f.path.endswith("LoginInfo2.dat")]
+    shard = tmp_path / "message_9.sqlite"
+    conn = sqlite3.connect(shard)
+    conn.execute("CREATE TABLE Chat_00000000000000000000000000000000(MesLocalID INTEGER PRIMARY KEY,"
+                 " CreateTime INTEGER, Message TEXT, Type INTEGER, Des INTEGER)")
+    wechat_social.add_hello_tables(conn)  # the same requests as MM.sqlite: not repeated
+    user = "wxid_shard9only"
+    conn.execute(f"CREATE TABLE Hello_{wechat_social.md5(user)}(MesLocalID INTEGER PRIMARY KEY, CreateTime INTEGER,"
+                 " Message TEXT, Type INTEGER, Des INTEGER)")
+    conn.execute(f"INSERT INTO Hello_{wechat_social.md5(user)} VALUES (1, 1714000000, ?, 37, 1)",
+                 (f'<msg fromusername="{user}" fromnickname="Nina" content="Hi from the shard" scene="30"/>',))
+    conn.commit()
+    conn.close()
+    files.append(SampleFile(wechat.DOMAIN, f"Documents/{wechat.ACCOUNT}/DB/message_9.sqlite", shard.read_bytes()))
+    scan(MemoryFS(files), tmp_path / "c", kinds=["wechat-friend-requests"])
+    rows = list(CaseReader(tmp_path / "c").records("wechat-friend-requests"))
+    [nina] = [r for r in rows if r["source"].endswith("message_9.sqlite")]
+    assert (nina["name"], nina["message"], nina["scene"], nina["status"], nina["date"]) == (
+        "Nina", "Hi from the shard", "QR code", "pending", "2024-04-24T23:06:40Z")
+    assert len(rows) == 5

@@ -24,6 +24,7 @@ from reclaim.artifacts.wechat import xmltools as X
 from reclaim.artifacts.wechat.accounts import Account, inventory
 from reclaim.artifacts.wechat.contacts import Directory, load
 from reclaim.case.context import Database, ScanContext
+from reclaim.vfs import Entry
 
 HELLO_TABLE = re.compile(r"Hello_[0-9a-f]{32}")
 #: ``scene`` values: how the requester found the account (the common ones; others are shown as numbers).
@@ -68,7 +69,7 @@ def extract(ctx: ScanContext) -> Iterator[WeChatFriendRequest]:
         directory: Directory | None = None
         seen: set[tuple[Any, ...]] = set()
         for entry in account.message_dbs:
-            if entry.path.endswith("BrandMsg.db"):
+            if entry.path.endswith("BrandMsg.db") or not _may_hold_hello(ctx, entry):
                 continue
             with ctx.database(entry) as db:
                 tables = sorted(t for t in db.tables() if HELLO_TABLE.fullmatch(t))
@@ -76,6 +77,25 @@ def extract(ctx: ScanContext) -> Iterator[WeChatFriendRequest]:
                     continue
                 directory = directory or load(ctx, account)
                 yield from _read(ctx, account, directory, db, tables, seen)
+
+
+_HELLO_NAME = re.compile(rb"Hello_[0-9a-f]{32}")
+_CHUNK = 1 << 20
+
+
+def _may_hold_hello(ctx: ScanContext, entry: Entry) -> bool:
+    """Whether a database (or its ``-wal``) names a ``Hello_`` table. ``MM.sqlite`` is always opened;
+    a message shard (often hundreds of MB) is copied and opened only when its bytes name one."""
+    if entry.path.endswith("DB/MM.sqlite"):
+        return True
+    for part in (entry, *ctx.fs.sidecars(entry)):
+        tail = b""
+        with ctx.fs.open(part) as stream:
+            while chunk := stream.read(_CHUNK):
+                if _HELLO_NAME.search(tail + chunk):
+                    return True
+                tail = chunk[-40:]
+    return False
 
 
 def _read(ctx: ScanContext, account: Account, directory: Directory, db: Database, tables: list[str],
