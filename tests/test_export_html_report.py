@@ -197,3 +197,18 @@ def test_zone_label_names_both_offsets_of_a_summer_time_zone(monkeypatch: pytest
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_all_day_items_show_their_day_and_cards_without_a_name_a_readable_heading() -> None:
+    """An all-day event is a day, not midnight shifted into a zone; a Moments post is headed by its text."""
+    from reclaim.export.html import ItemView
+
+    event = {"kind": "calendar", "id": "calendar:7", "date": "2024-05-27T00:00:00Z", "summary": "Bank holiday",
+             "start": "2024-05-27T00:00:00Z", "end": "2024-05-28T00:00:00Z", "all_day": True}
+    row = ItemView(event, None, "table.html", ["summary", "start", "end"])  # type: ignore[arg-type]
+    assert (row.cells, row.date) == (["Bank holiday", "2024-05-27", "2024-05-28"], "2024-05-27")
+    timed = ItemView({**event, "all_day": False}, None, "table.html", ["start"])  # type: ignore[arg-type]
+    assert re.fullmatch(r"2024-05-2[67] \d\d:\d\d", timed.cells[0])
+    post = {"kind": "wechat-moments", "id": "wechat-moments:wxid_a:1412", "date": "2024-04-20T08:00:00Z",
+            "text": "外滩夜景\nsecond line", "author": "Lin"}
+    assert ItemView(post, None).title == "外滩夜景"  # type: ignore[arg-type]

@@ -498,8 +498,12 @@ class ItemView:
                     self.fields.append((key.replace("_", " "), text))
         self.cells = [_cell(get(c)) for c in columns or ()] if template == "table.html" else []
         date = get("date")
-        self.title = get("name") or get("title") or get("filename") or get("id")
-        self.date = local(date)
+        if get("all_day") is True:  # a day, not a moment: shifting its midnight into local time would show 01:00
+            self.fields = [(k, _day_only(v)) for k, v in self.fields]
+            self.cells = [_day_only(c) for c in self.cells]
+        self.title = (get("name") or get("title") or get("filename") or _headline(get("text"))
+                      or get("author") or get("sender") or get("url") or get("id"))
+        self.date = _day_only(date) if get("all_day") is True and isinstance(date, str) else local(date)
         self.utc = date or ""
         self.deleted = get("deleted")
         self.provenance = get("provenance")
@@ -508,11 +512,27 @@ class ItemView:
         self.html = get("html")
 
 
+def _headline(text: Any, limit: int = 80) -> str:
+    """The first line of a record's text, short enough for a card's heading ("" when there is none)."""
+    if not isinstance(text, str) or not text.strip():
+        return ""
+    line = text.strip().splitlines()[0]
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def _item_view(record: dict[str, Any], media: MediaCopier) -> ItemView:
     return ItemView(record, media)
 
 
 _ISO_CELL = re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+Z")
+_LOCAL_CELL = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
+
+
+def _day_only(value: str) -> str:
+    """The calendar day of an all-day item's date: its stored (floating) date, never shifted by a zone."""
+    if _ISO_CELL.fullmatch(value):
+        return value[:10]
+    return value[:10] if _LOCAL_CELL.fullmatch(value) else value
 
 
 def _cell(value: Any) -> str:
