@@ -17,13 +17,14 @@ from reclaim.sample.model import SampleContext
 
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """WeChat's Documents folder alone, as another tool would copy it off a phone."""
+    """WeChat's Documents folder alone, as another tool would copy it off a phone (file times kept)."""
     root = tmp_path_factory.mktemp("wechat-app") / "Documents"
     for item in sample.files(SampleContext()):
         if item.domain == sample.DOMAIN and item.path.startswith("Documents/") and isinstance(item.data, bytes):
             target = root / item.path.removeprefix("Documents/")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(item.data)
+            os.utime(target, (item.mtime.timestamp(), item.mtime.timestamp()))
     return root
 
 
@@ -37,17 +38,18 @@ def test_chats_from_a_bare_documents_folder(documents: Path, capsys: pytest.Capt
     data = chats_json(documents, capsys)
     assert data["accounts"] == {"wxid_4kq8alexchen21": "Alex Chen"}
     chats = {c["chat"]: c for c in data["chats"]}
-    assert len(chats) == 16
+    assert len(chats) == 17  # incl. 陈建国: a deleted conversation of which only a voice file is left
     assert chats["家人群"] | {"first": None} == {
         "account": "wxid_4kq8alexchen21", "account_name": "Alex Chen", "chat_id": "wxid_4kq8alexchen21:"
         + sample.FAMILY_GROUP, "chat": "家人群", "type": "group", "messages": 434, "deleted": 0, "first": None,
         "last": "2024-04-30T19:02:00Z"}
     assert chats["Daily Tech News"]["type"] == "official"
-    assert chats["Lily Wang"]["deleted"] == 3
+    assert chats["Lily Wang"]["deleted"] == 5  # three texts and a photo carved, a photo from its leftover file
+    assert (chats["陈建国"]["messages"], chats["陈建国"]["deleted"]) == (1, 1)
     capsys.readouterr()
     assert main(["wechat", "chats", str(documents)]) == 0
     table = capsys.readouterr().out
-    assert "Alex Chen (wxid_4kq8alexchen21): 16 chats" in table and "Hiking Club 🥾" in table
+    assert "Alex Chen (wxid_4kq8alexchen21): 17 chats" in table and "Hiking Club 🥾" in table
 
 
 def test_export_json_one_chat_since_a_date(documents: Path, tmp_path: Path) -> None:
@@ -74,7 +76,12 @@ def test_photos_named_dated_and_deduplicated(documents: Path, tmp_path: Path) ->
     assert main(["wechat", "photos", str(documents), "-o", str(out)]) == 0
     saved = sorted(p for p in out.rglob("*") if p.is_file())
     digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in saved]
-    assert len(digests) == len(set(digests)) == 11  # the summit photo sent to two chats is saved once; two QR pictures
+    # the summit photo sent to two chats is saved once; two QR pictures; Lily's two deleted photos (one carved,
+    # one only left as a file)
+    assert len(digests) == len(set(digests)) == 13
+    left = datetime.fromisoformat("2024-03-11T09:04:00+00:00")  # the leftover file's time names it
+    leftover = out / "Lily Wang" / f"{left.astimezone():%Y-%m-%d %H.%M.%S}_272.jpg"
+    assert leftover.is_file() and leftover.read_bytes()[:3] == b"\xff\xd8\xff"
     stamp = datetime.fromisoformat("2024-03-02T11:16:05+00:00")
     hd = out / "Mum" / f"{stamp.astimezone():%Y-%m-%d %H.%M.%S}_343.jpg"
     assert hd.is_file() and hd.read_bytes()[:3] == b"\xff\xd8\xff"
@@ -88,7 +95,7 @@ def test_sample_backup_plain_and_encrypted(sample_backup: Path, sample_backup_en
                                            capsys: pytest.CaptureFixture[str],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     plain = chats_json(sample_backup, capsys)
-    assert len(plain["chats"]) == 16
+    assert len(plain["chats"]) == 17
     from reclaim.sample import SAMPLE_PASSWORD
 
     monkeypatch.setenv("RECLAIM_PASSWORD", SAMPLE_PASSWORD)

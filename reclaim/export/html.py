@@ -253,6 +253,7 @@ _AREA_WORDS = {
     "wal": "from the database's change log",
     "wal-stale": "from the database's change log",
     "journal": "from the database's change log",
+    "leftover-file": "from a file the app left behind",
 }
 
 

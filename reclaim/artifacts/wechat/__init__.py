@@ -7,7 +7,8 @@ accounts), ``wechat-favorites`` (:mod:`.favorites`), ``wechat-moments``
 The classes here are thin; the work is in the submodules:
 :mod:`.accounts` (who is logged in), :mod:`.contacts` (names), :mod:`.messages`
 (chat tables, deleted rows), :mod:`.content` (what each message type says),
-:mod:`.media` (photos, voice, video, files), :mod:`.compression` (zstd rows),
+:mod:`.media` (photos, voice, video, files), :mod:`.leftovers` (files of deleted messages),
+:mod:`.compression` (zstd rows),
 :mod:`.fallback` (search index and chat list), :mod:`.emoji` (smiley codes),
 :mod:`.wxgf` (WeChat's HEVC pictures as JPEG), :mod:`.xmltools` (forgiving XML).
 """

@@ -23,6 +23,7 @@ from reclaim.artifacts.wechat.accounts import Account, inventory
 from reclaim.artifacts.wechat.contacts import Directory, load
 from reclaim.artifacts.wechat.content import TYPE_NAMES, Rendered, render, split_group_sender
 from reclaim.artifacts.wechat.emoji import replace_emoji
+from reclaim.artifacts.wechat.leftovers import Leftovers
 from reclaim.artifacts.wechat.media import MediaFinder
 from reclaim.artifacts.wechat.records import WeChatMessage
 from reclaim.case.context import Database, ScanContext
@@ -110,6 +111,7 @@ class AccountReader:
         self.live_keys = array("q")
         self.counts: dict[str, int] = {}
         self._recovered_texts: set[tuple[str, str]] = set()
+        self.leftovers: Leftovers | None = None
 
     # -- identities ------------------------------------------------------------------------
 
@@ -141,10 +143,13 @@ class AccountReader:
                     carved.extend((db.source, c) for c in self._carve(db, tables))
                 for table in tables:
                     yield from self._table(db, table)
+        if not self.ctx.options.recover_deleted:
+            return
+        self.leftovers = Leftovers(self)  # listed now: every live MesLocalID is known
         if carved:
             yield from self._recovered(carved)
-        if self.ctx.options.recover_deleted:
-            yield from self._from_search_index()
+        yield from self._from_search_index()
+        yield from self.leftovers.records()
 
     def _carve(self, db: Database, tables: list[str]) -> Iterator[Any]:
         try:
@@ -186,7 +191,7 @@ class AccountReader:
             "account": info.account, "account_name": info.account_name, "chat_id": info.chat_id, "chat": title,
             "chat_type": info.chat_type, "sender": "", "sender_id": "", "direction": "", "text": "",
             "attachments": None, "card": None, "quote": None, "status": "", "service": "WeChat", "type": 1,
-            "type_name": "text", "server_id": "", "local_id": None,
+            "type_name": "text", "server_id": "", "local_id": None, "date_source": "",
         }
         for batch in _batches(db, f'SELECT {select} FROM "{table}" ORDER BY {order}'):
             for local_id, svrid, ctime, raw, mtype, des in batch:  # plain tuples; the ids already integers
@@ -276,7 +281,7 @@ class AccountReader:
             "chat_type": info.chat_type, "sender": sender, "sender_id": sender_id, "direction": direction,
             "text": text, "attachments": attachments, "card": card, "quote": quote, "status": status or shown_status,
             "service": "WeChat", "type": mtype, "type_name": type_name, "server_id": str(svrid) if svrid else "",
-            "local_id": local_id or None,
+            "local_id": local_id or None, "date_source": "",
         }
         return record
 
@@ -357,11 +362,21 @@ class AccountReader:
             username = self.chat_of(table_hash)
             info = _ChatInfo(self, username, table_hash, source)
             des = v.get("Des") if isinstance(v.get("Des"), int) else 1
+            claimed = None
+            if self.leftovers is not None:
+                if local_id:
+                    self.leftovers.discard(table_hash, int(local_id))
+                elif mtype in _MEDIA_TYPES:  # its MesLocalID was overwritten: its files may still be there
+                    claimed = self.leftovers.claim(table_hash, mtype, ctime)
+                    local_id = claimed or local_id
             provenance = Provenance(area=c.area, page=c.page, offset=c.offset, frame=c.frame,
                                     confidence=c.confidence, partial=c.partial)
             record = self.message(info, int(local_id or 0), svrid, ctime, raw if raw is not None else "", mtype,
                                   des, deleted=True, provenance=provenance)
             record.id = f"wechat:{info.chat_id}:deleted:{svrid or f'{c.area}-{c.page}-{c.offset}-{c.frame}'}"
+            if claimed:
+                for ref in record.attachments:
+                    ref.note = ref.note or "the message's id was overwritten; its file was matched to it by time"
             if local_id:
                 self.seen.add(table_hash, int(local_id))
             self._recovered_texts.add((username, record.text))

@@ -45,6 +45,7 @@ class WeChatMessage(Record):
     type_name: str = ""
     server_id: str = ""  # MesSvrID (a 64-bit number, kept as text for JavaScript)
     local_id: int | None = None  # MesLocalID (names the media files)
+    date_source: str = ""  # "" = the message's own time; "file time" = a leftover file's modification time
 
     def record_label(self) -> str:
         return self.chat
@@ -60,7 +61,7 @@ class WeChatMessage(Record):
             "card": to_jsonable(self.card) if self.card is not None else None,
             "quote": to_jsonable(self.quote) if self.quote is not None else None, "status": self.status,
             "service": self.service, "type": self.type, "type_name": self.type_name, "server_id": self.server_id,
-            "local_id": self.local_id,
+            "local_id": self.local_id, "date_source": self.date_source,
         }
 
     def search_text(self) -> str:

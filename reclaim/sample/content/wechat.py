@@ -93,7 +93,7 @@ class Msg:
     body: str
     sender: str = ""  # member username of a received group message ("" = no prefix)
     media: list[tuple[str, bytes]] = field(default_factory=list)  # (path with {id}, bytes)
-    fate: str = "live"  # live | wal | deleted | wal-deleted
+    fate: str = "live"  # live | wal | deleted | wal-deleted | gone (never written: only its files are left)
     compress: str = ""  # "" | zstd | dict | missing-dict
     svrid: int = 0
     local_id: int = 0
@@ -108,6 +108,10 @@ WORDS_EN = ("Are you free this weekend?", "Just landed, will call later", "Thank
 WORDS_ZH = ("吃饭了吗？", "今天降温了，多穿点衣服", "好的[微笑]", "周末回家吃饭吧", "路上注意安全", "收到[强]",
             "晚安[月亮]", "我到了", "明天见", "哈哈哈[呲牙]", "记得按时吃药", "新年快乐[福][红包]",
             "这个周末有空吗", "谢谢[抱拳]", "在忙，晚点回你", "天气真好[太阳]", "别太累了[爱心]", "/::) 好久不见")
+
+
+#: MesLocalID of the leftover voice file of the deleted conversation with 二叔.
+LEFTOVER_VOICE_ID = 7
 
 
 def _t(text: str) -> datetime:
@@ -258,6 +262,17 @@ def _conversations(ctx: SampleContext) -> Builder:
     b.add(lily, Msg(_t("2024-03-11 09:00:00"), 1, 1, "I'll bring the photos tomorrow", fate="deleted"))
     b.add(lily, Msg(_t("2024-03-11 09:01:00"), 0, 1, "门禁密码是 4821", fate="deleted"))
     b.add(lily, Msg(_t("2024-03-11 09:02:00"), 1, 1, "See you at the station", fate="deleted"))
+    # Two photos Lily sent, then deleted: the first row is still carvable, the second row is gone for good
+    # but its files were left in Img/ (a leftover file the extractor turns back into a message).
+    kept, lost = jpeg(96, 72, (230, 120, 170), "kept"), jpeg(96, 72, (120, 200, 230), "lost")
+    b.add(lily, Msg(_t("2024-03-11 09:03:00"), 1, 3, P.image(md5("lily-kept"), len(kept), lily),
+                    media=[(f"Img/{md5(lily)}/{{id}}.pic", kept),
+                           (f"Img/{md5(lily)}/{{id}}.pic_thum", jpeg(32, 24, (230, 120, 170)))],
+                    fate="deleted", svrid=7_300_000_000_000_000_011))
+    b.add(lily, Msg(_t("2024-03-11 09:04:00"), 1, 3, P.image(md5("lily-lost"), len(lost), lily),
+                    media=[(f"Img/{md5(lily)}/{{id}}.pic_hd", jpeg(320, 240, (120, 200, 230), "lost", quality=92)),
+                           (f"Img/{md5(lily)}/{{id}}.pic_thum", jpeg(32, 24, (120, 200, 230)))],
+                    fate="gone", svrid=7_300_000_000_000_000_012))
 
     # message_2: work, friends, the hiking group
     zhang = ZHANG.username
@@ -541,6 +556,9 @@ def files(ctx: SampleContext) -> Iterator[SampleFile]:
         for msg in msgs:
             for template, data in msg.media:
                 yield SampleFile(DOMAIN, f"{ROOT}/{template.format(id=msg.local_id)}", data, mtime=msg.when)
+    # A voice message of a conversation with 二叔 that was deleted whole: no table, only the file.
+    yield SampleFile(DOMAIN, f"{ROOT}/Audio/{md5(UNCLE.username)}/{LEFTOVER_VOICE_ID}.aud",
+                     silk_voice(3.5, 300), mtime=_t("2024-02-11 09:30:00"))
     for sticker_md5, data in b.stickers.items():
         yield SampleFile(DOMAIN, f"Library/WechatPrivate/{ACCOUNT}/emoticonPIC/{sticker_md5}.pic", data)
     yield SampleFile(GROUP_DOMAIN, f"share/{ACCOUNT}/session/headImg/{md5(MUM.username)}.pic",

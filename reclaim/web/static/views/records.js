@@ -113,7 +113,7 @@ export function valueNode(value) {
 
 export const AREAS = { freeblock: 'free space inside a page', unallocated: 'unused space of a page', freelist: 'a freed page',
   overflow: 'an overflow page', wal: 'the write-ahead log', 'wal-stale': 'an old copy in the write-ahead log',
-  journal: 'the rollback journal', app: 'the app’s Recently Deleted' };
+  journal: 'the rollback journal', app: 'the app’s Recently Deleted', 'leftover-file': 'a file the app left behind' };
 
 export async function detail(k, rid) {
   const pane = $('#detailpane');
