@@ -227,6 +227,54 @@ def test_recovered_message_uses_the_attachment_row_left_behind(tmp_path: Path, w
     assert cleaned["origin"].startswith("MediaDomain/Library/SMS/Attachments/")
 
 
+def test_attachment_file_without_a_message_is_recovered(case: CaseReader, messages: dict[str, dict[str, Any]],
+                                                        sample_files: list) -> None:
+    left = [m for m in messages.values() if (m["provenance"] or {}).get("area") == "leftover-file"]
+    assert len(left) == 1  # flat.jpg, shown by its carved message, is not listed again
+    (orphan,) = left
+    assert (orphan["chat"], orphan["chat_id"], orphan["deleted"], orphan["text"]) == (
+        "Attachments without a message", "messages:leftover-attachments", True, "")
+    assert (orphan["date"], orphan["date_source"]) == (
+        sample.ORPHAN_TIME.isoformat().replace("+00:00", "Z"), "file time")
+    (picture,) = orphan["attachments"]
+    original = next(f.data for f in sample_files if f.path == sample.ORPHAN_ATTACHMENT)
+    assert (picture["name"], picture["mime"], picture["missing"]) == ("IMG_2093.JPG", "image/jpeg", False)
+    assert picture["sha256"] == hashlib.sha256(original).hexdigest()
+    assert case.media_path(picture["sha256"]).read_bytes() == original
+    assert picture["origin"] == f"MediaDomain/{sample.ORPHAN_ATTACHMENT}"
+    shown = [a["origin"] for m in messages.values() if m is not orphan for a in m["attachments"]]
+    assert picture["origin"] not in shown
+
+
+def test_leftover_file_keeps_the_name_its_orphan_row_gives(tmp_path: Path) -> None:
+    """The message rows are wiped (VACUUM), the attachment row and the file stay: its name and direction."""
+    import sqlite3
+
+    files = _older_sms_db(tmp_path, False)
+    db = tmp_path / "vacuumed.db"
+    db.write_bytes(next(f.data for f in files if f.path == sample.SMS_DB))
+    with sqlite3.connect(db) as conn:
+        conn.execute("VACUUM")
+    files = [f if f.path != sample.SMS_DB else sample.SampleFile(sample.DOMAIN, sample.SMS_DB, db.read_bytes())
+             for f in files]
+    scan(MemoryFS(files), tmp_path / "case", kinds=["messages"])
+    with CaseReader(tmp_path / "case") as case:
+        deleted = [m for m in case.records("messages") if m["deleted"]]
+    assert [(m["chat"], m["direction"], m["provenance"]["area"]) for m in deleted] == [
+        ("Attachments without a message", "incoming", "leftover-file")]
+    (beach,) = deleted[0]["attachments"]
+    assert (beach["name"], beach["sha256"]) == ("beach.jpg", hashlib.sha256(files[0].data).hexdigest())
+    assert beach["note"] == "its attachment row is still in sms.db; no message uses it"
+
+
+def test_no_leftovers_without_deleted_recovery(sample_files: list, tmp_path: Path) -> None:
+    from reclaim.case.context import ScanOptions
+
+    scan(MemoryFS(sample_files), tmp_path / "c", kinds=["messages"], options=ScanOptions(recover_deleted=False))
+    with CaseReader(tmp_path / "c") as case:
+        assert not [m for m in case.records("messages") if (m["provenance"] or {}).get("area") == "leftover-file"]
+
+
 def test_helpers() -> None:
     assert _target_guid("p:0/ABC-1") == "ABC-1" and _target_guid("bp:ABC-2") == "ABC-2"
     assert attachment_locations("~/Library/SMS/Attachments/ab/12/G/x.jpg")[0] == (

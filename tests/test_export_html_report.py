@@ -73,8 +73,10 @@ def test_recovered_messages_listed_and_reachable(report: Path) -> None:
     assert '<h2 id="recovered">Recovered messages</h2>' in text
     item = r'<li><a href="([^"]+)">([^<]+)</a>.*?</span> · (.*?) <span class="badge">recovered ([^<]+)</span>'
     listed = re.findall(item, text)
-    assert len(listed) == 7  # the sample's 7 deleted iMessages/SMS, each once
+    assert len(listed) == 8  # the sample's 7 deleted iMessages/SMS, each once, and an attachment file left behind
     by_text = {body: (href, chat, where) for href, chat, body, where in listed}
+    assert [(c, w) for _, c, _, w in listed if w == "from a file the app left behind"] == [
+        ("Attachments without a message", "from a file the app left behind")]
     href, chat, where = by_text["you: I&#39;m thinking of quitting my job"]
     assert chat == "Priya Patel" and where == "from the database&#39;s free space"
     page, anchor = href.split("#")

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from reclaim.artifacts.base import (
 from reclaim.case.context import Database, ScanContext
 from reclaim.decoders.imessage_payload import PayloadError, app_payload, edit_history, url_preview
 from reclaim.decoders.typedstream import attributed_body_text
+from reclaim.vfs import Entry
 
 DOMAIN = "HomeDomain"
 SMS_DB = "Library/SMS/sms.db"
@@ -45,6 +46,10 @@ URL_BALLOON = "com.apple.messages.URLBalloonProvider"
 #: A message nobody can place in a conversation any more.
 UNKNOWN_CHAT_ID = "messages:recovered"
 UNKNOWN_CHAT = "Recovered (unknown chat)"
+#: Attachment files no message row names any more (see :class:`_Leftovers`).
+LEFTOVER_CHAT_ID = "messages:leftover-attachments"
+LEFTOVER_CHAT = "Attachments without a message"
+LEFTOVER_AREA = "leftover-file"
 #: associated_message_type → (reaction shown, name). 3000+n removes reaction 2000+n.
 REACTIONS: dict[int, tuple[str, str]] = {
     2000: ("❤️", "Loved"), 2001: ("👍", "Liked"), 2002: ("👎", "Disliked"), 2003: ("😂", "Laughed"),
@@ -103,6 +108,7 @@ class Message(Record):
     date_edited: datetime | None = None
     date_deleted: datetime | None = None
     failed: bool = False
+    date_source: str = ""  # "" = the message's own date; "file time" = an attachment file's modification time
 
     def record_label(self) -> str:
         return self.chat
@@ -148,10 +154,15 @@ class MessagesArtifact(Artifact):
                 ctx.warn(f"{db.source}: no message table; not a Messages database")
                 return
             reader = _SmsReader(db, ctx, contacts)
-            yield from reader.live()
-            yield from reader.recently_deleted()
+            claimed: set[str] = set()  # the attachment files the records show (origins)
+            for part in (reader.live(), reader.recently_deleted(),
+                         reader.carved() if ctx.options.recover_deleted else iter(())):
+                for record in part:
+                    if record.attachments:
+                        claimed.update(ref.origin for ref in record.attachments)
+                    yield record
             if ctx.options.recover_deleted:
-                yield from reader.carved()
+                yield from _Leftovers(reader, claimed).records()
 
 
 class _SmsReader:
@@ -173,6 +184,7 @@ class _SmsReader:
             self._load_chats()
         self.reactions = self._load_reactions()
         self.seen: set[int] = set()
+        self.recovered_files: _RecoveredAttachments | None = None  # set by carved()
         #: Whether live rows of ordinary messages go through :meth:`plain_message` (tests turn it off to
         #: check that it builds the very records :meth:`message` builds).
         self.fast = True
@@ -302,7 +314,7 @@ class _SmsReader:
         """Deleted messages recovered from free space, the freelist and the WAL, with their attachments."""
         found: dict[str, tuple[dict[str, Any], Any]] = {}
         links: list[tuple[float, int, int]] = []
-        files = _RecoveredAttachments(self)
+        files = self.recovered_files = _RecoveredAttachments(self)
         for carved in self.db.carve(tables=["message", "chat_message_join", "handle", "chat",
                                             "message_attachment_join", "attachment"]):
             values = dict(carved.values)
@@ -694,6 +706,89 @@ class _RecoveredAttachments:
             return None
         row = self.reader.db.conn.execute(f"SELECT {self.cols} FROM attachment WHERE guid = ?", (guid,)).fetchone()
         return dict(row) if row is not None else None
+
+
+class _Leftovers:
+    """Attachment files no message shows any more: each ``<guid>`` folder becomes one recovered message.
+
+    Deleting a message removes its rows, but the files under ``Library/SMS/Attachments/xx/yy/<guid>/``
+    stay until iOS cleans up. A folder none of whose files a live, "Recently Deleted" or carved
+    message shows is listed in the conversation :data:`LEFTOVER_CHAT` (no row says which
+    conversation it was in), dated by the file's modification time (``date_source``), with the
+    provenance area ``leftover-file``. A live or carved ``attachment`` row still naming the file
+    gives its original name, type and direction.
+    """
+
+    PREFIX = "Library/SMS/Attachments/"
+
+    def __init__(self, reader: _SmsReader, claimed: set[str]) -> None:
+        self.reader = reader
+        self.claimed = claimed
+
+    def _folders(self) -> dict[str, list[Entry]]:
+        """Unclaimed files by their ``<guid>`` folder (one pass over the source's entries)."""
+        folders: dict[str, list[Entry]] = {}
+        skip: set[str] = set()
+        prefix, domains = self.PREFIX, (ATTACHMENT_DOMAIN, DOMAIN)
+        for entry in self.reader.ctx.fs.entries():
+            if not entry.path.startswith(prefix) or entry.domain not in domains or not entry.is_file:
+                continue
+            folder = "/".join(entry.path.split("/")[:6])  # Library/SMS/Attachments/xx/yy/<guid>
+            key = f"{entry.domain}/{folder}"
+            if f"{entry.domain}/{entry.path}" in self.claimed:
+                skip.add(key)  # a shown attachment's folder: its other files are its previews
+            elif key not in skip:
+                folders.setdefault(key, []).append(entry)
+        return {key: files for key, files in folders.items() if key not in skip}
+
+    def records(self) -> Iterator[Message]:
+        """The leftover messages, oldest first."""
+        found = []
+        for key, files in self._folders().items():
+            files.sort(key=lambda e: (e.path.count("/"), -e.size, e.path))  # the top file, then the largest
+            found.append(self._record(key, files))
+        found.sort(key=lambda m: (iso(m.date) or "", m.id))
+        yield from found
+
+    def _record(self, key: str, files: list[Entry]) -> Message:
+        main = files[0]
+        row = self._row(main.path)
+        from_me = row.get("is_outgoing") if row else None
+        refs = []
+        for entry in files:
+            if entry is main and row:
+                ref = self.reader._attachment(row, False)
+                if ref.missing or ref.origin != f"{entry.domain}/{entry.path}":
+                    ref = self.reader.ctx.media(entry)
+                ref.note = "its attachment row is still in sms.db; no message uses it"
+            else:
+                ref = self.reader.ctx.media(entry, role="" if entry is main else "preview")
+            refs.append(ref)
+        when = datetime.fromtimestamp(main.mtime, UTC) if main.mtime else None
+        return Message(
+            id=f"sms:leftover:{key.rsplit('/', 1)[-1]}", date=when, deleted=True, source=f"{main.domain}/{main.path}",
+            provenance=Provenance(area=LEFTOVER_AREA, partial=True), chat_id=LEFTOVER_CHAT_ID, chat=LEFTOVER_CHAT,
+            direction="" if not isinstance(from_me, int) else "outgoing" if from_me else "incoming",
+            sender=self.reader.contacts.me() if from_me else "", attachments=refs, date_source="file time",
+        )
+
+    def _row(self, path: str) -> dict[str, Any] | None:
+        """A live, else carved, attachment row naming this file (for its name, type and direction)."""
+        db = self.reader.db
+        if db.has("attachment", "filename"):
+            cols = ", ".join(db.col("attachment", c) for c in (
+                "filename", "mime_type", "uti", "transfer_name", "is_sticker", "hide_attachment", "is_outgoing"))
+            row = db.conn.execute(f"SELECT {cols} FROM attachment WHERE filename IN (?, ?) LIMIT 1",
+                                  (f"~/{path}", f"/var/mobile/{path}")).fetchone()
+            if row is not None:
+                return dict(row)
+        files = self.reader.recovered_files
+        if files is not None:
+            for carved in [*files.by_rowid.values(), *files.loose]:
+                filename = carved.get("filename")
+                if isinstance(filename, str) and filename.endswith(path):
+                    return carved
+        return None
 
 
 def attachment_locations(filename: str) -> list[tuple[str, str]]:

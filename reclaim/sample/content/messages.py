@@ -8,7 +8,8 @@ one whose file was offloaded), an SMS with an invoice, Chinese and Arabic
 conversations, a conversation in "Recently Deleted", four messages deleted for good
 from the main file (their bytes stay in its free space; one had a picture, whose file is
 still in the backup) and, after the switch to WAL, recent messages that exist only in
-the ``-wal`` (one of them deleted again).
+the ``-wal`` (one of them deleted again); and a picture file left in ``Attachments`` by a
+message no row remembers.
 
 :data:`SCRIPT` documents the scripted messages the tests assert on.
 """
@@ -33,6 +34,9 @@ MEDIA = "MediaDomain"
 APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 OWNER = SAMPLE_DEVICE["Phone Number"].replace(" ", "")
 URL_BALLOON = "com.apple.messages.URLBalloonProvider"
+#: An attachment file no row of sms.db names (its message was deleted long ago), and its time.
+ORPHAN_ATTACHMENT = "Library/SMS/Attachments/5c/12/6A1F0C2E-93B4-4D7A-8E21-0B5C9D3E7F44/IMG_2093.JPG"
+ORPHAN_TIME = SAMPLE_NOW - timedelta(days=75)
 
 SCHEMA = """
 CREATE TABLE _SqliteDatabaseProperties (key TEXT, value TEXT, UNIQUE(key));
@@ -527,3 +531,5 @@ def files(ctx: SampleContext) -> Iterator[SampleFile]:
     yield SampleFile(DOMAIN, SMS_DB, main, mtime=mtime)
     yield SampleFile(DOMAIN, SMS_DB + "-wal", wal, mtime=mtime)
     yield from writer.files
+    # A picture whose message and attachment rows are long gone (overwritten): only the file is left.
+    yield SampleFile(MEDIA, ORPHAN_ATTACHMENT, image_bytes("JPEG", (70, 160, 90)), mtime=ORPHAN_TIME)
