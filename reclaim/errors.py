@@ -35,3 +35,21 @@ class CorruptFile(ReclaimError):
 
 class UnsafePath(ReclaimError):
     """A path from inside a source would escape the output folder."""
+
+
+class OutputNotWritable(ReclaimError):
+    """The output folder cannot be created or written (a file is in the way, no permission)."""
+
+
+#: SQLite primary result codes that mean the file itself is damaged (not a bug in a query).
+_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite reporting a damaged or non-database file (SQLITE_CORRUPT/NOTADB).
+
+    Lets a reader turn damage into a clear :class:`CorruptFile` while a wrong query
+    (``no such column``, a locked file, ...) still surfaces as the bug it is.
+    """
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from reclaim.errors import UnsafePath
+from reclaim.errors import OutputNotWritable, UnsafePath
 
 MAX_COMPONENT_BYTES = 200  # below every common file system's 255-byte limit, leaving room for suffixes
 _FORBIDDEN = re.compile(r'[\x00-\x1f<>:"\\|?*]')
@@ -73,6 +73,27 @@ def safe_join(root: Path, *parts: str) -> Path:
     if resolved != resolved_root and resolved_root not in resolved.parents:
         raise UnsafePath("path escapes the output folder", "/".join(parts))
     return target
+
+
+def check_output_folder(folder: Path) -> None:
+    """Fail early, with one clear line, when ``folder`` cannot become an output folder.
+
+    Checked before any work starts (nothing is created here) so a bad ``-o`` never costs a
+    scan nor leaves a partial result: the path, or the nearest part of it that exists,
+    must be a folder this process may write into.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise OutputNotWritable("is a file, not a folder; choose another output folder", folder)
+    existing = folder
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise OutputNotWritable(f"cannot create the output folder: {existing} is a file, not a folder", folder)
+    if existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputNotWritable(f"no permission to write into {existing}", folder)
 
 
 @contextlib.contextmanager

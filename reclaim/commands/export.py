@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from reclaim.commands._common import console, split_list
+from reclaim.commands._common import console, reading_case, split_list
 from reclaim.export import export_case, known_formats
+from reclaim.output import check_output_folder
 
 NAME = "export"
 HELP = "export a case (from 'reclaim scan') to HTML, CSV, JSON, vCard, ICS and media files"
@@ -20,7 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = export_case(args.case, args.output, kinds=split_list(args.kinds), formats=split_list(args.formats))
+    check_output_folder(args.output)
+    with reading_case(args.case):
+        result = export_case(args.case, args.output, kinds=split_list(args.kinds), formats=split_list(args.formats))
     console.print(f"Wrote {len(result.files):,} files to {result.out}", highlight=False)
     if result.index:
         console.print(f"Open {result.index}", highlight=False)

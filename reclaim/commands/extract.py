@@ -21,6 +21,7 @@ from rich.progress import (
 )
 
 from reclaim.errors import ReclaimError
+from reclaim.output import check_output_folder
 from reclaim.sources.cli_support import add_source_arguments, open_source_from_args
 from reclaim.sources.extract import count_work, extract
 
@@ -39,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     out: Path = args.output
+    check_output_folder(out)
     show = sys.stderr.isatty() and not getattr(args, "json", False)
     with open_source_from_args(args) as source:
         if source.location is not None:

@@ -16,6 +16,7 @@ from reclaim.commands._common import add_scan_options, console
 from reclaim.links.analyse import analyse_case
 from reclaim.links.export import write_data
 from reclaim.links.iocs import load_indicators
+from reclaim.output import check_output_folder
 from reclaim.service import find_case_folder
 from reclaim.sources.cli_support import add_source_arguments
 
@@ -35,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.output:
+        check_output_folder(args.output)
     indicators = load_indicators(args.iocs)
     existing = find_case_folder(Path(args.path))
     with tempfile.TemporaryDirectory(prefix="reclaim-links-") as tmp:

@@ -14,6 +14,7 @@ from reclaim.commands._common import add_scan_options, console, interactive, spl
 from reclaim.commands.backup_device import add_backup_options, add_connection_arguments, backup_for_recover
 from reclaim.commands.scan import run_scan, summarize
 from reclaim.export import export_case, known_formats
+from reclaim.output import check_output_folder
 from reclaim.sources.cli_support import add_source_arguments
 
 NAME = "recover"
@@ -73,6 +74,7 @@ def sample_fingerprint() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_folder(args.output)
     if args.device:
         args.path = str(backup_for_recover(args, args.output / "device-backup"))
     if not args.path:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from reclaim.case.scan import ScanResult, scan
 from reclaim.commands._common import add_scan_options, console, interactive, scan_options, split_list
+from reclaim.output import check_output_folder
 from reclaim.sources.cli_support import add_source_arguments, open_source_from_args
 
 NAME = "scan"
@@ -38,6 +39,7 @@ def summarize(result: ScanResult) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_folder(args.output)
     result = run_scan(args, args.output)
     summarize(result)
     console.print(f"Case written to {result.case} in {result.seconds:.1f} s", highlight=False)
