@@ -260,6 +260,8 @@ class CaseReader:
         db = self.folder / CASE_DB
         if self.folder.is_file() and self.folder.name == CASE_DB:
             db, self.folder = self.folder, self.folder.parent
+        if not self.folder.exists():
+            raise ReclaimError("no such case folder", self.folder)
         if not db.is_file():
             raise ReclaimError("not a reclaim case (no case.db; run 'reclaim scan' first)", self.folder)
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from reclaim.case.context import ScanOptions
-from reclaim.errors import ReclaimError
+from reclaim.errors import CorruptFile, ReclaimError, is_corruption
 
 console = Console(stderr=True)
 
@@ -44,6 +45,8 @@ def scan_options(args: argparse.Namespace) -> ScanOptions:
             passwords += [p for p in args.note_password_file.read_text("utf-8").splitlines() if p]
         except OSError as exc:
             raise ReclaimError(f"cannot read note passwords ({exc.strerror})", args.note_password_file) from exc
+        except UnicodeDecodeError:
+            raise ReclaimError("the note password file is not UTF-8 text", args.note_password_file) from None
     env = os.environ.get("RECLAIM_NOTE_PASSWORDS")
     if env:
         passwords += [p for p in env.splitlines() if p]
@@ -77,3 +80,19 @@ def scan_progress(enabled: bool) -> Iterator[object]:
 
     with progress:
         yield callback
+
+
+@contextlib.contextmanager
+def reading_case(folder: Path) -> Iterator[None]:
+    """Turn SQLite reporting damage while a case is read into one clear line naming its case.db.
+
+    A case opens when its first pages are sound; a damaged page further in shows only when a
+    query reaches it. Only damage (SQLITE_CORRUPT/NOTADB) is mapped: a failing query stays a bug.
+    """
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if not is_corruption(exc):
+            raise
+        db = folder if folder.name == "case.db" else folder / "case.db"
+        raise CorruptFile(f"damaged case database ({exc}); run 'reclaim scan' again to rebuild it", db) from exc

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from reclaim.case.store import CaseReader
+from reclaim.commands._common import reading_case
 from reclaim.errors import ReclaimError
 from reclaim.export.html import local
 
@@ -31,6 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    with reading_case(args.case):
+        return _show(args)
+
+
+def _show(args: argparse.Namespace) -> int:
     out = Console()
     with CaseReader(args.case) as case:
         if not args.kind:
