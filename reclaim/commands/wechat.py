@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from reclaim.commands._common import add_scan_options, console, interactive, scan_options, scan_progress
+from reclaim.errors import ReclaimError
+from reclaim.output import check_output_folder
 from reclaim.sources.cli_support import add_source_arguments, open_source_from_args
 
 NAME = "wechat"
@@ -44,9 +46,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 @contextlib.contextmanager
 def _case(args: argparse.Namespace) -> Iterator[Path]:
-    from reclaim.artifacts.wechat.compression import load_dictionaries
+    from reclaim.artifacts.wechat.compression import DICT_MAGIC, load_dictionaries
     from reclaim.artifacts.wechat.service import scan_wechat
 
+    for folder in (getattr(args, "output", None), args.case):
+        if folder is not None:
+            check_output_folder(folder)
+    for item in args.zstd_dict:
+        if not item.exists():
+            raise ReclaimError("no such zstd dictionary file or folder", item)
+        if item.is_file():
+            with open(item, "rb") as handle:
+                if handle.read(4) != DICT_MAGIC:
+                    raise ReclaimError("not a zstd dictionary (its first bytes are not 37 A4 30 EC)", item)
     if args.zstd_dict:
         load_dictionaries(list(args.zstd_dict))
     with contextlib.ExitStack() as stack:
