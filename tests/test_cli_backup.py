@@ -72,7 +72,7 @@ def test_commands_never_touch_the_source(
         assert run_cli(capsys, "extract", str(source), "-o", str(tmp_path / f"out-{source.name}"))[0] == 0
         monkeypatch.setenv("RECLAIM_PASSWORD", "wrong")
         code, _out, err = run_cli(capsys, "info", str(source))
-        assert code == 2 and err == f"reclaim: error: wrong password for backup {source.name}\n"
+        assert code == 2 and err == f"reclaim: error: {source}: wrong password for this encrypted backup\n"
         assert "Traceback" not in err
         assert tree_state(source) == before
 

@@ -25,6 +25,8 @@ def read_password_file(path: str | Path) -> str:
             line = handle.readline()
     except OSError as exc:
         raise ReclaimError(f"cannot read the password file ({exc.strerror})", path) from None
+    except UnicodeDecodeError:
+        raise ReclaimError("the password file is not UTF-8 text", path) from None
     return line.rstrip("\r\n")
 
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from reclaim.crypto.password import password_provider
-from reclaim.errors import NotASource
+from reclaim.errors import NotASource, PasswordRequired, WrongPassword
 from reclaim.sources.detect import open_source
 from reclaim.sources.discovery import summarize
 from reclaim.sources.errors import MultipleBackups
@@ -64,6 +64,18 @@ def open_source_from_args(args: argparse.Namespace) -> VirtualFS:
         raise NotASource("no PATH given")
     provider = password_provider(getattr(args, "password_file", None))
     try:
-        return open_source(path, password_provider=provider)
-    except MultipleBackups as error:
-        return open_source(choose_backup(error), password_provider=provider)
+        try:
+            return open_source(path, password_provider=provider)
+        except MultipleBackups as error:
+            path = choose_backup(error)
+            return open_source(path, password_provider=provider)
+    except WrongPassword as error:
+        if error.path is not None:
+            raise
+        raise WrongPassword("wrong password for this encrypted backup", path) from None
+    except PasswordRequired as error:
+        if error.path is not None:
+            raise
+        raise PasswordRequired(
+            "this backup is encrypted: give its password with --password-file FILE or RECLAIM_PASSWORD", path
+        ) from None
