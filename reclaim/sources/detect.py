@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from reclaim.errors import NotASource
+from reclaim.errors import CorruptFile, NotASource
 from reclaim.sources.discovery import backups_in
 from reclaim.sources.errors import MultipleBackups
 from reclaim.sources.filesystem import find_var_root, is_archive, open_archive, open_folder
@@ -22,6 +22,7 @@ from reclaim.sources.privacy_export import looks_like_export, open_privacy_expor
 from reclaim.sources.single import SingleFileSource, looks_like_data_file, open_app_folder
 from reclaim.vfs import VirtualFS
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 _BACKUP_FILES = {"Manifest.db", "Manifest.mbdb", "Manifest.plist", "Info.plist", "Status.plist"}
 
 
@@ -49,8 +50,30 @@ def detect_kind(path: Path) -> str:
     if path.name in _BACKUP_FILES and is_backup_dir(path.parent):
         return "itunes-backup-file"
     if looks_like_data_file(path):
+        _check_sqlite_length(path)
         return "database"
     raise NotASource("not a backup, an extraction archive or a database reclaim can read", path)
+
+
+def _check_sqlite_length(path: Path) -> None:
+    """Raise :class:`CorruptFile` for an SQLite file cut short before the end of its first page.
+
+    The first page holds the schema: without all of it no table can be found, so there is
+    nothing to read (a longer truncated file still yields its readable pages).
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(100)
+    if not head.startswith(_SQLITE_MAGIC):
+        return
+    if len(head) < 100:
+        raise CorruptFile(f"truncated SQLite database ({len(head)} bytes, shorter than its 100-byte header)", path)
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    size = path.stat().st_size
+    if size < page_size:
+        raise CorruptFile(
+            f"truncated SQLite database ({size:,} bytes, shorter than its first {page_size:,}-byte page)", path
+        )
 
 
 def open_source(
