@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tarfile
+import zipfile
+import zlib
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from reclaim.errors import ReclaimError, UnsafePath
+from reclaim.errors import CorruptFile, ReclaimError, UnsafePath
 from reclaim.output import atomic_writer, safe_join
 from reclaim.vfs import Entry, EntryKind, VirtualFS
 
@@ -98,12 +101,15 @@ def write_file(
 ) -> int:
     """Write one entry to ``target`` atomically and give it the entry's mtime; returns bytes written."""
     copy_into = getattr(opener, "copy_into", None)
-    with atomic_writer(target) as out:
-        if copy_into is not None:
-            n = copy_into(entry, out, progress)
-        else:
-            with opener(entry) as src:
-                n = _copy_stream(src, out, progress)
+    try:
+        with atomic_writer(target) as out:
+            if copy_into is not None:
+                n = copy_into(entry, out, progress)
+            else:
+                with opener(entry) as src:
+                    n = _copy_stream(src, out, progress)
+    except (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError) as exc:  # a damaged archive member
+        raise CorruptFile(f"damaged in the archive ({exc})", f"{entry.domain}/{entry.path}") from exc
     with contextlib.suppress(OSError):
         os.chmod(target, FILE_MODE)  # the temporary file was private (0600)
     if entry.mtime is not None:
