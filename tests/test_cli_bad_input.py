@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import sqlite3
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -345,3 +346,51 @@ def test_bad_option_files_are_one_line(
     assert str(option_file) in line
     assert re.search(problem, line), line
     assert_nothing_written(tmp_path / "out")
+
+
+def test_backup_missing_its_data_files_still_scans_every_kind(
+    tmp_path: Path, samples: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Manifest.db lists files the folder lost: each kind says which file is missing, none aborts the scan."""
+    folder = tmp_path / "backup-without-files"
+    folder.mkdir()
+    for name in ("Manifest.db", "Info.plist", "Manifest.plist", "Status.plist"):
+        shutil.copyfile(samples["plain"] / name, folder / name)
+    before = tree_digest(folder)
+    capsys.readouterr()
+    assert main(["scan", str(folder), "-o", str(tmp_path / "case"), "--kinds", "wechat,contacts"]) == 0
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    text = "".join(err.splitlines())  # the console wraps long lines
+    assert re.search(r"WeChat: 0 \([^)]*AppDomain-com\.tencent\.xin/[^)]* is missing\)", text), err
+    assert re.search(r"Contacts: 0 \([^)]*HomeDomain/Library/AddressBook/[^)]* is missing\)", text), err
+    assert (tmp_path / "case" / "case.db").is_file()
+    assert tree_digest(folder) == before
+
+
+def test_extract_skips_a_damaged_zip_member_and_writes_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A member failing its CRC is one 'skipped' line and no file; the sound member is written (exit 0:
+    something was extracted, as docs/sources.md says)."""
+    archive = tmp_path / "extraction.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("private/var/mobile/Library/SMS/sms.db", b"SQLite format 3\x00" + b"x" * 5000)
+        zf.writestr("private/var/mobile/Library/Notes/readme.txt", b"sound member")
+    data = bytearray(archive.read_bytes())
+    at = data.find(b"xxxx")
+    data[at : at + 4] = b"yyyy"  # stored, so the damage only shows as a bad CRC when read
+    archive.write_bytes(bytes(data))
+    before = tree_digest(archive)
+    out = tmp_path / "out"
+    capsys.readouterr()
+    code = main(["extract", str(archive), "-o", str(out)])
+    _out, err = capsys.readouterr()
+    assert code == 0 and "Traceback" not in err
+    skipped = r"^reclaim: skipped HomeDomain/Library/SMS/sms\.db: damaged in the archive \(Bad CRC-32"
+    assert re.search(skipped, err, re.M), err
+    assert (out / "HomeDomain" / "Library" / "Notes" / "readme.txt").read_bytes() == b"sound member"
+    assert not (out / "HomeDomain" / "Library" / "SMS" / "sms.db").exists()
+    for pattern in LEFTOVERS:
+        assert not list(out.rglob(pattern))
+    assert tree_digest(archive) == before

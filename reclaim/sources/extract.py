@@ -109,7 +109,7 @@ def write_file(
                 with opener(entry) as src:
                     n = _copy_stream(src, out, progress)
     except (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError) as exc:  # a damaged archive member
-        raise CorruptFile(f"damaged in the archive ({exc})", f"{entry.domain}/{entry.path}") from exc
+        raise CorruptFile(f"damaged in the archive ({exc})") from exc
     with contextlib.suppress(OSError):
         os.chmod(target, FILE_MODE)  # the temporary file was private (0600)
     if entry.mtime is not None:

@@ -20,6 +20,8 @@ from typing import Any
 
 from reclaim.decoders.keyed_archive import KeyedArchiveError, unarchive
 from reclaim.decoders.protobuf import ProtobufError, iter_fields, read_varint
+from reclaim.errors import CorruptFile
+from reclaim.sources.errors import MissingFile
 from reclaim.vfs import Entry, VirtualFS
 
 DOMAIN = "AppDomain-com.tencent.xin"
@@ -116,33 +118,51 @@ def _discover(fs: VirtualFS) -> Inventory:
         elif path == "Library/Preferences/com.tencent.xin.plist":
             prefs = entry
     accounts = {f: a for f, a in folders.items() if any(_is_message_db(p) for p in a.files)}
-    if login is not None:
-        for user in _login_info(fs.read_bytes(login)):
+    login_data = _read_optional(fs, login)
+    if login_data is not None:
+        for user in _login_info(login_data):
             account = accounts.get(md5(user["wxid"]))
             if account is not None:
                 _merge(account, user, "LoginInfo2.dat")
     for entry in mmkv:
         wxid = entry.path.rsplit("mmsetting.archive.", 1)[1]
         account = accounts.get(md5(wxid))
-        if account is not None:
-            values = read_mmkv(fs.read_bytes(entry))
+        data = _read_optional(fs, entry) if account is not None else None
+        if account is not None and data is not None:
+            values = read_mmkv(data)
             _merge(account, {"wxid": values.get("86", wxid), "alias": values.get("87", ""),
                              "nickname": values.get("88", ""), "avatar_url": values.get("headimgurl", "")},
                    "MMKV")
     for account in accounts.values():
         setting = account.files.get("mmsetting.archive")
-        if setting is not None and setting.size:
-            _merge(account, _mmsetting(fs.read_bytes(setting)), "mmsetting.archive")
+        data = _read_optional(fs, setting) if setting is not None and setting.size else None
+        if data is not None:
+            _merge(account, _mmsetting(data), "mmsetting.archive")
         account.message_dbs = [account.files[p] for p in sorted(
             (p for p in account.files if _is_message_db(p)), key=_db_order)]
     version = ""
-    if prefs is not None:
+    prefs_data = _read_optional(fs, prefs)
+    if prefs_data is not None:
         try:
-            versions = plistlib.loads(fs.read_bytes(prefs)).get("prevStartupVersions") or []
+            versions = plistlib.loads(prefs_data).get("prevStartupVersions") or []
             version = str(versions[-1]) if versions else ""
         except (plistlib.InvalidFileException, ValueError, AttributeError):
             version = ""
     return Inventory(sorted(accounts.values(), key=lambda a: a.folder), version)
+
+
+def _read_optional(fs: VirtualFS, entry: Entry | None) -> bytes | None:
+    """The bytes of an account metadata file, or ``None`` when it is absent or unreadable.
+
+    These files only name the accounts; a backup that lost one (listed in Manifest.db, no
+    file on disk) must still give every chat, so a missing file is skipped, not fatal.
+    """
+    if entry is None:
+        return None
+    try:
+        return fs.read_bytes(entry)
+    except (MissingFile, CorruptFile, OSError):
+        return None
 
 
 def _is_message_db(path: str) -> bool:
