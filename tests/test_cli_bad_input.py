@@ -245,13 +245,22 @@ CASE_INPUTS = {
 }
 CASE_COMMANDS = {
     "export": ["export", "CASE", "-o", "OUT"],
+    "links": ["links", "CASE", "-o", "OUT"],
     "show": ["show", "CASE"],
     "show messages": ["show", "CASE", "messages"],
 }
 
 
-@pytest.mark.parametrize("input_name", list(CASE_INPUTS))
-@pytest.mark.parametrize("command", list(CASE_COMMANDS))
+CASE_ROWS = [
+    (command, name)
+    for command in CASE_COMMANDS
+    for name in CASE_INPUTS
+    # links reads a path that is not a case as a source: the source rows cover those
+    if command != "links" or "case-db" in name or "kinds" in name
+]
+
+
+@pytest.mark.parametrize(("command", "input_name"), CASE_ROWS)
 def test_case_commands_reject_bad_cases_in_one_line(
     command: str, input_name: str, tmp_path: Path, case: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -394,3 +403,31 @@ def test_extract_skips_a_damaged_zip_member_and_writes_the_rest(
     for pattern in LEFTOVERS:
         assert not list(out.rglob(pattern))
     assert tree_digest(archive) == before
+
+
+@pytest.mark.parametrize(
+    ("argv", "named", "problem"),
+    [
+        (["serve", "MISSING", "--no-browser"], "MISSING", r"no such file or folder"),
+        (["serve", "--case", "BLOCKER", "--no-browser"], "BLOCKER", r"is a file, not a folder"),
+        (["serve", "--case", "UNDER", "--no-browser"], "UNDER", r"cannot create the output folder"),
+    ],
+    ids=["missing-path", "case-is-a-file", "case-under-a-file"],
+)
+def test_serve_rejects_bad_paths_before_starting(
+    argv: list[str], named: str, problem: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import reclaim.web.server
+
+    def never(*_args: object, **_kwargs: object) -> int:
+        raise AssertionError("the server must not start on a bad path")
+
+    monkeypatch.setattr(reclaim.web.server, "serve", never)
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    paths = {"MISSING": tmp_path / "no-such-backup", "BLOCKER": blocker, "UNDER": blocker / "case"}
+    line = run_bad(capsys, [str(paths.get(a, a)) for a in argv])
+    assert str(paths[named]) in line
+    assert re.search(problem, line), line
+    assert blocker.read_text() == "x"

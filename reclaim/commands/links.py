@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from reclaim.case.store import CaseReader
-from reclaim.commands._common import add_scan_options, console
+from reclaim.commands._common import add_scan_options, console, reading_case
 from reclaim.links.analyse import analyse_case
 from reclaim.links.export import write_data
 from reclaim.links.iocs import load_indicators
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
             existing = Path(tmp) / "case"
             run_scan(args, existing)
-        with CaseReader(existing) as case:
+        with reading_case(existing), CaseReader(existing) as case:
             report = analyse_case(case, indicators, images=not args.no_images)
     if args.output:
         write_data(report, args.output)

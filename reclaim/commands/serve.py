@@ -18,6 +18,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from reclaim.errors import NotASource
+    from reclaim.output import check_output_folder
     from reclaim.web.server import serve
+
+    # Checked before the server starts: a typo must not open a page that can only show an error.
+    if args.path and not Path(args.path).expanduser().exists():
+        raise NotASource("no such file or folder", args.path)
+    if args.case is not None:
+        check_output_folder(args.case)
 
     return serve(args.path, port=args.port, open_browser=not args.no_browser, case_dir=args.case)
