@@ -431,3 +431,19 @@ def test_serve_rejects_bad_paths_before_starting(
     assert str(paths[named]) in line
     assert re.search(problem, line), line
     assert blocker.read_text() == "x"
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        (["--since", "last tuesday"], r"^reclaim: error: --since: not a date: 'last tuesday' \(use YYYY-MM-DD\)$"),
+        (["--until", "2024-13-45"], r"^reclaim: error: --until: not a date: '2024-13-45' \(use YYYY-MM-DD\)$"),
+        (["--limit", "0"], r"^reclaim: error: --limit: must be 1 or more, not 0$"),
+    ],
+    ids=["since", "until", "limit"],
+)
+def test_show_rejects_filters_that_would_silently_match_nothing(
+    options: list[str], problem: str, case: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = run_bad(capsys, ["show", str(case), "messages", *options])
+    assert re.search(problem, line), line

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -31,7 +32,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="JSON Lines instead of a table")
 
 
+def _check_date(option: str, value: str | None) -> None:
+    """A --since/--until that is not a date would silently match nothing: say so instead."""
+    if value is None:
+        return
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise ReclaimError(f"{option}: not a date: {value!r} (use YYYY-MM-DD)") from None
+
+
 def run(args: argparse.Namespace) -> int:
+    _check_date("--since", args.since)
+    _check_date("--until", args.until)
+    if args.limit < 1:
+        raise ReclaimError(f"--limit: must be 1 or more, not {args.limit}")
     with reading_case(args.case):
         return _show(args)
 
