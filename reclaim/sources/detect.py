@@ -50,16 +50,17 @@ def detect_kind(path: Path) -> str:
     if path.name in _BACKUP_FILES and is_backup_dir(path.parent):
         return "itunes-backup-file"
     if looks_like_data_file(path):
-        _check_sqlite_length(path)
         return "database"
     raise NotASource("not a backup, an extraction archive or a database reclaim can read", path)
 
 
-def _check_sqlite_length(path: Path) -> None:
+def check_database_length(path: Path) -> None:
     """Raise :class:`CorruptFile` for an SQLite file cut short before the end of its first page.
 
     The first page holds the schema: without all of it no table can be found, so there is
-    nothing to read (a longer truncated file still yields its readable pages).
+    nothing to read (a longer truncated file still yields its readable pages). The command
+    line calls this for a lone database PATH; :func:`open_source` itself accepts any file
+    that starts like SQLite (stubs name an app by their file name alone).
     """
     with open(path, "rb") as handle:
         head = handle.read(100)
