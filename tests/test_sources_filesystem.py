@@ -140,3 +140,24 @@ def test_folder_and_tar_extractions(tmp_path: Path) -> None:
                 "CameraRollDomain",
                 "FileSystemDomain",
             } or {e.domain for e in src.files()} == {"AppDomain-com.example.app", "HomeDomain", "CameraRollDomain"}
+
+
+@pytest.mark.parametrize("members", [[], ["photos/a.txt", "readme.md"]], ids=["empty", "no-iphone-paths"])
+@pytest.mark.parametrize("fmt", ["zip", "tar"])
+def test_archive_without_an_iphone_file_system_is_refused(tmp_path: Path, members: list[str], fmt: str) -> None:
+    """Like a folder with nothing recognisable: one clear error, not a scan that finds every kind missing."""
+    from reclaim.errors import NotASource
+
+    path = tmp_path / f"holiday.{fmt}"
+    if fmt == "zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            for name in members:
+                archive.writestr(name, "hello")
+    else:
+        with tarfile.open(path, "w") as archive:
+            for name in members:
+                src = tmp_path / "member"
+                src.write_text("hello")
+                archive.add(src, arcname=name)
+    with pytest.raises(NotASource, match="no iPhone file system inside"):
+        open_source(path)

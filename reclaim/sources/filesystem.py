@@ -425,12 +425,22 @@ def is_archive(path: Path) -> bool:
 
 
 def open_archive(path: Path) -> FileSystemSource:
-    """A zip or tar extraction as a source."""
+    """A zip or tar extraction as a source.
+
+    An archive with no iPhone file system inside (no ``private/var`` or data-partition
+    ``mobile/`` folder) is refused, as such a folder is: scanning it would only report
+    that every kind is missing.
+    """
     if zipfile.is_zipfile(path):
-        return FileSystemSource(ZipStorage(path), path)
-    if tarfile.is_tarfile(path):
-        return FileSystemSource(TarStorage(path), path)
-    raise NotASource("not a zip or tar archive", path)
+        storage: Storage = ZipStorage(path)
+    elif tarfile.is_tarfile(path):
+        storage = TarStorage(path)
+    else:
+        raise NotASource("not a zip or tar archive", path)
+    if not any(domains.split_var_root(member.name) for member in storage.members()):
+        storage.close()
+        raise NotASource("an archive with no iPhone file system inside (no private/var or mobile/ folder)", path)
+    return FileSystemSource(storage, path)
 
 
 def open_folder(path: Path) -> FileSystemSource:
