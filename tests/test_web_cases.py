@@ -196,3 +196,23 @@ def test_notes_locked_with_the_iphone_passcode_are_counted_apart(tmp_path: Path)
     writer.close()
     with CaseReader(tmp_path / "case") as case:
         assert locked_notes(case) == {"locked": 1, "hints": ["pet"], "wrong": 1, "passcode": 1}
+
+
+def test_open_names_the_model_and_refuses_a_database_cut_short(notes_backup: Path, tmp_path: Path,
+                                                                corpus: Path) -> None:
+    """The page shows "iPhone 13 (iPhone14,5)"; a lone SQLite file cut in its first page is one clear error."""
+    session = WebSession(work_dir=tmp_path / "work")
+    client = client_for(session)
+    try:
+        opened = client.post("/api/open", json={"path": str(notes_backup), "deleted": False},
+                             headers=post_headers(session))
+        assert opened.status_code == 200, opened.text
+        source = opened.json()["source"]
+        assert (source["product_name"], source["product_type"]) == ("iPhone 13", "iPhone14,5")
+        wait(session)
+        cut = tmp_path / "cut.db"
+        cut.write_bytes((corpus / "sqlite-corpus" / "corpus" / "0A-02.db").read_bytes()[:1000])
+        refused = client.post("/api/open", json={"path": str(cut)}, headers=post_headers(session))
+        assert refused.status_code >= 400 and "cut.db" in refused.text and "truncated" in refused.text.lower()
+    finally:
+        session.close()
