@@ -214,3 +214,16 @@ def test_all_day_items_show_their_day_and_cards_without_a_name_a_readable_headin
     post = {"kind": "wechat-moments", "id": "wechat-moments:wxid_a:1412", "date": "2024-04-20T08:00:00Z",
             "text": "外滩夜景\nsecond line", "author": "Lin"}
     assert ItemView(post, None).title == "外滩夜景"  # type: ignore[arg-type]
+
+
+def test_table_drops_a_column_that_only_repeats_the_date() -> None:
+    """A call's or an event's start is already the Date column; a column that differs somewhere stays."""
+    from reclaim.export.html import _columns
+
+    rows = [{"kind": "calendar", "date": "2024-05-27T09:00:00Z", "start": "2024-05-27T09:00:00Z",
+             "end": "2024-05-27T10:00:00Z", "summary": "Dentist"},
+            {"kind": "calendar", "date": "2024-05-28T09:00:00Z", "start": "2024-05-28T09:00:00Z",
+             "end": "2024-05-28T09:30:00Z", "summary": "Gym"}]
+    assert _columns(rows) == ["end", "summary"]
+    undated = [*rows, {"kind": "calendar", "date": None, "start": "2024-06-01T09:00:00Z", "summary": "?"}]
+    assert _columns(undated) == ["start", "end", "summary"]  # the undated event's start would be lost

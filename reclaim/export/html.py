@@ -13,7 +13,7 @@ import math
 import os
 import re
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -438,7 +438,8 @@ def _with_days(messages: list[MessageView]) -> list[MessageView]:
 # -- tables, cards, galleries --------------------------------------------------------------
 
 
-def _columns(sample: Iterable[dict[str, Any]]) -> list[str]:
+def _columns(sample: list[dict[str, Any]]) -> list[str]:
+    """The table's columns: the simple fields of the first records, without one that only repeats the Date column."""
     cols: list[str] = []
     for record in sample:
         for key, value in record.items():
@@ -446,7 +447,9 @@ def _columns(sample: Iterable[dict[str, Any]]) -> list[str]:
                 continue
             if isinstance(value, str | int | float | bool) or (isinstance(value, list) and value):
                 cols.append(key)
-    return cols[:9]
+    dated = any(r.get("date") for r in sample)
+    same_as_date = {c for c in cols if dated and all(r.get(c) == r.get("date") for r in sample)}
+    return [c for c in cols if c not in same_as_date][:9]
 
 
 def _list_kind(case: Any, status: dict[str, Any], folder: Path, media: MediaCopier, view: str) -> list[Path]:
