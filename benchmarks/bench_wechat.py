@@ -38,10 +38,42 @@ DOMAIN = "AppDomain-com.tencent.xin"
 COLUMNS = ("CreateTime", "Des", "ImgStatus", "MesLocalID", "MesSvrID", "Message", "Status", "TableVer", "Type")
 TEXTS = ("好的[微笑]", "See you at 7", "今天降温了，多穿点衣服", "Running late, sorry!", "周末回家吃饭吧",
          "Thanks a lot [ThumbsUp]", "哈哈哈[呲牙]", "Can you send me the address?")
+#: (Type, body) of the non-text messages of ``--mix all``: what WeChat writes for each.
+OTHERS: tuple[tuple[int, str], ...] = (
+    (3, '<?xml version="1.0"?><msg><img aeskey="a1" md5="9e107d9d372bb6826bd81d3542a419d6" length="48213"'
+        ' hdlength="201337" cdnthumbheight="120" cdnthumbwidth="90"/></msg>'),
+    (34, '<msg><voicemsg endflag="1" length="7023" voicelength="4200" voiceformat="4" fromusername="x"/></msg>'),
+    (43, '<msg><videomsg length="1048576" playlength="15" md5="d41d8cd98f00b204e9800998ecf8427e"/></msg>'),
+    (47, '<msg><emoji md5="b1946ac92492d2347c6235b4d2611184" width="240" height="240" productid="p1"/></msg>'),
+    (48, '<msg><location x="31.230416" y="121.473701" scale="16" label="上海市黄浦区人民大道"'
+         ' poiname="人民广场"/></msg>'),
+    (49, '<msg><appmsg appid="" sdkver="0"><title>How to keep bread fresh</title><des>Five tips</des>'
+         '<type>5</type><url>https://example.com/bread?a=1&amp;b=2</url><sourcedisplayname>Kitchen</sourcedisplayname>'
+         '</appmsg><fromusername>wxid_x</fromusername></msg>'),
+    (49, '<msg><appmsg><title>Q2 budget review.pdf</title><type>6</type><appattach><totallen>482133</totallen>'
+         '<fileext>pdf</fileext></appattach><md5>6f5902ac237024bdd0c176cb93063dc4</md5></appmsg></msg>'),
+    (49, '<msg><appmsg><title>微信转账</title><des>收到转账520.00元</des><type>2000</type><wcpayinfo>'
+         '<paysubtype>1</paysubtype><feedesc>￥520.00</feedesc><pay_memo>dinner</pay_memo></wcpayinfo>'
+         '</appmsg></msg>'),
+    (49, '<msg><appmsg><title>先去奶奶家</title><type>57</type><refermsg><type>1</type><svrid>123</svrid>'
+         '<fromusr>wxid_member1</fromusr><displayname>Sam</displayname><content>初一去哪里拜年？</content>'
+         '</refermsg></appmsg></msg>'),
+    (50, '<voipinvitemsg><roomid>1</roomid><invitetype>1</invitetype></voipinvitemsg>'
+         '<voiplocalinfo><wordingtype>4</wordingtype><duration>125</duration></voiplocalinfo>'),
+    (10000, '"二叔" 撤回了一条消息'),
+    (10000, '你邀请<_wc_custom_link_ color="#576B95">"奶奶"</_wc_custom_link_>加入了群聊'),
+    (10002, '<sysmsg type="revokemsg"><revokemsg><session>x</session><msgid>1</msgid><newmsgid>2</newmsgid>'
+            '<replacemsg><![CDATA["二叔" 撤回了一条消息]]></replacemsg></revokemsg></sysmsg>'),
+)
 
 
-def build(root: Path, messages: int, chats: int) -> list[SampleFile]:
-    """The account's files in ``root`` (those of an earlier run with ``--keep`` are used again)."""
+def build(root: Path, messages: int, chats: int, mix: str = "bench") -> list[SampleFile]:
+    """An account of ``messages`` rows in ``chats`` chat tables (one group in ten, with members), in four shards.
+
+    ``mix`` chooses the message types: ``bench`` (text with 1 image in 25), ``text`` (type 1 only) or ``all``
+    (half text, half every type of :data:`OTHERS`). The files of an earlier run in ``root`` (``--keep``) are
+    used again.
+    """
     rng = random.Random(7)
     folder = f"Documents/{md5(OWNER)}"
     shards = 4
@@ -67,12 +99,16 @@ def build(root: Path, messages: int, chats: int) -> list[SampleFile]:
             group = user.endswith("@chatroom")
             start = 1_600_000_000 + rng.randint(0, 10_000_000)
 
-            def rows(group: bool = group, start: int = start, n: int = n):
+            def rows(group: bool = group, start: int = start, n: int = n) -> Any:
                 for i in range(1, per_chat + 1):
                     des = i % 3 == 0
-                    mtype = 3 if i % 25 == 0 else 1
-                    body = "<msg><img md5=\"x\" length=\"1\"/></msg>" if mtype == 3 else TEXTS[i % len(TEXTS)]
-                    if group and des:
+                    if mix == "all" and i % 2 == 0:
+                        mtype, body = OTHERS[(i // 2) % len(OTHERS)]
+                    elif mix == "bench" and i % 25 == 0:
+                        mtype, body = 3, '<msg><img md5="x" length="1"/></msg>'
+                    else:
+                        mtype, body = 1, TEXTS[i % len(TEXTS)]
+                    if group and des and mtype not in (10000, 10002):
                         body = f"wxid_member{i % 7}:\n{body}"
                     yield (start + i * 37, int(des), 1, i, 7_000_000_000_000_000_000 + n * 1_000_000 + i, body,
                            4 if des else 2, 1, mtype)
@@ -85,8 +121,15 @@ def build(root: Path, messages: int, chats: int) -> list[SampleFile]:
     conn = sqlite3.connect(contacts)
     conn.execute("CREATE TABLE Friend(userName TEXT PRIMARY KEY, type INTEGER, certificationFlag INTEGER,"
                  " dbContactRemark BLOB, dbContactHeadImage BLOB, dbContactProfile BLOB, dbContactChatRoom BLOB)")
+    members = [f"wxid_member{i}" for i in range(7)]
+    room = "<RoomData>" + "".join(f'<Member UserName="{m}"><DisplayName>Member {m[-1]}</DisplayName></Member>'
+                                  for m in members[:4]) + "</RoomData>"
     conn.executemany("INSERT INTO Friend VALUES (?,?,?,?,?,?,?)",
-                     ((u, 3, 0, pb((1, f"Friend {i}")), b"", b"", b"") for i, u in enumerate(users)))
+                     ((u, 3, 0, pb((1, f"Friend {i}")), b"", b"",
+                       pb((1, ";".join(members))) + room.encode() if u.endswith("@chatroom") else b"")
+                      for i, u in enumerate(users)))
+    conn.executemany("INSERT INTO Friend VALUES (?,?,?,?,?,?,?)",
+                     ((m, 3, 0, pb((1, f"Nick {m[-1]}")), b"", b"", b"") for m in members[4:]))
     conn.commit()
     conn.close()
     files.append(SampleFile(DOMAIN, f"{folder}/DB/WCDB_Contact.sqlite", contacts))

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import hashlib
 import pstats
-import random
 import shutil
 import sqlite3
 import sys
@@ -30,107 +28,11 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reclaim.sample.content._wechat_media import pb
+from benchmarks.bench_wechat import build
 from reclaim.sample.model import SampleFile
-
-OWNER = "wxid_benchowner01"
-DOMAIN = "AppDomain-com.tencent.xin"
-COLUMNS = ("CreateTime", "Des", "ImgStatus", "MesLocalID", "MesSvrID", "Message", "Status", "TableVer", "Type")
-TEXTS = ("好的[微笑]", "See you at 7", "今天降温了，多穿点衣服", "Running late, sorry!", "周末回家吃饭吧",
-         "Thanks a lot [ThumbsUp]", "哈哈哈[呲牙]", "Can you send me the address?")
-#: (Type, body) of the non-text messages of ``--mix all``: what WeChat writes for each.
-OTHERS: tuple[tuple[int, str], ...] = (
-    (3, '<?xml version="1.0"?><msg><img aeskey="a1" md5="9e107d9d372bb6826bd81d3542a419d6" length="48213"'
-        ' hdlength="201337" cdnthumbheight="120" cdnthumbwidth="90"/></msg>'),
-    (34, '<msg><voicemsg endflag="1" length="7023" voicelength="4200" voiceformat="4" fromusername="x"/></msg>'),
-    (43, '<msg><videomsg length="1048576" playlength="15" md5="d41d8cd98f00b204e9800998ecf8427e"/></msg>'),
-    (47, '<msg><emoji md5="b1946ac92492d2347c6235b4d2611184" width="240" height="240" productid="p1"/></msg>'),
-    (48, '<msg><location x="31.230416" y="121.473701" scale="16" label="上海市黄浦区人民大道"'
-         ' poiname="人民广场"/></msg>'),
-    (49, '<msg><appmsg appid="" sdkver="0"><title>How to keep bread fresh</title><des>Five tips</des>'
-         '<type>5</type><url>https://example.com/bread?a=1&amp;b=2</url><sourcedisplayname>Kitchen</sourcedisplayname>'
-         '</appmsg><fromusername>wxid_x</fromusername></msg>'),
-    (49, '<msg><appmsg><title>Q2 budget review.pdf</title><type>6</type><appattach><totallen>482133</totallen>'
-         '<fileext>pdf</fileext></appattach><md5>6f5902ac237024bdd0c176cb93063dc4</md5></appmsg></msg>'),
-    (49, '<msg><appmsg><title>微信转账</title><des>收到转账520.00元</des><type>2000</type><wcpayinfo>'
-         '<paysubtype>1</paysubtype><feedesc>￥520.00</feedesc><pay_memo>dinner</pay_memo></wcpayinfo>'
-         '</appmsg></msg>'),
-    (49, '<msg><appmsg><title>先去奶奶家</title><type>57</type><refermsg><type>1</type><svrid>123</svrid>'
-         '<fromusr>wxid_member1</fromusr><displayname>Sam</displayname><content>初一去哪里拜年？</content>'
-         '</refermsg></appmsg></msg>'),
-    (50, '<voipinvitemsg><roomid>1</roomid><invitetype>1</invitetype></voipinvitemsg>'
-         '<voiplocalinfo><wordingtype>4</wordingtype><duration>125</duration></voiplocalinfo>'),
-    (10000, '"二叔" 撤回了一条消息'),
-    (10000, '你邀请<_wc_custom_link_ color="#576B95">"奶奶"</_wc_custom_link_>加入了群聊'),
-    (10002, '<sysmsg type="revokemsg"><revokemsg><session>x</session><msgid>1</msgid><newmsgid>2</newmsgid>'
-            '<replacemsg><![CDATA["二叔" 撤回了一条消息]]></replacemsg></revokemsg></sysmsg>'),
-)
-
-
-def md5(text: str) -> str:
-    return hashlib.md5(text.encode()).hexdigest()
-
-
-def build(root: Path, messages: int, chats: int, mix: str) -> list[SampleFile]:
-    """An account of ``messages`` rows in ``chats`` chat tables (one group in ten), in four shards."""
-    rng = random.Random(7)
-    folder = f"Documents/{md5(OWNER)}"
-    users = [f"wxid_friend{i:05d}" if i % 10 else f"{1000000 + i}@chatroom" for i in range(chats)]
-    per_chat = messages // chats
-    files: list[SampleFile] = []
-    for shard in range(4):
-        path = root / f"message_{shard + 1}.sqlite"
-        conn = sqlite3.connect(path)
-        conn.execute("PRAGMA journal_mode=OFF")
-        for n, user in enumerate(users):
-            if n % 4 != shard:
-                continue
-            table = f"Chat_{md5(user)}"
-            conn.execute(f"CREATE TABLE {table}(CreateTime INTEGER, Des INTEGER, ImgStatus INTEGER,"
-                         " MesLocalID INTEGER PRIMARY KEY AUTOINCREMENT, MesSvrID INTEGER, Message TEXT,"
-                         " Status INTEGER, TableVer INTEGER, Type INTEGER)")
-            group = user.endswith("@chatroom")
-            start = 1_600_000_000 + rng.randint(0, 10_000_000)
-
-            def rows(group: bool = group, start: int = start, n: int = n) -> Any:
-                for i in range(1, per_chat + 1):
-                    des = i % 3 == 0
-                    if mix == "all" and i % 2 == 0:
-                        mtype, body = OTHERS[(i // 2) % len(OTHERS)]
-                    elif mix == "bench" and i % 25 == 0:
-                        mtype, body = 3, '<msg><img md5="x" length="1"/></msg>'
-                    else:
-                        mtype, body = 1, TEXTS[i % len(TEXTS)]
-                    if group and des and mtype not in (10000, 10002):
-                        body = f"wxid_member{i % 7}:\n{body}"
-                    yield (start + i * 37, int(des), 1, i, 7_000_000_000_000_000_000 + n * 1_000_000 + i, body,
-                           4 if des else 2, 1, mtype)
-
-            conn.executemany(f"INSERT INTO {table}({','.join(COLUMNS)}) VALUES ({','.join('?' * 9)})", rows())
-        conn.commit()
-        conn.close()
-        files.append(SampleFile(DOMAIN, f"{folder}/DB/message_{shard + 1}.sqlite", path))
-    contacts = root / "WCDB_Contact.sqlite"
-    conn = sqlite3.connect(contacts)
-    conn.execute("CREATE TABLE Friend(userName TEXT PRIMARY KEY, type INTEGER, certificationFlag INTEGER,"
-                 " dbContactRemark BLOB, dbContactHeadImage BLOB, dbContactProfile BLOB, dbContactChatRoom BLOB)")
-    members = [f"wxid_member{i}" for i in range(7)]
-    room = "<RoomData>" + "".join(f'<Member UserName="{m}"><DisplayName>Member {m[-1]}</DisplayName></Member>'
-                                  for m in members[:4]) + "</RoomData>"
-    conn.executemany("INSERT INTO Friend VALUES (?,?,?,?,?,?,?)",
-                     ((u, 3, 0, pb((1, f"Friend {i}")), b"", b"",
-                       pb((1, ";".join(members))) + room.encode() if u.endswith("@chatroom") else b"")
-                      for i, u in enumerate(users)))
-    conn.executemany("INSERT INTO Friend VALUES (?,?,?,?,?,?,?)",
-                     ((m, 3, 0, pb((1, f"Nick {m[-1]}")), b"", b"", b"") for m in members[4:]))
-    conn.commit()
-    conn.close()
-    files.append(SampleFile(DOMAIN, f"{folder}/DB/WCDB_Contact.sqlite", contacts))
-    return files
 
 
 def extract(files: list[SampleFile], dump: Path | None = None) -> tuple[float, Counter[int]]:

@@ -84,7 +84,6 @@ class WeChatContacts(Artifact):
                 yield _contact_record(account, directory, contact)
 
 
-
 class WeChatFavorites(Artifact):
     """Every account's WeChat Favorites: saved texts, photos, voice, videos, links, places, files, chats, notes."""
 
@@ -122,6 +121,7 @@ class WeChatFriendRequests(Artifact):
 
     def extract(self, ctx: ScanContext) -> Iterator[WeChatFriendRequest]:
         yield from friend_requests.extract(ctx)
+
 
 _SEX = {1: "male", 2: "female"}
 
