@@ -62,6 +62,16 @@ def from_unix_time(value: float | int | None) -> datetime | None:
         return None
 
 
+def parse_iso(value: str | None) -> datetime | None:
+    """A date written by :func:`iso` (or any ISO 8601 text) read back; ``None`` when empty or not a date."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def iso(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with a trailing Z (the case store's and JSON's date format)."""
     if value is None:

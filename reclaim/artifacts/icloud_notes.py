@@ -14,10 +14,9 @@ import hashlib
 import html
 import posixpath
 from collections.abc import Iterator
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from reclaim.artifacts.base import FileSpec, NothingFound, Provenance, from_unix_time
+from reclaim.artifacts.base import FileSpec, NothingFound, Provenance, from_unix_time, parse_iso
 from reclaim.artifacts.icloud_export import _ExportArtifact, _files, _under
 from reclaim.artifacts.notes import Note
 from reclaim.icloud import formats
@@ -41,15 +40,6 @@ def _root(entry: Entry) -> str:
         if part.lower().startswith(NOTES_FOLDER):
             return "/".join(parts[: i + 1])
     return ""
-
-
-def _date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 class IcloudNotesArtifact(_ExportArtifact):
@@ -106,7 +96,7 @@ class IcloudNotesArtifact(_ExportArtifact):
                                        posixpath.dirname(entry.path) != root else "Notes")
         is_locked = formats.yes(row.get("locked"))
         title = row.get("title") or ("" if is_locked else entry.name.rsplit(".", 1)[0])
-        modified = _date(row.get("modified")) or (from_unix_time(entry.mtime) if entry.mtime and not is_locked
+        modified = parse_iso(row.get("modified")) or (from_unix_time(entry.mtime) if entry.mtime and not is_locked
                                                   else None)
         deleted = formats.yes(row.get("deleted")) or folder.lower() == DELETED_FOLDER
         key = row.get("noteId") or hashlib.sha1(entry.path.encode()).hexdigest()[:16]

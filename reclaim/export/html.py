@@ -21,6 +21,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from reclaim import __version__
+from reclaim.artifacts.base import parse_iso
 from reclaim.case.store import media_relpath
 from reclaim.export.csv_generic import flatten
 from reclaim.media import extension_for
@@ -73,15 +74,6 @@ def local_zone_label() -> str:
     if name and name not in ("UTC", "Etc/UTC"):
         return f"{name} time, {offsets}"
     return offsets
-
-
-def parse_iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 _DAY = "%A %d %B %Y"
