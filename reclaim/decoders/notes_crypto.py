@@ -238,14 +238,7 @@ def open_encryption_object(key: bytes, obj: EncryptionObject) -> bytes:
     if len(blob) < _NEO_IV + _TAG:
         raise NoteCryptoError(f"encryption object data is too short ({len(blob)} bytes)")
     ciphertext, iv, tag = blob[:-_NEO_IV - _TAG], blob[-_NEO_IV - _TAG:-_TAG], blob[-_TAG:]
-    try:
-        return AESGCM(data_key).decrypt(iv, ciphertext + tag, obj.authenticated_data)
-    except InvalidTag:
-        raise NoteCryptoError(
-            "locked note data is damaged: the password is right but the data fails its check"
-        ) from None
-    except ValueError as exc:
-        raise NoteCryptoError(f"locked note cannot be decrypted ({exc})") from exc
+    return _open_gcm(data_key, iv, ciphertext + tag, obj.authenticated_data)
 
 
 def ensure_password_lock(obj: EncryptionObject) -> None:
@@ -348,8 +341,13 @@ def unlock_note(
         raise NoteCryptoError(f"locked note has an invalid GCM tag ({len(tag or b'')} bytes)")
     derive = keys.derive if keys is not None else derive_key
     key = _unwrap(derive(password, salt, iterations), wrapped_key)
+    return _open_gcm(key, bytes(iv), bytes(ciphertext) + bytes(tag), None)
+
+
+def _open_gcm(key: bytes, iv: bytes, sealed: bytes, associated: bytes | None) -> bytes:
+    """AES-GCM decryption of a note's data once its key is unwrapped (so the password was right)."""
     try:
-        return AESGCM(key).decrypt(bytes(iv), bytes(ciphertext) + bytes(tag), None)
+        return AESGCM(key).decrypt(iv, sealed, associated)
     except InvalidTag:
         raise NoteCryptoError(
             "locked note data is damaged: the password is right but the data fails its check"
