@@ -168,7 +168,9 @@ def test_app_folder_and_single_database(tmp_path: Path, corpus: Path) -> None:
         assert entry is not None
         assert [s.path for s in src.sidecars(entry)] == ["chinook.sqlite-wal", "chinook.sqlite-journal"]
     sms = tmp_path / "sms.db"
-    sms.write_bytes(b"SQLite format 3\x00")
+    with sqlite3.connect(sms) as conn:  # a whole (tiny) database: a lone file cut in its first page is refused
+        conn.execute("CREATE TABLE message(ROWID INTEGER PRIMARY KEY, text TEXT)")
+    conn.close()
     with open_source(sms) as src:
         assert src.get("HomeDomain", "Library/SMS/sms.db") is not None
 

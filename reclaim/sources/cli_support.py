@@ -14,7 +14,7 @@ from pathlib import Path
 
 from reclaim.crypto.password import password_provider
 from reclaim.errors import NotASource, PasswordRequired, WrongPassword
-from reclaim.sources.detect import check_database_length, detect_kind, open_source
+from reclaim.sources.detect import open_source
 from reclaim.sources.discovery import summarize
 from reclaim.sources.errors import MultipleBackups
 from reclaim.vfs import VirtualFS
@@ -63,9 +63,6 @@ def open_source_from_args(args: argparse.Namespace) -> VirtualFS:
     if not path:
         raise NotASource("no PATH given")
     provider = password_provider(getattr(args, "password_file", None))
-    location = Path(path).expanduser()
-    if location.is_file() and detect_kind(location) == "database":
-        check_database_length(location)
     try:
         try:
             return open_source(path, password_provider=provider)

@@ -58,9 +58,7 @@ def check_database_length(path: Path) -> None:
     """Raise :class:`CorruptFile` for an SQLite file cut short before the end of its first page.
 
     The first page holds the schema: without all of it no table can be found, so there is
-    nothing to read (a longer truncated file still yields its readable pages). The command
-    line calls this for a lone database PATH; :func:`open_source` itself accepts any file
-    that starts like SQLite (stubs name an app by their file name alone).
+    nothing to read (a longer truncated file still yields its readable pages).
     """
     with open(path, "rb") as handle:
         head = handle.read(100)
@@ -113,4 +111,5 @@ def open_source(
         return open_icloud_download(path)
     if kind == "app-folder":
         return open_app_folder(path)
+    check_database_length(path)
     return SingleFileSource(path)

@@ -30,10 +30,6 @@ def open_source_checked(session: WebSession, path: str, password: str | None) ->
     location = Path(path).expanduser()
     if not location.is_absolute():
         raise ReclaimError("type the full path of the backup (for example /home/you/Backup/0000…)")
-    from reclaim.sources.detect import check_database_length, detect_kind
-
-    if location.is_file() and detect_kind(location) == "database":
-        check_database_length(location)  # a lone database cut short is refused here as on the command line
     same = session.source_path == location.resolve() and session.derived_key is not None
     fs = _open(location, password=password, derived_key=session.derived_key if same else None)
     try:
