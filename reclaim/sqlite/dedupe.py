@@ -44,10 +44,6 @@ class LiveIndex:
         """Remember a live record by its :meth:`~reclaim.sqlite.rebuild.Hit.key`."""
         self.seen.add_hash(key)
 
-    def add_rowid(self, tid: int, rowid: int) -> None:
-        """Remember a live rowid of table ``tid``."""
-        self.seen.add_hash(hash((tid, rowid)))
-
     def add_unique(self, table: str, positions: list[int], key: tuple[object, ...]) -> None:
         """Remember a live UNIQUE key (values at record ``positions``) of ``table``."""
         lst = self.unique.setdefault(table, [])
