@@ -1,4 +1,4 @@
-"""The case store's date order: rids follow dates, search reads newest first, records stream without sorting."""
+"""The case store's date order: ranks follow dates, search reads newest first, records stream without sorting."""
 
 from __future__ import annotations
 
@@ -41,11 +41,17 @@ def case(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_rids_follow_dates_undated_first(case: Path) -> None:
+def test_ranks_follow_dates_undated_first_and_rids_the_order_added(case: Path) -> None:
     with CaseReader(case) as reader:
-        rows = reader.conn.execute("SELECT rid, id FROM records ORDER BY rid").fetchall()
-    assert [r[1] for r in rows] == ["l:undated-a", "l:undated-b", *(f"l:{n}" for n in range(12))]
-    assert [r[0] for r in rows] == list(range(1, 15))
+        ranked = reader.conn.execute("SELECT id, rank >> 29, rank & 536870911, rid FROM records ORDER BY rank").fetchall()
+        added = [r[0] for r in reader.conn.execute("SELECT id FROM records ORDER BY rid")]
+    assert [r[0] for r in ranked] == ["l:undated-a", "l:undated-b", *(f"l:{n}" for n in range(12))]
+    assert [r[1] for r in ranked[:2]] == [0, 0]  # no date: seconds 0
+    # seconds since 1800-01-01 (1 = that moment), a day apart; the low bits are the rid
+    first = (START - datetime(1800, 1, 1, tzinfo=UTC)).total_seconds() + 1
+    assert [r[1] for r in ranked[2:]] == [first + 86400 * n for n in range(12)]
+    assert all(r[2] == r[3] for r in ranked)
+    assert added == [f"l:{n}" for n in (5, 0, 11, 3, 8, 1, 10, 6, 2, 9, 4, 7)] + ["l:undated-a", "l:undated-b"]
 
 
 def test_records_in_date_order_with_undated_last_and_offsets(case: Path) -> None:
@@ -73,3 +79,23 @@ def test_search_newest_first_with_filters(case: Path) -> None:
         assert ids("Mum hello") == ["l:11", "l:7", "l:5", "l:1"]  # sender and text of one record
         assert ids("lo 1") == ["l:11", "l:10", "l:1"]  # short words: substring scan, newest first
         assert ids("nothing-like-this") == []
+
+
+def test_names_are_searched_through_the_conversations_not_indexed_per_message(case: Path) -> None:
+    with CaseReader(case) as reader:
+        def ids(query: str, **kw: object) -> list[str]:
+            return [r["id"] for r in reader.search(query, **kw)]
+
+        texts = dict(reader.conn.execute("SELECT id, text FROM records"))
+        assert texts["l:1"] == "hello 1" and texts["l:0"] == "invoice number 0 红包"  # no chat or sender in them
+        names = reader.conn.execute("SELECT kind, chat_id, chat, sender, title FROM conversation_names"
+                                    " ORDER BY chat").fetchall()
+        assert [tuple(n) for n in names] == [("lines", "Family", "Family", "Mum", ""),
+                                             ("lines", "Work", "Work", "Boss", "")]
+        # every term a name: the records are read newest first, each checked
+        assert ids("Family") == ["l:11", "l:9", "l:7", "l:5", "l:3", "l:1"]
+        assert ids("Family", limit=2, offset=1) == ["l:9", "l:7"]
+        assert ids("mum family", until="2024-03-06") == ["l:3", "l:1"]
+        assert ids("Work invoice") == ["l:6", "l:0", "l:undated-a"]  # a name and a word of the text
+        assert ids("红") == ["l:9", "l:6", "l:3", "l:0"]  # one CJK character: the characters index
+        assert ids("包 Work") == ["l:6", "l:0"]

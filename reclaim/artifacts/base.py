@@ -194,6 +194,29 @@ _JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEY
 _KIND_PREFIX: dict[str, bytes] = {}
 
 
+class StoredRecord:
+    """A record handed over already in the form the case store keeps it, for extractors whose records are
+    counted in millions (plain WeChat text): building the stored form directly skips the record object.
+
+    ``row`` is what :func:`reclaim.case.store.stored_form` gives for the record it stands for: ``(kind,
+    id, date as ISO 8601, deleted as 0/1, source, chat key, chat, sender, label, search text, date in Unix
+    seconds)``; ``json`` is its JSON line (what :meth:`Record.to_json_bytes` gives). Each extractor that
+    makes them has a test checking both against its record objects.
+    """
+
+    __slots__ = ("deleted", "json", "row")
+
+    def __init__(self, row: tuple[Any, ...], json: bytes) -> None:
+        self.row = row
+        self.json = json
+        self.deleted = bool(row[3])
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as JSON-ready data, as :meth:`Record.to_json` gives it."""
+        return orjson.loads(self.json)
+
+
+
 def _json_default(value: Any) -> Any:
     """What orjson does not serialise natively (bytes, sets, odd objects)."""
     if isinstance(value, bytes | bytearray | memoryview):

@@ -113,16 +113,16 @@ def _run_artifact(artifact, ctx: ScanContext, writer: CaseWriter, status: KindSt
     except NothingFound as exc:
         status.reason = str(exc)
         return
+    total = deleted = 0
+    add, tick = writer.add, ctx.tick
     try:
         for record in artifact.extract(ctx):
-            writer.add(record)
+            add(record)
+            total += 1
             if record.deleted:
-                status.deleted += 1
-            else:
-                status.live += 1
-            total = status.live + status.deleted
+                deleted += 1
             if total % 500 == 0:
-                ctx.tick(total)
+                tick(total)
     except ScanCancelled:
         raise
     except ReclaimError as exc:
@@ -130,5 +130,7 @@ def _run_artifact(artifact, ctx: ScanContext, writer: CaseWriter, status: KindSt
     except Exception as exc:  # one kind's bug must not cost the user every other kind
         status.reason = f"stopped early: {type(exc).__name__}: {exc}"
         log.error("%s failed:\n%s", artifact.kind, traceback.format_exc())
+    finally:
+        status.live, status.deleted = total - deleted, deleted
     if not status.reason and status.live + status.deleted == 0:
         status.reason = "its files are here but hold no records"

@@ -13,18 +13,20 @@ import contextlib
 import hashlib
 import itertools
 import json
+import math
 import os
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
+from datetime import UTC
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
-from reclaim.artifacts.base import KindStatus, Record, iso
-from reclaim.case.build import Stager, build_case, cjk_bigrams, connect_scratch
+from reclaim.artifacts.base import KindStatus, Record, StoredRecord, iso
+from reclaim.case.build import Stager, attach_fulltext, cjk_bigrams, cjk_characters, connect_scratch, rank_bound
 from reclaim.errors import ReclaimError
 from reclaim.vfs import SourceInfo
 
@@ -32,23 +34,23 @@ CASE_DB = "case.db"
 MEDIA_DIR = "media"
 SCHEMA_VERSION = 1
 BATCH = 5000
-#: ``meta`` key set on cases whose ``rid`` order is ``(date, rid)`` order (undated first) and whose
-#: full-text index is the one-column ``records_fts(text)``: search then reads its index newest first.
+#: ``meta`` key saying how a case orders its records by date: ``"rank"`` (each record has a ``rank``,
+#: date order, and the full-text indexes are keyed by it), ``"date"`` (cases written before 30 Nov 2026:
+#: ``rid`` order is date order and keys the indexes), or absent (older: sort by date).
 DATE_ORDER = "rid_order"
 
+#: The case's small tables, kept by the scanning process and written into the case when it closes
+#: (``records`` and its indexes are written by :mod:`reclaim.case.build`).
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE kinds(
     kind TEXT PRIMARY KEY, title TEXT NOT NULL, seq INTEGER NOT NULL,
     live INTEGER NOT NULL, deleted INTEGER NOT NULL, reason TEXT NOT NULL,
     warnings TEXT NOT NULL, view TEXT NOT NULL, formats TEXT NOT NULL);
-CREATE TABLE records(
-    rid INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL, id TEXT NOT NULL, date TEXT, deleted INTEGER NOT NULL,
-    source TEXT NOT NULL, chat_id TEXT, chat TEXT, sender TEXT, title TEXT, text TEXT,
-    data TEXT NOT NULL);
 CREATE TABLE media(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, mime TEXT NOT NULL, name TEXT NOT NULL);
+CREATE TABLE conversation_names(kind TEXT NOT NULL, chat_id TEXT NOT NULL, chat TEXT, sender TEXT, title TEXT);
 """
+_SMALL_TABLES = ("meta", "kinds", "media", "conversation_names")
 
 def _match(terms: list[str]) -> str:
     """An FTS5 query matching every term as a phrase (quoted: no FTS5 syntax from the user)."""
@@ -126,14 +128,40 @@ class MediaStore:
         return sha, len(data)
 
 
+def stored_form(record: Record) -> tuple[tuple[Any, ...], bytes]:
+    """A record's row in the case store (see :class:`~reclaim.artifacts.base.StoredRecord`) and its JSON line."""
+    label = record.record_label()
+    words = record.search_text()
+    chat = getattr(record, "chat", None)
+    sender = getattr(record, "sender", None)
+    if chat is not None and not isinstance(chat, str):
+        chat = None
+    if sender is not None and not isinstance(sender, str):
+        sender = None
+    key = record.chat_key()
+    if key is None:  # a card, a note, an event: one full-text column with its label, chat and sender too
+        for extra in (label, chat, sender):
+            if extra and extra not in words:
+                words = f"{words}\n{extra}" if words else extra
+    else:  # a conversation's message: names are found through the conversation list, not once per message
+        names = {label, chat, sender} - {None, ""}
+        words = "\n".join(line for line in words.split("\n") if line not in names)
+    date = record.date
+    if date is not None and date.tzinfo is None:
+        date = date.replace(tzinfo=UTC)
+    row = (record.KIND, record.id, iso(date) if date is not None else None, 1 if record.deleted else 0,
+           record.source, key, chat, sender, label, words,
+           math.floor(date.timestamp()) if date is not None else None)
+    return row, record.to_json_bytes()
+
+
 class CaseWriter:
-    """Writes a new case: records are staged as they come, indexes and FTS built once at the end.
+    """Writes a new case: records are written as they come, indexes finished once at the end.
 
     The database is written as ``case.db.part`` and renamed on :meth:`close`; an
-    interrupted scan never leaves a case that looks complete. Records are first
-    appended to a scratch file (``case.db.staging``, by a second process: see :mod:`reclaim.case.build`)
-    and copied into the case in date order on :meth:`close`, so a record's ``rid`` only
-    exists once the case is closed.
+    interrupted scan never leaves a case that looks complete. Records are written by a
+    second process (see :mod:`reclaim.case.build`) in the order they are added; the
+    small tables (source, kinds, media) are kept here and written in on :meth:`close`.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -141,17 +169,17 @@ class CaseWriter:
         folder.mkdir(parents=True, exist_ok=True)
         self.final = folder / CASE_DB
         self.part = folder / (CASE_DB + ".part")
-        self.staging = folder / (CASE_DB + ".staging")
         self.index = folder / (CASE_DB + ".index")
-        for old in (self.part, self.staging, self.index):
+        for old in (self.part, folder / (CASE_DB + ".staging"), self.index):
             if old.exists():
                 old.unlink()
-        self.conn = connect_scratch(self.part)
+        self.conn = sqlite3.connect(":memory:")
         self.conn.executescript(SCHEMA)
-        self._stager = Stager(self.staging)
+        self._stager = Stager(self.part, self.index)
         self.media = MediaStore(folder)
         self._batch: list[tuple[Any, ...]] = []
         self._data: list[bytes] = []
+        self._names: set[tuple[str, str, str | None, str | None, str]] = set()
         self._seq = 0
         self.set_meta("schema_version", SCHEMA_VERSION)
 
@@ -163,36 +191,17 @@ class CaseWriter:
         """Remember what was scanned (shown on the report's first page)."""
         self.set_meta("source", {"name": name, "location": location, **asdict(info)})
 
-    def add(self, record: Record) -> None:
+    def add(self, record: Record | StoredRecord) -> None:
         """Queue one record for insertion."""
-        label = record.record_label()
-        words = record.search_text()
-        chat = getattr(record, "chat", None)
-        sender = getattr(record, "sender", None)
-        if chat is not None and not isinstance(chat, str):
-            chat = None
-        if sender is not None and not isinstance(sender, str):
-            sender = None
-        # One full-text column: the search text plus the label, chat and sender when it lacks them.
-        for extra in (label, chat, sender):
-            if extra and extra not in words:
-                words = f"{words}\n{extra}" if words else extra
-        date = record.date
-        self._batch.append(
-            (
-                record.KIND,
-                record.id,
-                iso(date) if date is not None else None,
-                1 if record.deleted else 0,
-                record.source,
-                record.chat_key(),
-                chat,
-                sender,
-                label,
-                words,
-            )
-        )
-        self._data.append(record.to_json_bytes())  # stored as text (see reclaim.case.build)
+        if type(record) is StoredRecord:
+            row = record.row
+            self._data.append(record.json)  # stored as text (see reclaim.case.build)
+        else:
+            row, json = stored_form(record)  # type: ignore[arg-type]
+            self._data.append(json)
+        self._batch.append(row)
+        if row[5] is not None:  # a conversation's message: its names, once per conversation and sender
+            self._names.add((row[0], row[5], row[6], row[7], row[8]))
         if len(self._batch) >= BATCH:
             self.flush()
 
@@ -225,19 +234,28 @@ class CaseWriter:
         )
 
     def close(self) -> Path:
-        """Copy the records in date order, build indexes and the full-text index, then move the database into place."""
+        """Write the last records, finish the indexes, add the small tables, then move the database into place."""
         self._stager.finish(self._batch, self._data)
         self._batch, self._data = [], []
         self.conn.executemany(
             "INSERT OR IGNORE INTO media VALUES (?,?,?,?)",
             [(sha, size, mime, name) for sha, (size, mime, name) in self.media.known.items()],
         )
-        self.conn.commit()
-        build_case(self.conn, self.staging, self.index, cjk=self._stager.cjk)
-        self.staging.unlink()
-        self.index.unlink()
-        self.set_meta(DATE_ORDER, "date")
-        self.conn.commit()
+        self.conn.executemany("INSERT INTO conversation_names VALUES (?,?,?,?,?)", sorted(self._names, key=str))
+        self.set_meta(DATE_ORDER, "rank")
+        if self._stager.cpu:
+            self.set_meta("writers_cpu", self._stager.cpu)
+        case = connect_scratch(self.part)
+        try:
+            case.executescript(SCHEMA)
+            for table in _SMALL_TABLES:
+                rows = self.conn.execute(f"SELECT * FROM {table}")
+                width = len(rows.description)
+                case.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * width)})", rows)
+            case.commit()
+            attach_fulltext(case, self.index)
+        finally:
+            case.close()
         self.conn.close()
         os.replace(self.part, self.final)
         return self.final
@@ -247,7 +265,7 @@ class CaseWriter:
         self._stager.abort()
         with contextlib.suppress(Exception):
             self.conn.close()
-        for path in (self.part, self.staging, self.index):
+        for path in (self.part, self.index):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 
@@ -389,7 +407,7 @@ class CaseReader:
         else:
             glue = " AND " if where else " WHERE "
             # Every record of a date-ordered case: rid order is date order (no index on date alone to sort by).
-            dated = "rid" if not where and self._date_ordered() else "date, rid"
+            dated = (self._order_key() or "date, rid") if not where else "date, rid"
             queries = [(f"SELECT data, rid FROM records{where}{glue}date IS NOT NULL ORDER BY {dated}", args)]
             if not since and not until:
                 queries.append((f"SELECT data, rid FROM records{where}{glue}date IS NULL ORDER BY rid", args))
@@ -448,7 +466,9 @@ class CaseReader:
         terms = [t for t in query.split() if t]
         if not terms:
             return
-        if self._date_ordered():
+        if self._order_key() == "rank":
+            rows = self._search_ranked(terms, kinds, limit, offset, filters)
+        elif self._order_key():
             rows = self._search_newest_first(terms, kinds, limit, offset, filters)
         else:
             rows = self._search_sorted(terms, kinds, limit, offset, filters)
@@ -457,41 +477,110 @@ class CaseReader:
             item["_rid"] = rid
             yield item
 
+    def _search_ranked(self, terms: list[str], kinds: list[str] | None, limit: int, offset: int,
+                       filters: dict[str, Any]) -> list[tuple[str, int]]:
+        """Search a case keyed by rank: a term is found in a record's own words (the full-text indexes) or,
+        for a conversation's messages, in the names of its conversation and sender (``conversation_names``).
+
+        One term found only in words drives the query: its index is read from the newest rank down and
+        SQLite stops at the page's last hit, however many records match. When every term is also a name,
+        the records are read newest first instead, each checked against every term.
+        """
+        where, args = self._where(None, **filters, table="r")
+        clauses = [where[len(" WHERE "):]] if where else []
+        if kinds:
+            clauses.append(f"r.kind IN ({','.join('?' * len(kinds))})")
+            args.extend(kinds)
+        low, high = self._key_range(filters.get("since"), filters.get("until"))
+        clauses.append("r.rank BETWEEN ? AND ?")
+        args.extend([low, high])
+        driver: tuple[str, str] | None = None
+        for term in terms:
+            like = f"%{term}%"
+            index: tuple[str, str] | None = None
+            if len(term) >= 3:
+                index = ("records_fts", _match([term]))
+            elif self._has_cjk_index() and cjk_characters(term) == " ".join(term):  # characters of a CJK word
+                index = ("records_cjk", _match([" ".join(term)]))
+            checked = index is not None and index[0] == "records_cjk"  # characters in a row are not always a word
+            named = self._is_a_name(like)
+            if index is not None and not named and driver is None:
+                driver = index
+                if checked:
+                    clauses.append("r.text LIKE ?")
+                    args.append(like)
+                continue
+            found = []
+            if index is not None:
+                found.append(f"(r.rank IN (SELECT rowid FROM {index[0]} WHERE {index[0]} MATCH ?)"
+                             + (" AND r.text LIKE ?)" if checked else ")"))
+                args.extend([index[1], like] if checked else [index[1]])
+            else:
+                found.append("r.text LIKE ?")
+                args.append(like)
+            if named:
+                found.append("(r.kind, r.chat_id, IFNULL(r.sender, ''), IFNULL(r.title, '')) IN (SELECT kind, chat_id,"
+                             " IFNULL(sender, ''), IFNULL(title, '') FROM conversation_names"
+                             " WHERE chat LIKE ? OR sender LIKE ? OR title LIKE ?)")
+                args.extend([like] * 3)
+            clauses.append("(" + " OR ".join(found) + ")")
+        if driver is not None:
+            table, match = driver
+            sql = (f"SELECT r.data, r.rid FROM {table} f JOIN records r ON r.rank = f.rowid"
+                   f" WHERE {table} MATCH ? AND f.rowid BETWEEN ? AND ? AND {' AND '.join(clauses)}"
+                   " ORDER BY f.rowid DESC LIMIT ? OFFSET ?")
+            params = [match, low, high, *args, limit, offset]
+        else:
+            sql = (f"SELECT r.data, r.rid FROM records r WHERE {' AND '.join(clauses)}"
+                   " ORDER BY r.rank DESC LIMIT ? OFFSET ?")
+            params = [*args, limit, offset]
+        return self.conn.execute(sql, params).fetchall()
+
+    def _is_a_name(self, like: str) -> bool:
+        """Whether some conversation's name, sender or title is like ``like``."""
+        return self.conn.execute("SELECT 1 FROM conversation_names WHERE chat LIKE ? OR sender LIKE ? OR title LIKE ?"
+                                 " LIMIT 1", (like, like, like)).fetchone() is not None
+
     def _search_newest_first(self, terms: list[str], kinds: list[str] | None, limit: int, offset: int,
                              filters: dict[str, Any]) -> Iterable[tuple[str, int]]:
-        """Search a case whose rids are in date order: the driving index is read from its newest rid down
-        and SQLite stops at the page's last hit, however many records match."""
+        """Search a case written before 30 Nov 2026, whose rids are in date order: the driving index is read
+        from its newest rid down and SQLite stops at the page's last hit, however many records match."""
+        key = self._order_key()
         trigram = [t for t in terms if len(t) >= 3]
         bigram = [t for t in terms if len(t) == 2 and cjk_bigrams(t) == t and self._has_cjk_index()]
+        phrases = bigram
         short = [t for t in terms if t not in trigram and t not in bigram]
         where, args = self._where(None, **filters, table="r")
         clauses = [where[len(" WHERE "):]] if where else []
         if kinds:
             clauses.append(f"r.kind IN ({','.join('?' * len(kinds))})")
             args.extend(kinds)
-        low, high = self._rid_range(filters.get("since"), filters.get("until"))
-        clauses.append("r.rid BETWEEN ? AND ?")
+        low, high = self._key_range(filters.get("since"), filters.get("until"))
+        clauses.append(f"r.{key} BETWEEN ? AND ?")
         args.extend([low, high])
         for term in short:
             clauses.append("r.text LIKE ?")
             args.append(f"%{term}%")
         if trigram and bigram:
-            clauses.append("r.rid IN (SELECT rowid FROM records_cjk WHERE records_cjk MATCH ?)")
-            args.append(_match(bigram))
+            clauses.append(f"r.{key} IN (SELECT rowid FROM records_cjk WHERE records_cjk MATCH ?)")
+            args.append(_match(phrases))
         if trigram or bigram:
             index = "records_fts" if trigram else "records_cjk"
-            sql = (f"SELECT r.data, r.rid FROM {index} f JOIN records r ON r.rid = f.rowid"
+            sql = (f"SELECT r.data, r.rid FROM {index} f JOIN records r ON r.{key} = f.rowid"
                    f" WHERE {index} MATCH ? AND f.rowid BETWEEN ? AND ? AND {' AND '.join(clauses)}"
                    " ORDER BY f.rowid DESC LIMIT ? OFFSET ?")
-            params = [_match(trigram or bigram), low, high, *args, limit, offset]
+            params = [_match(trigram or phrases), low, high, *args, limit, offset]
         else:
             sql = (f"SELECT r.data, r.rid FROM records r WHERE {' AND '.join(clauses)}"
-                   " ORDER BY r.rid DESC LIMIT ? OFFSET ?")
+                   f" ORDER BY r.{key} DESC LIMIT ? OFFSET ?")
             params = [*args, limit, offset]
         return self.conn.execute(sql, params).fetchall()
 
-    def _rid_range(self, since: str | None, until: str | None) -> tuple[int, int]:
-        """The rids of records dated in [since, until): a binary search, rids being in date order."""
+    def _key_range(self, since: str | None, until: str | None) -> tuple[int, int]:
+        """The keys (ranks, or rids in older cases) of records dated in [since, until)."""
+        if self._order_key() == "rank":  # computed from the dates themselves
+            return (rank_bound(since) if since else 0,
+                    rank_bound(until) - 1 if until else (1 << 63) - 1)
         top = self.conn.execute("SELECT max(rid) FROM records").fetchone()[0] or 0
         low = self._first_rid_dated(since, top) if since else 1
         high = self._first_rid_dated(until, top) - 1 if until else top
@@ -537,9 +626,10 @@ class CaseReader:
         sql = f"SELECT data, rid FROM records WHERE rid IN ({chosen}) ORDER BY date DESC, rid DESC"
         return self.conn.execute(sql, [*params, *args, limit, offset])
 
-    def _date_ordered(self) -> bool:
+    def _order_key(self) -> str | None:
+        """The column whose order is date order and which keys the full-text indexes (``None``: none is)."""
         if not hasattr(self, "_ordered"):
-            self._ordered = self.meta(DATE_ORDER) == "date"
+            self._ordered = {"rank": "rank", "date": "rid"}.get(self.meta(DATE_ORDER))
         return self._ordered
 
     def _has_cjk_index(self) -> bool:
@@ -562,7 +652,7 @@ class CaseReader:
 
 def remove_case(folder: Path) -> None:
     """Delete a case folder reclaim wrote (used when re-scanning into the same folder)."""
-    for name in (CASE_DB, CASE_DB + ".staging", CASE_DB + ".index"):  # scratch files of a killed scan
+    for name in (CASE_DB, CASE_DB + ".part", CASE_DB + ".staging", CASE_DB + ".index"):  # a killed scan's
         if (folder / name).exists():
             (folder / name).unlink()
     shutil.rmtree(folder / MEDIA_DIR, ignore_errors=True)
