@@ -37,6 +37,7 @@ from reclaim.sample.model import SampleFile
 
 def extract(files: list[SampleFile], dump: Path | None = None) -> tuple[float, Counter[int]]:
     """CPU seconds of the extractor over the account, and the records per type."""
+    from reclaim.artifacts.base import StoredRecord
     from reclaim.artifacts.wechat import messages
     from reclaim.case.context import ScanContext, ScanOptions
     from reclaim.sources.memory import MemoryFS
@@ -45,7 +46,13 @@ def extract(files: list[SampleFile], dump: Path | None = None) -> tuple[float, C
     types: Counter[int] = Counter()
     out = dump.open("wb") if dump else None
     cpu = time.process_time()
+    stored = StoredRecord
     for record in messages.extract(ctx):
+        if type(record) is stored:  # plain text, in its stored form
+            types[1] += 1
+            if out is not None:
+                out.write(record.json + b"\n")
+            continue
         types[record.type] += 1
         if out is not None:
             out.write(record.to_json_bytes() + b"\n")
@@ -64,7 +71,7 @@ def bare_select(files: list[SampleFile]) -> float:
         conn = sqlite3.connect(f"{Path(str(item.data)).resolve().as_uri()}?mode=ro", uri=True)
         for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name LIKE 'Chat_%'"):
             cursor = conn.execute(f'SELECT MesLocalID, MesSvrID, CreateTime, Message, Type, Des FROM "{table}"'
-                                  " ORDER BY CreateTime, MesLocalID")
+                                  " ORDER BY MesLocalID")
             while cursor.fetchmany(1000):
                 pass
         conn.close()

@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from reclaim.artifacts.base import MediaRef, Provenance, from_unix_time
+import orjson
+
+from reclaim.artifacts.base import MediaRef, Provenance, StoredRecord, from_unix_time
 from reclaim.artifacts.wechat import compression, fallback
 from reclaim.artifacts.wechat.accounts import Account, inventory
 from reclaim.artifacts.wechat.contacts import Directory, load
@@ -98,8 +100,12 @@ class AccountReader:
     """Reads one account's messages into records."""
 
     def __init__(self, ctx: ScanContext, account: Account, directory: Directory,
-                 sessions: dict[str, fallback.SessionInfo], index: fallback.SearchIndex) -> None:
+                 sessions: dict[str, fallback.SessionInfo], index: fallback.SearchIndex, *,
+                 stored: bool = True) -> None:
+        """``stored``: plain text messages come as :class:`StoredRecord` (what the scan wants: quicker), else as
+        :class:`WeChatMessage` like every other message."""
         self.ctx = ctx
+        self.stored = stored
         self.account = account
         self.dir = directory
         self.sessions = sessions
@@ -134,7 +140,7 @@ class AccountReader:
 
     # -- the walk --------------------------------------------------------------------------
 
-    def run(self) -> Iterator[WeChatMessage]:
+    def run(self) -> Iterator[WeChatMessage | StoredRecord]:
         carved: list[tuple[str, Any]] = []
         for entry in self.account.message_dbs:
             with self.ctx.database(entry) as db:
@@ -161,7 +167,7 @@ class AccountReader:
             if record.table and CHAT_TABLE.fullmatch(record.table):
                 yield record
 
-    def _table(self, db: Database, table: str) -> Iterator[WeChatMessage]:
+    def _table(self, db: Database, table: str) -> Iterator[WeChatMessage | StoredRecord]:
         cols = db.columns(table)
         if not {"CreateTime", "Message", "Type"} <= cols:
             self.ctx.warn(f"{db.source}: {table} has an unknown layout; skipped")
@@ -172,29 +178,30 @@ class AccountReader:
             return f'CAST(IFNULL("{column}", 0) AS INTEGER)' if column in cols else "0"
 
         select = ", ".join([integer("MesLocalID") if "MesLocalID" in cols else "rowid", integer("MesSvrID"),
-                            '"CreateTime"', '"Message"', integer("Type"), integer("Des")])
-        order = "CreateTime, MesLocalID" if "MesLocalID" in cols else "CreateTime, rowid"
+                            '"CreateTime"', '"Message"', integer("Type"), integer("Des"), _ISO_DATE])
+        order = "MesLocalID" if "MesLocalID" in cols else "rowid"  # the order sent; the case orders by date
         info = _ChatInfo(self, username, table_hash, db.source)
         seen = self.seen.maps.setdefault(table_hash, bytearray())  # _Seen.add, inlined: once per message
         # Only a deep scan compares recovered rows with live ones.
         keep = self.ctx.options.recover_deleted
         live_svr, live_keys = self.live_svr.append, self.live_keys.append
-        message = self.message
-        # Plain text (type 1) is most of any account: its record is built right here, without
-        # message()'s general path (same fields, same values; tests/test_wechat_fast.py compares them).
-        new, cls, epoch, td = _new, WeChatMessage, _EPOCH, timedelta
-        member, emoji = info.member, replace_emoji
-        is_group, prefix, title = info.is_group, info.id_prefix, info.title
-        owner_name, owner_id, chat_user = info.owner_name, info.owner_id, info.username
-        template = {  # WeChatMessage's fields in their declared order, with what every text row of the chat shares
-            "id": "", "date": None, "deleted": False, "source": info.source, "provenance": None,
-            "account": info.account, "account_name": info.account_name, "chat_id": info.chat_id, "chat": title,
-            "chat_type": info.chat_type, "sender": "", "sender_id": "", "direction": "", "text": "",
-            "attachments": None, "card": None, "quote": None, "status": "", "service": "WeChat", "type": 1,
-            "type_name": "text", "server_id": "", "local_id": None, "date_source": "",
-        }
+        message, stored = self.message, self.stored
+        # Plain text (type 1) is most of any account: its stored form (row and JSON line) is built right
+        # here, from parts every text row of the chat shares, without message()'s general path or a record
+        # object (the same values: tests/test_wechat_fast.py compares them with stored_form(message(...))).
+        member, emoji, dumps = info.member, replace_emoji, orjson.dumps
+        is_group, prefix, title, chat_id = info.is_group, info.id_prefix, info.title, info.chat_id
+        owner_name, owner_id, chat_user, source = info.owner_name, info.owner_id, info.username, info.source
+        head = b'{"kind":"wechat","id":' + dumps(prefix)[:-1]
+        after_date = b"".join([
+            b'","deleted":false,"source":', dumps(source), b',"provenance":null,"account":', dumps(info.account),
+            b',"account_name":', dumps(info.account_name), b',"chat_id":', dumps(chat_id), b',"chat":',
+            dumps(title), b',"chat_type":', dumps(info.chat_type), b',"sender":'])
+        senders: dict[tuple[str, str, str], bytes] = {}  # the JSON from "sender" to "text", per sender
+        tail = (b',"attachments":[],"card":null,"quote":null,"status":"","service":"WeChat","type":1,'
+                b'"type_name":"text","server_id":')
         for batch in _batches(db, f'SELECT {select} FROM "{table}" ORDER BY {order}'):
-            for local_id, svrid, ctime, raw, mtype, des in batch:  # plain tuples; the ids already integers
+            for local_id, svrid, ctime, raw, mtype, des, date in batch:  # plain tuples; the ids already integers
                 if 0 <= local_id <= _MAX_LOCAL_ID:
                     byte, bit = local_id >> 3, 1 << (local_id & 7)
                     if byte >= len(seen):
@@ -206,7 +213,7 @@ class AccountReader:
                     if svrid:
                         live_svr(svrid)
                     live_keys(hash((table_hash, int(ctime or 0), mtype)))
-                if mtype != 1 or type(raw) is not str:
+                if mtype != 1 or type(raw) is not str or date is None or not stored:
                     yield message(info, local_id, svrid, ctime, raw, mtype, des)
                     continue
                 if des == 0:
@@ -214,25 +221,31 @@ class AccountReader:
                 elif is_group:
                     direction, sender, sender_id, body = "incoming", "", "", raw
                     if des == 1:  # "wxid_x:\n" before the text: content.split_group_sender, inlined
-                        head, sep, rest = raw.partition(":\n")
-                        if sep and head and len(head) <= 64 and " " not in head and "<" not in head \
-                                and "\n" not in head:
-                            sender_id, body = head, rest
-                            sender = member(head)
+                        head_id, sep, rest = raw.partition(":\n")
+                        if sep and head_id and len(head_id) <= 64 and " " not in head_id and "<" not in head_id \
+                                and "\n" not in head_id:
+                            sender_id, body = head_id, rest
+                            sender = member(head_id)
                 else:
                     direction, sender, sender_id, body = "incoming", title, chat_user, raw
-                fields = template.copy()  # copying the chat's fields and setting nine: the cheapest record
-                fields["id"] = f"{prefix}{local_id}"
-                fields["date"] = epoch + td(0, ctime) if type(ctime) is int and 0 < ctime < _UTC_SECONDS \
-                    else _date(ctime)
-                fields["sender"], fields["sender_id"], fields["direction"] = sender, sender_id, direction
-                fields["text"] = emoji(body) if "[" in body or "/:" in body else body
-                fields["attachments"] = []
-                fields["server_id"] = str(svrid) if svrid else ""
-                fields["local_id"] = local_id or None
-                record = new(cls)
-                record.__dict__ = fields
-                yield record
+                text = emoji(body) if "[" in body or "/:" in body else body
+                who = senders.get((sender, sender_id, direction))
+                if who is None:
+                    who = senders[sender, sender_id, direction] = b"".join([
+                        dumps(sender), b',"sender_id":', dumps(sender_id), b',"direction":', dumps(direction),
+                        b',"text":'])
+                local = str(local_id)
+                json = b"".join([
+                    head, local.encode(), b'","date":"', date.encode(), after_date, who, dumps(text), tail,
+                    b'"%d"' % svrid if svrid else b'""', b',"local_id":', local.encode() if local_id else b"null",
+                    b',"date_source":""}'])
+                # stored_form's search words: the text without lines that are names (matched by conversation)
+                if "\n" in text:
+                    words = "\n".join(line for line in text.split("\n") if line != title and line != sender)
+                else:
+                    words = text if text != title and text != sender else ""
+                yield _Stored(("wechat", prefix + local, date, 0, source, chat_id, title, sender, title, words,
+                               ctime), json)
         self.counts[info.chat_id] = self.counts.get(info.chat_id, 0)
 
     # -- one row -----------------------------------------------------------------------------
@@ -444,8 +457,12 @@ class _ChatInfo:
 
 
 _UTC_SECONDS = 100_000_000_000  # below: Unix seconds; above: milliseconds (as from_unix_time reads them)
+#: The date of a row in whole Unix seconds as the case store writes it (``iso``), done by SQLite; NULL otherwise.
+_ISO_DATE = ("CASE WHEN typeof(CreateTime) = 'integer' AND CreateTime > 0 AND CreateTime < 100000000000"
+             " THEN replace(datetime(CreateTime, 'unixepoch'), ' ', 'T') || 'Z' END")  # quicker than strftime
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _new = object.__new__
+_Stored = StoredRecord
 
 
 def _date(ctime: Any) -> datetime | None:
@@ -455,12 +472,12 @@ def _date(ctime: Any) -> datetime | None:
     return from_unix_time(ctime) if isinstance(ctime, int | float) else None
 
 
-def extract(ctx: ScanContext) -> Iterator[WeChatMessage]:
-    """Messages of every WeChat account in the source."""
+def extract(ctx: ScanContext, *, stored: bool = True) -> Iterator[WeChatMessage | StoredRecord]:
+    """Messages of every WeChat account in the source (plain text ones as :class:`StoredRecord` when ``stored``)."""
     for account in inventory(ctx.fs).accounts:
         directory = load(ctx, account)
         sessions = fallback.sessions(ctx, account)
         index = fallback.search_index(ctx, account)
         for username in (*sessions, *index.ids):
             directory.learn(username)
-        yield from AccountReader(ctx, account, directory, sessions, index).run()
+        yield from AccountReader(ctx, account, directory, sessions, index, stored=stored).run()
