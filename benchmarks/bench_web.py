@@ -135,7 +135,7 @@ def main() -> int:
         ("search 'invoice' (common word)", "/api/search?q=invoice&limit=50"),
         ("search 'invoice taxi' (two words)", "/api/search?q=invoice%20taxi&limit=50"),
         ("search 'Person 17-3' (a sender)", "/api/search?q=Person%2017-3&limit=50"),
-        ("search '红包' (2 characters: substring scan)", "/api/search?q=%E7%BA%A2%E5%8C%85&limit=50"),
+        ("search '红包' (2 characters: CJK characters index)", "/api/search?q=%E7%BA%A2%E5%8C%85&limit=50"),
         ("search 'invoice' in one chat", f"/api/search?q=invoice&chat={chat}&limit=50"),
         ("search 'invoice' in a date range", "/api/search?q=invoice&since=2020-01-01&until=2020-02-01&limit=50"),
         ("search 'zzzz' (no match)", "/api/search?q=zzzz&limit=50"),

@@ -48,9 +48,8 @@ CREATE TABLE kinds(
     live INTEGER NOT NULL, deleted INTEGER NOT NULL, reason TEXT NOT NULL,
     warnings TEXT NOT NULL, view TEXT NOT NULL, formats TEXT NOT NULL);
 CREATE TABLE media(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, mime TEXT NOT NULL, name TEXT NOT NULL);
-CREATE TABLE conversation_names(kind TEXT NOT NULL, chat_id TEXT NOT NULL, chat TEXT, sender TEXT, title TEXT);
 """
-_SMALL_TABLES = ("meta", "kinds", "media", "conversation_names")
+_SMALL_TABLES = ("meta", "kinds", "media")
 
 def _match(terms: list[str]) -> str:
     """An FTS5 query matching every term as a phrase (quoted: no FTS5 syntax from the user)."""
@@ -138,19 +137,15 @@ def stored_form(record: Record) -> tuple[tuple[Any, ...], bytes]:
         chat = None
     if sender is not None and not isinstance(sender, str):
         sender = None
-    key = record.chat_key()
-    if key is None:  # a card, a note, an event: one full-text column with its label, chat and sender too
-        for extra in (label, chat, sender):
-            if extra and extra not in words:
-                words = f"{words}\n{extra}" if words else extra
-    else:  # a conversation's message: names are found through the conversation list, not once per message
-        names = {label, chat, sender} - {None, ""}
-        words = "\n".join(line for line in words.split("\n") if line not in names)
+    # One full-text column: the search text plus the label, chat and sender when it lacks them.
+    for extra in (label, chat, sender):
+        if extra and extra not in words:
+            words = f"{words}\n{extra}" if words else extra
     date = record.date
     if date is not None and date.tzinfo is None:
         date = date.replace(tzinfo=UTC)
     row = (record.KIND, record.id, iso(date) if date is not None else None, 1 if record.deleted else 0,
-           record.source, key, chat, sender, label, words,
+           record.source, record.chat_key(), chat, sender, label, words,
            math.floor(date.timestamp()) if date is not None else None)
     return row, record.to_json_bytes()
 
@@ -179,7 +174,6 @@ class CaseWriter:
         self.media = MediaStore(folder)
         self._batch: list[tuple[Any, ...]] = []
         self._data: list[bytes] = []
-        self._names: set[tuple[str, str, str | None, str | None, str]] = set()
         self._seq = 0
         self.set_meta("schema_version", SCHEMA_VERSION)
 
@@ -194,14 +188,12 @@ class CaseWriter:
     def add(self, record: Record | StoredRecord) -> None:
         """Queue one record for insertion."""
         if type(record) is StoredRecord:
-            row = record.row
+            self._batch.append(record.row)
             self._data.append(record.json)  # stored as text (see reclaim.case.build)
         else:
             row, json = stored_form(record)  # type: ignore[arg-type]
+            self._batch.append(row)
             self._data.append(json)
-        self._batch.append(row)
-        if row[5] is not None:  # a conversation's message: its names, once per conversation and sender
-            self._names.add((row[0], row[5], row[6], row[7], row[8]))
         if len(self._batch) >= BATCH:
             self.flush()
 
@@ -241,7 +233,6 @@ class CaseWriter:
             "INSERT OR IGNORE INTO media VALUES (?,?,?,?)",
             [(sha, size, mime, name) for sha, (size, mime, name) in self.media.known.items()],
         )
-        self.conn.executemany("INSERT INTO conversation_names VALUES (?,?,?,?,?)", sorted(self._names, key=str))
         self.set_meta(DATE_ORDER, "rank")
         if self._stager.cpu:
             self.set_meta("writers_cpu", self._stager.cpu)
@@ -459,16 +450,14 @@ class CaseReader:
     ) -> Iterator[dict[str, Any]]:
         """Full-text search across every kind (substring match, any language), newest first.
 
-        Words of three characters or more use the trigram FTS5 index, two-character
-        Chinese, Japanese or Korean words the bigram index; anything shorter falls back
-        to a substring scan.
+        Words of three characters or more use the trigram FTS5 index, one- or two-character
+        Chinese, Japanese or Korean words the index of those characters; anything shorter
+        falls back to a substring scan.
         """
         terms = [t for t in query.split() if t]
         if not terms:
             return
-        if self._order_key() == "rank":
-            rows = self._search_ranked(terms, kinds, limit, offset, filters)
-        elif self._order_key():
+        if self._order_key():
             rows = self._search_newest_first(terms, kinds, limit, offset, filters)
         else:
             rows = self._search_sorted(terms, kinds, limit, offset, filters)
@@ -477,78 +466,19 @@ class CaseReader:
             item["_rid"] = rid
             yield item
 
-    def _search_ranked(self, terms: list[str], kinds: list[str] | None, limit: int, offset: int,
-                       filters: dict[str, Any]) -> list[tuple[str, int]]:
-        """Search a case keyed by rank: a term is found in a record's own words (the full-text indexes) or,
-        for a conversation's messages, in the names of its conversation and sender (``conversation_names``).
-
-        One term found only in words drives the query: its index is read from the newest rank down and
-        SQLite stops at the page's last hit, however many records match. When every term is also a name,
-        the records are read newest first instead, each checked against every term.
-        """
-        where, args = self._where(None, **filters, table="r")
-        clauses = [where[len(" WHERE "):]] if where else []
-        if kinds:
-            clauses.append(f"r.kind IN ({','.join('?' * len(kinds))})")
-            args.extend(kinds)
-        low, high = self._key_range(filters.get("since"), filters.get("until"))
-        clauses.append("r.rank BETWEEN ? AND ?")
-        args.extend([low, high])
-        driver: tuple[str, str] | None = None
-        for term in terms:
-            like = f"%{term}%"
-            index: tuple[str, str] | None = None
-            if len(term) >= 3:
-                index = ("records_fts", _match([term]))
-            elif self._has_cjk_index() and cjk_characters(term) == " ".join(term):  # characters of a CJK word
-                index = ("records_cjk", _match([" ".join(term)]))
-            checked = index is not None and index[0] == "records_cjk"  # characters in a row are not always a word
-            named = self._is_a_name(like)
-            if index is not None and not named and driver is None:
-                driver = index
-                if checked:
-                    clauses.append("r.text LIKE ?")
-                    args.append(like)
-                continue
-            found = []
-            if index is not None:
-                found.append(f"(r.rank IN (SELECT rowid FROM {index[0]} WHERE {index[0]} MATCH ?)"
-                             + (" AND r.text LIKE ?)" if checked else ")"))
-                args.extend([index[1], like] if checked else [index[1]])
-            else:
-                found.append("r.text LIKE ?")
-                args.append(like)
-            if named:
-                found.append("(r.kind, r.chat_id, IFNULL(r.sender, ''), IFNULL(r.title, '')) IN (SELECT kind, chat_id,"
-                             " IFNULL(sender, ''), IFNULL(title, '') FROM conversation_names"
-                             " WHERE chat LIKE ? OR sender LIKE ? OR title LIKE ?)")
-                args.extend([like] * 3)
-            clauses.append("(" + " OR ".join(found) + ")")
-        if driver is not None:
-            table, match = driver
-            sql = (f"SELECT r.data, r.rid FROM {table} f JOIN records r ON r.rank = f.rowid"
-                   f" WHERE {table} MATCH ? AND f.rowid BETWEEN ? AND ? AND {' AND '.join(clauses)}"
-                   " ORDER BY f.rowid DESC LIMIT ? OFFSET ?")
-            params = [match, low, high, *args, limit, offset]
-        else:
-            sql = (f"SELECT r.data, r.rid FROM records r WHERE {' AND '.join(clauses)}"
-                   " ORDER BY r.rank DESC LIMIT ? OFFSET ?")
-            params = [*args, limit, offset]
-        return self.conn.execute(sql, params).fetchall()
-
-    def _is_a_name(self, like: str) -> bool:
-        """Whether some conversation's name, sender or title is like ``like``."""
-        return self.conn.execute("SELECT 1 FROM conversation_names WHERE chat LIKE ? OR sender LIKE ? OR title LIKE ?"
-                                 " LIMIT 1", (like, like, like)).fetchone() is not None
-
     def _search_newest_first(self, terms: list[str], kinds: list[str] | None, limit: int, offset: int,
                              filters: dict[str, Any]) -> Iterable[tuple[str, int]]:
-        """Search a case written before 30 Nov 2026, whose rids are in date order: the driving index is read
-        from its newest rid down and SQLite stops at the page's last hit, however many records match."""
+        """Search a case whose full-text indexes are keyed in date order (by rank; by rid in cases written
+        before 30 Nov 2026): the driving index is read from its newest key down and SQLite stops at the
+        page's last hit, however many records match."""
         key = self._order_key()
         trigram = [t for t in terms if len(t) >= 3]
-        bigram = [t for t in terms if len(t) == 2 and cjk_bigrams(t) == t and self._has_cjk_index()]
-        phrases = bigram
+        if key == "rank":  # the CJK index holds characters: a one- or two-character word is a phrase of them
+            bigram = [t for t in terms if len(t) < 3 and cjk_characters(t) == " ".join(t) and self._has_cjk_index()]
+            phrases = [" ".join(t) for t in bigram]
+        else:  # overlapping two-character words
+            bigram = [t for t in terms if len(t) == 2 and cjk_bigrams(t) == t and self._has_cjk_index()]
+            phrases = bigram
         short = [t for t in terms if t not in trigram and t not in bigram]
         where, args = self._where(None, **filters, table="r")
         clauses = [where[len(" WHERE "):]] if where else []
@@ -558,7 +488,7 @@ class CaseReader:
         low, high = self._key_range(filters.get("since"), filters.get("until"))
         clauses.append(f"r.{key} BETWEEN ? AND ?")
         args.extend([low, high])
-        for term in short:
+        for term in short if key != "rank" else short + bigram:  # characters in a row are not always a word
             clauses.append("r.text LIKE ?")
             args.append(f"%{term}%")
         if trigram and bigram:

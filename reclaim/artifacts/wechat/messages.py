@@ -239,11 +239,9 @@ class AccountReader:
                     head, local.encode(), b'","date":"', date.encode(), after_date, who, dumps(text), tail,
                     b'"%d"' % svrid if svrid else b'""', b',"local_id":', local.encode() if local_id else b"null",
                     b',"date_source":""}'])
-                # stored_form's search words: the text without lines that are names (matched by conversation)
-                if "\n" in text:
-                    words = "\n".join(line for line in text.split("\n") if line != title and line != sender)
-                else:
-                    words = text if text != title and text != sender else ""
+                named = sender if sender != title else ""  # WeChatMessage.search_text: a name once
+                words = f"{text}\n{named}\n{title}" if text and named else "\n".join(
+                    p for p in (text, named, title) if p)
                 yield _Stored(("wechat", prefix + local, date, 0, source, chat_id, title, sender, title, words,
                                ctime), json)
         self.counts[info.chat_id] = self.counts.get(info.chat_id, 0)

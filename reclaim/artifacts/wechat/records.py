@@ -66,6 +66,8 @@ class WeChatMessage(Record):
 
     def search_text(self) -> str:
         text, sender, chat = self.text, self.sender, self.chat
+        if sender == chat:  # a one-to-one chat is named after the other person: once is enough
+            sender = ""
         if text and sender and chat and not (self.card or self.quote or self.attachments):
             return f"{text}\n{sender}\n{chat}"  # most messages: the general case below, quicker
         parts = [text, sender, chat]
