@@ -156,11 +156,7 @@ def _scan(files: list[SampleFile], case: str, deep: bool) -> dict[str, Any]:
     result = scan(MemoryFS(files), Path(case), kinds=["wechat"], options=ScanOptions(recover_deleted=deep))
     status = result.kinds[0]
     end, end_own = time.perf_counter(), time.process_time()
-    from reclaim.case.store import CaseReader
-
-    with CaseReader(Path(case)) as reader:
-        writers = reader.meta("writers_cpu", {}) or {}
-    return {"writers": writers, "wall": end - wall, "cpu": cpu_seconds() - cpu, "own": end_own - own, "rss": rss_mb(),
+    return {"wall": end - wall, "cpu": cpu_seconds() - cpu, "own": end_own - own, "rss": rss_mb(),
             "child_rss": child_rss_mb(), "close": end - spans["close"][0], "close_cpu": end_own - spans["close"][1],
             "records": status.live + status.deleted, "deleted": status.deleted}
 
@@ -209,11 +205,11 @@ def main() -> None:
         print(_row(f"{fmt} export", quick["records"], res), flush=True)
     for name, res in scans:
         n = res["records"]
-        writers = ", ".join(f"{role} writer {1e6 * cpu / n:.1f}" for role, cpu in res["writers"].items())
         print(f"scan, {name}: CPU µs per record {1e6 * res['cpu'] / n:.1f} (scanning process"
-              f" {1e6 * res['own'] / n:.1f}, case writing processes {1e6 * (res['cpu'] - res['own']) / n:.1f}:"
-              f" {writers}); case close {res['close']:.1f} s, {1e6 * res['close_cpu'] / n:.1f} µs CPU per record"
-              f" (scanning process); writing processes' peak RSS {res['child_rss']:.0f} MB")
+              f" {1e6 * res['own'] / n:.1f}, staging process {1e6 * (res['cpu'] - res['own']) / n:.1f});"
+              f" case close {res['close']:.1f} s, {1e6 * res['close_cpu'] / n:.1f} µs CPU per record (scanning"
+              " process);"
+              f" staging process peak RSS {res['child_rss']:.0f} MB")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)

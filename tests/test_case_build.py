@@ -1,5 +1,4 @@
-"""How the case writer fills a case: records written by a child process in the order added, ranked by date,
-the full-text indexes built on a second thread and copied in."""
+"""How the case writer fills a case: staging in a child process, indexes built in parallel and copied in."""
 
 from __future__ import annotations
 
@@ -28,7 +27,7 @@ class Msg(Record):
 
 
 def _message(n: int) -> Msg:
-    """Message ``n``: dated in a scrambled order (every 7th undated), so rank order is not the order added."""
+    """Message ``n``: dated in a scrambled order (every 7th undated), so rids must be renumbered."""
     date = None if n % 7 == 0 else START + timedelta(minutes=(n * 7919) % 1000)
     return Msg(id=f"m:{n}", date=date, chat=f"chat {n % 3}", sender="Ann" if n % 2 else "李雷",
                text=f"{WORDS[n % len(WORDS)]} #{n}")
@@ -36,7 +35,7 @@ def _message(n: int) -> Msg:
 
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Batches of 50 records, so that a few hundred go through the writing process."""
+    """Batches of 50 records, so that a few hundred go through the staging thread."""
     monkeypatch.setattr(store, "BATCH", 50)
 
 
@@ -44,13 +43,13 @@ def _write(folder: Path, count: int, *, child: bool = True) -> None:
     writer = CaseWriter(folder)
     for n in range(count):
         writer.add(_message(n))
-    assert (writer._stager._children is not None) is child
+    assert (writer._stager._child is not None) is child
     writer.set_status(KindStatus("msgs", "Messages", live=count), "chat", ())
     writer.close()
 
 
-@pytest.mark.parametrize("child", [True, False], ids=["writing process", "written in the scan"])
-def test_every_record_kept_in_the_order_added_and_ranked_by_date(tmp_path: Path, small_batches: None, child: bool,
+@pytest.mark.parametrize("child", [True, False], ids=["staging process", "staged in the scan"])
+def test_staging_keeps_every_record_in_date_order(tmp_path: Path, small_batches: None, child: bool,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     if not child:  # where no process can be started (inside a daemonic process), rows are staged in the caller
         monkeypatch.setattr(subprocess, "Popen", lambda *a, **kw: (_ for _ in ()).throw(OSError("no")))
@@ -58,10 +57,9 @@ def test_every_record_kept_in_the_order_added_and_ranked_by_date(tmp_path: Path,
     expected = sorted((_message(n) for n in range(500)),
                       key=lambda m: (m.date is not None, m.date or START, int(m.id[2:])))
     with CaseReader(tmp_path / "case") as case:
-        rows = case.conn.execute("SELECT rid, id, date, typeof(data), text FROM records ORDER BY rank").fetchall()
+        rows = case.conn.execute("SELECT rid, id, date, typeof(data), text FROM records ORDER BY rid").fetchall()
         assert [r["id"] for r in rows] == [m.id for m in expected]  # undated first, then by date, ties as added
-        added = case.conn.execute("SELECT rid, id FROM records ORDER BY rid").fetchall()
-        assert [(r["rid"], r["id"]) for r in added] == [(n + 1, f"m:{n}") for n in range(500)]
+        assert [r["rid"] for r in rows] == list(range(1, 501))
         assert {r["typeof(data)"] for r in rows} == {"text"}
         assert case.record(rows[0]["rid"])["text"] == expected[0].text
         newest = [m for m in reversed(expected) if "红包" in m.text]
@@ -77,24 +75,23 @@ def test_full_text_indexes_copied_into_the_case_are_consistent(tmp_path: Path, s
     _write(tmp_path / "case", 300)
     conn = sqlite3.connect(tmp_path / "case" / "case.db")
     try:
-        conn.execute("INSERT INTO records_fts(records_fts) VALUES ('integrity-check')")
+        # rank 1: the trigram index is checked against the text of every row of ``records``
+        conn.execute("INSERT INTO records_fts(records_fts, rank) VALUES ('integrity-check', 1)")
         conn.execute("INSERT INTO records_cjk(records_cjk) VALUES ('integrity-check')")
         config = conn.execute("SELECT k, v FROM records_fts_config").fetchall()
         assert config == [("version", 4)]  # the build's own settings stay in the scratch file
-        for index, word in (("records_cjk", "吃饭"), ("records_fts", "ticket"), ("records_fts", "降温了")):
-            phrase = " ".join(word) if index == "records_cjk" else word  # the CJK index holds characters
-            hits = conn.execute(f"SELECT rowid FROM {index} WHERE {index} MATCH '\"{phrase}\"' ORDER BY rowid")
-            assert [r[0] for r in hits] == [r[0] for r in conn.execute(
-                f"SELECT rank FROM records WHERE text LIKE '%{word}%' ORDER BY rank")]
+        hits = conn.execute("SELECT rowid FROM records_cjk WHERE records_cjk MATCH '\"吃 饭\"' ORDER BY rowid")
+        assert [r[0] for r in hits] == [r[0] for r in conn.execute(
+            "SELECT rid FROM records WHERE text LIKE '%吃饭%' ORDER BY rid")]
     finally:
         conn.close()
 
 
-def test_a_case_without_chinese_text_has_no_bigram_index(tmp_path: Path) -> None:
+def test_a_case_without_chinese_text_has_no_cjk_index(tmp_path: Path) -> None:
     writer = CaseWriter(tmp_path / "case")
     writer.add(Msg(id="m:1", date=START, text="plain English"))
     writer.close()
-    assert writer._stager._children is None  # small cases start no process
+    assert writer._stager._child is None  # small cases start no process
     with CaseReader(tmp_path / "case") as case:
         assert not case._has_cjk_index()
         assert [r["id"] for r in case.search("English")] == ["m:1"]
@@ -108,7 +105,7 @@ def test_a_failing_insert_in_the_staging_process_reaches_the_scan(tmp_path: Path
         writer.close()
     writer.abort()
     assert list((tmp_path / "case").iterdir()) == []
-    assert all(c.process.poll() is not None for c in writer._stager._children)
+    assert writer._stager._child.poll() is not None
 
 
 def test_abort_while_staging_stops_the_thread_and_removes_scratch_files(tmp_path: Path, small_batches: None) -> None:
@@ -117,12 +114,12 @@ def test_abort_while_staging_stops_the_thread_and_removes_scratch_files(tmp_path
         writer.add(_message(n))
     writer.abort()
     assert list((tmp_path / "case").iterdir()) == []
-    assert all(c.process.poll() is not None for c in writer._stager._children)
+    assert writer._stager._child.poll() is not None
 
 
 def test_remove_case_removes_scratch_files_of_a_killed_scan(tmp_path: Path) -> None:
     _write(tmp_path, 3, child=False)
-    for name in ("case.db.part", "case.db.staging", "case.db.index"):
+    for name in ("case.db.staging", "case.db.index"):
         (tmp_path / name).write_bytes(b"left over")
     remove_case(tmp_path)
     assert list(tmp_path.iterdir()) == []
@@ -136,49 +133,39 @@ def test_abort_after_a_failure_while_closing_removes_everything(tmp_path: Path, 
     writer = CaseWriter(tmp_path / "case")
     for n in range(120):
         writer.add(_message(n))
-    monkeypatch.setattr(store, "connect_scratch", no_space)  # adding the small tables, after the records
+    monkeypatch.setattr(store, "build_case", no_space)
     with pytest.raises(sqlite3.OperationalError, match="disk is full"):
         writer.close()
-    writer.abort()  # what the scan does when close fails: the writing process has finished already
+    writer.abort()  # what the scan does when close fails: the staging process has finished already
     assert list((tmp_path / "case").iterdir()) == []
 
 
-def test_writing_processes_protocol_and_a_scan_that_went_away(tmp_path: Path) -> None:
+def test_staging_process_protocol_and_a_scan_that_went_away(tmp_path: Path) -> None:
     import io
     import pickle
 
     import orjson
 
-    from reclaim.case.build import _serve, attach_fulltext
+    from reclaim.case.build import STAGING, _serve
 
-    rows = [("msgs", "m:1", "2024-01-02T00:00:00Z", 0, "src", None, None, None, "", "今天降温了", 1704153600),
-            ("msgs", "m:2", "2024-01-01T00:00:00Z", 0, "src", None, None, None, "", "see you", 1704067200)]
-    messages = {"records": b"\n".join([orjson.dumps(rows), b'{"id":"m:1"}', b'{"id":"m:2"}']),
-                "words": orjson.dumps([(r[10], r[9]) for r in rows])}
+    rows = [("msgs", "m:1", "2024-01-02T00:00:00Z", 0, "src", None, None, None, "", "今天降温了"),
+            ("msgs", "m:2", "2024-01-01T00:00:00Z", 0, "src", None, None, None, "", "see you")]
+    message = b"\n".join([orjson.dumps(rows), b'{"id":"m:1"}', b'{"id":"m:2"}'])
+    framed = len(message).to_bytes(8, "little") + message
     for name, end, answered in (("done", bytes(8), True), ("gone", b"", False)):
-        path, index = tmp_path / f"{name}.part", tmp_path / f"{name}.index"
-        answers = {}
-        for role, target in (("records", path), ("words", index)):
-            out = io.BytesIO()
-            _serve(role, str(target), io.BytesIO(len(messages[role]).to_bytes(8, "little") + messages[role] + end),
-                   out)
-            answers[role] = out.getvalue()
+        path = tmp_path / f"{name}.staging"
         conn = sqlite3.connect(path)
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-        if answered:  # the end mark: indexes built, the scan told whether there were CJK characters
-            assert pickle.loads(answers["records"])[:2] == (False, None)
-            assert pickle.loads(answers["words"])[:2] == (True, None)
-            attach_fulltext(conn, index)
-            staged = conn.execute("SELECT rid, id, typeof(data) FROM records ORDER BY rank").fetchall()
-            assert staged == [(2, "m:2", "text"), (1, "m:1", "text")]  # m:2 is older
-            assert {"records_rank", "records_kind_date"} <= tables
-            hit = conn.execute("SELECT r.id FROM records_cjk c JOIN records r ON r.rank = c.rowid"
-                               " WHERE records_cjk MATCH '\"降 温\"'").fetchall()
-            assert hit == [("m:1",)]
-            hit = conn.execute("SELECT r.id FROM records_fts f JOIN records r ON r.rank = f.rowid"
-                               " WHERE records_fts MATCH 'you'").fetchall()
-            assert hit == [("m:2",)]
-            assert not index.exists()
-        else:  # the input ended without it: no index built, nothing answered
-            assert ("records_rank" in tables, answers) == (False, {"records": b"", "words": b""})
+        conn.executescript(STAGING)
+        conn.close()
+        out = io.BytesIO()
+        _serve(str(path), io.BytesIO(framed + end), out)
+        conn = sqlite3.connect(path)
+        staged = conn.execute("SELECT id, cjk, typeof(data) FROM incoming ORDER BY rid").fetchall()
+        ranked = conn.execute("SELECT name FROM sqlite_master WHERE name = 'ranked'").fetchone()
+        if answered:  # the end mark: the keys are sorted (m:2 is older) and the scan is told there are CJK characters
+            assert staged == [("m:1", "今 天 降 温 了", "text"), ("m:2", None, "text")]
+            assert pickle.loads(out.getvalue()) == (True, None)
+            assert [r[0] for r in conn.execute("SELECT staged FROM ranked ORDER BY rowid")] == [2, 1]
+        else:  # the input ended without it: nothing is kept, sorted or answered
+            assert (staged, ranked, out.getvalue()) == ([], None, b"")
         conn.close()

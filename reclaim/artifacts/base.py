@@ -199,8 +199,8 @@ class StoredRecord:
     counted in millions (plain WeChat text): building the stored form directly skips the record object.
 
     ``row`` is what :func:`reclaim.case.store.stored_form` gives for the record it stands for: ``(kind,
-    id, date as ISO 8601, deleted as 0/1, source, chat key, chat, sender, label, search text, date in Unix
-    seconds)``; ``json`` is its JSON line (what :meth:`Record.to_json_bytes` gives). Each extractor that
+    id, date as ISO 8601, deleted as 0/1, source, chat key, chat, sender, label, search text)``; ``json``
+    is its JSON line (what :meth:`Record.to_json_bytes` gives). Each extractor that
     makes them has a test checking both against its record objects.
     """
 

@@ -13,20 +13,18 @@ import contextlib
 import hashlib
 import itertools
 import json
-import math
 import os
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
-from datetime import UTC
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
 from reclaim.artifacts.base import KindStatus, Record, StoredRecord, iso
-from reclaim.case.build import Stager, attach_fulltext, cjk_bigrams, cjk_characters, connect_scratch, rank_bound
+from reclaim.case.build import Stager, build_case, cjk_bigrams, cjk_characters, connect_scratch
 from reclaim.errors import ReclaimError
 from reclaim.vfs import SourceInfo
 
@@ -34,22 +32,26 @@ CASE_DB = "case.db"
 MEDIA_DIR = "media"
 SCHEMA_VERSION = 1
 BATCH = 5000
-#: ``meta`` key saying how a case orders its records by date: ``"rank"`` (each record has a ``rank``,
-#: date order, and the full-text indexes are keyed by it), ``"date"`` (cases written before 30 Nov 2026:
-#: ``rid`` order is date order and keys the indexes), or absent (older: sort by date).
+#: ``meta`` key set on cases whose ``rid`` order is ``(date, rid)`` order (undated first) and whose
+#: full-text index is the one-column ``records_fts(text)``: search then reads its index newest first.
 DATE_ORDER = "rid_order"
+#: ``meta`` key set on cases whose CJK index (``records_cjk``) holds each Chinese, Japanese or Korean
+#: character (``"characters"``); cases without it hold overlapping two-character words.
+CJK_INDEX = "cjk_index"
 
-#: The case's small tables, kept by the scanning process and written into the case when it closes
-#: (``records`` and its indexes are written by :mod:`reclaim.case.build`).
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE kinds(
     kind TEXT PRIMARY KEY, title TEXT NOT NULL, seq INTEGER NOT NULL,
     live INTEGER NOT NULL, deleted INTEGER NOT NULL, reason TEXT NOT NULL,
     warnings TEXT NOT NULL, view TEXT NOT NULL, formats TEXT NOT NULL);
+CREATE TABLE records(
+    rid INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL, id TEXT NOT NULL, date TEXT, deleted INTEGER NOT NULL,
+    source TEXT NOT NULL, chat_id TEXT, chat TEXT, sender TEXT, title TEXT, text TEXT,
+    data TEXT NOT NULL);
 CREATE TABLE media(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, mime TEXT NOT NULL, name TEXT NOT NULL);
 """
-_SMALL_TABLES = ("meta", "kinds", "media")
 
 def _match(terms: list[str]) -> str:
     """An FTS5 query matching every term as a phrase (quoted: no FTS5 syntax from the user)."""
@@ -142,21 +144,19 @@ def stored_form(record: Record) -> tuple[tuple[Any, ...], bytes]:
         if extra and extra not in words:
             words = f"{words}\n{extra}" if words else extra
     date = record.date
-    if date is not None and date.tzinfo is None:
-        date = date.replace(tzinfo=UTC)
     row = (record.KIND, record.id, iso(date) if date is not None else None, 1 if record.deleted else 0,
-           record.source, record.chat_key(), chat, sender, label, words,
-           math.floor(date.timestamp()) if date is not None else None)
+           record.source, record.chat_key(), chat, sender, label, words)
     return row, record.to_json_bytes()
 
 
 class CaseWriter:
-    """Writes a new case: records are written as they come, indexes finished once at the end.
+    """Writes a new case: records are staged as they come, indexes and FTS built once at the end.
 
     The database is written as ``case.db.part`` and renamed on :meth:`close`; an
-    interrupted scan never leaves a case that looks complete. Records are written by a
-    second process (see :mod:`reclaim.case.build`) in the order they are added; the
-    small tables (source, kinds, media) are kept here and written in on :meth:`close`.
+    interrupted scan never leaves a case that looks complete. Records are first
+    appended to a scratch file (``case.db.staging``, by a second process: see :mod:`reclaim.case.build`)
+    and copied into the case in date order on :meth:`close`, so a record's ``rid`` only
+    exists once the case is closed.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -164,13 +164,14 @@ class CaseWriter:
         folder.mkdir(parents=True, exist_ok=True)
         self.final = folder / CASE_DB
         self.part = folder / (CASE_DB + ".part")
+        self.staging = folder / (CASE_DB + ".staging")
         self.index = folder / (CASE_DB + ".index")
-        for old in (self.part, folder / (CASE_DB + ".staging"), self.index):
+        for old in (self.part, self.staging, self.index):
             if old.exists():
                 old.unlink()
-        self.conn = sqlite3.connect(":memory:")
+        self.conn = connect_scratch(self.part)
         self.conn.executescript(SCHEMA)
-        self._stager = Stager(self.part, self.index)
+        self._stager = Stager(self.staging)
         self.media = MediaStore(folder)
         self._batch: list[tuple[Any, ...]] = []
         self._data: list[bytes] = []
@@ -226,27 +227,20 @@ class CaseWriter:
         )
 
     def close(self) -> Path:
-        """Write the last records, finish the indexes, add the small tables, then move the database into place."""
+        """Copy the records in date order, build indexes and the full-text index, then move the database into place."""
         self._stager.finish(self._batch, self._data)
         self._batch, self._data = [], []
         self.conn.executemany(
             "INSERT OR IGNORE INTO media VALUES (?,?,?,?)",
             [(sha, size, mime, name) for sha, (size, mime, name) in self.media.known.items()],
         )
-        self.set_meta(DATE_ORDER, "rank")
-        if self._stager.cpu:
-            self.set_meta("writers_cpu", self._stager.cpu)
-        case = connect_scratch(self.part)
-        try:
-            case.executescript(SCHEMA)
-            for table in _SMALL_TABLES:
-                rows = self.conn.execute(f"SELECT * FROM {table}")
-                width = len(rows.description)
-                case.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * width)})", rows)
-            case.commit()
-            attach_fulltext(case, self.index)
-        finally:
-            case.close()
+        self.conn.commit()
+        build_case(self.conn, self.staging, self.index, cjk=self._stager.cjk)
+        self.staging.unlink()
+        self.index.unlink()
+        self.set_meta(DATE_ORDER, "date")
+        self.set_meta(CJK_INDEX, "characters")
+        self.conn.commit()
         self.conn.close()
         os.replace(self.part, self.final)
         return self.final
@@ -256,7 +250,7 @@ class CaseWriter:
         self._stager.abort()
         with contextlib.suppress(Exception):
             self.conn.close()
-        for path in (self.part, self.index):
+        for path in (self.part, self.staging, self.index):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 
@@ -398,7 +392,7 @@ class CaseReader:
         else:
             glue = " AND " if where else " WHERE "
             # Every record of a date-ordered case: rid order is date order (no index on date alone to sort by).
-            dated = (self._order_key() or "date, rid") if not where else "date, rid"
+            dated = "rid" if not where and self._date_ordered() else "date, rid"
             queries = [(f"SELECT data, rid FROM records{where}{glue}date IS NOT NULL ORDER BY {dated}", args)]
             if not since and not until:
                 queries.append((f"SELECT data, rid FROM records{where}{glue}date IS NULL ORDER BY rid", args))
@@ -451,13 +445,13 @@ class CaseReader:
         """Full-text search across every kind (substring match, any language), newest first.
 
         Words of three characters or more use the trigram FTS5 index, one- or two-character
-        Chinese, Japanese or Korean words the index of those characters; anything shorter
-        falls back to a substring scan.
+        Chinese, Japanese or Korean words the index of those characters (two-character words
+        in older cases); anything shorter falls back to a substring scan.
         """
         terms = [t for t in query.split() if t]
         if not terms:
             return
-        if self._order_key():
+        if self._date_ordered():
             rows = self._search_newest_first(terms, kinds, limit, offset, filters)
         else:
             rows = self._search_sorted(terms, kinds, limit, offset, filters)
@@ -468,49 +462,45 @@ class CaseReader:
 
     def _search_newest_first(self, terms: list[str], kinds: list[str] | None, limit: int, offset: int,
                              filters: dict[str, Any]) -> Iterable[tuple[str, int]]:
-        """Search a case whose full-text indexes are keyed in date order (by rank; by rid in cases written
-        before 30 Nov 2026): the driving index is read from its newest key down and SQLite stops at the
-        page's last hit, however many records match."""
-        key = self._order_key()
+        """Search a case whose rids are in date order: the driving index is read from its newest rid down
+        and SQLite stops at the page's last hit, however many records match."""
         trigram = [t for t in terms if len(t) >= 3]
-        if key == "rank":  # the CJK index holds characters: a one- or two-character word is a phrase of them
-            bigram = [t for t in terms if len(t) < 3 and cjk_characters(t) == " ".join(t) and self._has_cjk_index()]
-            phrases = [" ".join(t) for t in bigram]
+        characters = self._cjk_characters()
+        if characters:  # a one- or two-character CJK word is a phrase of its characters
+            cjk = [t for t in terms if len(t) < 3 and cjk_characters(t) == " ".join(t) and self._has_cjk_index()]
+            phrases = [" ".join(t) for t in cjk]
         else:  # overlapping two-character words
-            bigram = [t for t in terms if len(t) == 2 and cjk_bigrams(t) == t and self._has_cjk_index()]
-            phrases = bigram
-        short = [t for t in terms if t not in trigram and t not in bigram]
+            cjk = [t for t in terms if len(t) == 2 and cjk_bigrams(t) == t and self._has_cjk_index()]
+            phrases = cjk
+        short = [t for t in terms if t not in trigram and t not in cjk]
         where, args = self._where(None, **filters, table="r")
         clauses = [where[len(" WHERE "):]] if where else []
         if kinds:
             clauses.append(f"r.kind IN ({','.join('?' * len(kinds))})")
             args.extend(kinds)
-        low, high = self._key_range(filters.get("since"), filters.get("until"))
-        clauses.append(f"r.{key} BETWEEN ? AND ?")
+        low, high = self._rid_range(filters.get("since"), filters.get("until"))
+        clauses.append("r.rid BETWEEN ? AND ?")
         args.extend([low, high])
-        for term in short if key != "rank" else short + bigram:  # characters in a row are not always a word
+        for term in short + cjk if characters else short:  # characters in a row are not always the word
             clauses.append("r.text LIKE ?")
             args.append(f"%{term}%")
-        if trigram and bigram:
-            clauses.append(f"r.{key} IN (SELECT rowid FROM records_cjk WHERE records_cjk MATCH ?)")
+        if trigram and cjk:
+            clauses.append("r.rid IN (SELECT rowid FROM records_cjk WHERE records_cjk MATCH ?)")
             args.append(_match(phrases))
-        if trigram or bigram:
+        if trigram or cjk:
             index = "records_fts" if trigram else "records_cjk"
-            sql = (f"SELECT r.data, r.rid FROM {index} f JOIN records r ON r.{key} = f.rowid"
+            sql = (f"SELECT r.data, r.rid FROM {index} f JOIN records r ON r.rid = f.rowid"
                    f" WHERE {index} MATCH ? AND f.rowid BETWEEN ? AND ? AND {' AND '.join(clauses)}"
                    " ORDER BY f.rowid DESC LIMIT ? OFFSET ?")
             params = [_match(trigram or phrases), low, high, *args, limit, offset]
         else:
             sql = (f"SELECT r.data, r.rid FROM records r WHERE {' AND '.join(clauses)}"
-                   f" ORDER BY r.{key} DESC LIMIT ? OFFSET ?")
+                   " ORDER BY r.rid DESC LIMIT ? OFFSET ?")
             params = [*args, limit, offset]
         return self.conn.execute(sql, params).fetchall()
 
-    def _key_range(self, since: str | None, until: str | None) -> tuple[int, int]:
-        """The keys (ranks, or rids in older cases) of records dated in [since, until)."""
-        if self._order_key() == "rank":  # computed from the dates themselves
-            return (rank_bound(since) if since else 0,
-                    rank_bound(until) - 1 if until else (1 << 63) - 1)
+    def _rid_range(self, since: str | None, until: str | None) -> tuple[int, int]:
+        """The rids of records dated in [since, until): a binary search, rids being in date order."""
         top = self.conn.execute("SELECT max(rid) FROM records").fetchone()[0] or 0
         low = self._first_rid_dated(since, top) if since else 1
         high = self._first_rid_dated(until, top) - 1 if until else top
@@ -556,11 +546,16 @@ class CaseReader:
         sql = f"SELECT data, rid FROM records WHERE rid IN ({chosen}) ORDER BY date DESC, rid DESC"
         return self.conn.execute(sql, [*params, *args, limit, offset])
 
-    def _order_key(self) -> str | None:
-        """The column whose order is date order and which keys the full-text indexes (``None``: none is)."""
+    def _date_ordered(self) -> bool:
         if not hasattr(self, "_ordered"):
-            self._ordered = {"rank": "rank", "date": "rid"}.get(self.meta(DATE_ORDER))
+            self._ordered = self.meta(DATE_ORDER) == "date"
         return self._ordered
+
+    def _cjk_characters(self) -> bool:
+        """Whether the CJK index holds single characters (else two-character words)."""
+        if not hasattr(self, "_characters"):
+            self._characters = self.meta(CJK_INDEX) == "characters"
+        return self._characters
 
     def _has_cjk_index(self) -> bool:
         if not hasattr(self, "_cjk"):
@@ -582,7 +577,7 @@ class CaseReader:
 
 def remove_case(folder: Path) -> None:
     """Delete a case folder reclaim wrote (used when re-scanning into the same folder)."""
-    for name in (CASE_DB, CASE_DB + ".part", CASE_DB + ".staging", CASE_DB + ".index"):  # a killed scan's
+    for name in (CASE_DB, CASE_DB + ".staging", CASE_DB + ".index"):  # scratch files of a killed scan
         if (folder / name).exists():
             (folder / name).unlink()
     shutil.rmtree(folder / MEDIA_DIR, ignore_errors=True)

@@ -242,8 +242,7 @@ class AccountReader:
                 named = sender if sender != title else ""  # WeChatMessage.search_text: a name once
                 words = f"{text}\n{named}\n{title}" if text and named else "\n".join(
                     p for p in (text, named, title) if p)
-                yield _Stored(("wechat", prefix + local, date, 0, source, chat_id, title, sender, title, words,
-                               ctime), json)
+                yield _Stored(("wechat", prefix + local, date, 0, source, chat_id, title, sender, title, words), json)
         self.counts[info.chat_id] = self.counts.get(info.chat_id, 0)
 
     # -- one row -----------------------------------------------------------------------------
