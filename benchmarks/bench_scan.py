@@ -199,6 +199,7 @@ def build(root: Path, sms: int, contacts: int, photos: int, calls: int) -> list[
     from reclaim.sample.model import SampleContext
 
     rng = random.Random(11)
+    shutil.rmtree(root / "scratch", ignore_errors=True)  # a --keep folder of an earlier run: built afresh
     ctx = SampleContext(scratch=root / "scratch")
     files = {(f.domain, f.path): f for f in collect_files(ctx)}
     conn, target = _open_grown(root, files, messages_mod.DOMAIN, messages_mod.SMS_DB)
