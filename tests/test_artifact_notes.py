@@ -319,3 +319,49 @@ def test_erased_ios17_locked_note_is_carved_and_opened(tmp_path: Path) -> None:
     assert note["deleted"] is True and note["provenance"]["area"] != "app"
     assert note["locked"] is True and note["unlocked"] is True and note["unlock_error"] == ""
     assert note["password_hint"] == "same as the old notes one"
+
+
+def test_a_locked_attachment_is_decrypted_in_chunks_and_its_check_comes_at_the_end() -> None:
+    import io
+    import os
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from reclaim.decoders.notes_crypto import DecryptingReader, NoteCryptoError
+
+    key, iv, plain = bytes(range(16)), b"\x07" * 16, os.urandom(3 * (1 << 20) + 123)
+    sealed = AESGCM(key).encrypt(iv, plain, None)
+    body, tag = sealed[:-16], sealed[-16:]
+    reader = DecryptingReader(io.BytesIO(body), key, iv, tag)
+    chunks = []
+    while chunk := reader.read(1 << 20):
+        chunks.append(chunk)
+    assert b"".join(chunks) == plain and max(map(len, chunks)) <= 1 << 20
+    damaged = bytearray(body)
+    damaged[-1] ^= 1
+    reader = DecryptingReader(io.BytesIO(bytes(damaged)), key, iv, tag)
+    with pytest.raises(NoteCryptoError, match="fails its check"):
+        while reader.read(1 << 20):
+            pass
+
+
+def test_a_damaged_locked_attachment_is_listed_missing_and_nothing_of_it_is_stored(tmp_path: Path) -> None:
+    from reclaim.sample.model import SampleFile
+
+    files = []
+    for item in sample_notes.files(SampleContext()):
+        if item.path.endswith(f"/{sample_notes.LOCKED_V1_MEDIA}"):  # the iOS 9-16 sealed photo: flip its last byte
+            data = bytearray(item.data)
+            data[-1] ^= 1
+            item = SampleFile(item.domain, item.path, bytes(data), mtime=item.mtime)
+        files.append(item)
+    _, case = scan(MemoryFS(files), tmp_path / "case", note_passwords=[sample_notes.PASSWORD])
+    with case:
+        notes = {n["title"]: n for n in case.records("notes")}
+        (photo,) = notes["Wi-Fi and door codes"]["attachments"]
+        assert (photo["name"], photo["missing"], photo["sha256"]) == ("router-label.jpeg", True, None)
+        assert notes["Passport and PINs"]["attachments"][0]["missing"] is False  # the other one still opens
+    leftovers = [p.name for p in (tmp_path / "case" / "media").rglob("*") if p.is_file() and p.name.endswith(".part")]
+    assert leftovers == []
+    stored = {p.name for p in (tmp_path / "case" / "media").rglob("*") if p.is_file()}
+    assert hashlib.sha256(sample_notes.sample_jpeg(tint=60)).hexdigest() not in stored

@@ -41,12 +41,14 @@ from reclaim.artifacts.base import (
 )
 from reclaim.decoders.keyed_archive import KeyedArchiveError, unarchive
 from reclaim.decoders.notes_crypto import (
+    DecryptingReader,
     EncryptionObject,
     KeyCache,
     NoteCryptoError,
     WrongNotePassword,
     ensure_password_lock,
     is_encryption_object,
+    note_data_key,
     parse_encryption_object,
     unlock_encryption_object,
     unlock_note,
@@ -530,16 +532,26 @@ class NotesArtifact(Artifact):
 
     def _sealed_media(self, ctx: ScanContext, entry: Entry, row: dict[str, Any], name: str,
                       password: str) -> MediaRef:
-        """Decrypt a locked note's media file: an iOS 17+ encryption object, or v1 AES-GCM keyed by the media row."""
+        """Decrypt a locked note's media file: an iOS 17+ encryption object, or v1 AES-GCM keyed by the media
+        row (decrypted as it is stored: a big video never sits in memory)."""
         origin = f"{entry.domain}/{entry.path}"
         with ctx.fs.open(entry) as stream:
-            data = stream.read()
+            head = stream.read(8)
         try:
-            plain = self._open_sealed(data, row, password, "ZASSETCRYPTO")
+            if is_encryption_object(head):  # an archive: read whole (its parts are found by offsets)
+                with ctx.fs.open(entry) as stream:
+                    plain = self._open_sealed(stream.read(), row, password, "ZASSETCRYPTO")
+                return ctx.media_bytes(plain, name=name, role="attachment", origin=origin)
+            key = note_data_key(password, row.get("media_ZCRYPTOSALT") or b"",
+                                row.get("media_ZCRYPTOITERATIONCOUNT") or 0, row.get("media_ZCRYPTOWRAPPEDKEY") or b"",
+                                keys=self._keys)
+            with ctx.fs.open(entry) as stream:
+                reader = DecryptingReader(stream, key, row.get("media_ZASSETCRYPTOINITIALIZATIONVECTOR") or b"",
+                                          row.get("media_ZASSETCRYPTOTAG") or b"")
+                return ctx.media_stream(reader, name=name, role="attachment", origin=origin)
         except (WrongNotePassword, NoteCryptoError) as exc:
             ctx.warn(f"{origin}: encrypted attachment cannot be opened ({exc})")
             return MediaRef(name=name, origin=origin, missing=True, role="attachment")
-        return ctx.media_bytes(plain, name=name, role="attachment", origin=origin)
 
     # -- deleted rows -------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from reclaim.artifacts.base import MediaRef
 from reclaim.case.store import MediaStore
@@ -194,6 +194,23 @@ class ScanContext:
         if preview is not None:
             self._add_preview(ref, preview)
         return ref
+
+    def media_stream(self, stream: BinaryIO, *, name: str, mime: str | None = None, role: str = "",
+                     origin: str = "") -> MediaRef:
+        """Store content produced while it is read (a file decrypted on the fly), chunk by chunk.
+
+        An error raised by ``stream`` (its data fails a check at the end) leaves nothing stored and
+        reaches the caller.
+        """
+        head = stream.read(64)
+        kind = mime or sniff_mime(head, name)
+        if self.store is None or not self.options.media:
+            size = len(head)
+            while chunk := stream.read(1 << 20):
+                size += len(chunk)
+            return MediaRef(name=name, size=size, mime=kind, origin=origin, role=role)
+        sha, size = self.store.add_stream(_Prefixed(head, stream), name, kind)
+        return MediaRef(name=name, sha256=sha, size=size, mime=kind, origin=origin, role=role)
 
     def media_bytes(self, data: bytes, *, name: str, mime: str | None = None, role: str = "",
                     origin: str = "") -> MediaRef:

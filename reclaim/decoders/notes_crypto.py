@@ -40,9 +40,10 @@ import hashlib
 import plistlib
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 
@@ -342,6 +343,52 @@ def unlock_note(
     derive = keys.derive if keys is not None else derive_key
     key = _unwrap(derive(password, salt, iterations), wrapped_key)
     return _open_gcm(key, bytes(iv), bytes(ciphertext) + bytes(tag), None)
+
+
+def note_data_key(password: str, salt: bytes, iterations: int, wrapped_key: bytes, *,
+                  keys: KeyCache | None = None) -> bytes:
+    """The key of an iOS 9-16 locked note's data (or attachment), unwrapped with the note password.
+
+    Raises:
+        WrongNotePassword: the password is wrong.
+        NoteCryptoError: the wrapped key is malformed.
+    """
+    if not isinstance(wrapped_key, bytes | bytearray | memoryview) or not wrapped_key:
+        raise NoteCryptoError("locked note has no wrapped key")
+    derive = keys.derive if keys is not None else derive_key
+    return _unwrap(derive(password, bytes(salt or b""), iterations or 0), bytes(wrapped_key))
+
+
+class DecryptingReader:
+    """Reads an iOS 9-16 locked attachment's file, decrypting AES-GCM as it goes (never all in memory).
+
+    The data's check (the GCM tag, kept in the database row) can only be made at the end: the last
+    ``read`` raises :class:`NoteCryptoError` when it fails, so whoever stores the plain bytes must
+    throw them away then (the case's media store does).
+    """
+
+    def __init__(self, raw: BinaryIO, key: bytes, iv: bytes, tag: bytes) -> None:
+        if not iv or not 8 <= len(iv) <= 128:
+            raise NoteCryptoError(f"locked attachment has an invalid IV ({len(iv or b'')} bytes)")
+        if not tag or len(tag) != 16:
+            raise NoteCryptoError(f"locked attachment has an invalid GCM tag ({len(tag or b'')} bytes)")
+        self._raw = raw
+        self._decryptor = Cipher(algorithms.AES(key), modes.GCM(bytes(iv), bytes(tag))).decryptor()
+        self._done = False
+
+    def read(self, size: int = -1) -> bytes:
+        if self._done:
+            return b""
+        chunk = self._raw.read(size if size > 0 else -1)
+        plain = self._decryptor.update(chunk) if chunk else b""
+        if not chunk or size <= 0:
+            self._done = True
+            try:
+                plain += self._decryptor.finalize()
+            except InvalidTag:
+                raise NoteCryptoError(
+                    "locked attachment is damaged: the password is right but the data fails its check") from None
+        return plain
 
 
 def _open_gcm(key: bytes, iv: bytes, sealed: bytes, associated: bytes | None) -> bytes:
