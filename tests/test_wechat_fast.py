@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from reclaim.artifacts.base import StoredRecord
 from reclaim.artifacts.wechat import emoji, messages
 from reclaim.artifacts.wechat import xmltools as X
-from reclaim.artifacts.base import StoredRecord
 from reclaim.artifacts.wechat.records import WeChatMessage
-from reclaim.case.store import stored_form
 from reclaim.case.context import ScanContext, ScanOptions
+from reclaim.case.store import stored_form
 from reclaim.sample.content._wechat_media import pb
 from reclaim.sample.model import SampleFile
 from reclaim.sources.memory import MemoryFS
