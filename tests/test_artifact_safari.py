@@ -105,9 +105,11 @@ def test_open_tabs_with_groups_and_private(sample_case: tuple[dict[str, KindStat
     assert tabs["Manage My Booking | British Airways"]["opened_from_link"] is True
 
 
-def test_sample_has_no_cache(sample_case: tuple[dict[str, KindStatus], Path]) -> None:
+def test_sample_has_no_cache_and_says_why(sample_case: tuple[dict[str, KindStatus], Path]) -> None:
     statuses, _ = sample_case
-    assert statuses["safari-cache"].reason.startswith("not in this source")
+    reason = statuses["safari-cache"].reason
+    assert reason.startswith("not in this source: iPhone backups leave out every app's Library/Caches folder")
+    assert reason.endswith("Library/Caches/com.apple.mobilesafari/Cache.db)")  # the paths looked for follow
 
 
 # -- real data: Safari's Cache.db from Josh Hickman's iOS 17 image -----------------------------------

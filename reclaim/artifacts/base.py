@@ -271,6 +271,8 @@ class Artifact(ABC):
     record: ClassVar[type[Record]]
     #: The files it reads; the default :meth:`check` needs at least one to exist.
     files: ClassVar[tuple[FileSpec, ...]] = ()
+    #: Why its files may be missing, in plain words, when that is known (shown before the paths looked for).
+    absent: ClassVar[str] = ""
     #: Whether ``reclaim recover`` includes it without ``--kinds`` (the keychain is opt-in).
     default: ClassVar[bool] = True
     #: How records are shown: "chat" (conversation transcripts), "cards", "table", "gallery".
@@ -284,7 +286,8 @@ class Artifact(ABC):
             if next(ctx.fs.find(spec.domain, spec.path), None) is not None:
                 return
         wanted = ", ".join(f"{s.domain}/{s.path}" for s in self.files) or "its files"
-        raise NothingFound(f"not in this source (looked for {wanted})")
+        why = f": {self.absent}" if self.absent else ""
+        raise NothingFound(f"not in this source{why} (looked for {wanted})")
 
     def inputs(self, ctx: ScanContext) -> Iterator[Entry]:
         """The entries matching this artifact's file specs (regular files only)."""

@@ -405,6 +405,8 @@ class SafariCacheArtifact(Artifact):
     title = "Safari cache"
     record = SafariCacheEntry
     files = (FileSpec(APP, f"{_CACHE}/Cache.db"), FileSpec("HomeDomain", f"{_CACHE}/Cache.db"))
+    absent = ("iPhone backups leave out every app's Library/Caches folder; only a full file-system extraction"
+              " holds Safari's cache")
     view = "table"
 
     def extract(self, ctx: ScanContext) -> Iterator[SafariCacheEntry]:
