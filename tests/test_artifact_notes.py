@@ -365,3 +365,60 @@ def test_a_damaged_locked_attachment_is_listed_missing_and_nothing_of_it_is_stor
     assert leftovers == []
     stored = {p.name for p in (tmp_path / "case" / "media").rglob("*") if p.is_file()}
     assert hashlib.sha256(sample_notes.sample_jpeg(tint=60)).hexdigest() not in stored
+
+
+def test_an_ios17_locked_attachment_is_found_in_its_archive_and_decrypted_in_chunks() -> None:
+    import io
+
+    from reclaim.decoders.notes_crypto import (
+        DecryptingReader,
+        encryption_object_key,
+        locate_encryption_object,
+        parse_encryption_object,
+    )
+
+    (item,) = [f for f in sample_notes.files(SampleContext()) if f.path.endswith("passport-scan.jpeg.encrypted")]
+    sealed = locate_encryption_object(item.data)  # what the scan maps from a local copy
+    whole = parse_encryption_object(item.data)
+    assert (sealed.obj.salt, sealed.obj.iterations, sealed.obj.wrapped_key, sealed.obj.authenticated_data) == (
+        whole.salt, whole.iterations, whole.wrapped_key, whole.authenticated_data)
+    assert item.data[sealed.start:sealed.stop] + sealed.iv + sealed.tag == whole.encrypted_data
+    key = encryption_object_key(sample_notes.PASSWORD, sealed.obj)
+    stream = io.BytesIO(item.data)
+    stream.seek(sealed.start)
+    reader = DecryptingReader(stream, key, sealed.iv, sealed.tag, associated=sealed.obj.authenticated_data,
+                              length=sealed.stop - sealed.start)
+    chunks = []
+    while chunk := reader.read(100):
+        chunks.append(chunk)
+    assert b"".join(chunks) == sample_notes.sample_jpeg(tint=120)
+    assert stream.tell() == sealed.stop  # the IV and tag after the data are not read as data
+
+
+def test_a_damaged_ios17_locked_attachment_is_missing_and_was_never_read_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reclaim.sample.model import SampleFile
+
+    opened = NotesArtifact._open_sealed
+
+    def no_whole_attachment(self: Any, data: bytes, row: dict[str, Any], password: str, prefix: str) -> bytes:
+        assert prefix != "ZASSETCRYPTO", "an attachment's archive was read whole"
+        return opened(self, data, row, password, prefix)
+
+    monkeypatch.setattr(NotesArtifact, "_open_sealed", no_whole_attachment)
+    files = []
+    for item in sample_notes.files(SampleContext()):
+        if item.path.endswith("passport-scan.jpeg.encrypted"):
+            data = bytearray(item.data)
+            data[len(data) // 2] ^= 1  # inside the sealed data
+            item = SampleFile(item.domain, item.path, bytes(data), mtime=item.mtime)
+        files.append(item)
+    _, case = scan(MemoryFS(files), tmp_path / "case", note_passwords=[sample_notes.PASSWORD])
+    with case:
+        notes = {n["title"]: n for n in case.records("notes")}
+        (photo,) = notes["Passport and PINs"]["attachments"]
+        assert (photo["name"], photo["missing"]) == ("passport-scan.jpeg", True)
+        assert notes["Wi-Fi and door codes"]["attachments"][0]["missing"] is False
+    stored = {p.name for p in (tmp_path / "case" / "media").rglob("*") if p.is_file()}
+    assert not any(name.endswith(".part") for name in stored)
+    assert hashlib.sha256(sample_notes.sample_jpeg(tint=120)).hexdigest() not in stored

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import mmap
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,8 +47,10 @@ from reclaim.decoders.notes_crypto import (
     KeyCache,
     NoteCryptoError,
     WrongNotePassword,
+    encryption_object_key,
     ensure_password_lock,
     is_encryption_object,
+    locate_encryption_object,
     note_data_key,
     parse_encryption_object,
     unlock_encryption_object,
@@ -532,16 +535,14 @@ class NotesArtifact(Artifact):
 
     def _sealed_media(self, ctx: ScanContext, entry: Entry, row: dict[str, Any], name: str,
                       password: str) -> MediaRef:
-        """Decrypt a locked note's media file: an iOS 17+ encryption object, or v1 AES-GCM keyed by the media
-        row (decrypted as it is stored: a big video never sits in memory)."""
+        """Decrypt a locked note's media file, an iOS 17+ encryption object or v1 AES-GCM keyed by the media
+        row, as it is stored: a big video never sits in memory."""
         origin = f"{entry.domain}/{entry.path}"
         with ctx.fs.open(entry) as stream:
             head = stream.read(8)
         try:
-            if is_encryption_object(head):  # an archive: read whole (its parts are found by offsets)
-                with ctx.fs.open(entry) as stream:
-                    plain = self._open_sealed(stream.read(), row, password, "ZASSETCRYPTO")
-                return ctx.media_bytes(plain, name=name, role="attachment", origin=origin)
+            if is_encryption_object(head):
+                return self._sealed_archive(ctx, entry, row, name, password, origin)
             key = note_data_key(password, row.get("media_ZCRYPTOSALT") or b"",
                                 row.get("media_ZCRYPTOITERATIONCOUNT") or 0, row.get("media_ZCRYPTOWRAPPEDKEY") or b"",
                                 keys=self._keys)
@@ -552,6 +553,24 @@ class NotesArtifact(Artifact):
         except (WrongNotePassword, NoteCryptoError) as exc:
             ctx.warn(f"{origin}: encrypted attachment cannot be opened ({exc})")
             return MediaRef(name=name, origin=origin, missing=True, role="attachment")
+
+    def _sealed_archive(self, ctx: ScanContext, entry: Entry, row: dict[str, Any], name: str, password: str,
+                        origin: str) -> MediaRef:
+        """An iOS 17+ ``.encrypted`` attachment: its archive is read from a local copy mapped in memory (only
+        its structure is touched), then its data decrypted from the file in chunks."""
+        with ctx.fs.local_copy([entry]) as (path,), open(path, "rb") as file:
+            try:
+                with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as blob:
+                    sealed = locate_encryption_object(blob)
+            except NoteCryptoError:  # a shape the strict reader does not know: read it whole
+                file.seek(0)
+                plain = self._open_sealed(file.read(), row, password, "ZASSETCRYPTO")
+                return ctx.media_bytes(plain, name=name, role="attachment", origin=origin)
+            key = encryption_object_key(password, sealed.obj, self._keys)
+            file.seek(sealed.start)
+            reader = DecryptingReader(file, key, sealed.iv, sealed.tag, associated=sealed.obj.authenticated_data,
+                                      length=sealed.stop - sealed.start)
+            return ctx.media_stream(reader, name=name, role="attachment", origin=origin)
 
     # -- deleted rows -------------------------------------------------------------------------
 

@@ -49,6 +49,7 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 
 from reclaim.decoders.keyed_archive import KeyedArchiveError, unarchive
 from reclaim.errors import ReclaimError
+from reclaim.sources.bplist import BPlist, BPlistError
 
 __all__ = [
     "CIPHER_PASSCODE",
@@ -199,16 +200,23 @@ def parse_encryption_object(data: bytes) -> EncryptionObject:
         root = unarchive(bytes(data))
     except KeyedArchiveError as exc:
         raise NoteCryptoError(f"locked note data is not a readable encryption object ({exc})") from exc
-    if not isinstance(root, dict) or root.get("$class") not in ("ICCryptoEncryptionObject", "ICEncryptionObject"):
+    if not isinstance(root, dict):
         raise NoteCryptoError("locked note data is an archive, but not an encryption object")
-    authenticated = root.get("metadata")
-    wrapped, encrypted = root.get("wrappedEncryptionKey"), root.get("encryptedData")
+    return _encryption_object(root.get("$class"), root.get("metadata"), root.get("wrappedEncryptionKey"),
+                              root.get("encryptedData"), root.get("unauthenticatedMetadata"))
+
+
+def _encryption_object(classname: Any, authenticated: Any, wrapped: Any, encrypted: Any,
+                       unauthenticated: Any) -> EncryptionObject:
+    """An encryption object from its archived fields, each checked."""
+    if classname not in ("ICCryptoEncryptionObject", "ICEncryptionObject"):
+        raise NoteCryptoError("locked note data is an archive, but not an encryption object")
     if not isinstance(authenticated, bytes) or not authenticated:
         raise NoteCryptoError("encryption object has no metadata")
     if not isinstance(wrapped, bytes) or not wrapped or not isinstance(encrypted, bytes) or not encrypted:
         raise NoteCryptoError("encryption object has no wrapped key or no data")
     meta = _plist_dict(authenticated, "encryption metadata")
-    loose = _plist_dict(root.get("unauthenticatedMetadata"), "passphrase metadata")
+    loose = _plist_dict(unauthenticated, "passphrase metadata")
     version = meta.get("cipherVersion")
     if not isinstance(version, int) or isinstance(version, bool):
         raise NoteCryptoError("encryption object has no cipher version")
@@ -225,6 +233,65 @@ def parse_encryption_object(data: bytes) -> EncryptionObject:
         encrypted_data=encrypted,
         authenticated_data=authenticated,
     )
+
+
+@dataclass(frozen=True)
+class SealedFile:
+    """An encryption object read from a file without its data, which stays where it is: the sealed
+    data lies at ``[start, stop)`` of the file, followed by its IV and GCM tag."""
+
+    obj: EncryptionObject  # its ``encrypted_data`` is only the IV and tag
+    start: int
+    stop: int
+    iv: bytes
+    tag: bytes
+
+
+def locate_encryption_object(blob: Any) -> SealedFile:
+    """Read an encryption object archive whose sealed data may be large (an iOS 17+ locked attachment):
+    ``blob`` is the file mapped in memory (:mod:`mmap`), of which only the archive's structure and
+    small fields are read.
+
+    Raises:
+        NoteCryptoError: not an archive this reader knows (the caller may read it whole instead),
+            or a field is missing or malformed.
+    """
+    try:
+        plist = BPlist(blob)
+        top = plist.keyed(plist.top)
+        objects = plist.array(top[b"$objects"])
+
+        def field(fields: dict[bytes, int], key: bytes) -> int | None:
+            ref = fields.get(key)
+            uid = plist.uid(ref) if ref is not None else 0
+            return objects[uid] if uid else None  # UID 0 is "$null"
+
+        root = plist.keyed(objects[plist.uid(plist.keyed(top[b"$top"])[b"root"])])
+        classname = plist.string(plist.keyed(objects[plist.uid(root[b"$class"])])[b"$classname"])
+        small = {key: plist.data(ref) if (ref := field(root, key)) is not None else None
+                 for key in (b"metadata", b"wrappedEncryptionKey", b"unauthenticatedMetadata")}
+        sealed = field(root, b"encryptedData")
+        start, stop = plist.data_span(sealed) if sealed is not None else (0, 0)
+    except (BPlistError, KeyError, IndexError) as exc:
+        raise NoteCryptoError(f"locked attachment is not an archive this reader knows ({exc})") from exc
+    if stop - start < _NEO_IV + _TAG:
+        raise NoteCryptoError(f"encryption object data is too short ({stop - start} bytes)")
+    ends = bytes(blob[stop - _NEO_IV - _TAG:stop])
+    obj = _encryption_object(classname, small[b"metadata"], small[b"wrappedEncryptionKey"], ends,
+                             small[b"unauthenticatedMetadata"])
+    return SealedFile(obj, start, stop - _NEO_IV - _TAG, ends[:_NEO_IV], ends[_NEO_IV:])
+
+
+def encryption_object_key(password: str, obj: EncryptionObject, keys: KeyCache | None = None) -> bytes:
+    """The key of an encryption object's data, unwrapped with the notes password.
+
+    Raises:
+        WrongNotePassword: the password is wrong.
+        NoteCryptoError: the object cannot be opened with a password (iPhone-passcode lock, bad salt).
+    """
+    ensure_password_lock(obj)
+    derive = keys.derive if keys is not None else derive_key
+    return _unwrap(derive(password, obj.salt, obj.iterations, _NEO_KEY), obj.wrapped_key)
 
 
 def open_encryption_object(key: bytes, obj: EncryptionObject) -> bytes:
@@ -360,28 +427,37 @@ def note_data_key(password: str, salt: bytes, iterations: int, wrapped_key: byte
 
 
 class DecryptingReader:
-    """Reads an iOS 9-16 locked attachment's file, decrypting AES-GCM as it goes (never all in memory).
+    """Reads a locked attachment's file (an iOS 9-16 one, or the data of an iOS 17+ archive), decrypting
+    AES-GCM as it goes (never all in memory).
 
     The data's check (the GCM tag, kept in the database row) can only be made at the end: the last
     ``read`` raises :class:`NoteCryptoError` when it fails, so whoever stores the plain bytes must
     throw them away then (the case's media store does).
     """
 
-    def __init__(self, raw: BinaryIO, key: bytes, iv: bytes, tag: bytes) -> None:
+    def __init__(self, raw: BinaryIO, key: bytes, iv: bytes, tag: bytes, *, associated: bytes | None = None,
+                 length: int | None = None) -> None:
         if not iv or not 8 <= len(iv) <= 128:
             raise NoteCryptoError(f"locked attachment has an invalid IV ({len(iv or b'')} bytes)")
         if not tag or len(tag) != 16:
             raise NoteCryptoError(f"locked attachment has an invalid GCM tag ({len(tag or b'')} bytes)")
         self._raw = raw
         self._decryptor = Cipher(algorithms.AES(key), modes.GCM(bytes(iv), bytes(tag))).decryptor()
+        if associated:
+            self._decryptor.authenticate_additional_data(associated)
+        self._left = length  # bytes of ciphertext still to read (None: up to the end of ``raw``)
         self._done = False
 
     def read(self, size: int = -1) -> bytes:
         if self._done:
             return b""
-        chunk = self._raw.read(size if size > 0 else -1)
+        if self._left is not None:
+            size = min(size, self._left) if size > 0 else self._left
+        chunk = self._raw.read(size if size > 0 else -1) if size != 0 else b""
+        if self._left is not None:
+            self._left -= len(chunk)
         plain = self._decryptor.update(chunk) if chunk else b""
-        if not chunk or size <= 0:
+        if not chunk or size <= 0 or self._left == 0:
             self._done = True
             try:
                 plain += self._decryptor.finalize()
