@@ -145,3 +145,46 @@ def test_friend_request_in_a_message_shard(tmp_path: Path) -> None:
     assert (nina["name"], nina["message"], nina["scene"], nina["status"], nina["date"]) == (
         "Nina", "Hi from the shard", "QR code", "pending", "2024-04-24T23:06:40Z")
     assert len(rows) == 5
+
+
+def test_a_shard_is_opened_for_friend_requests_only_when_its_schema_or_wal_names_one(tmp_path: Path) -> None:
+    import sqlite3
+
+    from reclaim.artifacts.wechat.friend_requests import _may_hold_hello
+    from reclaim.case.context import ScanContext, ScanOptions
+    from reclaim.sample.model import SampleFile
+
+    def shard(name: str, hello: str) -> list[SampleFile]:
+        """A shard with chat tables; a Hello_ table in the file (``"file"``), only in its WAL (``"wal"``),
+        or none."""
+        path = tmp_path / name
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+        for n in range(40):
+            conn.execute(f"CREATE TABLE Chat_{n:032x}(MesLocalID INTEGER PRIMARY KEY, CreateTime INTEGER,"
+                         " Message TEXT)")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if hello:
+            conn.execute(f"CREATE TABLE Hello_{'ab' * 16}(MesLocalID INTEGER PRIMARY KEY, Message TEXT)")
+            conn.commit()
+        if hello == "file":
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        folder = f"Documents/{wechat.ACCOUNT}/DB"
+        files = [SampleFile(wechat.DOMAIN, f"{folder}/{name}", path.read_bytes())]
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size:
+            files.append(SampleFile(wechat.DOMAIN, f"{folder}/{name}-wal", wal.read_bytes()))
+        conn.close()
+        return files
+
+    cases = {"message_1.sqlite": "", "message_2.sqlite": "file", "message_3.sqlite": "wal"}
+    files = [f for name, hello in cases.items() for f in shard(name, hello)]
+    damaged = b"SQLite format 3\0" * 2
+    files.append(SampleFile(wechat.DOMAIN, f"Documents/{wechat.ACCOUNT}/DB/message_4.sqlite", damaged))
+    fs = MemoryFS(files)
+    ctx = ScanContext(fs, None, ScanOptions(), kind="wechat-friend-requests")
+    answers = {e.path.rsplit("/", 1)[-1]: _may_hold_hello(ctx, e)
+               for e in fs.files(wechat.DOMAIN, "*DB/message_?.sqlite")}
+    assert answers == {"message_1.sqlite": False, "message_2.sqlite": True, "message_3.sqlite": True,
+                       "message_4.sqlite": True}  # the damaged one is opened: it will say what is wrong

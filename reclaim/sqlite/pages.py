@@ -11,6 +11,7 @@ import os
 import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from reclaim.sqlite.format import (
     BTREE_TYPES,
@@ -50,6 +51,25 @@ class FileReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class StreamReader:
+    """:class:`FileReader`'s positional reads over an open, seekable stream (a file of a backup read
+    through its source, decrypted on the fly): for a look at a database without copying it first."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.size = stream.seek(0, os.SEEK_END)
+
+    def read(self, offset: int, length: int) -> bytes:
+        """Up to ``length`` bytes at ``offset`` (short at the end of the stream)."""
+        if offset >= self.size or length <= 0:
+            return b""
+        self.stream.seek(offset)
+        return self.stream.read(length)
+
+    def close(self) -> None:
+        """Nothing to release: the stream belongs to the caller."""
 
 
 #: A function returning the bytes of page ``n`` (1-based) in some snapshot, or None.

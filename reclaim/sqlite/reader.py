@@ -24,6 +24,7 @@ from reclaim.sqlite.format import (
 from reclaim.sqlite.journal import Journal
 from reclaim.sqlite.pages import (
     FileReader,
+    StreamReader,
     cell_payload,
     freelist_pages,
     parse_leaf_cell,
@@ -57,10 +58,12 @@ class Database:
         *,
         wal: str | Path | bool | None = True,
         journal: str | Path | bool | None = True,
+        file: StreamReader | None = None,
     ) -> None:
+        """``file``: read the database from this stream instead of opening ``path`` (which then only names it)."""
         self.path = Path(path)
         try:
-            self.file = FileReader(self.path)
+            self.file = file if file is not None else FileReader(self.path)
         except OSError as exc:
             raise CorruptFile(f"cannot open database: {exc.strerror or exc}", self.path) from exc
         try:

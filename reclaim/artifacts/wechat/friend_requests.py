@@ -24,6 +24,9 @@ from reclaim.artifacts.wechat import xmltools as X
 from reclaim.artifacts.wechat.accounts import Account, inventory
 from reclaim.artifacts.wechat.contacts import Directory, load
 from reclaim.case.context import Database, ScanContext
+from reclaim.errors import CorruptFile
+from reclaim.sqlite.pages import StreamReader
+from reclaim.sqlite.reader import Database as PageReader
 from reclaim.vfs import Entry
 
 HELLO_TABLE = re.compile(r"Hello_[0-9a-f]{32}")
@@ -84,11 +87,15 @@ _CHUNK = 1 << 20
 
 
 def _may_hold_hello(ctx: ScanContext, entry: Entry) -> bool:
-    """Whether a database (or its ``-wal``) names a ``Hello_`` table. ``MM.sqlite`` is always opened;
-    a message shard (often hundreds of MB) is copied and opened only when its bytes name one."""
+    """Whether a database (or its ``-wal``) has a ``Hello_`` table. ``MM.sqlite`` is always opened; a
+    message shard (often hundreds of MB) is copied and opened only when it has one: its schema is read
+    in place (a few pages), a ``-wal`` beside it searched for the name."""
     if entry.path.endswith("DB/MM.sqlite"):
         return True
-    for part in (entry, *ctx.fs.sidecars(entry)):
+    names = _table_names(ctx, entry)
+    if names is None or any(HELLO_TABLE.fullmatch(name) for name in names):
+        return True  # no readable schema: the database itself will say what it holds
+    for part in ctx.fs.sidecars(entry):  # a table created since the last checkpoint is only in the WAL
         tail = b""
         with ctx.fs.open(part) as stream:
             while chunk := stream.read(_CHUNK):
@@ -96,6 +103,21 @@ def _may_hold_hello(ctx: ScanContext, entry: Entry) -> bool:
                     return True
                 tail = chunk[-40:]
     return False
+
+
+def _table_names(ctx: ScanContext, entry: Entry) -> list[str] | None:
+    """The tables a database file names in its schema, read through the source without copying it."""
+    try:
+        with ctx.fs.open(entry) as stream:
+            if not stream.seekable():
+                return None
+            db = PageReader(entry.path, wal=False, journal=False, file=StreamReader(stream))
+            try:
+                return [table.name for table in db.schema]
+            finally:
+                db.close()
+    except (CorruptFile, OSError, ValueError):
+        return None
 
 
 def _read(ctx: ScanContext, account: Account, directory: Directory, db: Database, tables: list[str],
