@@ -158,6 +158,11 @@ class VirtualFS(ABC):
         """Distinct domains, sorted."""
         return sorted({e.domain for e in self.entries()})
 
+    def local_path(self, entry: Entry) -> Path | None:
+        """Where an entry's content lies on this machine as it is (not encrypted, not in an archive),
+        for readers that can open it in place without writing (``None``: it must be copied first)."""
+        return None
+
     def read_bytes(self, entry: Entry) -> bytes:
         """The whole content: only for files known to be small (plists, thumbnails)."""
         with self.open(entry) as stream:

@@ -44,18 +44,23 @@ class ScanOptions:
 
 
 class Database:
-    """A private, read-only copy of a source database (with its ``-wal``/``-journal``).
+    """A source database opened read-only: its own file (when no WAL goes with it) or a private copy
+    (with its ``-wal``/``-journal``).
 
     ``conn`` sees the committed state (WAL replayed); :meth:`carve` yields the
     deleted records still present in the files' free space, WAL and journal.
     """
 
-    def __init__(self, entry: Entry, path: Path, *, recover_deleted: bool = True) -> None:
+    def __init__(self, entry: Entry, path: Path, *, recover_deleted: bool = True, immutable: bool = False) -> None:
+        """``immutable``: ``path`` is the source's own file (no WAL beside it), opened so that SQLite never
+        writes anything, not even a lock or a ``-shm``."""
         self.entry = entry
         self.recover_deleted = recover_deleted
         self.path = path
+        self.in_place = immutable
         self.source = f"{entry.domain}/{entry.path}"
-        self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{'&immutable=1' if immutable else ''}",
+                                    uri=True)
         self.conn.row_factory = sqlite3.Row
         self._columns: dict[str, set[str]] = {}
 
@@ -106,12 +111,14 @@ class Database:
             return
         from reclaim.sqlite import carve
 
-        wal = self.path.with_name(self.path.name + "-wal")
-        journal = self.path.with_name(self.path.name + "-journal")
+        wal: Path | None = None
+        journal: Path | None = None
+        if not self.in_place:  # a copy, with the sidecars copied beside it (in place: none is the source's)
+            wal, journal = (self.path.with_name(self.path.name + suffix) for suffix in ("-wal", "-journal"))
         yield from carve(
             self.path,
-            wal=wal if wal.exists() else None,
-            journal=journal if journal.exists() else None,
+            wal=wal if wal is not None and wal.exists() else None,
+            journal=journal if journal is not None and journal.exists() else None,
             tables=tables,
             superseded=superseded,
         )
@@ -146,8 +153,19 @@ class ScanContext:
 
     @contextlib.contextmanager
     def database(self, entry: Entry) -> Iterator[Database]:
-        """Open a database entry as a private read-only copy (WAL and journal included)."""
-        with self.fs.local_copy([entry, *self.fs.sidecars(entry)]) as paths:
+        """Open a database entry read-only: in place when the source keeps it as a plain file on this
+        machine and no ``-wal``/``-journal`` goes with it (nothing to replay: it is opened immutable, so
+        nothing is ever written), else as a private copy with its WAL and journal."""
+        sidecars = self.fs.sidecars(entry)
+        local = None if sidecars else self.fs.local_path(entry)
+        if local is not None:
+            db = Database(entry, local, recover_deleted=self.options.recover_deleted, immutable=True)
+            try:
+                yield db
+            finally:
+                db.close()
+            return
+        with self.fs.local_copy([entry, *sidecars]) as paths:
             db = Database(entry, paths[0], recover_deleted=self.options.recover_deleted)
             try:
                 yield db

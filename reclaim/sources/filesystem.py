@@ -136,6 +136,13 @@ class FolderStorage(Storage):
             raise FileNotFoundError(name)
         return open(full, "rb")
 
+    def local_path(self, name: str) -> Path | None:
+        """The member's file on disk (``None`` for a link or a name outside the folder)."""
+        full = self._safe_full(name)
+        if full is None or os.path.islink(full) or not os.path.isfile(full):
+            return None
+        return Path(full)
+
     def names_under(self, prefix: str) -> Iterator[str]:
         full = self._safe_full(prefix)
         if full is None or not os.path.isdir(full):
@@ -409,6 +416,11 @@ class FileSystemSource(VirtualFS):
         if entry.kind is not EntryKind.FILE:
             raise IsADirectoryError(f"{entry.domain}/{entry.path} is not a regular file")
         return self.storage.open(entry.file_id)
+
+    def local_path(self, entry: Entry) -> Path | None:
+        if entry.kind is not EntryKind.FILE or not isinstance(self.storage, FolderStorage):
+            return None
+        return self.storage.local_path(entry.file_id)
 
     def close(self) -> None:
         self.storage.close()

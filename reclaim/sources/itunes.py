@@ -297,6 +297,15 @@ class ITunesBackup(VirtualFS):
         """A picklable opener of this backup's entries (for worker processes)."""
         return self._opener
 
+    def local_path(self, entry: Entry) -> Path | None:
+        if self.encrypted:
+            return None
+        try:
+            path = self.stored_path(entry)
+        except (MissingFile, OSError):
+            return None
+        return path if path.is_file() and not path.is_symlink() else None
+
     def stored_path(self, entry: Entry) -> Path:
         """Where an entry's (possibly encrypted) bytes are stored; raises :class:`MissingFile`."""
         return self._opener.locate(entry)

@@ -47,6 +47,10 @@ class MemoryFS(VirtualFS):
     def get(self, domain: str, path: str) -> Entry | None:
         return self._entries.get((domain, path))
 
+    def local_path(self, entry: Entry) -> Path | None:
+        data = self._data.get((entry.domain, entry.path))
+        return data if isinstance(data, Path) else None
+
     def open(self, entry: Entry) -> BinaryIO:
         data = self._data[(entry.domain, entry.path)]
         if isinstance(data, bytes):

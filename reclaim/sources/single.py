@@ -150,6 +150,9 @@ class SingleFileSource(VirtualFS):
             raise FileNotFoundError(f"{entry.domain}/{entry.path}")
         return open(self._files[entry.path], "rb")
 
+    def local_path(self, entry: Entry) -> Path | None:
+        return Path(self._files[entry.path]) if entry.domain == self.domain and entry.path in self._files else None
+
 
 def looks_like_data_file(path: Path) -> bool:
     """Whether a lone file is something reclaim can read: SQLite, a plist, or a known name."""
