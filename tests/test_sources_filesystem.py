@@ -140,6 +140,14 @@ def test_folder_and_tar_extractions(tmp_path: Path) -> None:
                 "CameraRollDomain",
                 "FileSystemDomain",
             } or {e.domain for e in src.files()} == {"AppDomain-com.example.app", "HomeDomain", "CameraRollDomain"}
+            # a folder's plain files can be read in place; an archive member or a link cannot
+            sms = src.get("HomeDomain", "Library/SMS/sms.db")
+            assert sms is not None
+            if source_path.is_dir():
+                assert src.local_path(sms) == source_path / "private/var/mobile/Library/SMS/sms.db"
+            else:
+                assert src.local_path(sms) is None
+            assert src.local_path(link) is None
 
 
 @pytest.mark.parametrize("members", [[], ["photos/a.txt", "readme.md"]], ids=["empty", "no-iphone-paths"])
