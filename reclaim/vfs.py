@@ -184,6 +184,17 @@ class VirtualFS(ABC):
                 paths.append(target)
             yield paths
 
+    @contextlib.contextmanager
+    def local_file(self, entry: Entry) -> Iterator[Path]:
+        """The entry as a file on this machine, to read only: the source's own file when it keeps one
+        (:meth:`local_path`), else a temporary copy removed afterwards."""
+        path = self.local_path(entry)
+        if path is not None:
+            yield path
+            return
+        with self.local_copy([entry]) as (copy,):
+            yield copy
+
     def sidecars(self, entry: Entry) -> list[Entry]:
         """The ``-wal`` and ``-journal`` files that belong to a database entry.
 

@@ -556,9 +556,9 @@ class NotesArtifact(Artifact):
 
     def _sealed_archive(self, ctx: ScanContext, entry: Entry, row: dict[str, Any], name: str, password: str,
                         origin: str) -> MediaRef:
-        """An iOS 17+ ``.encrypted`` attachment: its archive is read from a local copy mapped in memory (only
-        its structure is touched), then its data decrypted from the file in chunks."""
-        with ctx.fs.local_copy([entry]) as (path,), open(path, "rb") as file:
+        """An iOS 17+ ``.encrypted`` attachment: its archive is read from the file (the source's own, or a local
+        copy) mapped in memory (only its structure is touched), then its data decrypted from it in chunks."""
+        with ctx.fs.local_file(entry) as path, open(path, "rb") as file:
             try:
                 with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as blob:
                     sealed = locate_encryption_object(blob)
