@@ -15,8 +15,9 @@ import plistlib
 import re
 import struct
 import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reclaim.decoders.keyed_archive import KeyedArchiveError, unarchive
 from reclaim.decoders.protobuf import ProtobufError, iter_fields, read_varint
@@ -25,6 +26,9 @@ from reclaim.sources.errors import MissingFile
 from reclaim.vfs import Entry, VirtualFS
 
 DOMAIN = "AppDomain-com.tencent.xin"
+
+if TYPE_CHECKING:
+    from reclaim.case.context import Database, ScanContext
 GROUP_DOMAIN = "AppDomainGroup-group.com.tencent.xin"
 NULL_FOLDER = "0" * 32
 _FOLDER = re.compile(r"Documents/([0-9a-f]{32})/(.+)")
@@ -251,3 +255,14 @@ def read_mmkv(data: bytes) -> dict[str, str]:
     except ProtobufError:
         pass
     return values
+
+
+def account_databases(ctx: ScanContext, path_of: Callable[[Account], str]) -> Iterator[tuple[Account, Database]]:
+    """Each account's database at ``path_of(account)`` (in WeChat's app domain), opened; accounts
+    without one are passed over."""
+    for account in inventory(ctx.fs).accounts:
+        entry = ctx.get(DOMAIN, path_of(account))
+        if entry is None or not entry.is_file:
+            continue
+        with ctx.database(entry) as db:
+            yield account, db

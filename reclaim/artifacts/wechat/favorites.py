@@ -20,7 +20,7 @@ from xml.etree import ElementTree as ET
 
 from reclaim.artifacts.base import MediaRef, Provenance, Record, from_unix_time
 from reclaim.artifacts.wechat import xmltools as X
-from reclaim.artifacts.wechat.accounts import DOMAIN, Account, inventory
+from reclaim.artifacts.wechat.accounts import DOMAIN, Account, account_databases
 from reclaim.artifacts.wechat.contacts import Directory, load
 from reclaim.case.context import Database, ScanContext
 from reclaim.media import extension_for, sniff_mime
@@ -77,16 +77,11 @@ class WeChatFavorite(Record):
 
 def extract(ctx: ScanContext) -> Iterator[WeChatFavorite]:
     """Every account's WeChat Favorites: saved texts, photos, voice, videos, links, places, files, chats, notes."""
-    for account in inventory(ctx.fs).accounts:
-        entry = ctx.get(DOMAIN, f"Library/WechatPrivate/{account.folder}/Favorites/fav.db")
-        if entry is None or not entry.is_file:
+    for account, db in account_databases(ctx, lambda a: f"Library/WechatPrivate/{a.folder}/Favorites/fav.db"):
+        if not db.has(TABLE, "Xml"):
+            ctx.warn(f"{db.source}: no {TABLE} table")
             continue
-        directory = load(ctx, account)
-        with ctx.database(entry) as db:
-            if not db.has(TABLE, "Xml"):
-                ctx.warn(f"{db.source}: no {TABLE} table")
-                continue
-            yield from _Reader(ctx, account, directory, db).run()
+        yield from _Reader(ctx, account, load(ctx, account), db).run()
 
 
 class _Reader:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reclaim.artifacts.base import Provenance, Record, from_unix_time
-from reclaim.artifacts.wechat.accounts import DOMAIN, Account, inventory
+from reclaim.artifacts.wechat.accounts import Account, account_databases
 from reclaim.artifacts.wechat.contacts import Directory, load
 from reclaim.case.context import Database, ScanContext
 from reclaim.decoders.keyed_archive import KeyedArchiveError, unarchive
@@ -79,13 +79,8 @@ class WeChatMoment(Record):
 
 def extract(ctx: ScanContext) -> Iterator[WeChatMoment]:
     """Every account's cached Moments posts (own and friends'), with likes and comments."""
-    for account in inventory(ctx.fs).accounts:
-        entry = ctx.get(DOMAIN, f"{account.root}/wc/wc005_008.db")
-        if entry is None or not entry.is_file:
-            continue
-        directory = load(ctx, account)
-        with ctx.database(entry) as db:
-            yield from _Reader(ctx, account, directory, db).run()
+    for account, db in account_databases(ctx, lambda a: f"{a.root}/wc/wc005_008.db"):
+        yield from _Reader(ctx, account, load(ctx, account), db).run()
 
 
 class _Reader:
