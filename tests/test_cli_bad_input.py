@@ -163,6 +163,15 @@ def run_bad(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     return lines[0]
 
 
+def assert_refused(capsys: pytest.CaptureFixture[str], argv: list[str], target: Path, problem: str) -> None:
+    """The command refuses ``target`` in one line naming it and the problem, and leaves it as it was."""
+    before = tree_digest(target)
+    line = run_bad(capsys, argv)
+    assert str(target) in line
+    assert re.search(problem, line), line
+    assert tree_digest(target) == before
+
+
 def assert_nothing_written(out: Path) -> None:
     """The output folder holds no file at all after a failed run (no partial result, no temporary)."""
     if out.exists():
@@ -180,12 +189,8 @@ def test_source_commands_reject_bad_input_in_one_line(
     build, problem = SOURCE_INPUTS[input_name]
     source = build(tmp_path, samples)
     out = tmp_path / "out"
-    before = tree_digest(source)
     argv = [str(source) if a == "PATH" else str(out) if a == "OUT" else a for a in SOURCE_COMMANDS[command]]
-    line = run_bad(capsys, argv)
-    assert str(source) in line
-    assert re.search(problem, line), line
-    assert tree_digest(source) == before
+    assert_refused(capsys, argv, source, problem)
     assert_nothing_written(out)
 
 
@@ -195,11 +200,7 @@ def test_carve_rejects_bad_input_in_one_line(
 ) -> None:
     build, problem = CARVE_INPUTS[input_name]
     source = build(tmp_path, samples)
-    before = tree_digest(source)
-    line = run_bad(capsys, ["carve", str(source)])
-    assert str(source) in line
-    assert re.search(problem, line), line
-    assert tree_digest(source) == before
+    assert_refused(capsys, ["carve", str(source)], source, problem)
 
 
 def _damage_case(case: Path, folder: Path, how: str) -> Path:
@@ -265,12 +266,8 @@ def test_case_commands_reject_bad_cases_in_one_line(
     build, problem = CASE_INPUTS[input_name]
     folder = build(tmp_path, case)
     out = tmp_path / "out"
-    before = tree_digest(folder)
     argv = [str(folder) if a == "CASE" else str(out) if a == "OUT" else a for a in CASE_COMMANDS[command]]
-    line = run_bad(capsys, argv)
-    assert str(folder) in line
-    assert re.search(problem, line), line
-    assert tree_digest(folder) == before
+    assert_refused(capsys, argv, folder, problem)
     assert_nothing_written(out)
 
 
