@@ -233,15 +233,3 @@ def open_sqlite_copy(path: Path) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA query_only=1")
     return conn
-
-
-def open_sqlite_readonly(path: Path) -> sqlite3.Connection:
-    """Open a database on disk without ever writing to it or its sidecars.
-
-    ``immutable=1`` makes SQLite ignore any ``-wal``; callers that need WAL content
-    must use a copy (:meth:`VirtualFS.sqlite`).
-    """
-    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
-    conn = sqlite3.connect(uri, uri=True)
-    conn.row_factory = sqlite3.Row
-    return conn
