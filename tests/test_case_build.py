@@ -1,4 +1,5 @@
-"""How the case writer fills a case: staging in a child process, indexes built in parallel and copied in."""
+"""How the case writer fills a case: records stored by a child process in the order they come, ranked by
+date at the end, b-tree and full-text indexes built in parallel and the latter copied in."""
 
 from __future__ import annotations
 
@@ -58,10 +59,16 @@ def test_staging_keeps_every_record_in_date_order(tmp_path: Path, small_batches:
                       key=lambda m: (m.date is not None, m.date or START, int(m.id[2:])))
     with CaseReader(tmp_path / "case") as case:
         rows = case.conn.execute("SELECT rid, id, date, typeof(data), text FROM records ORDER BY rid").fetchall()
-        assert [r["id"] for r in rows] == [m.id for m in expected]  # undated first, then by date, ties as added
+        assert [r["id"] for r in rows] == [f"m:{n}" for n in range(500)]  # rids: the order they came in
         assert [r["rid"] for r in rows] == list(range(1, 501))
         assert {r["typeof(data)"] for r in rows} == {"text"}
-        assert case.record(rows[0]["rid"])["text"] == expected[0].text
+        ranked = case.conn.execute("SELECT k.rank, r.id FROM ranks k JOIN records r ON r.rid = k.rid"
+                                   " ORDER BY k.rank").fetchall()
+        assert [r[1] for r in ranked] == [m.id for m in expected]  # undated first, then by date, ties as added
+        assert [r[0] for r in ranked] == list(range(1, 501))
+        assert case.record(rows[7]["rid"])["text"] == _message(7).text
+        assert [r["id"] for r in case.records("msgs")] == [m.id for m in expected if m.date] + \
+            [m.id for m in expected if not m.date]
         newest = [m for m in reversed(expected) if "红包" in m.text]
         assert [r["id"] for r in case.search("红包", limit=1000)] == [m.id for m in newest]
         assert [r["id"] for r in case.search("李雷 降温", limit=1000)] == \
@@ -81,8 +88,12 @@ def test_full_text_indexes_copied_into_the_case_are_consistent(tmp_path: Path, s
         config = conn.execute("SELECT k, v FROM records_fts_config").fetchall()
         assert config == [("version", 4)]  # the build's own settings stay in the scratch file
         hits = conn.execute("SELECT rowid FROM records_cjk WHERE records_cjk MATCH '\"吃 饭\"' ORDER BY rowid")
+        assert [r[0] for r in hits] == [r[0] for r in conn.execute(  # keyed by rank
+            "SELECT k.rank FROM ranks k JOIN records r ON r.rid = k.rid WHERE r.text LIKE '%吃饭%' ORDER BY k.rank")]
+        hits = conn.execute("SELECT rowid FROM records_fts WHERE records_fts MATCH '\"ticket #1\"' ORDER BY rowid")
         assert [r[0] for r in hits] == [r[0] for r in conn.execute(
-            "SELECT rid FROM records WHERE text LIKE '%吃饭%' ORDER BY rid")]
+            "SELECT k.rank FROM ranks k JOIN records r ON r.rid = k.rid WHERE r.text LIKE '%ticket #1%'"
+            " ORDER BY k.rank")]
     finally:
         conn.close()
 
@@ -146,26 +157,38 @@ def test_staging_process_protocol_and_a_scan_that_went_away(tmp_path: Path) -> N
 
     import orjson
 
-    from reclaim.case.build import STAGING, _serve
+    from reclaim.case.build import _serve
 
     rows = [("msgs", "m:1", "2024-01-02T00:00:00Z", 0, "src", None, None, None, "", "今天降温了"),
             ("msgs", "m:2", "2024-01-01T00:00:00Z", 0, "src", None, None, None, "", "see you")]
-    message = b"\n".join([orjson.dumps(rows), b'{"id":"m:1"}', b'{"id":"m:2"}'])
-    framed = len(message).to_bytes(8, "little") + message
-    for name, end, answered in (("done", bytes(8), True), ("gone", b"", False)):
-        path = tmp_path / f"{name}.staging"
-        conn = sqlite3.connect(path)
-        conn.executescript(STAGING)
+
+    def framed(request: bytes) -> bytes:
+        return len(request).to_bytes(8, "little") + request
+
+    batch = framed(b"R" + b"\n".join([orjson.dumps(rows), b'{"id":"m:1"}', b'{"id":"m:2"}']))
+    for name, end, answered in (("done", framed(b"S") + framed(b"E"), True), ("gone", b"", False)):
+        case, staging = tmp_path / f"{name}.db", tmp_path / f"{name}.staging"
+        conn = sqlite3.connect(case)
+        conn.executescript(store.SCHEMA)
         conn.close()
         out = io.BytesIO()
-        _serve(str(path), io.BytesIO(framed + end), out)
-        conn = sqlite3.connect(path)
-        staged = conn.execute("SELECT id, cjk, typeof(data) FROM incoming ORDER BY rid").fetchall()
+        _serve(str(case), str(staging), io.BytesIO(batch + end), out)
+        conn = sqlite3.connect(case)
+        stored = conn.execute("SELECT rid, id, typeof(data) FROM records ORDER BY rid").fetchall()
+        conn.close()
+        conn = sqlite3.connect(staging)
+        words = conn.execute("SELECT rid, cjk FROM words ORDER BY rid").fetchall()
         ranked = conn.execute("SELECT name FROM sqlite_master WHERE name = 'ranked'").fetchone()
-        if answered:  # the end mark: the keys are sorted (m:2 is older) and the scan is told there are CJK characters
-            assert staged == [("m:1", "今 天 降 温 了", "text"), ("m:2", None, "text")]
-            assert pickle.loads(out.getvalue()) == (True, None)
-            assert [r[0] for r in conn.execute("SELECT staged FROM ranked ORDER BY rowid")] == [2, 1]
-        else:  # the input ended without it: nothing is kept, sorted or answered
-            assert (staged, ranked, out.getvalue()) == ([], None, b"")
+        answers, reply = [], out.getvalue()
+        while reply:
+            size = int.from_bytes(reply[:8], "little")
+            answers.append(pickle.loads(reply[8:8 + size]))
+            reply = reply[8 + size:]
+        if answered:  # acknowledged, stored (with CJK characters), then ranked (m:2 is older) and indexed
+            assert stored == [(1, "m:1", "text"), (2, "m:2", "text")]
+            assert words == [(1, "今 天 降 温 了"), (2, None)]
+            assert answers == [("settled", None), ("stored", True), ("indexed", None)]
+            assert [r[0] for r in conn.execute("SELECT rid FROM ranked ORDER BY rowid")] == [2, 1]
+        else:  # the input ended without the end mark: nothing is ranked or answered
+            assert (ranked, answers) == (None, [])
         conn.close()

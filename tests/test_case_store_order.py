@@ -1,4 +1,4 @@
-"""The case store's date order: rids follow dates, search reads newest first, records stream without sorting."""
+"""The case store's date order: ranks follow dates, search reads newest first, records stream without sorting."""
 
 from __future__ import annotations
 
@@ -41,11 +41,17 @@ def case(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_rids_follow_dates_undated_first(case: Path) -> None:
+def test_rids_are_the_scan_order_and_ranks_follow_dates_undated_first(case: Path) -> None:
     with CaseReader(case) as reader:
         rows = reader.conn.execute("SELECT rid, id FROM records ORDER BY rid").fetchall()
-    assert [r[1] for r in rows] == ["l:undated-a", "l:undated-b", *(f"l:{n}" for n in range(12))]
+        ranked = reader.conn.execute("SELECT k.rank, r.id FROM ranks k JOIN records r ON r.rid = k.rid"
+                                     " ORDER BY k.rank").fetchall()
+        assert reader.meta("rid_order") == "rank"
+    order = [5, 0, 11, 3, 8, 1, 10, 6, 2, 9, 4, 7]
+    assert [r[1] for r in rows] == [*(f"l:{n}" for n in order), "l:undated-a", "l:undated-b"]
     assert [r[0] for r in rows] == list(range(1, 15))
+    assert [r[1] for r in ranked] == ["l:undated-a", "l:undated-b", *(f"l:{n}" for n in range(12))]
+    assert [r[0] for r in ranked] == list(range(1, 15))
 
 
 def test_records_in_date_order_with_undated_last_and_offsets(case: Path) -> None:

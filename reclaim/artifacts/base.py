@@ -214,6 +214,35 @@ class StoredRecord:
         return orjson.loads(self.json)
 
 
+@dataclass(frozen=True)
+class StoredQuery:
+    """Many records at once: a query that SQLite runs over a source database to give their stored form
+    itself (each row what :class:`StoredRecord` holds: the ten row columns, then the JSON text), so that no
+    row passes through Python. For the plain rows counted in millions (WeChat text); an extractor hands one
+    out only when the scan says it takes them (:attr:`reclaim.case.context.ScanContext.takes_queries`), and
+    its test checks the rows equal to those of its record objects.
+
+    ``sql`` reads the tables of the database attached as ``source`` and gives rows of (key, the ten row
+    columns, JSON text) in key order; ``extra`` rows of the same shape (stored forms the extractor made
+    itself, with JSON bytes) are merged in by key, so that every record keeps its place. ``functions`` are
+    one-argument SQL functions it calls (``"module:name"``), ``lookups`` one-argument functions answering
+    from a mapping (an unknown key gives the key back). ``lenient_sql`` is run instead when a text of the
+    database is not valid UTF-8.
+    """
+
+    database: str  #: the database's SQLite URI (read-only)
+    sql: str
+    params: dict[str, Any]
+    count: int  #: how many rows ``sql`` gives (checked): all live records
+    functions: dict[str, str] = field(default_factory=dict)
+    lookups: dict[str, dict[str, str]] = field(default_factory=dict)
+    extra: list[tuple[Any, ...]] = field(default_factory=list)  #: (key, ten columns, JSON bytes)
+    lenient_sql: str = ""
+
+    def size(self) -> tuple[int, int]:
+        """How many records this stores, and how many of them are recovered deleted ones (extra rows only)."""
+        return self.count + len(self.extra), sum(1 for row in self.extra if row[4])
+
 
 def _json_default(value: Any) -> Any:
     """What orjson does not serialise natively (bytes, sets, odd objects)."""

@@ -1,19 +1,21 @@
 """How :class:`~reclaim.case.store.CaseWriter` fills a case database, using both CPUs.
 
-* While the scan extracts records, a :class:`Stager` child process picks out the CJK characters of
-  the prepared rows and inserts them into a scratch file beside the case (``case.db.staging``), in
-  the order they arrive; at the end it sorts their (date, rid) keys.
-* When the case closes, :func:`build_case` copies the staged rows into ``records`` in date order and
-  builds the b-tree indexes on the case's own connection, while a thread with a second connection
-  (SQLite works without holding Python's GIL) builds the full-text indexes (trigram and CJK characters)
-  into another scratch file (``case.db.index``) from the same staged rows, numbered as they will be
-  in ``records``. Their tables are then copied into the case: a case stays one self-contained SQLite
-  file with the same schema as before.
+* While the scan extracts records, a :class:`Sink` appends them to ``records`` in the case file
+  (``case.db.part``) in the order they come, so a record's ``rid`` is its place in the scan, and puts
+  each one's date and search words (with its Chinese, Japanese or Korean characters picked out) in a
+  scratch file beside it (``case.db.staging``). Records come as rows the scan prepared, or as a
+  :class:`~reclaim.artifacts.base.StoredQuery` that SQLite runs over a source database itself. Once the
+  case is big enough the sink runs in a child process (:class:`Stager`), on the second CPU.
+* When the case closes, the sink numbers the records in date order (``ranked``: their *rank*) and builds
+  the full-text indexes, keyed by rank, in the scratch file, while the scan's process builds the b-tree
+  indexes of ``records``. The ranks and the full-text tables are then copied into the case, which stays
+  one self-contained SQLite file: nothing is copied record by record at the end.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import itertools
 import operator
 import os
@@ -23,58 +25,53 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
-#: Records as the scan hands them over, in a scratch file beside the case: at the end they are copied
-#: into ``records`` in date order, so that ``rid`` order is date order (what search reads newest first).
-STAGING = """
-CREATE TABLE incoming(
-    rid INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL, id TEXT NOT NULL, date TEXT, deleted INTEGER NOT NULL,
-    source TEXT NOT NULL, chat_id TEXT, chat TEXT, sender TEXT, title TEXT, text TEXT,
-    data TEXT NOT NULL, cjk TEXT);
-"""
+from reclaim.artifacts.base import StoredQuery
+
+#: The scratch file's table: each record's date and search words, and its CJK characters (what the
+#: full-text indexes are built from, at the end, without reading the case file the scan is indexing).
+WORDS = "CREATE TABLE IF NOT EXISTS staging.words(rid INTEGER PRIMARY KEY, date TEXT, text TEXT, cjk TEXT)"
 
 COLUMNS = "kind, id, date, deleted, source, chat_id, chat, sender, title, text, data"
 #: ``data`` comes as the record's UTF-8 JSON bytes and is stored as text without a decode and re-encode.
-_ROW = "(?,?,?,?,?,?,?,?,?,?,CAST(? AS TEXT),?)"
-_INSERT_ONE = f"INSERT INTO incoming({COLUMNS}, cjk) VALUES {_ROW}"
-_ROWS_PER_INSERT = 64  # 768 parameters, below SQLite's limit of 999 in old versions
+_ROW = "(?,?,?,?,?,?,?,?,?,?,CAST(? AS TEXT))"
+_INSERT_ONE = f"INSERT INTO main.records({COLUMNS}) VALUES {_ROW}"
+_ROWS_PER_INSERT = 64  # 704 parameters, below SQLite's limit of 999 in old versions
 _INSERT_MANY = _INSERT_ONE + f",{_ROW}" * (_ROWS_PER_INSERT - 1)
+#: The words of the records appended since ``?``: the CJK characters only of text that is not all ASCII
+#: (as many characters as bytes), by :func:`cjk_characters`.
+_WORDS_SINCE = ("INSERT INTO staging.words(rid, date, text, cjk) SELECT rid, date, text,"
+                " CASE WHEN length(text) < length(CAST(text AS BLOB)) THEN reclaim_cjk(text) END"
+                " FROM main.records WHERE rid > ?")
 
-#: The order of ``records``: by date, undated first (SQLite sorts NULL lowest), then as staged. Only
-#: the (date, rid) keys are sorted; ``ranked``'s rowid is then each staged record's rid in ``records``.
+#: The rank of each record: by date, undated first (SQLite sorts NULL lowest), then as added.
 RANK = """
-CREATE TABLE ranked(staged INTEGER NOT NULL);
-INSERT INTO ranked(staged) SELECT rid FROM incoming ORDER BY date, rid;
+CREATE TABLE ranked(rid INTEGER NOT NULL);
+INSERT INTO ranked(rid) SELECT rid FROM words ORDER BY date, rid;
 """
-#: The staged records in that order, with their future rid.
-_RANKED = "staging.ranked r JOIN staging.incoming i ON i.rid = r.staged"
-
-#: Copy the staged records in date order: the new rids count up in that order. Then the b-tree
-#: indexes the readers use.
-RECORDS = f"""
-INSERT INTO records(rid, {COLUMNS}) SELECT r.rowid, {", ".join("i." + c for c in COLUMNS.split(", "))} FROM {_RANKED}
-    ORDER BY r.rowid;
+#: The b-tree indexes the readers use.
+INDEXES = """
 CREATE INDEX records_kind_chat_date ON records(kind, chat_id, date, rid);
 CREATE INDEX records_kind_date ON records(kind, date, rid);
 CREATE INDEX records_recovered ON records(kind, chat_id, date, rid) WHERE deleted = 1;
 CREATE INDEX records_recovered_date ON records(kind, date, rid) WHERE deleted = 1;
 """
+#: Where a rank's record is: the full-text indexes give ranks, newest (highest) first.
+RANKS = "CREATE TABLE ranks(rank INTEGER PRIMARY KEY, rid INTEGER NOT NULL)"
 
-#: The full-text tables: trigram over ``records.text`` (external content), and the CJK characters
-#: (contentless). Their definitions are the case's schema; the scratch file uses the same ones.
-FTS_TABLE = ("CREATE VIRTUAL TABLE records_fts USING fts5(text, content='records', content_rowid='rid',"
-             " tokenize='trigram', columnsize=0)")
+#: The full-text tables, keyed by rank: trigram over the search words, and the CJK characters. Both keep
+#: no copy of the text (``records.text`` has it). Their definitions are the case's schema; the scratch
+#: file uses the same ones.
+FTS_TABLE = "CREATE VIRTUAL TABLE records_fts USING fts5(text, content='', tokenize='trigram', columnsize=0)"
 CJK_TABLE = "CREATE VIRTUAL TABLE records_cjk USING fts5(words, content='', tokenize='unicode61')"
-#: Each staged record's words under its future rid.
-FTS_ROWS = f"INSERT INTO records_fts(rowid, text) SELECT r.rowid, i.text FROM {_RANKED} ORDER BY r.rowid"
-CJK_ROWS = (f"INSERT INTO records_cjk(rowid, words) SELECT r.rowid, i.cjk FROM {_RANKED} WHERE i.cjk IS NOT NULL"
-            " ORDER BY r.rowid")
+_RANKED = "ranked k JOIN words w ON w.rid = k.rid"
+FTS_ROWS = f"INSERT INTO records_fts(rowid, text) SELECT k.rowid, w.text FROM {_RANKED} ORDER BY k.rowid"
+CJK_ROWS = (f"INSERT INTO records_cjk(rowid, words) SELECT k.rowid, w.cjk FROM {_RANKED} WHERE w.cjk IS NOT NULL"
+            " ORDER BY k.rowid")
 #: FTS5 flushes a segment each time its in-memory terms reach this size, and merges segments later:
 #: 8 MB instead of the default 1 MB halves the CPU time of building the index (memory stays bounded).
 _HASH_SIZE = 8 << 20
@@ -91,8 +88,9 @@ _FAST = ("journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE")
 
 
 def connect_scratch(path: Path) -> sqlite3.Connection:
-    """A connection for a file written once and thrown away if anything fails: no journal, no syncs."""
-    conn = sqlite3.connect(path)
+    """A connection for a file written once and thrown away if anything fails: no journal, no syncs.
+    (URI filenames are understood: a :class:`StoredQuery`'s source is attached by its URI.)"""
+    conn = sqlite3.connect(path.resolve().as_uri(), uri=True)
     for pragma in _FAST:
         conn.execute(f"PRAGMA {pragma}")
     return conn
@@ -120,71 +118,178 @@ def cjk_characters(text: str) -> str:
     return "" if text.isascii() else " ".join(_CJK_CHARACTER.findall(text))
 
 
-def insert_rows(conn: sqlite3.Connection, rows: list[Any], data: list[bytes]) -> bool:
-    """Stage rows (their first ten columns) with their records' JSON and the CJK characters of their
-    search text (tenth column), many rows per statement (faster than one by one). Returns whether some
-    row had CJK characters."""
-    found = False
-    staged = []
-    for row, json in zip(rows, data, strict=True):
-        words = row[9]
-        cjk = None if words.isascii() else cjk_characters(words) or None
-        found = found or cjk is not None
-        staged.append((*row, json, cjk))
-    rows = staged
-    whole = len(rows) - len(rows) % _ROWS_PER_INSERT
-    chain = itertools.chain.from_iterable
-    for start in range(0, whole, _ROWS_PER_INSERT):
-        conn.execute(_INSERT_MANY, list(chain(rows[start:start + _ROWS_PER_INSERT])))
-    if whole < len(rows):
-        conn.executemany(_INSERT_ONE, rows[whole:])
-    return found
+def _cjk_or_none(text: str | None) -> str | None:
+    return " ".join(_CJK_CHARACTER.findall(text)) or None if text else None
+
+
+def _lenient(raw: bytes | None) -> str | None:
+    """Text that is not valid UTF-8, its bad bytes replaced (what the apps show, and what a scan reading
+    the row itself keeps)."""
+    return raw.decode("utf-8", "replace") if raw is not None else None
+
+
+def _function(ref: str) -> Any:
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class Sink:
+    """Appends records to the case file and their words to the scratch file; at the end ranks and indexes them.
+
+    It is the only writer of both files until :meth:`close_records`; the case's b-tree indexes are then built
+    by the caller while :meth:`build_index` works on the scratch file alone.
+    """
+
+    def __init__(self, case: Path, staging: Path) -> None:
+        self.staging = staging
+        self.conn = connect_scratch(case)
+        self.conn.execute("ATTACH DATABASE ? AS staging", (staging.resolve().as_uri(),))
+        for pragma in _FAST[:2]:
+            self.conn.execute(f"PRAGMA staging.{pragma}")
+        self.conn.execute(WORDS)
+        self.conn.create_function("reclaim_cjk", 1, _cjk_or_none, deterministic=True)
+        self.conn.create_function("reclaim_lenient", 1, _lenient, deterministic=True)
+        self.last = self.conn.execute("SELECT IFNULL(max(rid), 0) FROM main.records").fetchone()[0]
+
+    def rows(self, rows: list[Any], data: list[bytes]) -> None:
+        """Append rows (ten columns each) with their records' JSON, many per statement (quicker)."""
+        rows = [(*row, json) for row, json in zip(rows, data, strict=True)]
+        whole = len(rows) - len(rows) % _ROWS_PER_INSERT
+        chain = itertools.chain.from_iterable
+        for start in range(0, whole, _ROWS_PER_INSERT):
+            self.conn.execute(_INSERT_MANY, list(chain(rows[start:start + _ROWS_PER_INSERT])))
+        if whole < len(rows):
+            self.conn.executemany(_INSERT_ONE, rows[whole:])
+        self._words(len(rows))
+
+    def query(self, query: StoredQuery) -> None:
+        """Append the records a :class:`StoredQuery` gives, SQLite turning the source's rows into case rows."""
+        conn = self.conn
+        conn.commit()  # a database is attached outside a transaction
+        conn.execute("ATTACH DATABASE ? AS source", (query.database,))
+        try:
+            for name, ref in query.functions.items():
+                conn.create_function(name, 1, _function(ref), deterministic=True)
+            for name, mapping in query.lookups.items():
+                conn.create_function(name, 1, lambda key, get=mapping.get: get(key, key), deterministic=True)
+            if query.extra:
+                conn.execute("CREATE TEMP TABLE extra(key INTEGER PRIMARY KEY, kind, id, date, deleted, source,"
+                             " chat_id, chat, sender, title, text, data)")
+                conn.executemany("INSERT INTO temp.extra VALUES (?,?,?,?,?,?,?,?,?,?,?,CAST(? AS TEXT))",
+                                 query.extra)
+            conn.execute("SAVEPOINT query")
+            try:
+                self._insert(query.sql, query)
+            except sqlite3.OperationalError as exc:  # a text that is not UTF-8 reached a Python function
+                if not query.lenient_sql or "user-defined function" not in str(exc):
+                    raise
+                conn.execute("ROLLBACK TO query")
+                self._insert(query.lenient_sql, query)
+            conn.execute("RELEASE query")
+        finally:
+            conn.commit()
+            if query.extra:
+                conn.execute("DROP TABLE temp.extra")
+            conn.execute("DETACH DATABASE source")
+
+    def _insert(self, sql: str, query: StoredQuery) -> None:
+        if query.extra:
+            sql = f"{sql} UNION ALL SELECT * FROM temp.extra ORDER BY 1"
+        before = self.conn.execute("SELECT IFNULL(max(rid), 0) FROM main.records").fetchone()[0]
+        self.conn.execute(f"INSERT INTO main.records({COLUMNS}) SELECT {COLUMNS} FROM ({sql})", query.params)
+        expected = query.count + len(query.extra)
+        added = self.conn.execute("SELECT IFNULL(max(rid), 0) FROM main.records").fetchone()[0] - before
+        if added != expected:
+            raise RuntimeError(f"{query.database}: the query gave {added} records, {expected} were expected")
+        self._words(added)
+
+    def _words(self, added: int) -> None:
+        self.conn.execute(_WORDS_SINCE, (self.last,))
+        self.last += added
+
+    def close_records(self) -> bool:
+        """Finish appending (the case file is the caller's again); whether some record has CJK characters."""
+        cjk = self.conn.execute("SELECT 1 FROM staging.words WHERE cjk IS NOT NULL LIMIT 1").fetchone() is not None
+        self.conn.commit()
+        self.conn.close()
+        return cjk
+
+    def build_index(self, cjk: bool) -> None:
+        """Rank the records by date and build the full-text indexes (the CJK one if ``cjk``) in the scratch file."""
+        conn = connect_scratch(self.staging)
+        try:
+            conn.executescript(RANK)
+            conn.execute(FTS_TABLE)
+            conn.execute("INSERT INTO records_fts(records_fts, rank) VALUES ('hashsize', ?)", (_HASH_SIZE,))
+            conn.execute(FTS_ROWS)
+            if cjk:
+                conn.execute(CJK_TABLE)
+                conn.execute("INSERT INTO records_cjk(records_cjk, rank) VALUES ('hashsize', ?)", (_HASH_SIZE,))
+                conn.execute(CJK_ROWS)
+            conn.commit()
+        finally:
+            conn.close()
 
 
 class Stager:
-    """Stages batches of rows in a child process, so that picking out CJK characters and SQLite's inserts run on the
-    second CPU while the scan extracts records on the first.
+    """Runs the :class:`Sink` in a child process, so that SQLite's work on the records runs on the second CPU
+    while the scan extracts records on the first.
 
-    The child is a fresh interpreter running this module (``python -m reclaim.case.build``: it never
-    imports the caller's script, unlike :mod:`multiprocessing`'s spawn, and never inherits its threads'
-    locks, unlike fork). A batch travels through its standard input as one message: its length, its rows
-    as JSON, then each record's JSON on a line of its own. The pipe holds less than a batch, so memory
-    stays flat and a slow disk slows the scan down instead of filling memory. The child answers once, on
-    its standard output: whether it saw CJK characters, or its error. The process starts with the first
-    batch (small cases never start one); where none can be started, rows are staged in the caller.
+    The child is a fresh interpreter running this module (``python -m reclaim.case.build``: it never imports
+    the caller's script, unlike :mod:`multiprocessing`'s spawn, and never inherits its threads' locks, unlike
+    fork). Requests travel through its standard input, each one length-prefixed: a batch of rows (``R``: the
+    rows as JSON, then each record's JSON on a line of its own), a stored query (``Q``), a request to answer
+    once everything sent is stored (``S``), the end (``E``). The pipe holds less than a batch, so memory stays
+    flat and a slow disk slows the scan down instead of filling memory. Answers come back on its standard
+    output, length-prefixed too: the ``S`` acknowledgement, "records stored" (with whether any has CJK
+    characters) and "indexed" after ``E``, or the error that stopped it. The process starts with the first
+    full batch or big query (small cases never start one); where none can be started, the sink works here.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.conn: sqlite3.Connection | None = connect_scratch(path)
-        self.conn.executescript(STAGING)
-        self.cjk = False
+    def __init__(self, case: Path, staging: Path) -> None:
+        self.case = case
+        self.staging = staging
+        self.sink: Sink | None = None  # working in this process
         self._child: subprocess.Popen[bytes] | None = None
-        self._here = False  # staging in this process (no child could be started)
+        self.cjk = False
 
-    def put(self, rows: list[tuple[Any, ...]], data: list[bytes]) -> None:
-        """Stage a batch: rows of ten columns and their records' JSON."""
-        if self._child is None and not self._here:
-            self._here = not self._start()
-        if self._here:
-            assert self.conn is not None
-            self.cjk |= insert_rows(self.conn, rows, data)
+    def _local(self) -> Sink:
+        if self.sink is None:
+            self.sink = Sink(self.case, self.staging)
+        return self.sink
+
+    def put(self, rows: list[tuple[Any, ...]], data: list[bytes], *, big: bool = True) -> None:
+        """Store a batch: rows of ten columns and their records' JSON (``big``: worth starting the child for)."""
+        if self._child is None and not (big and self._start()):
+            self._local().rows(rows, data)
             return
-        self._send(b"\n".join([orjson.dumps(rows), *data]))
+        self._send(b"R" + b"\n".join([orjson.dumps(rows), *data]))
+
+    def query(self, query: StoredQuery, *, big: bool) -> None:
+        """Store the records of a stored query."""
+        if self._child is None and not (big and self._start()):
+            self._local().query(query)
+            return
+        self._send(b"Q" + pickle.dumps(query, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def settle(self) -> None:
+        """Return once everything handed over is stored (a query's database may then go away)."""
+        if self._child is not None:
+            self._send(b"S")
+            self._expect("settled")
 
     def _start(self) -> bool:
-        """Start the child (it opens the staging file once this side has closed it)."""
+        """Start the child (it opens the files once this side has closed them)."""
         if getattr(sys, "frozen", False):  # a bundled application cannot run ``-m``
             return False
-        assert self.conn is not None
-        self.conn.close()
-        self.conn = None
+        if self.sink is not None:
+            self.sink.close_records()
+            self.sink = None
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (_ROOT, os.environ.get("PYTHONPATH"))))}
         try:
-            self._child = subprocess.Popen([sys.executable, "-m", __spec__.name, str(self.path)], env=env,
-                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            self._child = subprocess.Popen([sys.executable, "-m", __spec__.name, str(self.case), str(self.staging)],
+                                           env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         except OSError:
-            self.conn = connect_scratch(self.path)
             return False
         return True
 
@@ -193,40 +298,48 @@ class Stager:
         try:
             self._child.stdin.write(len(message).to_bytes(8, "little") + message)
         except BrokenPipeError:  # the child stopped: its answer says why
-            self._answer()
+            self._expect("")
             raise RuntimeError("the case staging process stopped early") from None
 
-    def _answer(self) -> None:
-        """Read the child's answer; raise its error."""
+    def _expect(self, what: str) -> Any:
+        """Read the child's next answer, which should be ``what``; raise its error."""
         assert self._child is not None and self._child.stdout is not None
-        answer = self._child.stdout.read()
-        self._child.wait()
-        if not answer:
+        if what and not self._child.stdin.closed:  # type: ignore[union-attr]
+            self._child.stdin.flush()  # type: ignore[union-attr]
+        head = self._child.stdout.read(8)
+        if len(head) < 8:
+            self._child.wait()
             raise RuntimeError(f"the case staging process stopped (exit status {self._child.returncode})")
-        cjk, error = pickle.loads(answer)
-        if error is not None:
-            raise error
-        self.cjk |= cjk
+        answer, value = pickle.loads(self._child.stdout.read(int.from_bytes(head, "little")))
+        if answer == "error":
+            self._child.wait()
+            raise value
+        if answer != what:
+            raise RuntimeError(f"the case staging process answered {answer!r} instead of {what!r}")
+        return value
 
-    def finish(self, rows: list[tuple[Any, ...]], data: list[bytes]) -> None:
-        """Stage the last rows, rank the staged rows by date and close the file."""
+    def close_records(self) -> None:
+        """Store the last rows; the case file is then the caller's (the full-text indexes are built meanwhile)."""
         if self._child is None:
-            assert self.conn is not None
-            self.cjk |= insert_rows(self.conn, rows, data)
-            self.conn.executescript(RANK)
-            self.conn.commit()
-            self.conn.close()
+            self.cjk = self._local().close_records()
             return
-        if rows:
-            self.put(rows, data)
-        self._send(b"")
+        self._send(b"E")
         assert self._child.stdin is not None
         with contextlib.suppress(BrokenPipeError):  # then the answer says why
             self._child.stdin.close()
-        self._answer()
+        self.cjk = self._expect("stored")
+
+    def build_index(self) -> None:
+        """Return once the ranks and the full-text indexes are in the scratch file."""
+        if self._child is None:
+            assert self.sink is not None
+            self.sink.build_index(self.cjk)
+            return
+        self._expect("indexed")
+        self._child.wait()
 
     def abort(self) -> None:
-        """Stop staging (the child is killed: the staging file is thrown away) and close the file."""
+        """Stop (the child is killed: the files are thrown away) and close the files."""
         if self._child is not None:
             if self._child.poll() is None:
                 self._child.kill()
@@ -234,88 +347,77 @@ class Stager:
             for pipe in (self._child.stdin, self._child.stdout):
                 with contextlib.suppress(OSError, ValueError):  # closed already, or unflushed bytes
                     pipe.close()  # type: ignore[union-attr]
-        if self.conn is not None:
+        if self.sink is not None:
             with contextlib.suppress(Exception):
-                self.conn.close()
+                self.sink.conn.close()
 
 
-def _serve(path: str, inbox: BinaryIO, outbox: BinaryIO) -> None:
-    """The staging process: insert each batch received, then rank the rows by date; answer (cjk, error)."""
-    cjk, error = False, None
+def _answer(outbox: BinaryIO, answer: str, value: Any) -> None:
     try:
-        conn = connect_scratch(Path(path))
-        while size := int.from_bytes(header := inbox.read(8), "little"):
-            head, *data = inbox.read(size).split(b"\n")
-            cjk |= insert_rows(conn, orjson.loads(head), data)
-        if len(header) < 8:  # no end mark: the scan is gone (killed), nobody wants the file
-            return
-        conn.executescript(RANK)
-        conn.commit()
-        conn.close()
-    except Exception as exc:  # handed to the scan, which stops (this side's input closes: the scan sees why)
-        error = exc
-    try:
-        answer = pickle.dumps((cjk, error))
+        message = pickle.dumps((answer, value))
     except Exception:  # an error that cannot travel: its text can
-        answer = pickle.dumps((cjk, RuntimeError(f"{type(error).__name__}: {error}")))
-    with contextlib.suppress(BrokenPipeError):  # the scan is gone
-        outbox.write(answer)
-        outbox.flush()
+        message = pickle.dumps((answer, RuntimeError(f"{type(value).__name__}: {value}")))
+    outbox.write(len(message).to_bytes(8, "little") + message)
+    outbox.flush()
 
 
-def build_case(conn: sqlite3.Connection, staging: Path, index: Path, *, cjk: bool) -> None:
-    """Fill ``records``, its indexes and the full-text indexes (the CJK one if ``cjk``) of the case
-    open on ``conn`` from the staged rows (their writer closed), using ``index`` as a scratch file."""
-    outcome: dict[str, Any] = {}
-    side = threading.Thread(target=_build_fulltext, args=(index, staging, cjk, outcome),
-                            name="reclaim-case-fulltext", daemon=True)
-    conn.execute("ATTACH DATABASE ? AS staging", (str(staging),))
-    side.start()
+def _serve(case: str, staging: str, inbox: BinaryIO, outbox: BinaryIO) -> None:
+    """The staging process: store each request, then index; answer as :class:`Stager` expects."""
+    sink = None
     try:
-        conn.executescript(RECORDS)
+        sink = Sink(Path(case), Path(staging))
+        while True:
+            header = inbox.read(8)
+            if len(header) < 8:  # no end mark: the scan is gone (killed), nobody wants the files
+                return
+            message = inbox.read(int.from_bytes(header, "little"))
+            request, body = message[:1], message[1:]
+            if request == b"R":
+                head, *data = body.split(b"\n")
+                sink.rows(orjson.loads(head), data)
+            elif request == b"Q":
+                sink.query(pickle.loads(body))
+            elif request == b"S":
+                sink.conn.commit()
+                _answer(outbox, "settled", None)
+            elif request == b"E":
+                cjk = sink.close_records()
+                _answer(outbox, "stored", cjk)
+                sink.build_index(cjk)
+                _answer(outbox, "indexed", None)
+                return
+            else:
+                raise RuntimeError(f"unknown request {request!r}")
+    except Exception as exc:  # handed to the scan, which stops
+        with contextlib.suppress(BrokenPipeError):  # the scan is gone
+            _answer(outbox, "error", exc)
     finally:
-        side.join()
-    conn.execute("DETACH DATABASE staging")
-    if "error" in outcome:
-        raise outcome["error"]
-    conn.execute("ATTACH DATABASE ? AS fulltext", (str(index),))
+        if sink is not None:
+            sink.conn.close()
+
+
+def build_case(conn: sqlite3.Connection, stager: Stager) -> None:
+    """Build the b-tree indexes of the case open on ``conn`` while the stager builds the full-text indexes,
+    then copy those and the ranks into the case."""
+    conn.executescript(INDEXES)
+    stager.build_index()
+    conn.execute("ATTACH DATABASE ? AS staging", (str(stager.staging),))
+    conn.execute(RANKS)
+    conn.execute("INSERT INTO ranks(rank, rid) SELECT rowid, rid FROM staging.ranked ORDER BY rowid")
+    tables = {r[0] for r in conn.execute("SELECT name FROM staging.sqlite_master WHERE type='table'")}
     for table, create in (("records_fts", FTS_TABLE), ("records_cjk", CJK_TABLE)):
-        if table not in outcome["tables"]:
+        if table not in tables:
             continue
         conn.execute(create)
         for suffix in _SHADOWS:
             shadow = f"{table}_{suffix}"
-            if shadow in outcome["shadows"]:
+            if shadow in tables:
                 conn.execute(f"DELETE FROM main.{shadow}")
-                conn.execute(f"INSERT INTO main.{shadow} SELECT * FROM fulltext.{shadow}")
+                conn.execute(f"INSERT INTO main.{shadow} SELECT * FROM staging.{shadow}")
     conn.commit()
-    conn.execute("DETACH DATABASE fulltext")
-
-
-def _build_fulltext(index: Path, staging: Path, cjk: bool, outcome: dict[str, Any]) -> None:
-    """Build the trigram index, and the CJK index when some record has CJK characters, into ``index``."""
-    try:
-        conn = connect_scratch(index)
-        try:
-            conn.execute("ATTACH DATABASE ? AS staging", (str(staging),))
-            tables = ["records_fts"]
-            conn.execute(FTS_TABLE)
-            conn.execute("INSERT INTO records_fts(records_fts, rank) VALUES ('hashsize', ?)", (_HASH_SIZE,))
-            conn.execute(FTS_ROWS)
-            if cjk:
-                tables.append("records_cjk")
-                conn.execute(CJK_TABLE)
-                conn.execute("INSERT INTO records_cjk(records_cjk, rank) VALUES ('hashsize', ?)", (_HASH_SIZE,))
-                conn.execute(CJK_ROWS)
-            conn.commit()
-            outcome["tables"] = tables
-            outcome["shadows"] = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        finally:
-            conn.close()
-    except BaseException as exc:  # raised again by build_case, in the caller's thread
-        outcome["error"] = exc
+    conn.execute("DETACH DATABASE staging")
 
 
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the scan's to handle: it stops this process
-    _serve(sys.argv[1], sys.stdin.buffer, sys.stdout.buffer)
+    _serve(sys.argv[1], sys.argv[2], sys.stdin.buffer, sys.stdout.buffer)

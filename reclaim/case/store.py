@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from reclaim.artifacts.base import KindStatus, Record, StoredRecord, iso
+from reclaim.artifacts.base import KindStatus, Record, StoredQuery, StoredRecord, iso
 from reclaim.case.build import Stager, build_case, cjk_bigrams, cjk_characters, connect_scratch
 from reclaim.errors import ReclaimError
 from reclaim.vfs import SourceInfo
@@ -32,8 +32,10 @@ CASE_DB = "case.db"
 MEDIA_DIR = "media"
 SCHEMA_VERSION = 1
 BATCH = 5000
-#: ``meta`` key set on cases whose ``rid`` order is ``(date, rid)`` order (undated first) and whose
-#: full-text index is the one-column ``records_fts(text)``: search then reads its index newest first.
+#: ``meta`` key telling how a case orders its records by date. ``"rank"``: ``ranks`` numbers the records
+#: in ``(date, rid)`` order (undated first) and the full-text indexes are keyed by that rank; ``"date"``
+#: (cases written before ``ranks``): ``rid`` order is that order and the indexes are keyed by rid. Either
+#: way search reads its index newest first. Older cases have neither (their search sorts its hits).
 DATE_ORDER = "rid_order"
 #: ``meta`` key set on cases whose CJK index (``records_cjk``) holds each Chinese, Japanese or Korean
 #: character (``"characters"``); cases without it hold overlapping two-character words.
@@ -150,13 +152,13 @@ def stored_form(record: Record) -> tuple[tuple[Any, ...], bytes]:
 
 
 class CaseWriter:
-    """Writes a new case: records are staged as they come, indexes and FTS built once at the end.
+    """Writes a new case: records are stored as they come, indexes and full-text indexes built once at the end.
 
     The database is written as ``case.db.part`` and renamed on :meth:`close`; an
-    interrupted scan never leaves a case that looks complete. Records are first
-    appended to a scratch file (``case.db.staging``, by a second process: see :mod:`reclaim.case.build`)
-    and copied into the case in date order on :meth:`close`, so a record's ``rid`` only
-    exists once the case is closed.
+    interrupted scan never leaves a case that looks complete. Records are appended to it
+    as they come (by a second process once the case is big enough: see :mod:`reclaim.case.build`),
+    so a record's ``rid`` is its place in the scan; ``ranks`` gives their date order on :meth:`close`.
+    What the scan says about the source and each kind is kept here until then.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -165,32 +167,38 @@ class CaseWriter:
         self.final = folder / CASE_DB
         self.part = folder / (CASE_DB + ".part")
         self.staging = folder / (CASE_DB + ".staging")
-        self.index = folder / (CASE_DB + ".index")
-        for old in (self.part, self.staging, self.index):
+        for old in (self.part, self.staging, folder / (CASE_DB + ".index")):
             if old.exists():
                 old.unlink()
-        self.conn = connect_scratch(self.part)
-        self.conn.executescript(SCHEMA)
-        self._stager = Stager(self.staging)
+        conn = connect_scratch(self.part)
+        conn.executescript(SCHEMA)
+        conn.close()
+        self._stager = Stager(self.part, self.staging)
         self.media = MediaStore(folder)
         self._batch: list[tuple[Any, ...]] = []
         self._data: list[bytes] = []
-        self._seq = 0
+        self._meta: dict[str, str] = {}
+        self._kinds: list[tuple[Any, ...]] = []  # each kind's row of ``kinds``, without its place
+        self.conn: sqlite3.Connection | None = None  # the case's, once the records are stored
         self.set_meta("schema_version", SCHEMA_VERSION)
 
     def set_meta(self, key: str, value: Any) -> None:
         """Store a JSON value under a key (source info, scan options, timings)."""
-        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value, default=str)))
+        self._meta[key] = json.dumps(value, default=str)
 
     def set_source(self, info: SourceInfo, name: str, location: str | None) -> None:
         """Remember what was scanned (shown on the report's first page)."""
         self.set_meta("source", {"name": name, "location": location, **asdict(info)})
 
-    def add(self, record: Record | StoredRecord) -> None:
-        """Queue one record for insertion."""
+    def add(self, record: Record | StoredRecord | StoredQuery) -> None:
+        """Queue one record (or a query's records) for storing."""
         if type(record) is StoredRecord:
             self._batch.append(record.row)
             self._data.append(record.json)  # stored as text (see reclaim.case.build)
+        elif type(record) is StoredQuery:
+            self.flush(big=False)  # what came before it stays before it
+            self._stager.query(record, big=record.count >= BATCH)
+            return
         else:
             row, json = stored_form(record)  # type: ignore[arg-type]
             self._batch.append(row)
@@ -202,55 +210,49 @@ class CaseWriter:
         for record in records:
             self.add(record)
 
-    def flush(self) -> None:
-        """Hand the queued records over to be staged."""
+    def flush(self, *, big: bool = True) -> None:
+        """Hand the queued records over to be stored."""
         if self._batch:
-            self._stager.put(self._batch, self._data)
+            self._stager.put(self._batch, self._data, big=big and len(self._batch) >= BATCH)
             self._batch, self._data = [], []
+
+    def settle(self) -> None:
+        """Return once every record handed over is stored (the databases of its queries may then go away)."""
+        self._stager.settle()
 
     def set_status(self, status: KindStatus, view: str, formats: tuple[str, ...]) -> None:
         """Record what a kind found (or why it found nothing)."""
-        self._seq += 1
-        self.conn.execute(
-            "INSERT OR REPLACE INTO kinds VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                status.kind,
-                status.title,
-                self._seq,
-                status.live,
-                status.deleted,
-                status.reason,
-                json.dumps(status.warnings, ensure_ascii=False),
-                view,
-                json.dumps(list(formats)),
-            ),
-        )
+        self._kinds = [k for k in self._kinds if k[0] != status.kind]
+        self._kinds.append((status.kind, status.title, status.live, status.deleted, status.reason,
+                            json.dumps(status.warnings, ensure_ascii=False), view, json.dumps(list(formats))))
 
     def close(self) -> Path:
-        """Copy the records in date order, build indexes and the full-text index, then move the database into place."""
-        self._stager.finish(self._batch, self._data)
-        self._batch, self._data = [], []
-        self.conn.executemany(
+        """Build the indexes and the full-text indexes, then move the database into place."""
+        self.flush(big=False)
+        self._stager.close_records()
+        conn = self.conn = connect_scratch(self.part)
+        self.set_meta(DATE_ORDER, "rank")
+        self.set_meta(CJK_INDEX, "characters")
+        conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", self._meta.items())
+        conn.executemany("INSERT OR REPLACE INTO kinds VALUES (?,?,?,?,?,?,?,?,?)",
+                         [(*k[:2], seq, *k[2:]) for seq, k in enumerate(self._kinds, 1)])
+        conn.executemany(
             "INSERT OR IGNORE INTO media VALUES (?,?,?,?)",
             [(sha, size, mime, name) for sha, (size, mime, name) in self.media.known.items()],
         )
-        self.conn.commit()
-        build_case(self.conn, self.staging, self.index, cjk=self._stager.cjk)
+        build_case(conn, self._stager)
+        conn.close()
         self.staging.unlink()
-        self.index.unlink()
-        self.set_meta(DATE_ORDER, "date")
-        self.set_meta(CJK_INDEX, "characters")
-        self.conn.commit()
-        self.conn.close()
         os.replace(self.part, self.final)
         return self.final
 
     def abort(self) -> None:
         """Drop a half-written case database."""
         self._stager.abort()
-        with contextlib.suppress(Exception):
-            self.conn.close()
-        for path in (self.part, self.staging, self.index):
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                self.conn.close()
+        for path in (self.part, self.staging):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 
@@ -389,6 +391,9 @@ class CaseReader:
         where, args = self._where(kind, chat_id, chat, since, until, deleted, sender)
         if order != "date":
             queries = [(f"SELECT data, rid FROM records{where} ORDER BY rid", args)]
+        elif not where and self._ranked():  # every record: in rank order (undated ones rank first)
+            every = "SELECT r.data, r.rid FROM ranks k JOIN records r ON r.rid = k.rid WHERE r.date IS"
+            queries = [(f"{every} NOT NULL ORDER BY k.rank", []), (f"{every} NULL ORDER BY k.rank", [])]
         else:
             glue = " AND " if where else " WHERE "
             # Every record of a date-ordered case: rid order is date order (no index on date alone to sort by).
@@ -462,8 +467,9 @@ class CaseReader:
 
     def _search_newest_first(self, terms: list[str], kinds: list[str] | None, limit: int, offset: int,
                              filters: dict[str, Any]) -> Iterable[tuple[str, int]]:
-        """Search a case whose rids are in date order: the driving index is read from its newest rid down
-        and SQLite stops at the page's last hit, however many records match."""
+        """Search a case whose full-text indexes are keyed in date order (by rank, or by rid in cases written
+        before ranks): the driving index is read from its newest key down and SQLite stops at the page's
+        last hit, however many records match."""
         trigram = [t for t in terms if len(t) >= 3]
         characters = self._cjk_characters()
         if characters:  # a one- or two-character CJK word is a phrase of its characters
@@ -473,46 +479,55 @@ class CaseReader:
             cjk = [t for t in terms if len(t) == 2 and cjk_bigrams(t) == t and self._has_cjk_index()]
             phrases = cjk
         short = [t for t in terms if t not in trigram and t not in cjk]
+        ranked = self._ranked()
+        key = "k.rank" if ranked else "r.rid"  # what the full-text indexes are keyed by
         where, args = self._where(None, **filters, table="r")
         clauses = [where[len(" WHERE "):]] if where else []
         if kinds:
             clauses.append(f"r.kind IN ({','.join('?' * len(kinds))})")
             args.extend(kinds)
-        low, high = self._rid_range(filters.get("since"), filters.get("until"))
-        clauses.append("r.rid BETWEEN ? AND ?")
+        low, high = self._key_range(filters.get("since"), filters.get("until"))
+        clauses.append(f"{key} BETWEEN ? AND ?")
         args.extend([low, high])
         for term in short + cjk if characters else short:  # characters in a row are not always the word
             clauses.append("r.text LIKE ?")
             args.append(f"%{term}%")
         if trigram and cjk:
-            clauses.append("r.rid IN (SELECT rowid FROM records_cjk WHERE records_cjk MATCH ?)")
+            clauses.append(f"{key} IN (SELECT rowid FROM records_cjk WHERE records_cjk MATCH ?)")
             args.append(_match(phrases))
         if trigram or cjk:
             index = "records_fts" if trigram else "records_cjk"
-            sql = (f"SELECT r.data, r.rid FROM {index} f JOIN records r ON r.rid = f.rowid"
+            join = "JOIN ranks k ON k.rank = f.rowid JOIN records r ON r.rid = k.rid" if ranked else \
+                "JOIN records r ON r.rid = f.rowid"
+            sql = (f"SELECT r.data, r.rid FROM {index} f {join}"
                    f" WHERE {index} MATCH ? AND f.rowid BETWEEN ? AND ? AND {' AND '.join(clauses)}"
                    " ORDER BY f.rowid DESC LIMIT ? OFFSET ?")
             params = [_match(trigram or phrases), low, high, *args, limit, offset]
         else:
-            sql = (f"SELECT r.data, r.rid FROM records r WHERE {' AND '.join(clauses)}"
-                   " ORDER BY r.rid DESC LIMIT ? OFFSET ?")
+            source = "ranks k JOIN records r ON r.rid = k.rid" if ranked else "records r"
+            sql = (f"SELECT r.data, r.rid FROM {source} WHERE {' AND '.join(clauses)}"
+                   f" ORDER BY {key} DESC LIMIT ? OFFSET ?")
             params = [*args, limit, offset]
         return self.conn.execute(sql, params).fetchall()
 
-    def _rid_range(self, since: str | None, until: str | None) -> tuple[int, int]:
-        """The rids of records dated in [since, until): a binary search, rids being in date order."""
-        top = self.conn.execute("SELECT max(rid) FROM records").fetchone()[0] or 0
-        low = self._first_rid_dated(since, top) if since else 1
-        high = self._first_rid_dated(until, top) - 1 if until else top
+    def _key_range(self, since: str | None, until: str | None) -> tuple[int, int]:
+        """The keys (ranks, or rids) of records dated in [since, until): a binary search, keys being in date
+        order."""
+        table = "ranks" if self._ranked() else "records"
+        top = self.conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
+        low = self._first_key_dated(since, top) if since else 1
+        high = self._first_key_dated(until, top) - 1 if until else top
         return low, high
 
-    def _first_rid_dated(self, moment: str, top: int) -> int:
-        """The first rid dated at or after ``moment`` (``top + 1`` when none is)."""
+    def _first_key_dated(self, moment: str, top: int) -> int:
+        """The first key dated at or after ``moment`` (``top + 1`` when none is)."""
+        sql = ("SELECT k.rank, r.date FROM ranks k JOIN records r ON r.rid = k.rid WHERE k.rank >= ?"
+               " ORDER BY k.rank LIMIT 1") if self._ranked() else \
+            "SELECT rid, date FROM records WHERE rid >= ? ORDER BY rid LIMIT 1"
         lo, hi = 1, top + 1
         while lo < hi:
             mid = (lo + hi) // 2
-            row = self.conn.execute("SELECT rid, date FROM records WHERE rid >= ? ORDER BY rid LIMIT 1",
-                                    (mid,)).fetchone()
+            row = self.conn.execute(sql, (mid,)).fetchone()
             if row is None or (row[1] is not None and row[1] >= moment):
                 hi = mid
             else:
@@ -547,9 +562,14 @@ class CaseReader:
         return self.conn.execute(sql, [*params, *args, limit, offset])
 
     def _date_ordered(self) -> bool:
+        """Whether the full-text indexes are keyed in date order (by rank or by rid)."""
         if not hasattr(self, "_ordered"):
-            self._ordered = self.meta(DATE_ORDER) == "date"
-        return self._ordered
+            self._ordered = self.meta(DATE_ORDER)
+        return self._ordered in ("date", "rank")
+
+    def _ranked(self) -> bool:
+        """Whether ``ranks`` gives the date order (else, in a date-ordered case, rid order is it)."""
+        return self._date_ordered() and self._ordered == "rank"
 
     def _cjk_characters(self) -> bool:
         """Whether the CJK index holds single characters (else two-character words)."""
@@ -577,7 +597,7 @@ class CaseReader:
 
 def remove_case(folder: Path) -> None:
     """Delete a case folder reclaim wrote (used when re-scanning into the same folder)."""
-    for name in (CASE_DB, CASE_DB + ".staging", CASE_DB + ".index"):  # scratch files of a killed scan
+    for name in (CASE_DB, CASE_DB + ".staging", CASE_DB + ".index"):  # scratch files of a killed scan (.index: older)
         if (folder / name).exists():
             (folder / name).unlink()
     shutil.rmtree(folder / MEDIA_DIR, ignore_errors=True)
