@@ -2,7 +2,8 @@
 
 Plain text rows are turned into records inside the table loop, XML paths of plain tag
 names skip ElementPath, SQLite decodes text itself: each shortcut is checked here
-against the slow way, on a small account built with the real table layout.
+against the slow way, on a small account built with the real table layout (plain
+text stored as shaped rows: tests/test_wechat_shaped.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from reclaim.artifacts.wechat import emoji, messages
 from reclaim.artifacts.wechat import xmltools as X
 from reclaim.artifacts.wechat.records import WeChatMessage
 from reclaim.case.context import ScanContext, ScanOptions
-from reclaim.case.store import stored_form
 from reclaim.sample.content._wechat_media import pb
 from reclaim.sample.model import SampleFile
 from reclaim.sources.memory import MemoryFS
@@ -65,29 +65,6 @@ def _account(tmp_path: Path, rows: dict[str, list[tuple[object, ...]]]) -> list[
 def _extract(files: list[SampleFile], *, stored: bool = False) -> list[WeChatMessage | StoredRecord]:
     ctx = ScanContext(MemoryFS(files), None, ScanOptions(recover_deleted=False), kind="wechat")
     return list(messages.extract(ctx, stored=stored))
-
-
-def test_stored_text_rows_equal_the_records_they_stand_for(tmp_path: Path) -> None:
-    texts = ["好的[微笑]", "See you /::)", "", 'quote " and \\ back\\slash', "line\nbreak\ttab\r", "bell\x07 nul",
-             "emoji 😀 and \u2028 separator", "[未知表情] [Smile][Smile]", "<b>not xml</b>", "é" * 300]
-    friend = [(i + 1, 1_700_000_000 + i, i % 2, (i + 11) if i % 3 else 0, t, 1) for i, t in enumerate(texts)]
-    friend += [(20, 1_700_000_000_123, 1, 5, "milliseconds", 1), (21, None, 1, 6, "no time", 1),
-               (22, 1_700_000_100, 1, 7, "[Photo]", 3), (0, 1_700_000_101, 1, 8, "local id zero", 1)]
-    group = [(1, 1_700_000_000, 1, 21, "wxid_m1:\n收到[强]", 1), (2, 1_700_000_001, 1, 22, "no prefix", 1),
-             (3, 1_700_000_002, 0, 23, "我的", 1), (4, 1_700_000_003, 1, 24, "wxid_stranger:\n谁", 1),
-             (5, 1_700_000_004, 1, 25, "wxid_m1:\n", 1), (6, 1_700_000_005, 2, 26, "wxid_m1:\nDes 2", 1)]
-    files = _account(tmp_path, {FRIEND: friend, GROUP: group})
-    fast, slow = _extract(files, stored=True), _extract(files)
-    assert len(fast) == len(slow) == len(friend) + len(group)
-    stored = 0
-    for quick, record in zip(fast, slow, strict=True):
-        if isinstance(quick, StoredRecord):
-            stored += 1
-            assert (quick.row, quick.json) == stored_form(record)
-            assert not quick.deleted and quick.to_json() == record.to_json()
-        else:
-            assert quick == record
-    assert stored == len(friend) + len(group) - 3  # not: milliseconds, no time, the photo
 
 
 def test_text_records_are_whole_records(tmp_path: Path) -> None:

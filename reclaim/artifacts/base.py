@@ -196,52 +196,37 @@ class StoredRecord:
     """A record handed over already in the form the case store keeps it, for extractors whose records are
     counted in millions (plain WeChat text): building the stored form directly skips the record object.
 
-    ``row`` is what :func:`reclaim.case.store.stored_form` gives for the record it stands for: ``(kind,
-    id, date as ISO 8601, deleted as 0/1, source, chat key, chat, sender, label, search text)``; ``json``
-    is its JSON line (what :meth:`Record.to_json_bytes` gives). Each extractor that
-    makes them has a test checking both against its record objects.
+    ``row`` is either what :func:`reclaim.case.store.stored_form` gives for the record it stands for: ``(kind,
+    id, date as ISO 8601, deleted as 0/1, source, chat key, chat, sender, label, search text)``, with ``json``
+    its JSON line (what :meth:`Record.to_json_bytes` gives); or a *shaped* row (see
+    ``reclaim.case.store.SCHEMA``: ``(kind, date in Unix seconds, shape, deleted, chat key, sender, search text,
+    n, v1 … v5)``, ``json`` None) whose case row and JSON the case rebuilds from its shape. Each extractor
+    that makes them has a test checking the case they give against its record objects'.
     """
 
     __slots__ = ("deleted", "json", "row")
 
-    def __init__(self, row: tuple[Any, ...], json: bytes) -> None:
+    def __init__(self, row: tuple[Any, ...], json: bytes | None) -> None:
         self.row = row
         self.json = json
         self.deleted = bool(row[3])
 
     def to_json(self) -> dict[str, Any]:
-        """The record as JSON-ready data, as :meth:`Record.to_json` gives it."""
+        """The record as JSON-ready data, as :meth:`Record.to_json` gives it (a shaped row's JSON is the case's)."""
+        if self.json is None:
+            raise ValueError("a shaped row's JSON is made by the case store from its shape")
         return orjson.loads(self.json)
 
 
-@dataclass(frozen=True)
-class StoredQuery:
-    """Many records at once: a query that SQLite runs over a source database to give their stored form
-    itself (each row what :class:`StoredRecord` holds: the ten row columns, then the JSON text), so that no
-    row passes through Python. For the plain rows counted in millions (WeChat text); an extractor hands one
-    out only when the scan says it takes them (:attr:`reclaim.case.context.ScanContext.takes_queries`), and
-    its test checks the rows equal to those of its record objects.
+class ShapedRows:
+    """Many shaped rows at once (see :class:`StoredRecord`), in order: the records of a chat's plain text,
+    handed over in runs so that a million of them do not each pass through the scan one by one."""
 
-    ``sql`` reads the tables of the database attached as ``source`` and gives rows of (key, the ten row
-    columns, JSON text) in key order; ``extra`` rows of the same shape (stored forms the extractor made
-    itself, with JSON bytes) are merged in by key, so that every record keeps its place. ``functions`` are
-    one-argument SQL functions it calls (``"module:name"``), ``lookups`` one-argument functions answering
-    from a mapping (an unknown key gives the key back). ``lenient_sql`` is run instead when a text of the
-    database is not valid UTF-8.
-    """
+    __slots__ = ("rows",)
+    deleted = False  # what the scan counts: all live (recovered records come whole)
 
-    database: str  #: the database's SQLite URI (read-only)
-    sql: str
-    params: dict[str, Any]
-    count: int  #: how many rows ``sql`` gives (checked): all live records
-    functions: dict[str, str] = field(default_factory=dict)
-    lookups: dict[str, dict[str, str]] = field(default_factory=dict)
-    extra: list[tuple[Any, ...]] = field(default_factory=list)  #: (key, ten columns, JSON bytes)
-    lenient_sql: str = ""
-
-    def size(self) -> tuple[int, int]:
-        """How many records this stores, and how many of them are recovered deleted ones (extra rows only)."""
-        return self.count + len(self.extra), sum(1 for row in self.extra if row[4])
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.rows = rows
 
 
 def _json_default(value: Any) -> Any:

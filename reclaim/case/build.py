@@ -1,11 +1,11 @@
 """How :class:`~reclaim.case.store.CaseWriter` fills a case database, using both CPUs.
 
-* While the scan extracts records, a :class:`Sink` appends them to ``records`` in the case file
+* While the scan extracts records, a :class:`Sink` appends them to ``entries`` in the case file
   (``case.db.part``) in the order they come, so a record's ``rid`` is its place in the scan, and puts
   each one's date and search words (with its Chinese, Japanese or Korean characters picked out) in a
-  scratch file beside it (``case.db.staging``). Records come as rows the scan prepared, or as a
-  :class:`~reclaim.artifacts.base.StoredQuery` that SQLite runs over a source database itself. Once the
-  case is big enough the sink runs in a child process (:class:`Stager`), on the second CPU.
+  scratch file beside it (``case.db.staging``). Records come as rows the scan prepared: whole ones, or
+  shaped ones (see ``reclaim.case.store.SCHEMA``) with the shapes they use. Once the case is big enough
+  the sink runs in a child process (:class:`Stager`), on the second CPU.
 * When the case closes, the sink numbers the records in date order (``ranked``: their *rank*) and builds
   the full-text indexes, keyed by rank, in the scratch file, while the scan's process builds the b-tree
   indexes of ``records``. The ranks and the full-text tables are then copied into the case, which stays
@@ -15,8 +15,9 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
+import functools
 import itertools
+import marshal
 import operator
 import os
 import pickle
@@ -28,10 +29,6 @@ import sys
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import orjson
-
-from reclaim.artifacts.base import StoredQuery
-
 #: The scratch file's table: each record's date and search words, and its CJK characters (what the
 #: full-text indexes are built from, at the end, without reading the case file the scan is indexing).
 WORDS = "CREATE TABLE IF NOT EXISTS staging.words(rid INTEGER PRIMARY KEY, date TEXT, text TEXT, cjk TEXT)"
@@ -39,14 +36,18 @@ WORDS = "CREATE TABLE IF NOT EXISTS staging.words(rid INTEGER PRIMARY KEY, date 
 COLUMNS = "kind, id, date, deleted, source, chat_id, chat, sender, title, text, data"
 #: ``data`` comes as the record's UTF-8 JSON bytes and is stored as text without a decode and re-encode.
 _ROW = "(?,?,?,?,?,?,?,?,?,?,CAST(? AS TEXT))"
-_INSERT_ONE = f"INSERT INTO main.records({COLUMNS}) VALUES {_ROW}"
-_ROWS_PER_INSERT = 64  # 704 parameters, below SQLite's limit of 999 in old versions
-_INSERT_MANY = _INSERT_ONE + f",{_ROW}" * (_ROWS_PER_INSERT - 1)
+#: A shaped row as it comes (13 values: kind, CreateTime in Unix seconds, shape, deleted, chat_id, sender, search
+#: words, n, v1 … v5): its date is written by SQLite, quicker than by Python.
+SHAPED = "kind, date, shape, deleted, chat_id, sender, text, n, v1, v2, v3, v4, v5"
+_SHAPED_ROW = "(?,replace(datetime(?, 'unixepoch'), ' ', 'T') || 'Z',?,?,?,?,?,?,?,?,?,?,?)"
+_ROWS_PER_INSERT = 64  # at most 832 parameters, below SQLite's limit of 999 in old versions
+#: The columns and row of the statement appending rows, by the length of a row as it comes (with its JSON, if whole).
+_INSERTS = {11: (COLUMNS, _ROW), 13: (SHAPED, _SHAPED_ROW)}
 #: The words of the records appended since ``?``: the CJK characters only of text that is not all ASCII
 #: (as many characters as bytes), by :func:`cjk_characters`.
 _WORDS_SINCE = ("INSERT INTO staging.words(rid, date, text, cjk) SELECT rid, date, text,"
                 " CASE WHEN length(text) < length(CAST(text AS BLOB)) THEN reclaim_cjk(text) END"
-                " FROM main.records WHERE rid > ?")
+                " FROM main.entries WHERE rid > ?")
 
 #: The rank of each record: by date, undated first (SQLite sorts NULL lowest), then as added.
 RANK = """
@@ -55,10 +56,10 @@ INSERT INTO ranked(rid) SELECT rid FROM words ORDER BY date, rid;
 """
 #: The b-tree indexes the readers use.
 INDEXES = """
-CREATE INDEX records_kind_chat_date ON records(kind, chat_id, date, rid);
-CREATE INDEX records_kind_date ON records(kind, date, rid);
-CREATE INDEX records_recovered ON records(kind, chat_id, date, rid) WHERE deleted = 1;
-CREATE INDEX records_recovered_date ON records(kind, date, rid) WHERE deleted = 1;
+CREATE INDEX records_kind_chat_date ON entries(kind, chat_id, date, rid);
+CREATE INDEX records_kind_date ON entries(kind, date, rid);
+CREATE INDEX records_recovered ON entries(kind, chat_id, date, rid) WHERE deleted = 1;
+CREATE INDEX records_recovered_date ON entries(kind, date, rid) WHERE deleted = 1;
 """
 #: Where a rank's record is: the full-text indexes give ranks, newest (highest) first.
 RANKS = "CREATE TABLE ranks(rank INTEGER PRIMARY KEY, rid INTEGER NOT NULL)"
@@ -88,9 +89,8 @@ _FAST = ("journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE")
 
 
 def connect_scratch(path: Path) -> sqlite3.Connection:
-    """A connection for a file written once and thrown away if anything fails: no journal, no syncs.
-    (URI filenames are understood: a :class:`StoredQuery`'s source is attached by its URI.)"""
-    conn = sqlite3.connect(path.resolve().as_uri(), uri=True)
+    """A connection for a file written once and thrown away if anything fails: no journal, no syncs."""
+    conn = sqlite3.connect(path, cached_statements=256)  # appending statements of every run length
     for pragma in _FAST:
         conn.execute(f"PRAGMA {pragma}")
     return conn
@@ -118,19 +118,15 @@ def cjk_characters(text: str) -> str:
     return "" if text.isascii() else " ".join(_CJK_CHARACTER.findall(text))
 
 
+@functools.lru_cache(maxsize=256)
+def _insert(width: int, rows: int) -> str:
+    """The statement appending ``rows`` rows of ``width`` values as they come (see :data:`_INSERTS`)."""
+    columns, row = _INSERTS[width]
+    return f"INSERT INTO main.entries({columns}) VALUES {row}" + f",{row}" * (rows - 1)
+
+
 def _cjk_or_none(text: str | None) -> str | None:
     return " ".join(_CJK_CHARACTER.findall(text)) or None if text else None
-
-
-def _lenient(raw: bytes | None) -> str | None:
-    """Text that is not valid UTF-8, its bad bytes replaced (what the apps show, and what a scan reading
-    the row itself keeps)."""
-    return raw.decode("utf-8", "replace") if raw is not None else None
-
-
-def _function(ref: str) -> Any:
-    module, _, name = ref.partition(":")
-    return getattr(importlib.import_module(module), name)
 
 
 class Sink:
@@ -143,65 +139,30 @@ class Sink:
     def __init__(self, case: Path, staging: Path) -> None:
         self.staging = staging
         self.conn = connect_scratch(case)
-        self.conn.execute("ATTACH DATABASE ? AS staging", (staging.resolve().as_uri(),))
+        self.conn.execute("ATTACH DATABASE ? AS staging", (str(staging),))
         for pragma in _FAST[:2]:
             self.conn.execute(f"PRAGMA staging.{pragma}")
         self.conn.execute(WORDS)
         self.conn.create_function("reclaim_cjk", 1, _cjk_or_none, deterministic=True)
-        self.conn.create_function("reclaim_lenient", 1, _lenient, deterministic=True)
-        self.last = self.conn.execute("SELECT IFNULL(max(rid), 0) FROM main.records").fetchone()[0]
+        self.last = self.conn.execute("SELECT IFNULL(max(rid), 0) FROM main.entries").fetchone()[0]
 
-    def rows(self, rows: list[Any], data: list[bytes]) -> None:
-        """Append rows (ten columns each) with their records' JSON, many per statement (quicker)."""
-        rows = [(*row, json) for row, json in zip(rows, data, strict=True)]
-        whole = len(rows) - len(rows) % _ROWS_PER_INSERT
+    def rows(self, rows: list[Any], data: list[bytes], shapes: list[Any] | None = None) -> None:
+        """Append rows in order, many per statement (quicker): whole ones (ten columns, then their record's JSON
+        from ``data``) and shaped ones (13 values, see :data:`SHAPED`), after the new ``shapes`` they use
+        (number, id prefix, source, chat, title, JSON format)."""
+        if shapes:
+            self.conn.executemany("INSERT INTO main.shapes(shape, id, source, chat, title, data) VALUES (?,?,?,?,?,?)",
+                                  shapes)
+        lines = iter(data)
         chain = itertools.chain.from_iterable
-        for start in range(0, whole, _ROWS_PER_INSERT):
-            self.conn.execute(_INSERT_MANY, list(chain(rows[start:start + _ROWS_PER_INSERT])))
-        if whole < len(rows):
-            self.conn.executemany(_INSERT_ONE, rows[whole:])
+        for size, run in itertools.groupby(rows, len):  # runs of whole rows and of shaped ones
+            values = [*run]
+            if size == 10:
+                values = [(*row, next(lines)) for row in values]
+            for start in range(0, len(values), _ROWS_PER_INSERT):
+                part = values[start:start + _ROWS_PER_INSERT]
+                self.conn.execute(_insert(len(part[0]), len(part)), list(chain(part)))
         self._words(len(rows))
-
-    def query(self, query: StoredQuery) -> None:
-        """Append the records a :class:`StoredQuery` gives, SQLite turning the source's rows into case rows."""
-        conn = self.conn
-        conn.commit()  # a database is attached outside a transaction
-        conn.execute("ATTACH DATABASE ? AS source", (query.database,))
-        try:
-            for name, ref in query.functions.items():
-                conn.create_function(name, 1, _function(ref), deterministic=True)
-            for name, mapping in query.lookups.items():
-                conn.create_function(name, 1, lambda key, get=mapping.get: get(key, key), deterministic=True)
-            if query.extra:
-                conn.execute("CREATE TEMP TABLE extra(key INTEGER PRIMARY KEY, kind, id, date, deleted, source,"
-                             " chat_id, chat, sender, title, text, data)")
-                conn.executemany("INSERT INTO temp.extra VALUES (?,?,?,?,?,?,?,?,?,?,?,CAST(? AS TEXT))",
-                                 query.extra)
-            conn.execute("SAVEPOINT query")
-            try:
-                self._insert(query.sql, query)
-            except sqlite3.OperationalError as exc:  # a text that is not UTF-8 reached a Python function
-                if not query.lenient_sql or "user-defined function" not in str(exc):
-                    raise
-                conn.execute("ROLLBACK TO query")
-                self._insert(query.lenient_sql, query)
-            conn.execute("RELEASE query")
-        finally:
-            conn.commit()
-            if query.extra:
-                conn.execute("DROP TABLE temp.extra")
-            conn.execute("DETACH DATABASE source")
-
-    def _insert(self, sql: str, query: StoredQuery) -> None:
-        if query.extra:
-            sql = f"{sql} UNION ALL SELECT * FROM temp.extra ORDER BY 1"
-        before = self.conn.execute("SELECT IFNULL(max(rid), 0) FROM main.records").fetchone()[0]
-        self.conn.execute(f"INSERT INTO main.records({COLUMNS}) SELECT {COLUMNS} FROM ({sql})", query.params)
-        expected = query.count + len(query.extra)
-        added = self.conn.execute("SELECT IFNULL(max(rid), 0) FROM main.records").fetchone()[0] - before
-        if added != expected:
-            raise RuntimeError(f"{query.database}: the query gave {added} records, {expected} were expected")
-        self._words(added)
 
     def _words(self, added: int) -> None:
         self.conn.execute(_WORDS_SINCE, (self.last,))
@@ -237,13 +198,14 @@ class Stager:
 
     The child is a fresh interpreter running this module (``python -m reclaim.case.build``: it never imports
     the caller's script, unlike :mod:`multiprocessing`'s spawn, and never inherits its threads' locks, unlike
-    fork). Requests travel through its standard input, each one length-prefixed: a batch of rows (``R``: the
-    rows as JSON, then each record's JSON on a line of its own), a stored query (``Q``), a request to answer
-    once everything sent is stored (``S``), the end (``E``). The pipe holds less than a batch, so memory stays
-    flat and a slow disk slows the scan down instead of filling memory. Answers come back on its standard
-    output, length-prefixed too: the ``S`` acknowledgement, "records stored" (with whether any has CJK
-    characters) and "indexed" after ``E``, or the error that stopped it. The process starts with the first
-    full batch or big query (small cases never start one); where none can be started, the sink works here.
+    fork). Requests travel through its standard input, each one length-prefixed: a batch (``R``: its new
+    shapes, its rows and its whole records' JSON, in :mod:`marshal`'s format: the same interpreter reads
+    it, three times quicker than JSON), or the end (``E``).
+    The pipe holds less than a batch, so memory stays flat and a slow disk slows the scan down instead of
+    filling memory. Answers come back on its standard output, length-prefixed too: "records stored" (with
+    whether any has CJK characters) and "indexed" after ``E``, or the error that stopped it. The process
+    starts with the first full batch (small cases never start one); where none can be started, the sink
+    works here.
     """
 
     def __init__(self, case: Path, staging: Path) -> None:
@@ -258,25 +220,14 @@ class Stager:
             self.sink = Sink(self.case, self.staging)
         return self.sink
 
-    def put(self, rows: list[tuple[Any, ...]], data: list[bytes], *, big: bool = True) -> None:
-        """Store a batch: rows of ten columns and their records' JSON (``big``: worth starting the child for)."""
+    def put(self, rows: list[tuple[Any, ...]], data: list[bytes], shapes: list[tuple[Any, ...]], *,
+            big: bool = True) -> None:
+        """Store a batch: rows (whole or shaped) with the whole ones' JSON and the new shapes they use
+        (``big``: worth starting the child for)."""
         if self._child is None and not (big and self._start()):
-            self._local().rows(rows, data)
+            self._local().rows(rows, data, shapes)
             return
-        self._send(b"R" + b"\n".join([orjson.dumps(rows), *data]))
-
-    def query(self, query: StoredQuery, *, big: bool) -> None:
-        """Store the records of a stored query."""
-        if self._child is None and not (big and self._start()):
-            self._local().query(query)
-            return
-        self._send(b"Q" + pickle.dumps(query, protocol=pickle.HIGHEST_PROTOCOL))
-
-    def settle(self) -> None:
-        """Return once everything handed over is stored (a query's database may then go away)."""
-        if self._child is not None:
-            self._send(b"S")
-            self._expect("settled")
+        self._send(b"R" + marshal.dumps((shapes, rows, data)))
 
     def _start(self) -> bool:
         """Start the child (it opens the files once this side has closed them)."""
@@ -373,13 +324,8 @@ def _serve(case: str, staging: str, inbox: BinaryIO, outbox: BinaryIO) -> None:
             message = inbox.read(int.from_bytes(header, "little"))
             request, body = message[:1], message[1:]
             if request == b"R":
-                head, *data = body.split(b"\n")
-                sink.rows(orjson.loads(head), data)
-            elif request == b"Q":
-                sink.query(pickle.loads(body))
-            elif request == b"S":
-                sink.conn.commit()
-                _answer(outbox, "settled", None)
+                shapes, rows, data = marshal.loads(body)
+                sink.rows(rows, data, shapes)
             elif request == b"E":
                 cjk = sink.close_records()
                 _answer(outbox, "stored", cjk)

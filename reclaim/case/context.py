@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from reclaim.artifacts.base import MediaRef, StoredQuery
+from reclaim.artifacts.base import MediaRef
 from reclaim.case.store import MediaStore
 from reclaim.media import sniff_mime
 from reclaim.vfs import Entry, VirtualFS
@@ -59,10 +59,8 @@ class Database:
         self.path = path
         self.in_place = immutable
         self.source = f"{entry.domain}/{entry.path}"
-        #: How SQLite opens it: read-only, and never written to (a :class:`StoredQuery` attaches it so too).
-        self.uri = f"{path.resolve().as_uri()}?mode=ro{'&immutable=1' if immutable else ''}"
-        self.conn = sqlite3.connect(self.uri, uri=True)
-        self.queried = False  # a StoredQuery was made of it: it must outlive the case writer's use of it
+        self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{'&immutable=1' if immutable else ''}",
+                                    uri=True)
         self.conn.row_factory = sqlite3.Row
         self._columns: dict[str, set[str]] = {}
 
@@ -102,11 +100,6 @@ class Database:
         while batch := cursor.fetchmany(1000):
             yield from batch
 
-    def stored_query(self, sql: str, params: dict[str, Any], count: int, **options: Any) -> StoredQuery:
-        """A :class:`StoredQuery` over this database (``options``: its other fields)."""
-        self.queried = True
-        return StoredQuery(database=self.uri, sql=sql, params=params, count=count, **options)
-
     def carve(self, tables: Iterable[str] | None = None, *, superseded: bool = False) -> Iterator[CarvedRecord]:
         """Deleted records of this database (from free space, freelist, WAL, journal).
 
@@ -143,10 +136,10 @@ class ScanContext:
         kind: str = "",
         cancel: threading.Event | None = None,
         on_progress: Callable[[int], None] | None = None,
-        settle: Callable[[], None] | None = None,
+        shapes: Callable[[tuple[str, str, str, str, str]], int] | None = None,
     ) -> None:
-        """``settle``: the case writer's, given when it takes :class:`StoredQuery` records (then
-        :attr:`takes_queries`); called before a queried database copy goes away."""
+        """``shapes``: the case writer's :meth:`~reclaim.case.store.CaseWriter.add_shape`, given when it stores
+        what the artifact yields (then records may come as shaped rows)."""
         self.fs = fs
         self.store = media
         self.options = options or ScanOptions()
@@ -154,9 +147,9 @@ class ScanContext:
         self.warnings: list[str] = []
         self._cancel = cancel
         self._on_progress = on_progress
-        self._settle = settle
-        #: Whether the records may come as :class:`StoredQuery` (the scan's case writer takes them).
-        self.takes_queries = settle is not None
+        #: Registers a shape and gives its number (None: records must come whole).
+        self.add_shape = shapes
+
 
     # -- reading ------------------------------------------------------------------------
 
@@ -184,8 +177,6 @@ class ScanContext:
                 yield db
             finally:
                 db.close()
-                if db.queried and self._settle is not None:  # the copy goes: what reads it must be done
-                    self._settle()
 
     def read_bytes(self, entry: Entry) -> bytes:
         """A small file's whole content (plists, thumbnails)."""

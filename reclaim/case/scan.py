@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reclaim.artifacts import select
-from reclaim.artifacts.base import Artifact, KindStatus, NothingFound, StoredQuery
+from reclaim.artifacts.base import Artifact, KindStatus, NothingFound, ShapedRows
 from reclaim.case.context import ScanCancelled, ScanContext, ScanOptions
 from reclaim.case.store import CaseWriter
 from reclaim.errors import ReclaimError
@@ -70,7 +70,7 @@ def scan(
                     options,
                     kind=kind,
                     cancel=cancel,
-                    settle=writer.settle,
+                    shapes=writer.add_shape,
                     on_progress=(lambda n, k=kind, base=status.live + status.deleted: progress(k, base + n, "progress"))
                     if progress
                     else None,
@@ -119,10 +119,8 @@ def _run_artifact(artifact, ctx: ScanContext, writer: CaseWriter, status: KindSt
     try:
         for record in artifact.extract(ctx):
             add(record)
-            if type(record) is StoredQuery:
-                records, recovered = record.size()
-                total += records
-                deleted += recovered
+            if type(record) is ShapedRows:
+                total += len(record.rows)
                 tick(total)
                 continue
             total += 1

@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from reclaim.artifacts.base import KindStatus, Record, StoredQuery, StoredRecord, iso
+from reclaim.artifacts.base import KindStatus, Record, ShapedRows, StoredRecord, iso
 from reclaim.case.build import Stager, build_case, cjk_bigrams, cjk_characters, connect_scratch
 from reclaim.errors import ReclaimError
 from reclaim.vfs import SourceInfo
@@ -41,17 +41,35 @@ DATE_ORDER = "rid_order"
 #: character (``"characters"``); cases without it hold overlapping two-character words.
 CJK_INDEX = "cjk_index"
 
+#: ``records`` is what every reader queries: one row per record, its ``data`` the record's JSON. It is a view
+#: of ``entries``, which keeps most records whole, and *shaped* ones (rows counted in millions, such as plain
+#: WeChat text, whose records differ only in a few values) as those values and a ``shape`` they share: the
+#: shape's id prefix, source, chat and title, and its JSON as a ``printf`` format that takes, in order, ``n``,
+#: the date, the sender as JSON, ``v1`` as JSON, ``v2``, ``v3`` as JSON, ``v4``, ``v5`` (a shape's record id
+#: is its prefix followed by ``n``). A case is then a fifth of the size and much quicker to write.
+#: (Cases written before shapes have a ``records`` table with the same columns.)
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE kinds(
     kind TEXT PRIMARY KEY, title TEXT NOT NULL, seq INTEGER NOT NULL,
     live INTEGER NOT NULL, deleted INTEGER NOT NULL, reason TEXT NOT NULL,
     warnings TEXT NOT NULL, view TEXT NOT NULL, formats TEXT NOT NULL);
-CREATE TABLE records(
+CREATE TABLE entries(
     rid INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL, id TEXT NOT NULL, date TEXT, deleted INTEGER NOT NULL,
-    source TEXT NOT NULL, chat_id TEXT, chat TEXT, sender TEXT, title TEXT, text TEXT,
-    data TEXT NOT NULL);
+    kind TEXT NOT NULL, id TEXT, date TEXT, deleted INTEGER NOT NULL,
+    source TEXT, chat_id TEXT, chat TEXT, sender TEXT, title TEXT, text TEXT,
+    data TEXT,
+    shape INTEGER, n INTEGER, v1 TEXT, v2 TEXT, v3 TEXT, v4 TEXT, v5 TEXT,
+    CHECK (shape IS NOT NULL OR (id IS NOT NULL AND source IS NOT NULL AND data IS NOT NULL)));
+CREATE TABLE shapes(
+    shape INTEGER PRIMARY KEY, id TEXT NOT NULL, source TEXT NOT NULL, chat TEXT, title TEXT, data TEXT NOT NULL);
+CREATE VIEW records AS SELECT
+    e.rid AS rid, e.kind AS kind, IFNULL(e.id, s.id || e.n) AS id, e.date AS date, e.deleted AS deleted,
+    IFNULL(e.source, s.source) AS source, e.chat_id AS chat_id, IFNULL(e.chat, s.chat) AS chat,
+    e.sender AS sender, IFNULL(e.title, s.title) AS title, e.text AS text,
+    IFNULL(e.data, printf(s.data, e.n, e.date, json_quote(e.sender), json_quote(e.v1), e.v2, json_quote(e.v3),
+                          e.v4, e.v5)) AS data
+    FROM entries e LEFT JOIN shapes s ON s.shape = e.shape;
 CREATE TABLE media(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, mime TEXT NOT NULL, name TEXT NOT NULL);
 """
 
@@ -178,6 +196,8 @@ class CaseWriter:
         self._batch: list[tuple[Any, ...]] = []
         self._data: list[bytes] = []
         self._meta: dict[str, str] = {}
+        self._shapes: list[tuple[Any, ...]] = []  # registered, not handed over yet
+        self._shape_count = 0
         self._kinds: list[tuple[Any, ...]] = []  # each kind's row of ``kinds``, without its place
         self.conn: sqlite3.Connection | None = None  # the case's, once the records are stored
         self.set_meta("schema_version", SCHEMA_VERSION)
@@ -190,15 +210,14 @@ class CaseWriter:
         """Remember what was scanned (shown on the report's first page)."""
         self.set_meta("source", {"name": name, "location": location, **asdict(info)})
 
-    def add(self, record: Record | StoredRecord | StoredQuery) -> None:
-        """Queue one record (or a query's records) for storing."""
-        if type(record) is StoredRecord:
+    def add(self, record: Record | StoredRecord | ShapedRows) -> None:
+        """Queue one record (or a run of shaped rows) for storing."""
+        if type(record) is ShapedRows:
+            self._batch += record.rows
+        elif type(record) is StoredRecord:
             self._batch.append(record.row)
-            self._data.append(record.json)  # stored as text (see reclaim.case.build)
-        elif type(record) is StoredQuery:
-            self.flush(big=False)  # what came before it stays before it
-            self._stager.query(record, big=record.count >= BATCH)
-            return
+            if record.json is not None:  # a shaped row has none
+                self._data.append(record.json)  # stored as text (see reclaim.case.build)
         else:
             row, json = stored_form(record)  # type: ignore[arg-type]
             self._batch.append(row)
@@ -212,13 +231,16 @@ class CaseWriter:
 
     def flush(self, *, big: bool = True) -> None:
         """Hand the queued records over to be stored."""
-        if self._batch:
-            self._stager.put(self._batch, self._data, big=big and len(self._batch) >= BATCH)
-            self._batch, self._data = [], []
+        if self._batch or self._shapes:
+            self._stager.put(self._batch, self._data, self._shapes, big=big and len(self._batch) >= BATCH)
+            self._batch, self._data, self._shapes = [], [], []
 
-    def settle(self) -> None:
-        """Return once every record handed over is stored (the databases of its queries may then go away)."""
-        self._stager.settle()
+    def add_shape(self, shape: tuple[str, str, str, str, str]) -> int:
+        """Register what many records will share (id prefix, source, chat, title, JSON format: see ``SCHEMA``);
+        returns the number their shaped rows give (:class:`~reclaim.artifacts.base.StoredRecord`)."""
+        self._shape_count += 1
+        self._shapes.append((self._shape_count, *shape))
+        return self._shape_count
 
     def set_status(self, status: KindStatus, view: str, formats: tuple[str, ...]) -> None:
         """Record what a kind found (or why it found nothing)."""

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from reclaim.artifacts.base import MediaRef, Provenance, StoredRecord, from_unix_time
+from reclaim.artifacts.base import MediaRef, Provenance, ShapedRows, from_unix_time
 from reclaim.artifacts.wechat import compression, fallback
 from reclaim.artifacts.wechat.accounts import Account, inventory
 from reclaim.artifacts.wechat.contacts import Directory, load
@@ -102,8 +102,8 @@ class AccountReader:
     def __init__(self, ctx: ScanContext, account: Account, directory: Directory,
                  sessions: dict[str, fallback.SessionInfo], index: fallback.SearchIndex, *,
                  stored: bool = True) -> None:
-        """``stored``: plain text messages come as :class:`StoredRecord` (what the scan wants: quicker), else as
-        :class:`WeChatMessage` like every other message."""
+        """``stored``: plain text messages come as :class:`ShapedRows` when the scan stores them in a case
+        (quicker), else as :class:`WeChatMessage` like every other message."""
         self.ctx = ctx
         self.stored = stored
         self.account = account
@@ -140,7 +140,7 @@ class AccountReader:
 
     # -- the walk --------------------------------------------------------------------------
 
-    def run(self) -> Iterator[WeChatMessage | StoredRecord]:
+    def run(self) -> Iterator[WeChatMessage | ShapedRows]:
         carved: list[tuple[str, Any]] = []
         for entry in self.account.message_dbs:
             with self.ctx.database(entry) as db:
@@ -167,7 +167,7 @@ class AccountReader:
             if record.table and CHAT_TABLE.fullmatch(record.table):
                 yield record
 
-    def _table(self, db: Database, table: str) -> Iterator[WeChatMessage | StoredRecord]:
+    def _table(self, db: Database, table: str) -> Iterator[WeChatMessage | ShapedRows]:
         cols = db.columns(table)
         if not {"CreateTime", "Message", "Type"} <= cols:
             self.ctx.warn(f"{db.source}: {table} has an unknown layout; skipped")
@@ -178,30 +178,27 @@ class AccountReader:
             return f'CAST(IFNULL("{column}", 0) AS INTEGER)' if column in cols else "0"
 
         select = ", ".join([integer("MesLocalID") if "MesLocalID" in cols else "rowid", integer("MesSvrID"),
-                            '"CreateTime"', '"Message"', integer("Type"), integer("Des"), _ISO_DATE])
+                            '"CreateTime"', '"Message"', integer("Type"), integer("Des")])
         order = "MesLocalID" if "MesLocalID" in cols else "rowid"  # the order sent; the case orders by date
         info = _ChatInfo(self, username, table_hash, db.source)
         seen = self.seen.maps.setdefault(table_hash, bytearray())  # _Seen.add, inlined: once per message
         # Only a deep scan compares recovered rows with live ones.
         keep = self.ctx.options.recover_deleted
         live_svr, live_keys = self.live_svr.append, self.live_keys.append
-        message, stored = self.message, self.stored
-        # Plain text (type 1) is most of any account: its stored form (row and JSON line) is built right
-        # here, from parts every text row of the chat shares, without message()'s general path or a record
-        # object (the same values: tests/test_wechat_fast.py compares them with stored_form(message(...))).
-        member, emoji, dumps = info.member, replace_emoji, orjson.dumps
-        is_group, prefix, title, chat_id = info.is_group, info.id_prefix, info.title, info.chat_id
-        owner_name, owner_id, chat_user, source = info.owner_name, info.owner_id, info.username, info.source
-        head = b'{"kind":"wechat","id":' + dumps(prefix)[:-1]
-        after_date = b"".join([
-            b'","deleted":false,"source":', dumps(source), b',"provenance":null,"account":', dumps(info.account),
-            b',"account_name":', dumps(info.account_name), b',"chat_id":', dumps(chat_id), b',"chat":',
-            dumps(title), b',"chat_type":', dumps(info.chat_type), b',"sender":'])
-        senders: dict[tuple[str, str, str], bytes] = {}  # the JSON from "sender" to "text", per sender
-        tail = (b',"attachments":[],"card":null,"quote":null,"status":"","service":"WeChat","type":1,'
-                b'"type_name":"text","server_id":')
+        message = self.message
+        # Plain text (type 1) is most of any account, and its records differ only in a few values: they go to
+        # the case as shaped rows (see reclaim.case.store.SCHEMA) of the chat's shape, built right here without
+        # message()'s general path or a record object (the case they give is the one the records give:
+        # tests/test_wechat_fast.py compares them).
+        shape = _shape(info) if self.stored and self.ctx.add_shape is not None else None
+        number = self.ctx.add_shape(shape) if shape is not None and self.ctx.add_shape is not None else 0
+        member, emoji = info.member, replace_emoji
+        is_group, title, chat_id = info.is_group, info.title, info.chat_id
+        owner_name, owner_id, chat_user = info.owner_name, info.owner_id, info.username
         for batch in _batches(db, f'SELECT {select} FROM "{table}" ORDER BY {order}'):
-            for local_id, svrid, ctime, raw, mtype, des, date in batch:  # plain tuples; the ids already integers
+            shaped: list[tuple[Any, ...]] = []  # handed over in runs, before any whole record that follows
+            keep_shaped = shaped.append
+            for local_id, svrid, ctime, raw, mtype, des in batch:  # plain tuples; the ids already integers
                 if 0 <= local_id <= _MAX_LOCAL_ID:
                     byte, bit = local_id >> 3, 1 << (local_id & 7)
                     if byte >= len(seen):
@@ -213,7 +210,14 @@ class AccountReader:
                     if svrid:
                         live_svr(svrid)
                     live_keys(hash((table_hash, int(ctime or 0), mtype)))
-                if mtype != 1 or type(raw) is not str or date is None or not stored:
+                # Shaped: plain text, dated in whole seconds the case store writes itself, no NUL (SQLite's
+                # string functions, which rebuild the JSON, stop at one).
+                if mtype != 1 or type(raw) is not str or not number or type(ctime) is not int \
+                        or not 0 < ctime < _UTC_SECONDS or "\x00" in raw:
+                    if shaped:
+                        yield ShapedRows(shaped)
+                        shaped = []
+                        keep_shaped = shaped.append
                     yield message(info, local_id, svrid, ctime, raw, mtype, des)
                     continue
                 if des == 0:
@@ -226,23 +230,23 @@ class AccountReader:
                                 and "\n" not in head_id:
                             sender_id, body = head_id, rest
                             sender = member(head_id)
+                            if "\x00" in sender:
+                                if shaped:
+                                    yield ShapedRows(shaped)
+                                    shaped = []
+                                    keep_shaped = shaped.append
+                                yield message(info, local_id, svrid, ctime, raw, mtype, des)
+                                continue
                 else:
                     direction, sender, sender_id, body = "incoming", title, chat_user, raw
                 text = emoji(body) if "[" in body or "/:" in body else body
-                who = senders.get((sender, sender_id, direction))
-                if who is None:
-                    who = senders[sender, sender_id, direction] = b"".join([
-                        dumps(sender), b',"sender_id":', dumps(sender_id), b',"direction":', dumps(direction),
-                        b',"text":'])
-                local = str(local_id)
-                json = b"".join([
-                    head, local.encode(), b'","date":"', date.encode(), after_date, who, dumps(text), tail,
-                    b'"%d"' % svrid if svrid else b'""', b',"local_id":', local.encode() if local_id else b"null",
-                    b',"date_source":""}'])
                 named = sender if sender != title else ""  # WeChatMessage.search_text: a name once
                 words = f"{text}\n{named}\n{title}" if text and named else "\n".join(
                     p for p in (text, named, title) if p)
-                yield _Stored(("wechat", prefix + local, date, 0, source, chat_id, title, sender, title, words), json)
+                keep_shaped(("wechat", ctime, number, 0, chat_id, sender, words, local_id, sender_id, direction, text,
+                             svrid or "", local_id or "null"))
+            if shaped:
+                yield ShapedRows(shaped)
         self.counts[info.chat_id] = self.counts.get(info.chat_id, 0)
 
     # -- one row -----------------------------------------------------------------------------
@@ -454,12 +458,31 @@ class _ChatInfo:
 
 
 _UTC_SECONDS = 100_000_000_000  # below: Unix seconds; above: milliseconds (as from_unix_time reads them)
-#: The date of a row in whole Unix seconds as the case store writes it (``iso``), done by SQLite; NULL otherwise.
-_ISO_DATE = ("CASE WHEN typeof(CreateTime) = 'integer' AND CreateTime > 0 AND CreateTime < 100000000000"
-             " THEN replace(datetime(CreateTime, 'unixepoch'), ' ', 'T') || 'Z' END")  # quicker than strftime
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _new = object.__new__
-_Stored = StoredRecord
+
+
+def _shape(info: _ChatInfo) -> tuple[str, str, str, str, str] | None:
+    """The shape of a chat's plain text records (see ``reclaim.case.store.SCHEMA``): what they share, and the
+    JSON ``WeChatMessage.to_json_bytes`` gives them as a format taking n = MesLocalID, the date, the sender,
+    v1 = sender id, v2 = direction, v3 = text, v4 = server id, v5 = local id. None when a value it holds has
+    a NUL character (SQLite's ``printf`` stops at one)."""
+    if any("\x00" in value for value in (info.id_prefix, info.source, info.account, info.account_name,
+                                          info.chat_id, info.title, info.chat_type)):
+        return None
+    dumps = orjson.dumps
+
+    def fixed(*parts: bytes) -> str:  # JSON written as it is: a % in it is a percent sign
+        return b"".join(parts).decode().replace("%", "%%")
+
+    data = "".join([
+        fixed(b'{"kind":"wechat","id":', dumps(info.id_prefix)[:-1]), '%d","date":"%s',
+        fixed(b'","deleted":false,"source":', dumps(info.source), b',"provenance":null,"account":',
+              dumps(info.account), b',"account_name":', dumps(info.account_name), b',"chat_id":', dumps(info.chat_id),
+              b',"chat":', dumps(info.title), b',"chat_type":', dumps(info.chat_type), b',"sender":'),
+        '%s,"sender_id":%s,"direction":"%s","text":%s,"attachments":[],"card":null,"quote":null,"status":"",'
+        '"service":"WeChat","type":1,"type_name":"text","server_id":"%s","local_id":%s,"date_source":""}'])
+    return info.id_prefix, info.source, info.title, info.title, data
 
 
 def _date(ctime: Any) -> datetime | None:
@@ -469,8 +492,9 @@ def _date(ctime: Any) -> datetime | None:
     return from_unix_time(ctime) if isinstance(ctime, int | float) else None
 
 
-def extract(ctx: ScanContext, *, stored: bool = True) -> Iterator[WeChatMessage | StoredRecord]:
-    """Messages of every WeChat account in the source (plain text ones as :class:`StoredRecord` when ``stored``)."""
+def extract(ctx: ScanContext, *, stored: bool = True) -> Iterator[WeChatMessage | ShapedRows]:
+    """Messages of every WeChat account in the source (plain text ones as :class:`ShapedRows` when ``stored`` and
+    the scan stores them in a case: :attr:`ScanContext.add_shape`)."""
     for account in inventory(ctx.fs).accounts:
         directory = load(ctx, account)
         sessions = fallback.sessions(ctx, account)
