@@ -166,12 +166,12 @@ def test_staging_process_protocol_and_a_scan_that_went_away(tmp_path: Path) -> N
 
     batch = framed(b"R" + marshal.dumps(([], rows, [b'{"id":"m:1"}', b'{"id":"m:2"}'])))
     for name, end, answered in (("done", framed(b"E"), True), ("gone", b"", False)):
-        case, staging = tmp_path / f"{name}.db", tmp_path / f"{name}.staging"
+        case, staging, index = tmp_path / f"{name}.db", tmp_path / f"{name}.staging", tmp_path / f"{name}.index"
         conn = sqlite3.connect(case)
         conn.executescript(store.SCHEMA)
         conn.close()
         out = io.BytesIO()
-        _serve(str(case), str(staging), io.BytesIO(batch + end), out)
+        _serve(str(case), str(staging), str(index), io.BytesIO(batch + end), out)
         conn = sqlite3.connect(case)
         stored = conn.execute("SELECT rid, id, typeof(data) FROM records ORDER BY rid").fetchall()
         conn.close()
@@ -186,7 +186,8 @@ def test_staging_process_protocol_and_a_scan_that_went_away(tmp_path: Path) -> N
         if answered:  # stored (with CJK characters), then ranked (m:2 is older) and indexed
             assert stored == [(1, "m:1", "text"), (2, "m:2", "text")]
             assert words == [(1, "今 天 降 温 了"), (2, None)]
-            assert answers == [("stored", True), ("indexed", None)]
+            assert answers == [("stored", True), ("ranked", None), ("indexed", None)]
+            assert index.exists()
             assert [r[0] for r in conn.execute("SELECT rid FROM ranked ORDER BY rowid")] == [2, 1]
         else:  # the input ended without the end mark: nothing is ranked or answered
             assert (ranked, answers) == (None, [])

@@ -7,9 +7,10 @@
   shaped ones (see ``reclaim.case.store.SCHEMA``) with the shapes they use. Once the case is big enough
   the sink runs in a child process (:class:`Stager`), on the second CPU.
 * When the case closes, the sink numbers the records in date order (``ranked``: their *rank*) and builds
-  the full-text indexes, keyed by rank, in the scratch file, while the scan's process builds the b-tree
-  indexes of ``records``. The ranks and the full-text tables are then copied into the case, which stays
-  one self-contained SQLite file: nothing is copied record by record at the end.
+  the trigram index, keyed by rank, into a second scratch file (``case.db.index``), while the scan's
+  process builds the b-tree indexes of ``entries`` and the CJK index, keyed by rank too. The ranks and the
+  trigram tables are then copied into the case, which stays one self-contained SQLite file: nothing is
+  copied record by record at the end.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ RANKS = "CREATE TABLE ranks(rank INTEGER PRIMARY KEY, rid INTEGER NOT NULL)"
 #: file uses the same ones.
 FTS_TABLE = "CREATE VIRTUAL TABLE records_fts USING fts5(text, content='', tokenize='trigram', columnsize=0)"
 CJK_TABLE = "CREATE VIRTUAL TABLE records_cjk USING fts5(words, content='', tokenize='unicode61')"
-_RANKED = "ranked k JOIN words w ON w.rid = k.rid"
+_RANKED = "staging.ranked k JOIN staging.words w ON w.rid = k.rid"
 FTS_ROWS = f"INSERT INTO records_fts(rowid, text) SELECT k.rowid, w.text FROM {_RANKED} ORDER BY k.rowid"
 CJK_ROWS = (f"INSERT INTO records_cjk(rowid, words) SELECT k.rowid, w.cjk FROM {_RANKED} WHERE w.cjk IS NOT NULL"
             " ORDER BY k.rowid")
@@ -175,18 +176,24 @@ class Sink:
         self.conn.close()
         return cjk
 
-    def build_index(self, cjk: bool) -> None:
-        """Rank the records by date and build the full-text indexes (the CJK one if ``cjk``) in the scratch file."""
+    def rank(self) -> None:
+        """Number the records in date order (``ranked``, in the scratch file)."""
         conn = connect_scratch(self.staging)
         try:
             conn.executescript(RANK)
+            conn.commit()
+        finally:
+            conn.close()
+
+    def build_trigram(self, index: Path) -> None:
+        """Build the trigram index, keyed by rank, into the file ``index`` (the scratch file is only read:
+        the CJK index is built from it meanwhile)."""
+        conn = connect_scratch(index)
+        try:
+            conn.execute("ATTACH DATABASE ? AS staging", (str(self.staging),))
             conn.execute(FTS_TABLE)
             conn.execute("INSERT INTO records_fts(records_fts, rank) VALUES ('hashsize', ?)", (_HASH_SIZE,))
             conn.execute(FTS_ROWS)
-            if cjk:
-                conn.execute(CJK_TABLE)
-                conn.execute("INSERT INTO records_cjk(records_cjk, rank) VALUES ('hashsize', ?)", (_HASH_SIZE,))
-                conn.execute(CJK_ROWS)
             conn.commit()
         finally:
             conn.close()
@@ -208,9 +215,10 @@ class Stager:
     works here.
     """
 
-    def __init__(self, case: Path, staging: Path) -> None:
+    def __init__(self, case: Path, staging: Path, index: Path) -> None:
         self.case = case
         self.staging = staging
+        self.index = index
         self.sink: Sink | None = None  # working in this process
         self._child: subprocess.Popen[bytes] | None = None
         self.cjk = False
@@ -238,8 +246,8 @@ class Stager:
             self.sink = None
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (_ROOT, os.environ.get("PYTHONPATH"))))}
         try:
-            self._child = subprocess.Popen([sys.executable, "-m", __spec__.name, str(self.case), str(self.staging)],
-                                           env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            self._child = subprocess.Popen([sys.executable, "-m", __spec__.name, str(self.case), str(self.staging),
+                                            str(self.index)], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         except OSError:
             return False
         return True
@@ -280,11 +288,19 @@ class Stager:
             self._child.stdin.close()
         self.cjk = self._expect("stored")
 
-    def build_index(self) -> None:
-        """Return once the ranks and the full-text indexes are in the scratch file."""
+    def ranked(self) -> None:
+        """Return once the records are ranked (the scratch file is then only read)."""
         if self._child is None:
             assert self.sink is not None
-            self.sink.build_index(self.cjk)
+            self.sink.rank()
+            return
+        self._expect("ranked")
+
+    def trigram(self) -> None:
+        """Return once the trigram index is in its scratch file."""
+        if self._child is None:
+            assert self.sink is not None
+            self.sink.build_trigram(self.index)
             return
         self._expect("indexed")
         self._child.wait()
@@ -312,7 +328,7 @@ def _answer(outbox: BinaryIO, answer: str, value: Any) -> None:
     outbox.flush()
 
 
-def _serve(case: str, staging: str, inbox: BinaryIO, outbox: BinaryIO) -> None:
+def _serve(case: str, staging: str, index: str, inbox: BinaryIO, outbox: BinaryIO) -> None:
     """The staging process: store each request, then index; answer as :class:`Stager` expects."""
     sink = None
     try:
@@ -327,9 +343,10 @@ def _serve(case: str, staging: str, inbox: BinaryIO, outbox: BinaryIO) -> None:
                 shapes, rows, data = marshal.loads(body)
                 sink.rows(rows, data, shapes)
             elif request == b"E":
-                cjk = sink.close_records()
-                _answer(outbox, "stored", cjk)
-                sink.build_index(cjk)
+                _answer(outbox, "stored", sink.close_records())
+                sink.rank()
+                _answer(outbox, "ranked", None)
+                sink.build_trigram(Path(index))
                 _answer(outbox, "indexed", None)
                 return
             else:
@@ -343,27 +360,33 @@ def _serve(case: str, staging: str, inbox: BinaryIO, outbox: BinaryIO) -> None:
 
 
 def build_case(conn: sqlite3.Connection, stager: Stager) -> None:
-    """Build the b-tree indexes of the case open on ``conn`` while the stager builds the full-text indexes,
-    then copy those and the ranks into the case."""
+    """Build the b-tree indexes and the CJK index of the case open on ``conn`` while the stager builds the trigram
+    index, then copy that and the ranks into the case."""
     conn.executescript(INDEXES)
-    stager.build_index()
+    stager.ranked()
     conn.execute("ATTACH DATABASE ? AS staging", (str(stager.staging),))
     conn.execute(RANKS)
     conn.execute("INSERT INTO ranks(rank, rid) SELECT rowid, rid FROM staging.ranked ORDER BY rowid")
-    tables = {r[0] for r in conn.execute("SELECT name FROM staging.sqlite_master WHERE type='table'")}
-    for table, create in (("records_fts", FTS_TABLE), ("records_cjk", CJK_TABLE)):
-        if table not in tables:
-            continue
-        conn.execute(create)
-        for suffix in _SHADOWS:
-            shadow = f"{table}_{suffix}"
-            if shadow in tables:
-                conn.execute(f"DELETE FROM main.{shadow}")
-                conn.execute(f"INSERT INTO main.{shadow} SELECT * FROM staging.{shadow}")
+    if stager.cjk:
+        conn.execute(CJK_TABLE)
+        conn.execute("INSERT INTO records_cjk(records_cjk, rank) VALUES ('hashsize', ?)", (_HASH_SIZE,))
+        conn.execute(CJK_ROWS)
+        conn.execute("DELETE FROM records_cjk_config WHERE k = 'hashsize'")  # the build's own setting
     conn.commit()
+    stager.trigram()
+    conn.execute("ATTACH DATABASE ? AS fulltext", (str(stager.index),))
+    conn.execute(FTS_TABLE)
+    tables = {r[0] for r in conn.execute("SELECT name FROM fulltext.sqlite_master WHERE type='table'")}
+    for suffix in _SHADOWS:
+        shadow = f"records_fts_{suffix}"
+        if shadow in tables:
+            conn.execute(f"DELETE FROM main.{shadow}")
+            conn.execute(f"INSERT INTO main.{shadow} SELECT * FROM fulltext.{shadow}")
+    conn.commit()
+    conn.execute("DETACH DATABASE fulltext")
     conn.execute("DETACH DATABASE staging")
 
 
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the scan's to handle: it stops this process
-    _serve(sys.argv[1], sys.argv[2], sys.stdin.buffer, sys.stdout.buffer)
+    _serve(sys.argv[1], sys.argv[2], sys.argv[3], sys.stdin.buffer, sys.stdout.buffer)

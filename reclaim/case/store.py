@@ -185,13 +185,14 @@ class CaseWriter:
         self.final = folder / CASE_DB
         self.part = folder / (CASE_DB + ".part")
         self.staging = folder / (CASE_DB + ".staging")
-        for old in (self.part, self.staging, folder / (CASE_DB + ".index")):
+        self.index = folder / (CASE_DB + ".index")
+        for old in (self.part, self.staging, self.index):
             if old.exists():
                 old.unlink()
         conn = connect_scratch(self.part)
         conn.executescript(SCHEMA)
         conn.close()
-        self._stager = Stager(self.part, self.staging)
+        self._stager = Stager(self.part, self.staging, self.index)
         self.media = MediaStore(folder)
         self._batch: list[tuple[Any, ...]] = []
         self._data: list[bytes] = []
@@ -265,6 +266,7 @@ class CaseWriter:
         build_case(conn, self._stager)
         conn.close()
         self.staging.unlink()
+        self.index.unlink()
         os.replace(self.part, self.final)
         return self.final
 
@@ -274,7 +276,7 @@ class CaseWriter:
         if self.conn is not None:
             with contextlib.suppress(Exception):
                 self.conn.close()
-        for path in (self.part, self.staging):
+        for path in (self.part, self.staging, self.index):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 
@@ -619,7 +621,7 @@ class CaseReader:
 
 def remove_case(folder: Path) -> None:
     """Delete a case folder reclaim wrote (used when re-scanning into the same folder)."""
-    for name in (CASE_DB, CASE_DB + ".staging", CASE_DB + ".index"):  # scratch files of a killed scan (.index: older)
+    for name in (CASE_DB, CASE_DB + ".staging", CASE_DB + ".index"):  # scratch files of a killed scan
         if (folder / name).exists():
             (folder / name).unlink()
     shutil.rmtree(folder / MEDIA_DIR, ignore_errors=True)

@@ -240,9 +240,12 @@ class AccountReader:
                 else:
                     direction, sender, sender_id, body = "incoming", title, chat_user, raw
                 text = emoji(body) if "[" in body or "/:" in body else body
-                named = sender if sender != title else ""  # WeChatMessage.search_text: a name once
-                words = f"{text}\n{named}\n{title}" if text and named else "\n".join(
-                    p for p in (text, named, title) if p)
+                # WeChatMessage.search_text: the text, the sender when not the chat's title, the title (those that
+                # are not empty, a line each; with both a text and a sender, the title's line even when empty).
+                if sender != title and sender:
+                    words = f"{text}\n{sender}\n{title}" if text else f"{sender}\n{title}" if title else sender
+                else:
+                    words = f"{text}\n{title}" if text and title else text or title
                 keep_shaped(("wechat", ctime, number, 0, chat_id, sender, words, local_id, sender_id, direction, text,
                              svrid or "", local_id or "null"))
             if shaped:
