@@ -12,8 +12,8 @@ only), ``bench`` (what bench_wechat.py writes: text with 1 image in 25) or
 sticker, location, link, file, transfer, quote, call, system, recall).
 Prints CPU µs per message of the extractor (best of ``--repeat`` runs, imports
 excluded) and of a bare ``SELECT`` over the same rows (the floor SQLite sets).
-``--dump FILE`` writes every record's JSON line (to compare two versions record
-for record); ``--profile`` prints the top of a cProfile run. Not a test.
+``--dump FILE`` writes every record's JSON line, a plain text one as its shaped row and shape (to
+compare two versions record for record); ``--profile`` prints the top of a cProfile run. Not a test.
 """
 
 from __future__ import annotations
@@ -36,22 +36,31 @@ from reclaim.sample.model import SampleFile
 
 
 def extract(files: list[SampleFile], dump: Path | None = None) -> tuple[float, Counter[int]]:
-    """CPU seconds of the extractor over the account, and the records per type."""
-    from reclaim.artifacts.base import StoredRecord
+    """CPU seconds of the extractor over the account (plain text as shaped rows, as a scan gets them), and
+    the records per type."""
+    import orjson
+
+    from reclaim.artifacts.base import ShapedRows
     from reclaim.artifacts.wechat import messages
     from reclaim.case.context import ScanContext, ScanOptions
     from reclaim.sources.memory import MemoryFS
 
-    ctx = ScanContext(MemoryFS(files), None, ScanOptions(recover_deleted=False), kind="wechat")
+    shapes: list[tuple[str, ...]] = []
+
+    def add_shape(shape: tuple[str, str, str, str, str]) -> int:
+        shapes.append(shape)
+        return len(shapes)
+
+    ctx = ScanContext(MemoryFS(files), None, ScanOptions(recover_deleted=False), kind="wechat", shapes=add_shape)
     types: Counter[int] = Counter()
     out = dump.open("wb") if dump else None
     cpu = time.process_time()
-    stored = StoredRecord
     for record in messages.extract(ctx):
-        if type(record) is stored:  # plain text, in its stored form
-            types[1] += 1
+        if type(record) is ShapedRows:  # plain text, as shaped rows (dumped as the row and its shape)
+            types[1] += len(record.rows)
             if out is not None:
-                out.write(record.json + b"\n")
+                for row in record.rows:
+                    out.write(orjson.dumps([shapes[row[2] - 1], row]) + b"\n")
             continue
         types[record.type] += 1
         if out is not None:

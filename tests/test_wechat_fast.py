@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from reclaim.artifacts.base import StoredRecord
 from reclaim.artifacts.wechat import emoji, messages
 from reclaim.artifacts.wechat import xmltools as X
 from reclaim.artifacts.wechat.records import WeChatMessage
@@ -62,7 +61,7 @@ def _account(tmp_path: Path, rows: dict[str, list[tuple[object, ...]]]) -> list[
             SampleFile(DOMAIN, f"{folder}/WCDB_Contact.sqlite", contacts)]
 
 
-def _extract(files: list[SampleFile], *, stored: bool = False) -> list[WeChatMessage | StoredRecord]:
+def _extract(files: list[SampleFile], *, stored: bool = False) -> list[WeChatMessage]:
     ctx = ScanContext(MemoryFS(files), None, ScanOptions(recover_deleted=False), kind="wechat")
     return list(messages.extract(ctx, stored=stored))
 

@@ -192,35 +192,13 @@ _JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEY
 _KIND_PREFIX: dict[str, bytes] = {}
 
 
-class StoredRecord:
-    """A record handed over already in the form the case store keeps it, for extractors whose records are
-    counted in millions (plain WeChat text): building the stored form directly skips the record object.
-
-    ``row`` is either what :func:`reclaim.case.store.stored_form` gives for the record it stands for: ``(kind,
-    id, date as ISO 8601, deleted as 0/1, source, chat key, chat, sender, label, search text)``, with ``json``
-    its JSON line (what :meth:`Record.to_json_bytes` gives); or a *shaped* row (see
-    ``reclaim.case.store.SCHEMA``: ``(kind, date in Unix seconds, shape, deleted, chat key, sender, search text,
-    n, v1 … v5)``, ``json`` None) whose case row and JSON the case rebuilds from its shape. Each extractor
-    that makes them has a test checking the case they give against its record objects'.
-    """
-
-    __slots__ = ("deleted", "json", "row")
-
-    def __init__(self, row: tuple[Any, ...], json: bytes | None) -> None:
-        self.row = row
-        self.json = json
-        self.deleted = bool(row[3])
-
-    def to_json(self) -> dict[str, Any]:
-        """The record as JSON-ready data, as :meth:`Record.to_json` gives it (a shaped row's JSON is the case's)."""
-        if self.json is None:
-            raise ValueError("a shaped row's JSON is made by the case store from its shape")
-        return orjson.loads(self.json)
-
-
 class ShapedRows:
-    """Many shaped rows at once (see :class:`StoredRecord`), in order: the records of a chat's plain text,
-    handed over in runs so that a million of them do not each pass through the scan one by one."""
+    """Records handed over in the form the case keeps them, for the kinds whose records are counted in
+    millions (plain WeChat text): *shaped* rows (see ``reclaim.case.store.SCHEMA``), each ``(kind, date in
+    Unix seconds, shape, deleted, chat key, sender, search text, n, v1 … v5)``, in order, many at a time, so
+    that a million of them skip the record object, its JSON and the scan's loop. The case rebuilds each
+    one's row and JSON from its shape; the extractor that makes them has a test checking the case they give
+    against its record objects' (``tests/test_wechat_shaped.py``)."""
 
     __slots__ = ("rows",)
     deleted = False  # what the scan counts: all live (recovered records come whole)

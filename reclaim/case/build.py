@@ -133,8 +133,9 @@ def _cjk_or_none(text: str | None) -> str | None:
 class Sink:
     """Appends records to the case file and their words to the scratch file; at the end ranks and indexes them.
 
-    It is the only writer of both files until :meth:`close_records`; the case's b-tree indexes are then built
-    by the caller while :meth:`build_index` works on the scratch file alone.
+    It is the only writer of both files until :meth:`close_records`; then it ranks the records
+    (:meth:`rank`) and builds the trigram index into a file of its own (:meth:`build_trigram`) while the
+    caller builds the case's other indexes.
     """
 
     def __init__(self, case: Path, staging: Path) -> None:

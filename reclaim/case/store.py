@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from reclaim.artifacts.base import KindStatus, Record, ShapedRows, StoredRecord, iso
+from reclaim.artifacts.base import KindStatus, Record, ShapedRows, iso
 from reclaim.case.build import Stager, build_case, cjk_bigrams, cjk_characters, connect_scratch
 from reclaim.errors import ReclaimError
 from reclaim.vfs import SourceInfo
@@ -150,7 +150,8 @@ class MediaStore:
 
 
 def stored_form(record: Record) -> tuple[tuple[Any, ...], bytes]:
-    """A record's row in the case store (see :class:`~reclaim.artifacts.base.StoredRecord`) and its JSON line."""
+    """A record's row in the case store (``kind, id, date as ISO 8601, deleted as 0/1, source, chat key, chat, sender,
+    label, search text``) and its JSON line."""
     label = record.record_label()
     words = record.search_text()
     chat = getattr(record, "chat", None)
@@ -211,14 +212,10 @@ class CaseWriter:
         """Remember what was scanned (shown on the report's first page)."""
         self.set_meta("source", {"name": name, "location": location, **asdict(info)})
 
-    def add(self, record: Record | StoredRecord | ShapedRows) -> None:
+    def add(self, record: Record | ShapedRows) -> None:
         """Queue one record (or a run of shaped rows) for storing."""
         if type(record) is ShapedRows:
             self._batch += record.rows
-        elif type(record) is StoredRecord:
-            self._batch.append(record.row)
-            if record.json is not None:  # a shaped row has none
-                self._data.append(record.json)  # stored as text (see reclaim.case.build)
         else:
             row, json = stored_form(record)  # type: ignore[arg-type]
             self._batch.append(row)
@@ -238,7 +235,7 @@ class CaseWriter:
 
     def add_shape(self, shape: tuple[str, str, str, str, str]) -> int:
         """Register what many records will share (id prefix, source, chat, title, JSON format: see ``SCHEMA``);
-        returns the number their shaped rows give (:class:`~reclaim.artifacts.base.StoredRecord`)."""
+        returns the number their shaped rows give (:class:`~reclaim.artifacts.base.ShapedRows`)."""
         self._shape_count += 1
         self._shapes.append((self._shape_count, *shape))
         return self._shape_count
