@@ -7,9 +7,9 @@
   shaped ones (see ``reclaim.case.store.SCHEMA``) with the shapes they use. Once the case is big enough
   the sink runs in a child process (:class:`Stager`), on the second CPU.
 * When the case closes, the sink numbers the records in date order (``ranked``: their *rank*) and builds
-  the trigram index, keyed by rank, into a second scratch file (``case.db.index``), while the scan's
-  process builds the b-tree indexes of ``entries`` and the CJK index, keyed by rank too. The ranks and the
-  trigram tables are then copied into the case, which stays one self-contained SQLite file: nothing is
+  the full-text indexes (trigram, CJK characters), keyed by rank, into a second scratch file
+  (``case.db.index``), while the scan's process builds the b-tree indexes of ``entries``. The ranks and the
+  full-text tables are then copied into the case, which stays one self-contained SQLite file: nothing is
   copied record by record at the end.
 """
 
@@ -66,9 +66,11 @@ CREATE INDEX records_recovered_date ON entries(kind, date, rid) WHERE deleted = 
 RANKS = "CREATE TABLE ranks(rank INTEGER PRIMARY KEY, rid INTEGER NOT NULL)"
 
 #: The full-text tables, keyed by rank: trigram over the search words, and the CJK characters. Both keep
-#: no copy of the text (``records.text`` has it). Their definitions are the case's schema; the scratch
-#: file uses the same ones.
-FTS_TABLE = "CREATE VIRTUAL TABLE records_fts USING fts5(text, content='', tokenize='trigram', columnsize=0)"
+#: no copy of the text (``records.text`` has it). The trigram index keeps no positions (``detail=none``:
+#: a third quicker to build): a word is found as the records holding all its trigrams, each one checked.
+#: Their definitions are the case's schema; the scratch file uses the same ones.
+FTS_TABLE = ("CREATE VIRTUAL TABLE records_fts USING fts5(text, content='', tokenize='trigram', columnsize=0,"
+             " detail=none)")
 CJK_TABLE = "CREATE VIRTUAL TABLE records_cjk USING fts5(words, content='', tokenize='unicode61')"
 _RANKED = "staging.ranked k JOIN staging.words w ON w.rid = k.rid"
 FTS_ROWS = f"INSERT INTO records_fts(rowid, text) SELECT k.rowid, w.text FROM {_RANKED} ORDER BY k.rowid"
@@ -134,8 +136,8 @@ class Sink:
     """Appends records to the case file and their words to the scratch file; at the end ranks and indexes them.
 
     It is the only writer of both files until :meth:`close_records`; then it ranks the records
-    (:meth:`rank`) and builds the trigram index into a file of its own (:meth:`build_trigram`) while the
-    caller builds the case's other indexes.
+    (:meth:`rank`) and builds the full-text indexes into a file of its own (:meth:`build_fulltext`) while
+    the caller builds the case's b-tree indexes.
     """
 
     def __init__(self, case: Path, staging: Path) -> None:
@@ -186,15 +188,18 @@ class Sink:
         finally:
             conn.close()
 
-    def build_trigram(self, index: Path) -> None:
-        """Build the trigram index, keyed by rank, into the file ``index`` (the scratch file is only read:
-        the CJK index is built from it meanwhile)."""
+    def build_fulltext(self, index: Path, cjk: bool) -> None:
+        """Build the full-text indexes, keyed by rank, into the file ``index``: trigram, and CJK characters when
+        some record has them (the scratch file is only read: the ranks are copied from it meanwhile)."""
         conn = connect_scratch(index)
         try:
             conn.execute("ATTACH DATABASE ? AS staging", (str(self.staging),))
-            conn.execute(FTS_TABLE)
-            conn.execute("INSERT INTO records_fts(records_fts, rank) VALUES ('hashsize', ?)", (_HASH_SIZE,))
-            conn.execute(FTS_ROWS)
+            for create, rows, table in ((FTS_TABLE, FTS_ROWS, "records_fts"), (CJK_TABLE, CJK_ROWS, "records_cjk")):
+                if table == "records_cjk" and not cjk:
+                    continue
+                conn.execute(create)
+                conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('hashsize', ?)", (_HASH_SIZE,))
+                conn.execute(rows)
             conn.commit()
         finally:
             conn.close()
@@ -297,11 +302,11 @@ class Stager:
             return
         self._expect("ranked")
 
-    def trigram(self) -> None:
-        """Return once the trigram index is in its scratch file."""
+    def fulltext(self) -> None:
+        """Return once the full-text indexes are in their scratch file."""
         if self._child is None:
             assert self.sink is not None
-            self.sink.build_trigram(self.index)
+            self.sink.build_fulltext(self.index, self.cjk)
             return
         self._expect("indexed")
         self._child.wait()
@@ -344,10 +349,11 @@ def _serve(case: str, staging: str, index: str, inbox: BinaryIO, outbox: BinaryI
                 shapes, rows, data = marshal.loads(body)
                 sink.rows(rows, data, shapes)
             elif request == b"E":
-                _answer(outbox, "stored", sink.close_records())
+                cjk = sink.close_records()
+                _answer(outbox, "stored", cjk)
                 sink.rank()
                 _answer(outbox, "ranked", None)
-                sink.build_trigram(Path(index))
+                sink.build_fulltext(Path(index), cjk)
                 _answer(outbox, "indexed", None)
                 return
             else:
@@ -361,31 +367,29 @@ def _serve(case: str, staging: str, index: str, inbox: BinaryIO, outbox: BinaryI
 
 
 def build_case(conn: sqlite3.Connection, stager: Stager) -> None:
-    """Build the b-tree indexes and the CJK index of the case open on ``conn`` while the stager builds the trigram
-    index, then copy that and the ranks into the case."""
+    """Build the b-tree indexes of the case open on ``conn`` while the stager ranks the records and builds the
+    full-text indexes, then copy the ranks and those into the case."""
     conn.executescript(INDEXES)
     stager.ranked()
     conn.execute("ATTACH DATABASE ? AS staging", (str(stager.staging),))
     conn.execute(RANKS)
     conn.execute("INSERT INTO ranks(rank, rid) SELECT rowid, rid FROM staging.ranked ORDER BY rowid")
-    if stager.cjk:
-        conn.execute(CJK_TABLE)
-        conn.execute("INSERT INTO records_cjk(records_cjk, rank) VALUES ('hashsize', ?)", (_HASH_SIZE,))
-        conn.execute(CJK_ROWS)
-        conn.execute("DELETE FROM records_cjk_config WHERE k = 'hashsize'")  # the build's own setting
     conn.commit()
-    stager.trigram()
+    conn.execute("DETACH DATABASE staging")
+    stager.fulltext()
     conn.execute("ATTACH DATABASE ? AS fulltext", (str(stager.index),))
-    conn.execute(FTS_TABLE)
     tables = {r[0] for r in conn.execute("SELECT name FROM fulltext.sqlite_master WHERE type='table'")}
-    for suffix in _SHADOWS:
-        shadow = f"records_fts_{suffix}"
-        if shadow in tables:
-            conn.execute(f"DELETE FROM main.{shadow}")
-            conn.execute(f"INSERT INTO main.{shadow} SELECT * FROM fulltext.{shadow}")
+    for table, create in (("records_fts", FTS_TABLE), ("records_cjk", CJK_TABLE)):
+        if table not in tables:
+            continue
+        conn.execute(create)
+        for suffix in _SHADOWS:
+            shadow = f"{table}_{suffix}"
+            if shadow in tables:
+                conn.execute(f"DELETE FROM main.{shadow}")
+                conn.execute(f"INSERT INTO main.{shadow} SELECT * FROM fulltext.{shadow}")
     conn.commit()
     conn.execute("DETACH DATABASE fulltext")
-    conn.execute("DETACH DATABASE staging")
 
 
 if __name__ == "__main__":

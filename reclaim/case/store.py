@@ -40,6 +40,9 @@ DATE_ORDER = "rid_order"
 #: ``meta`` key set on cases whose CJK index (``records_cjk``) holds each Chinese, Japanese or Korean
 #: character (``"characters"``); cases without it hold overlapping two-character words.
 CJK_INDEX = "cjk_index"
+#: ``meta`` key set on cases whose trigram index keeps no positions (``"none"``): a word is searched as all its
+#: trigrams, each hit's text checked; cases without it keep positions and search a word as a phrase.
+FTS_DETAIL = "fts_detail"
 
 #: ``records`` is what every reader queries: one row per record, its ``data`` the record's JSON. It is a view
 #: of ``entries``, which keeps most records whole, and *shaped* ones (rows counted in millions, such as plain
@@ -76,6 +79,16 @@ CREATE TABLE media(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, mime TEXT NOT
 def _match(terms: list[str]) -> str:
     """An FTS5 query matching every term as a phrase (quoted: no FTS5 syntax from the user)."""
     return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def _trigrams(terms: list[str]) -> list[str]:
+    """Every three-character piece of the terms (what a trigram index without positions is asked for)."""
+    return list(dict.fromkeys(t[i:i + 3] for t in terms for i in range(len(t) - 2)))
+
+
+def _contains(text: str | None, term: str) -> bool:
+    """Whether ``text`` holds ``term``, letter case aside (as the trigram index folds it)."""
+    return text is not None and term.lower() in text.lower()
 
 
 def media_relpath(sha256: str) -> str:
@@ -253,6 +266,7 @@ class CaseWriter:
         conn = self.conn = connect_scratch(self.part)
         self.set_meta(DATE_ORDER, "rank")
         self.set_meta(CJK_INDEX, "characters")
+        self.set_meta(FTS_DETAIL, "none")
         conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", self._meta.items())
         conn.executemany("INSERT OR REPLACE INTO kinds VALUES (?,?,?,?,?,?,?,?,?)",
                          [(*k[:2], seq, *k[2:]) for seq, k in enumerate(self._kinds, 1)])
@@ -293,6 +307,7 @@ class CaseReader:
         try:
             self.conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
             self.conn.row_factory = sqlite3.Row
+            self.conn.create_function("reclaim_contains", 2, _contains, deterministic=True)
             self.conn.execute("SELECT 1 FROM records LIMIT 1")
         except sqlite3.DatabaseError as exc:
             raise ReclaimError(f"damaged case database ({exc})", db) from exc
@@ -513,6 +528,11 @@ class CaseReader:
         for term in short + cjk if characters else short:  # characters in a row are not always the word
             clauses.append("r.text LIKE ?")
             args.append(f"%{term}%")
+        positions = self.meta(FTS_DETAIL) != "none"
+        if not positions:  # the index gave the records holding every trigram of the word: check the word
+            for term in trigram:
+                clauses.append("reclaim_contains(r.text, ?)")
+                args.append(term)
         if trigram and cjk:
             clauses.append(f"{key} IN (SELECT rowid FROM records_cjk WHERE records_cjk MATCH ?)")
             args.append(_match(phrases))
@@ -523,7 +543,8 @@ class CaseReader:
             sql = (f"SELECT r.data, r.rid FROM {index} f {join}"
                    f" WHERE {index} MATCH ? AND f.rowid BETWEEN ? AND ? AND {' AND '.join(clauses)}"
                    " ORDER BY f.rowid DESC LIMIT ? OFFSET ?")
-            params = [_match(trigram or phrases), low, high, *args, limit, offset]
+            match = _match(trigram if positions else _trigrams(trigram)) if trigram else _match(phrases)
+            params = [match, low, high, *args, limit, offset]
         else:
             source = "ranks k JOIN records r ON r.rid = k.rid" if ranked else "records r"
             sql = (f"SELECT r.data, r.rid FROM {source} WHERE {' AND '.join(clauses)}"
