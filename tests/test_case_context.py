@@ -4,12 +4,22 @@ with its WAL; either way the source never changes."""
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from reclaim.case import context
+from reclaim.case import scan as scan_module
 from reclaim.case.context import ScanContext, ScanOptions
 from reclaim.case.scan import scan
+from reclaim.case.store import CaseReader
 from reclaim.sample import SAMPLE_PASSWORD
+from reclaim.sample.model import SampleFile
 from reclaim.sources import open_source
+from reclaim.sources.memory import MemoryFS
+from reclaim.vfs import VirtualFS
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
@@ -48,3 +58,61 @@ def test_a_full_scan_with_recovery_leaves_every_file_of_the_backup_as_it_was(sam
         result = scan(fs, tmp_path / "case", options=ScanOptions(recover_deleted=True))
     assert result.records > 3000
     assert _snapshot(sample_backup) == before  # same files, same bytes: no -shm, -journal or lock left
+
+
+def test_a_scan_copies_each_database_of_an_encrypted_backup_once(sample_backup_encrypted: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeChat's kinds share its databases and read its search index once per chat: one copy each, removed
+    at the end; the case is the one a scan copying at every opening writes."""
+    made: list[str] = []
+    original = VirtualFS.local_copy
+
+    def counting(self: VirtualFS, entries: Any) -> Any:
+        entries = list(entries)
+        made.append(f"{entries[0].domain}/{entries[0].path}")
+        return original(self, entries)
+
+    monkeypatch.setattr(VirtualFS, "local_copy", counting)
+    folders = []
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", _remembering(tempfile.TemporaryDirectory, folders))
+    with open_source(sample_backup_encrypted, password=SAMPLE_PASSWORD) as fs:
+        scan(fs, tmp_path / "shared", options=ScanOptions(recover_deleted=True))
+    assert len(made) == len(set(made)) > 20
+    assert any(p.endswith("fts/fts_message.db") for p in made)
+    assert folders and not any(Path(f).exists() for f in folders)  # every copy removed
+    made.clear()
+    monkeypatch.setattr(scan_module, "DatabaseCopies", lambda: context.DatabaseCopies(budget=0))  # nothing kept
+    with open_source(sample_backup_encrypted, password=SAMPLE_PASSWORD) as fs:
+        scan(fs, tmp_path / "each", options=ScanOptions(recover_deleted=True))
+    assert len(made) > len(set(made))
+    with CaseReader(tmp_path / "shared") as one, CaseReader(tmp_path / "each") as other:
+        rows = "SELECT kind, id, date, deleted, data FROM records ORDER BY kind, id, data"
+        assert one.conn.execute(rows).fetchall() == other.conn.execute(rows).fetchall()
+
+
+def _remembering(factory: Any, folders: list[str]) -> Any:
+    def make(*args: Any, **kwargs: Any) -> Any:
+        made = factory(*args, **kwargs)
+        folders.append(made.name)
+        return made
+    return make
+
+
+def test_copies_over_the_budget_are_removed_least_recently_used_first(tmp_path: Path) -> None:
+    files = [SampleFile("HomeDomain", f"db{n}.sqlite", bytes(1000)) for n in range(3)]
+    fs = MemoryFS(files)
+    entries = [fs.get("HomeDomain", f"db{n}.sqlite") for n in range(3)]
+    copies = context.DatabaseCopies(budget=2500)
+    with copies.copy(fs, [entries[0]]) as (first,):
+        with copies.copy(fs, [entries[1]]) as (second,):
+            with copies.copy(fs, [entries[2]]) as (third,):
+                assert first.exists() and second.exists() and third.exists()  # in use: kept, over budget or not
+            assert not third.exists()  # over the budget, and the only one not in use: removed
+        assert second.exists()  # within the budget again: kept
+    with copies.copy(fs, [entries[2]]) as (again,):
+        assert again != third and copies.made == 4  # made again
+    assert first.exists() and not second.exists() and again.exists()  # the least recently used one went
+    with copies.copy(fs, [entries[0]]) as (found,):
+        assert found == first and copies.made == 4  # found, not made again
+    copies.close()
+    assert not first.exists() and not again.exists()

@@ -124,6 +124,57 @@ class Database:
         )
 
 
+class DatabaseCopies:
+    """Private copies of a scan's source databases (with their ``-wal``/``-journal``), each made once and kept
+    for the kinds that open the same file again (WeChat's kinds share its databases; its search index is
+    read once per chat), while their total size stays within ``budget`` bytes: the least recently used copy
+    not in use is removed to make room. :meth:`close` removes them all (the scan does at its end)."""
+
+    def __init__(self, budget: int = 2 << 30) -> None:
+        self.budget = budget
+        self._kept: dict[tuple[str, ...], tuple[contextlib.ExitStack, list[Path], int]] = {}  # in use order
+        self._in_use: dict[tuple[str, ...], int] = {}
+        self.made = 0  #: copies made (each file once, unless it was removed to make room)
+
+    @contextlib.contextmanager
+    def copy(self, fs: VirtualFS, entries: list[Entry]) -> Iterator[list[Path]]:
+        """Local copies of ``entries`` (a database and its sidecars), made or found."""
+        key = tuple(f"{e.domain}/{e.path}:{e.size}" for e in entries)
+        kept = self._kept.pop(key, None)
+        if kept is None:
+            stack = contextlib.ExitStack()
+            paths = stack.enter_context(fs.local_copy(entries))
+            kept = (stack, paths, sum(p.stat().st_size for p in paths))
+            self.made += 1
+        self._kept[key] = kept  # the most recently used last
+        self._in_use[key] = self._in_use.get(key, 0) + 1
+        try:
+            yield kept[1]
+        finally:
+            self._in_use[key] -= 1
+            if key in self._kept:  # (not after close: a scan stopped while a kind still had it open)
+                self._kept[key] = self._kept.pop(key)  # used until now: the most recently used
+                self._trim()
+
+    def _trim(self) -> None:
+        total = sum(size for _, _, size in self._kept.values())
+        for key in list(self._kept):
+            if total <= self.budget:
+                break
+            if self._in_use.get(key):
+                continue
+            stack, _, size = self._kept.pop(key)
+            stack.close()
+            total -= size
+
+    def close(self) -> None:
+        """Remove every copy."""
+        for stack, _, _ in self._kept.values():
+            with contextlib.suppress(OSError):
+                stack.close()
+        self._kept.clear()
+
+
 class ScanContext:
     """The door through which an artifact reads the source and stores media."""
 
@@ -137,9 +188,11 @@ class ScanContext:
         cancel: threading.Event | None = None,
         on_progress: Callable[[int], None] | None = None,
         shapes: Callable[[tuple[str, str, str, str, str]], int] | None = None,
+        copies: DatabaseCopies | None = None,
     ) -> None:
         """``shapes``: the case writer's :meth:`~reclaim.case.store.CaseWriter.add_shape`, given when it stores
-        what the artifact yields (then records may come as shaped rows)."""
+        what the artifact yields (then records may come as shaped rows). ``copies``: the scan's database
+        copies, shared by its kinds (else each opening copies the file again)."""
         self.fs = fs
         self.store = media
         self.options = options or ScanOptions()
@@ -149,6 +202,7 @@ class ScanContext:
         self._on_progress = on_progress
         #: Registers a shape and gives its number (None: records must come whole).
         self.add_shape = shapes
+        self._copies = copies
 
 
     # -- reading ------------------------------------------------------------------------
@@ -161,7 +215,8 @@ class ScanContext:
     def database(self, entry: Entry) -> Iterator[Database]:
         """Open a database entry read-only: in place when the source keeps it as a plain file on this
         machine and no ``-wal``/``-journal`` goes with it (nothing to replay: it is opened immutable, so
-        nothing is ever written), else as a private copy with its WAL and journal."""
+        nothing is ever written), else as a private copy with its WAL and journal (the scan's, when
+        another kind made it already: :class:`DatabaseCopies`)."""
         sidecars = self.fs.sidecars(entry)
         local = None if sidecars else self.fs.local_path(entry)
         if local is not None:
@@ -171,7 +226,9 @@ class ScanContext:
             finally:
                 db.close()
             return
-        with self.fs.local_copy([entry, *sidecars]) as paths:
+        copying = self._copies.copy(self.fs, [entry, *sidecars]) if self._copies is not None else \
+            self.fs.local_copy([entry, *sidecars])
+        with copying as paths:
             db = Database(entry, paths[0], recover_deleted=self.options.recover_deleted)
             try:
                 yield db

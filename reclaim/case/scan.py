@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reclaim.artifacts import select
 from reclaim.artifacts.base import Artifact, KindStatus, NothingFound, ShapedRows
-from reclaim.case.context import ScanCancelled, ScanContext, ScanOptions
+from reclaim.case.context import DatabaseCopies, ScanCancelled, ScanContext, ScanOptions
 from reclaim.case.store import CaseWriter
 from reclaim.errors import ReclaimError
 from reclaim.vfs import VirtualFS
@@ -54,6 +54,7 @@ def scan(
     options = options or ScanOptions()
     started = time.monotonic()
     writer = CaseWriter(case)
+    copies = DatabaseCopies()
     result = ScanResult(case=case)
     try:
         writer.set_source(fs.info, fs.name, str(fs.location) if fs.location else None)
@@ -71,6 +72,7 @@ def scan(
                     kind=kind,
                     cancel=cancel,
                     shapes=writer.add_shape,
+                    copies=copies,
                     on_progress=(lambda n, k=kind, base=status.live + status.deleted: progress(k, base + n, "progress"))
                     if progress
                     else None,
@@ -96,6 +98,8 @@ def scan(
     except BaseException:
         writer.abort()
         raise
+    finally:
+        copies.close()
     return result
 
 
