@@ -59,7 +59,8 @@ def _rows() -> dict[str, list[tuple[object, ...]]]:
              (12, T + 11, 1, 32, "line\nbreak:\nno", 1), (13, T + 12, 1, 33, "wxid_m1:\n" + OWNER + ":\ntwice", 1),
              (14, T + 13, 1, 34, f"{OWNER}:\nmyself", 1), (15, T + 14, 1, 35, "wxid_m1:\nwxid_m1", 1),
              (16, T + 14, 1, 36, "<msg><img md5=\"c1\" length=\"5\"/></msg>", 3), (17, T + 14, 1, 37, "after", 1),
-             (18, T + 15, 1, 38, "wxid_m1:\n[Smile] Auntie", 1), (19, T + 16, 1, 39, "Family", 1)]
+             (18, T + 15, 1, 38, "wxid_m1:\n[Smile] Auntie", 1), (19, T + 16, 1, 39, "Family", 1),
+             (20, T + 17, 1, 40, "wxid_nul:\na name with a NUL", 1)]
     return {FRIEND: friend, GROUP: group, "wxid_nameless": [(1, T, 1, 0, "who am I talking to", 1)]}
 
 
@@ -84,7 +85,7 @@ def _account(tmp_path: Path, *, broken: bool = False, title: str = "Friend One")
     conn.executemany("INSERT INTO Friend VALUES (?,?,?,?,?,?,?)", [
         (FRIEND, 3, 0, pb((1, title)), b"", b"", b""),
         (GROUP, 3, 0, pb((1, "Family")), b"", b"", pb((1, "wxid_m1")) + room),
-        ("wxid_nameless", 3, 0, b"", b"", b"", b"")])
+        ("wxid_nameless", 3, 0, b"", b"", b"", b""), ("wxid_nul", 3, 0, pb((1, "Nul\x00Name")), b"", b"", b"")])
     conn.commit()
     conn.close()
     folder = f"Documents/{md5(OWNER)}/DB"
@@ -121,6 +122,8 @@ def test_shaped_rows_give_the_case_record_objects_give(tmp_path: Path, monkeypat
     assert fast[1] == slow[1]
     texts = {row[2].rsplit(":", 1)[-1]: row for row in fast[0]}
     assert texts["23"][8] == title and texts["17"][8] == ""  # the sender, by MesLocalID
+    nul = next(row for row in fast[0] if "a name with a NUL" in row[11])
+    assert nul[8] == "Nul\x00Name" and '"sender":"Nul\\u0000Name"' in nul[11]  # whole: printf would cut it
     if broken:
         assert '"text":"ok\ufffd![]"' in texts["2"][11]
     with store.CaseReader(tmp_path / "fast") as case:

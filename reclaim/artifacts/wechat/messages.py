@@ -189,9 +189,10 @@ class AccountReader:
         # Plain text (type 1) is most of any account, and its records differ only in a few values: they go to
         # the case as shaped rows (see reclaim.case.store.SCHEMA) of the chat's shape, built right here without
         # message()'s general path or a record object (the case they give is the one the records give:
-        # tests/test_wechat_fast.py compares them).
-        shape = _shape(info) if self.stored and self.ctx.add_shape is not None else None
-        number = self.ctx.add_shape(shape) if shape is not None and self.ctx.add_shape is not None else 0
+        # tests/test_wechat_shaped.py compares them).
+        add_shape = self.ctx.add_shape if self.stored else None
+        shape = _shape(info) if add_shape is not None else None
+        number = add_shape(shape) if add_shape is not None and shape is not None else 0
         member, emoji = info.member, replace_emoji
         is_group, title, chat_id = info.is_group, info.title, info.chat_id
         owner_name, owner_id, chat_user = info.owner_name, info.owner_id, info.username
@@ -210,44 +211,38 @@ class AccountReader:
                     if svrid:
                         live_svr(svrid)
                     live_keys(hash((table_hash, int(ctime or 0), mtype)))
-                # Shaped: plain text, dated in whole seconds the case store writes itself, no NUL (SQLite's
-                # string functions, which rebuild the JSON, stop at one).
-                if mtype != 1 or type(raw) is not str or not number or type(ctime) is not int \
-                        or not 0 < ctime < _UTC_SECONDS or "\x00" in raw:
-                    if shaped:
-                        yield ShapedRows(shaped)
-                        shaped = []
-                        keep_shaped = shaped.append
-                    yield message(info, local_id, svrid, ctime, raw, mtype, des)
-                    continue
-                if des == 0:
-                    direction, sender, sender_id, body = "outgoing", owner_name, owner_id, raw
-                elif is_group:
-                    direction, sender, sender_id, body = "incoming", "", "", raw
-                    if des == 1:  # "wxid_x:\n" before the text: content.split_group_sender, inlined
-                        head_id, sep, rest = raw.partition(":\n")
-                        if sep and head_id and len(head_id) <= 64 and " " not in head_id and "<" not in head_id \
-                                and "\n" not in head_id:
-                            sender_id, body = head_id, rest
-                            sender = member(head_id)
-                            if "\x00" in sender:
-                                if shaped:
-                                    yield ShapedRows(shaped)
-                                    shaped = []
-                                    keep_shaped = shaped.append
-                                yield message(info, local_id, svrid, ctime, raw, mtype, des)
-                                continue
-                else:
-                    direction, sender, sender_id, body = "incoming", title, chat_user, raw
-                text = emoji(body) if "[" in body or "/:" in body else body
-                # WeChatMessage.search_text: the text, the sender when not the chat's title, the title (those that
-                # are not empty, a line each; with both a text and a sender, the title's line even when empty).
-                if sender != title and sender:
-                    words = f"{text}\n{sender}\n{title}" if text else f"{sender}\n{title}" if title else sender
-                else:
-                    words = f"{text}\n{title}" if text and title else text or title
-                keep_shaped(("wechat", ctime, number, 0, chat_id, sender, words, local_id, sender_id, direction, text,
-                             svrid or "", local_id or "null"))
+                # Shaped: plain text, dated in whole seconds (the case store writes the date), with no NUL
+                # character in what the case's view prints (SQLite's printf stops at one).
+                if mtype == 1 and type(raw) is str and number and type(ctime) is int and 0 < ctime < _UTC_SECONDS \
+                        and "\x00" not in raw:
+                    if des == 0:
+                        direction, sender, sender_id, body = "outgoing", owner_name, owner_id, raw
+                    elif is_group:
+                        direction, sender, sender_id, body = "incoming", "", "", raw
+                        if des == 1:  # "wxid_x:\n" before the text: content.split_group_sender, inlined
+                            head_id, sep, rest = raw.partition(":\n")
+                            if sep and head_id and len(head_id) <= 64 and " " not in head_id and "<" not in head_id \
+                                    and "\n" not in head_id:
+                                sender_id, body = head_id, rest
+                                sender = member(head_id)
+                    else:
+                        direction, sender, sender_id, body = "incoming", title, chat_user, raw
+                    if "\x00" not in sender and "\x00" not in sender_id:
+                        text = emoji(body) if "[" in body or "/:" in body else body
+                        # WeChatMessage.search_text: the text, the sender when not the chat's title, the title
+                        # (those not empty, a line each; with a text and a sender, the title's line even if empty).
+                        if sender != title and sender:
+                            words = f"{text}\n{sender}\n{title}" if text else f"{sender}\n{title}" if title else sender
+                        else:
+                            words = f"{text}\n{title}" if text and title else text or title
+                        keep_shaped(("wechat", ctime, number, 0, chat_id, sender, words, local_id, sender_id,
+                                     direction, text, svrid or "", local_id or "null"))
+                        continue
+                if shaped:  # what came before it goes first
+                    yield ShapedRows(shaped)
+                    shaped = []
+                    keep_shaped = shaped.append
+                yield message(info, local_id, svrid, ctime, raw, mtype, des)
             if shaped:
                 yield ShapedRows(shaped)
         self.counts[info.chat_id] = self.counts.get(info.chat_id, 0)
