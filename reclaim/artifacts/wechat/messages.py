@@ -115,7 +115,6 @@ class AccountReader:
         self.seen = _Seen()
         self.live_svr = array("q")
         self.live_keys = array("q")
-        self.counts: dict[str, int] = {}
         self._recovered_texts: set[tuple[str, str]] = set()
         self.leftovers: Leftovers | None = None
 
@@ -245,7 +244,6 @@ class AccountReader:
                 yield message(info, local_id, svrid, ctime, raw, mtype, des)
             if shaped:
                 yield ShapedRows(shaped)
-        self.counts[info.chat_id] = self.counts.get(info.chat_id, 0)
 
     # -- one row -----------------------------------------------------------------------------
 
