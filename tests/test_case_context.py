@@ -116,3 +116,23 @@ def test_copies_over_the_budget_are_removed_least_recently_used_first(tmp_path: 
         assert found == first and copies.made == 4  # found, not made again
     copies.close()
     assert not first.exists() and not again.exists()
+
+
+def test_wechat_reads_its_search_index_from_one_opening_for_all_chats(sample_backup_encrypted: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from reclaim.artifacts.wechat import messages
+
+    opened: list[str] = []
+    original = VirtualFS.local_copy
+
+    def counting(self: VirtualFS, entries: Any) -> Any:
+        entries = list(entries)
+        opened.append(entries[0].path)
+        return original(self, entries)
+
+    monkeypatch.setattr(VirtualFS, "local_copy", counting)
+    with open_source(sample_backup_encrypted, password=SAMPLE_PASSWORD) as fs:
+        ctx = ScanContext(fs, None, ScanOptions(recover_deleted=True), kind="wechat")  # no scan-wide copies
+        recovered = [r for r in messages.extract(ctx) if r.deleted]
+    assert len(recovered) >= 7  # the index was read for every chat, after carving
+    assert sum(p.endswith("fts/fts_message.db") for p in opened) == 2  # listed once, read once for every chat

@@ -127,10 +127,11 @@ class Database:
 class DatabaseCopies:
     """Private copies of a scan's source databases (with their ``-wal``/``-journal``), each made once and kept
     for the kinds that open the same file again (WeChat's kinds share its databases; its search index is
-    read once per chat), while their total size stays within ``budget`` bytes: the least recently used copy
-    not in use is removed to make room. :meth:`close` removes them all (the scan does at its end)."""
+    read once per chat), while their total size stays within ``budget`` bytes (the temporary folder may be
+    in memory): the least recently used copy not in use is removed to make room. :meth:`close` removes them
+    all (the scan does at its end)."""
 
-    def __init__(self, budget: int = 2 << 30) -> None:
+    def __init__(self, budget: int = 1 << 30) -> None:
         self.budget = budget
         self._kept: dict[tuple[str, ...], tuple[contextlib.ExitStack, list[Path], int]] = {}  # in use order
         self._in_use: dict[tuple[str, ...], int] = {}

@@ -10,7 +10,9 @@ shadow ``*_content`` tables need no WeChat tokenizer.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from reclaim.artifacts.wechat.accounts import Account, md5
@@ -45,6 +47,8 @@ class SearchIndex:
     #: (table, chat column, local id column, text column, time column or "")
     _tables: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     _cache: tuple[str, dict[int, tuple[str, int | None]]] | None = None
+    _open: Database | None = None
+    _stack: contextlib.ExitStack | None = None
 
     def texts(self, username: str) -> dict[int, tuple[str, int | None]]:
         """Every indexed ``(text, CreateTime)`` of one chat by MesLocalID (the last chat asked for is cached)."""
@@ -52,10 +56,9 @@ class SearchIndex:
             return self._cache[1]
         found: dict[int, tuple[str, int | None]] = {}
         number = self.ids.get(username)
-        entry = self.account.entry("fts/fts_message.db")
-        if number is not None and entry is not None and self._tables:
-            with self.ctx.database(entry) as db:
-                for table, chat_col, id_col, text_col, time_col in self._tables:
+        if number is not None and self._tables:
+            with self._database() as db:
+                for table, chat_col, id_col, text_col, time_col in self._tables if db is not None else ():
                     when = f'"{time_col}"' if time_col else "NULL"
                     sql = f'SELECT "{id_col}", "{text_col}", {when} FROM "{table}" WHERE "{chat_col}" = ?'
                     for row in db.rows(sql, (number,)):
@@ -63,6 +66,32 @@ class SearchIndex:
                             found[row[0]] = (row[1], row[2] if isinstance(row[2], int) else None)
         self._cache = (username, found)
         return found
+
+    @contextlib.contextmanager
+    def kept_open(self) -> Iterator[None]:
+        """Once read, keep the search index's database open meanwhile (it is read once per chat): it is
+        opened once, and only if something asks for a text."""
+        self._stack = contextlib.ExitStack()
+        try:
+            yield
+        finally:
+            stack, self._stack, self._open = self._stack, None, None
+            stack.close()
+
+    @contextlib.contextmanager
+    def _database(self) -> Iterator[Database | None]:
+        if self._open is not None:
+            yield self._open
+            return
+        entry = self.account.entry("fts/fts_message.db")
+        if entry is None:
+            yield None
+        elif self._stack is not None:
+            self._open = self._stack.enter_context(self.ctx.database(entry))
+            yield self._open
+        else:
+            with self.ctx.database(entry) as db:
+                yield db
 
 
 def _content_columns(db: Database, table: str) -> tuple[str, str, str, str] | None:

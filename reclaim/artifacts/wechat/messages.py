@@ -140,6 +140,10 @@ class AccountReader:
     # -- the walk --------------------------------------------------------------------------
 
     def run(self) -> Iterator[WeChatMessage | ShapedRows]:
+        with self.index.kept_open():  # the search index is read chat by chat: opened once, if at all
+            yield from self._walk()
+
+    def _walk(self) -> Iterator[WeChatMessage | ShapedRows]:
         carved: list[tuple[str, Any]] = []
         for entry in self.account.message_dbs:
             with self.ctx.database(entry) as db:
