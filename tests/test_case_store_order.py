@@ -90,3 +90,47 @@ def test_one_or_two_cjk_characters_are_found_through_the_characters_index(case: 
         assert ids("红") == ["l:9", "l:6", "l:3", "l:0"]
         assert ids("包 Work") == ["l:6", "l:0"]
         assert ids("包红") == []  # both characters are there, not in this order: the text is checked
+
+
+def test_a_case_written_before_ranks_and_shapes_is_read_as_before(tmp_path: Path) -> None:
+    """The layout of cases written until 29 Nov 2026: a ``records`` table whose rid order is date order,
+    a trigram index with positions over it and a CJK index keyed by rid."""
+    import json
+    import sqlite3
+
+    from reclaim.case.build import cjk_characters
+
+    lines = [(f"o:{n}", f"2024-03-{n + 1:02d}T10:00:00Z", f"{'train ticket' if n % 2 else '抢红包'} {n}")
+             for n in range(6)]
+    conn = sqlite3.connect(tmp_path / "case.db")
+    conn.executescript("""
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE kinds(kind TEXT PRIMARY KEY, title TEXT NOT NULL, seq INTEGER NOT NULL, live INTEGER NOT NULL,
+            deleted INTEGER NOT NULL, reason TEXT NOT NULL, warnings TEXT NOT NULL, view TEXT NOT NULL,
+            formats TEXT NOT NULL);
+        CREATE TABLE records(rid INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, date TEXT,
+            deleted INTEGER NOT NULL, source TEXT NOT NULL, chat_id TEXT, chat TEXT, sender TEXT, title TEXT,
+            text TEXT, data TEXT NOT NULL);
+        CREATE TABLE media(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, mime TEXT NOT NULL, name TEXT NOT NULL);
+        CREATE INDEX records_kind_chat_date ON records(kind, chat_id, date, rid);
+        CREATE INDEX records_kind_date ON records(kind, date, rid);
+        CREATE VIRTUAL TABLE records_fts USING fts5(text, content='records', content_rowid='rid',
+            tokenize='trigram', columnsize=0);
+        CREATE VIRTUAL TABLE records_cjk USING fts5(words, content='', tokenize='unicode61');""")
+    for rid, (key, date, text) in enumerate(lines, 1):
+        data = json.dumps({"kind": "lines", "id": key, "date": date, "deleted": False, "source": "s", "text": text})
+        conn.execute("INSERT INTO records VALUES (?,?,?,?,0,'s','c','Chat','Ann','Chat',?,?)",
+                     (rid, "lines", key, date, text, data))
+        if cjk_characters(text):
+            conn.execute("INSERT INTO records_cjk(rowid, words) VALUES (?,?)", (rid, cjk_characters(text)))
+    conn.execute("INSERT INTO records_fts(records_fts) VALUES ('rebuild')")
+    conn.executemany("INSERT INTO meta VALUES (?,?)", [("schema_version", "1"), ("rid_order", '"date"'),
+                                                       ("cjk_index", '"characters"')])
+    conn.commit()
+    conn.close()
+    with CaseReader(tmp_path) as reader:
+        assert [r["id"] for r in reader.records("lines")] == [f"o:{n}" for n in range(6)]
+        assert [r["id"] for r in reader.search("ticket")] == ["o:5", "o:3", "o:1"]  # a phrase, newest first
+        assert [r["id"] for r in reader.search("红包")] == ["o:4", "o:2", "o:0"]
+        assert [r["id"] for r in reader.search("ticket", since="2024-03-03")] == ["o:5", "o:3"]
+        assert [r["id"] for r in reader.records(order="rid")][:2] == ["o:0", "o:1"]
