@@ -205,7 +205,6 @@ class ScanContext:
         self.add_shape = shapes
         self._copies = copies
 
-
     # -- reading ------------------------------------------------------------------------
 
     def get(self, domain: str, path: str) -> Entry | None:

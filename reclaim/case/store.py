@@ -10,6 +10,7 @@ the CLI and the web page never touch the original source.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
@@ -528,7 +529,7 @@ class CaseReader:
         for term in short + cjk if characters else short:  # characters in a row are not always the word
             clauses.append("r.text LIKE ?")
             args.append(f"%{term}%")
-        positions = self.meta(FTS_DETAIL) != "none"
+        positions = self._positions()
         if not positions:  # the index gave the records holding every trigram of the word: check the word
             for term in trigram:
                 clauses.append("reclaim_contains(r.text, ?)")
@@ -603,27 +604,31 @@ class CaseReader:
         sql = f"SELECT data, rid FROM records WHERE rid IN ({chosen}) ORDER BY date DESC, rid DESC"
         return self.conn.execute(sql, [*params, *args, limit, offset])
 
+    @functools.cached_property
+    def _layout(self) -> dict[str, Any]:
+        """How this case was written (``meta`` keys :data:`DATE_ORDER`, :data:`CJK_INDEX`, :data:`FTS_DETAIL`,
+        and whether it has a CJK index): read once, every search depends on it."""
+        has_cjk = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name='records_cjk'").fetchone() is not None
+        return {key: self.meta(key) for key in (DATE_ORDER, CJK_INDEX, FTS_DETAIL)} | {"cjk": has_cjk}
+
     def _date_ordered(self) -> bool:
         """Whether the full-text indexes are keyed in date order (by rank or by rid)."""
-        if not hasattr(self, "_ordered"):
-            self._ordered = self.meta(DATE_ORDER)
-        return self._ordered in ("date", "rank")
+        return self._layout[DATE_ORDER] in ("date", "rank")
 
     def _ranked(self) -> bool:
         """Whether ``ranks`` gives the date order (else, in a date-ordered case, rid order is it)."""
-        return self._date_ordered() and self._ordered == "rank"
+        return self._layout[DATE_ORDER] == "rank"
 
     def _cjk_characters(self) -> bool:
         """Whether the CJK index holds single characters (else two-character words)."""
-        if not hasattr(self, "_characters"):
-            self._characters = self.meta(CJK_INDEX) == "characters"
-        return self._characters
+        return self._layout[CJK_INDEX] == "characters"
+
+    def _positions(self) -> bool:
+        """Whether the trigram index keeps positions (a word is then searched as a phrase)."""
+        return self._layout[FTS_DETAIL] != "none"
 
     def _has_cjk_index(self) -> bool:
-        if not hasattr(self, "_cjk"):
-            row = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name='records_cjk'").fetchone()
-            self._cjk = row is not None
-        return self._cjk
+        return bool(self._layout["cjk"])
 
     def media_path(self, sha256: str) -> Path | None:
         """The local file of a stored media item (``None`` if unknown)."""
