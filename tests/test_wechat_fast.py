@@ -8,57 +8,20 @@ text stored as shaped rows: tests/test_wechat_shaped.py).
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import xml.etree.ElementTree as ET
 from dataclasses import fields
 from pathlib import Path
 
 import pytest
+from test_wechat_support import FRIEND, GROUP, OWNER, account, md5
 
 from reclaim.artifacts.wechat import emoji, messages
 from reclaim.artifacts.wechat import xmltools as X
 from reclaim.artifacts.wechat.records import WeChatMessage
 from reclaim.case.context import ScanContext, ScanOptions
-from reclaim.sample.content._wechat_media import pb
 from reclaim.sample.model import SampleFile
 from reclaim.sources.memory import MemoryFS
-
-DOMAIN = "AppDomain-com.tencent.xin"
-OWNER = "wxid_owner0001"
-FRIEND = "wxid_friend0001"
-GROUP = "4242@chatroom"
-
-
-def md5(text: str) -> str:
-    return hashlib.md5(text.encode()).hexdigest()
-
-
-def _account(tmp_path: Path, rows: dict[str, list[tuple[object, ...]]]) -> list[SampleFile]:
-    """One shard (alphabetical columns, as WeChat's message_N files) with the given rows per chat."""
-    path = tmp_path / "message_1.sqlite"
-    conn = sqlite3.connect(path)
-    for user, values in rows.items():
-        conn.execute(f"CREATE TABLE Chat_{md5(user)}(CreateTime INTEGER, Des INTEGER, ImgStatus INTEGER,"
-                     " MesLocalID INTEGER PRIMARY KEY AUTOINCREMENT, MesSvrID INTEGER, Message TEXT,"
-                     " Status INTEGER, TableVer INTEGER, Type INTEGER)")
-        conn.executemany(f"INSERT INTO Chat_{md5(user)}(MesLocalID, CreateTime, Des, MesSvrID, Message, Type)"
-                         " VALUES (?,?,?,?,?,?)", values)
-    conn.commit()
-    conn.close()
-    contacts = tmp_path / "WCDB_Contact.sqlite"
-    conn = sqlite3.connect(contacts)
-    conn.execute("CREATE TABLE Friend(userName TEXT PRIMARY KEY, type INTEGER, certificationFlag INTEGER,"
-                 " dbContactRemark BLOB, dbContactHeadImage BLOB, dbContactProfile BLOB, dbContactChatRoom BLOB)")
-    room = b'<RoomData><Member UserName="wxid_m1"><DisplayName>Auntie</DisplayName></Member></RoomData>'
-    conn.executemany("INSERT INTO Friend VALUES (?,?,?,?,?,?,?)", [
-        (FRIEND, 3, 0, pb((1, "Friend One")), b"", b"", b""),
-        (GROUP, 3, 0, pb((1, "Family")), b"", b"", pb((1, "wxid_m1")) + room)])
-    conn.commit()
-    conn.close()
-    folder = f"Documents/{md5(OWNER)}/DB"
-    return [SampleFile(DOMAIN, f"{folder}/message_1.sqlite", path),
-            SampleFile(DOMAIN, f"{folder}/WCDB_Contact.sqlite", contacts)]
 
 
 def _extract(files: list[SampleFile], *, stored: bool = False) -> list[WeChatMessage]:
@@ -67,7 +30,7 @@ def _extract(files: list[SampleFile], *, stored: bool = False) -> list[WeChatMes
 
 
 def test_text_records_are_whole_records(tmp_path: Path) -> None:
-    files = _account(tmp_path, {
+    files = account(tmp_path, {
         FRIEND: [(1, 1_700_000_000, 1, 11, "好的[微笑]", 1), (2, 1_700_000_060, 0, 0, "See you /::)", 1),
                  (3, 1_700_000_120, 1, 13, "[Photo]", 3)],
         GROUP: [(1, 1_700_000_000, 1, 21, "wxid_m1:\n收到[强]", 1), (2, 1_700_000_001, 1, 22, "no prefix", 1),
@@ -81,9 +44,9 @@ def test_text_records_are_whole_records(tmp_path: Path) -> None:
         assert record == rebuilt and record.to_json_bytes() == rebuilt.to_json_bytes()
     by_text = {r.text: r for r in records}
     hello = by_text["好的🙂"]
-    account = md5(OWNER)  # no login record: the account is named by its folder
+    folder = md5(OWNER)  # no login record: the account is named by its folder
     assert (hello.id, hello.chat, hello.sender, hello.sender_id, hello.direction, hello.server_id,
-            hello.local_id) == (f"wechat:{account}:{FRIEND}:1", "Friend One", "Friend One", FRIEND, "incoming",
+            hello.local_id) == (f"wechat:{folder}:{FRIEND}:1", "Friend One", "Friend One", FRIEND, "incoming",
                                 "11", 1)
     assert hello.date is not None and hello.date.isoformat() == "2023-11-14T22:13:20+00:00"
     sent = by_text["See you 🙂"]
@@ -97,7 +60,7 @@ def test_text_records_are_whole_records(tmp_path: Path) -> None:
 
 def test_text_that_is_not_utf8_is_read_with_replacement(tmp_path: Path) -> None:
     rows = [(i, 1_700_000_000 + i, 1, i, f"message {i}", 1) for i in range(1, 2501)]
-    files = _account(tmp_path, {FRIEND: rows})
+    files = account(tmp_path, {FRIEND: rows})
     conn = sqlite3.connect(files[0].data)  # a TEXT value with a stray byte, past the first batch of rows
     conn.execute(f"UPDATE Chat_{md5(FRIEND)} SET Message = CAST(X'6F6BFF21' AS TEXT) WHERE MesLocalID = 1500")
     conn.commit()

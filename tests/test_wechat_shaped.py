@@ -9,11 +9,11 @@ scan's process and through the staging process.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from pathlib import Path
 
 import pytest
+from test_wechat_support import DOMAIN, FRIEND, GROUP, OWNER, account, md5
 
 from reclaim.artifacts.base import ShapedRows
 from reclaim.artifacts.wechat import messages
@@ -24,23 +24,15 @@ from reclaim.sample.content._wechat_media import pb
 from reclaim.sample.model import SampleFile
 from reclaim.sources.memory import MemoryFS
 
-DOMAIN = "AppDomain-com.tencent.xin"
-OWNER = "wxid_owner0001"
-FRIEND = "wxid_friend0001"
-GROUP = "4242@chatroom"
 T = 1_700_000_000
 TEXTS = ["好的[微笑]", "See you /::)", "", 'quote " and \\ back\\slash', "line\nbreak\ttab\r", "bell\x07 nul\x00",
          "emoji 😀 and \u2028 separator", "[未知表情] [Smile][Smile]", "<b>not xml</b>", "é" * 300, "Friend One",
          "100% sure %s %d %%"]
 
 
-def md5(text: str) -> str:
-    return hashlib.md5(text.encode()).hexdigest()
-
-
 def _rows() -> dict[str, list[tuple[object, ...]]]:
-    """(MesLocalID, CreateTime, Des, MesSvrID, Message, Type) per chat: every text shape, times a query cannot
-    write, other types between texts of the same second (their order must hold), a text that is not UTF-8."""
+    """(MesLocalID, CreateTime, Des, MesSvrID, Message, Type) per chat: every text shape, times the case store
+    cannot write itself, other types between texts of the same second (their order must hold)."""
     friend = [(i + 1, T + i, i % 2, (i + 11) if i % 3 else 0, t, 1) for i, t in enumerate(TEXTS)]
     friend += [(20, T * 1000 + 123, 1, 5, "milliseconds", 1), (21, None, 1, 6, "no time", 1),
                (22, T + 100, 1, 7, '<msg><img md5="a1" length="10"/></msg>', 3), (23, T + 100, 1, 8, "same second", 1),
@@ -65,32 +57,14 @@ def _rows() -> dict[str, list[tuple[object, ...]]]:
 
 
 def _account(tmp_path: Path, *, broken: bool = False, title: str = "Friend One") -> list[SampleFile]:
-    path = tmp_path / "message_1.sqlite"
-    conn = sqlite3.connect(path)
-    for user, values in _rows().items():
-        conn.execute(f"CREATE TABLE Chat_{md5(user)}(CreateTime INTEGER, Des INTEGER, ImgStatus INTEGER,"
-                     " MesLocalID INTEGER PRIMARY KEY AUTOINCREMENT, MesSvrID INTEGER, Message TEXT,"
-                     " Status INTEGER, TableVer INTEGER, Type INTEGER)")
-        conn.executemany(f"INSERT INTO Chat_{md5(user)}(MesLocalID, CreateTime, Des, MesSvrID, Message, Type)"
-                         " VALUES (?,?,?,?,?,?)", values)
+    files = account(tmp_path, _rows(), friend=title,
+                    others=[("wxid_nameless", b""), ("wxid_nul", pb((1, "Nul\x00Name")))])
     if broken:  # a stray byte in a plain text: read with a replacement character
+        conn = sqlite3.connect(tmp_path / "message_1.sqlite")
         conn.execute(f"UPDATE Chat_{md5(FRIEND)} SET Message = CAST(X'6F6BFF215B5D' AS TEXT) WHERE MesLocalID = 2")
-    conn.commit()
-    conn.close()
-    contacts = tmp_path / "WCDB_Contact.sqlite"
-    conn = sqlite3.connect(contacts)
-    conn.execute("CREATE TABLE Friend(userName TEXT PRIMARY KEY, type INTEGER, certificationFlag INTEGER,"
-                 " dbContactRemark BLOB, dbContactHeadImage BLOB, dbContactProfile BLOB, dbContactChatRoom BLOB)")
-    room = b'<RoomData><Member UserName="wxid_m1"><DisplayName>Auntie</DisplayName></Member></RoomData>'
-    conn.executemany("INSERT INTO Friend VALUES (?,?,?,?,?,?,?)", [
-        (FRIEND, 3, 0, pb((1, title)), b"", b"", b""),
-        (GROUP, 3, 0, pb((1, "Family")), b"", b"", pb((1, "wxid_m1")) + room),
-        ("wxid_nameless", 3, 0, b"", b"", b"", b""), ("wxid_nul", 3, 0, pb((1, "Nul\x00Name")), b"", b"", b"")])
-    conn.commit()
-    conn.close()
-    folder = f"Documents/{md5(OWNER)}/DB"
-    return [SampleFile(DOMAIN, f"{folder}/message_1.sqlite", path),
-            SampleFile(DOMAIN, f"{folder}/WCDB_Contact.sqlite", contacts)]
+        conn.commit()
+        conn.close()
+    return files
 
 
 def _case(files: list[SampleFile], folder: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
