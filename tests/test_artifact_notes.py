@@ -345,25 +345,32 @@ def test_a_locked_attachment_is_decrypted_in_chunks_and_its_check_comes_at_the_e
             pass
 
 
-def test_a_damaged_locked_attachment_is_listed_missing_and_nothing_of_it_is_stored(tmp_path: Path) -> None:
+def _scan_with_a_flipped_byte(tmp_path: Path, suffix: str, at: int) -> tuple[dict[str, Any], set[str]]:
+    """Scan the sample's notes with one byte of the file ending in ``suffix`` flipped (``at``: its index, from
+    the end when negative, or the middle when 0); the notes by title and the names of the files stored."""
     from reclaim.sample.model import SampleFile
 
     files = []
     for item in sample_notes.files(SampleContext()):
-        if item.path.endswith(f"/{sample_notes.LOCKED_V1_MEDIA}"):  # the iOS 9-16 sealed photo: flip its last byte
+        if item.path.endswith(suffix):
             data = bytearray(item.data)
-            data[-1] ^= 1
+            data[at or len(data) // 2] ^= 1
             item = SampleFile(item.domain, item.path, bytes(data), mtime=item.mtime)
         files.append(item)
     _, case = scan(MemoryFS(files), tmp_path / "case", note_passwords=[sample_notes.PASSWORD])
     with case:
         notes = {n["title"]: n for n in case.records("notes")}
-        (photo,) = notes["Wi-Fi and door codes"]["attachments"]
-        assert (photo["name"], photo["missing"], photo["sha256"]) == ("router-label.jpeg", True, None)
-        assert notes["Passport and PINs"]["attachments"][0]["missing"] is False  # the other one still opens
-    leftovers = [p.name for p in (tmp_path / "case" / "media").rglob("*") if p.is_file() and p.name.endswith(".part")]
+    return notes, {p.name for p in (tmp_path / "case" / "media").rglob("*") if p.is_file()}
+
+
+def test_a_damaged_locked_attachment_is_listed_missing_and_nothing_of_it_is_stored(tmp_path: Path) -> None:
+    # the iOS 9-16 sealed photo: its last byte flipped
+    notes, stored = _scan_with_a_flipped_byte(tmp_path, f"/{sample_notes.LOCKED_V1_MEDIA}", -1)
+    (photo,) = notes["Wi-Fi and door codes"]["attachments"]
+    assert (photo["name"], photo["missing"], photo["sha256"]) == ("router-label.jpeg", True, None)
+    assert notes["Passport and PINs"]["attachments"][0]["missing"] is False  # the other one still opens
+    leftovers = [name for name in stored if name.endswith(".part")]
     assert leftovers == []
-    stored = {p.name for p in (tmp_path / "case" / "media").rglob("*") if p.is_file()}
     assert hashlib.sha256(sample_notes.sample_jpeg(tint=60)).hexdigest() not in stored
 
 
@@ -397,8 +404,6 @@ def test_an_ios17_locked_attachment_is_found_in_its_archive_and_decrypted_in_chu
 
 def test_a_damaged_ios17_locked_attachment_is_missing_and_was_never_read_whole(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from reclaim.sample.model import SampleFile
-
     opened = NotesArtifact._open_sealed
 
     def no_whole_attachment(self: Any, data: bytes, row: dict[str, Any], password: str, prefix: str) -> bytes:
@@ -406,19 +411,9 @@ def test_a_damaged_ios17_locked_attachment_is_missing_and_was_never_read_whole(
         return opened(self, data, row, password, prefix)
 
     monkeypatch.setattr(NotesArtifact, "_open_sealed", no_whole_attachment)
-    files = []
-    for item in sample_notes.files(SampleContext()):
-        if item.path.endswith("passport-scan.jpeg.encrypted"):
-            data = bytearray(item.data)
-            data[len(data) // 2] ^= 1  # inside the sealed data
-            item = SampleFile(item.domain, item.path, bytes(data), mtime=item.mtime)
-        files.append(item)
-    _, case = scan(MemoryFS(files), tmp_path / "case", note_passwords=[sample_notes.PASSWORD])
-    with case:
-        notes = {n["title"]: n for n in case.records("notes")}
-        (photo,) = notes["Passport and PINs"]["attachments"]
-        assert (photo["name"], photo["missing"]) == ("passport-scan.jpeg", True)
-        assert notes["Wi-Fi and door codes"]["attachments"][0]["missing"] is False
-    stored = {p.name for p in (tmp_path / "case" / "media").rglob("*") if p.is_file()}
+    notes, stored = _scan_with_a_flipped_byte(tmp_path, "passport-scan.jpeg.encrypted", 0)  # inside the sealed data
+    (photo,) = notes["Passport and PINs"]["attachments"]
+    assert (photo["name"], photo["missing"]) == ("passport-scan.jpeg", True)
+    assert notes["Wi-Fi and door codes"]["attachments"][0]["missing"] is False
     assert not any(name.endswith(".part") for name in stored)
     assert hashlib.sha256(sample_notes.sample_jpeg(tint=120)).hexdigest() not in stored
