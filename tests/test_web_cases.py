@@ -36,6 +36,14 @@ def wait(session: WebSession) -> None:
     assert session.job.state == "done", session.job.error
 
 
+def open_quick(client: Any, session: WebSession, path: Path) -> Any:
+    """Open a backup from the page without deleted-record recovery and wait for its scan; the page's answer."""
+    opened = client.post("/api/open", json={"path": str(path), "deleted": False}, headers=post_headers(session))
+    assert opened.status_code == 200, opened.text
+    wait(session)
+    return opened
+
+
 def wifi_note(session: WebSession) -> dict[str, Any]:
     with CaseReader(session.case_dir) as case:
         return next(r for r in case.records("notes") if r["title"] == WIFI)
@@ -50,10 +58,7 @@ def test_locked_notes_are_unlocked_with_a_password_typed_in_the_page(
     session = WebSession(work_dir=tmp_path / "work")
     client = client_for(session)
     try:
-        opened = client.post("/api/open", json={"path": str(notes_backup), "deleted": False},
-                             headers=post_headers(session))
-        assert opened.status_code == 200, opened.text
-        wait(session)
+        opened = open_quick(client, session, notes_backup)
         assert client.get("/api/notes/locked").json() == {
             "locked": 2, "hints": [PASSWORD_HINT, IOS17_HINT], "wrong": 0, "passcode": 0, "tried": 0,
             "can_unlock": True}
@@ -88,8 +93,7 @@ def test_note_password_only_in_the_body_and_only_from_the_page(notes_backup: Pat
     session = WebSession(work_dir=tmp_path / "work")
     client = client_for(session)
     try:
-        client.post("/api/open", json={"path": str(notes_backup), "deleted": False}, headers=post_headers(session))
-        wait(session)
+        open_quick(client, session, notes_backup)
         job = session.job
         in_url = client.post("/api/notes/unlock?password=reclaim-notes", headers=post_headers(session))
         assert in_url.status_code == 400  # a password in the address is not read
@@ -144,8 +148,7 @@ def test_a_scan_never_touches_the_case_opened_for_browsing(tmp_path: Path, notes
     try:
         assert client.get("/api/state").json()["existing_case"] is True
         assert client.get("/api/kinds/webchat/chats").json()["total"] == 2
-        client.post("/api/open", json={"path": str(notes_backup), "deleted": False}, headers=post_headers(session))
-        wait(session)
+        open_quick(client, session, notes_backup)
         assert session.case_dir == tmp_path / "work" / "case" and not session.existing_case
         assert [k["kind"] for k in client.get("/api/case").json()["kinds"] if k["live"]] == ["notes"]
         assert (tmp_path / "kept" / CASE_DB).read_bytes() == before
@@ -204,12 +207,8 @@ def test_open_names_the_model_and_refuses_a_database_cut_short(notes_backup: Pat
     session = WebSession(work_dir=tmp_path / "work")
     client = client_for(session)
     try:
-        opened = client.post("/api/open", json={"path": str(notes_backup), "deleted": False},
-                             headers=post_headers(session))
-        assert opened.status_code == 200, opened.text
-        source = opened.json()["source"]
+        source = open_quick(client, session, notes_backup).json()["source"]
         assert (source["product_name"], source["product_type"]) == ("iPhone 13", "iPhone14,5")
-        wait(session)
         cut = tmp_path / "cut.db"
         cut.write_bytes((corpus / "sqlite-corpus" / "corpus" / "0A-02.db").read_bytes()[:1000])
         refused = client.post("/api/open", json={"path": str(cut)}, headers=post_headers(session))
