@@ -129,7 +129,8 @@ def _insert(width: int, rows: int) -> str:
 
 
 def _cjk_or_none(text: str | None) -> str | None:
-    return " ".join(_CJK_CHARACTER.findall(text)) or None if text else None
+    """:func:`cjk_characters` as the scratch file keeps them (NULL: none)."""
+    return (cjk_characters(text) or None) if text else None
 
 
 class Sink:
