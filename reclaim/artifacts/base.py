@@ -194,11 +194,12 @@ _KIND_PREFIX: dict[str, bytes] = {}
 
 class ShapedRows:
     """Records handed over in the form the case keeps them, for the kinds whose records are counted in
-    millions (plain WeChat text): *shaped* rows (see ``reclaim.case.store.SCHEMA``), each ``(kind, date in
-    Unix seconds, shape, deleted, chat key, sender, search text, n, v1 … v5)``, in order, many at a time, so
+    millions (plain WeChat text, ordinary SMS and iMessages): *shaped* rows (see ``reclaim.case.store.SCHEMA``),
+    each ``(kind, date, shape, deleted, chat key, sender, search text, n, v1 … v5)`` with the date in whole Unix
+    seconds, or the same with the date in ISO 8601 and a ``v6`` (14 values), in order, many at a time, so
     that a million of them skip the record object, its JSON and the scan's loop. The case rebuilds each
-    one's row and JSON from its shape; the extractor that makes them has a test checking the case they give
-    against its record objects' (``tests/test_wechat_shaped.py``)."""
+    one's row and JSON from its shape; each extractor that makes them has a test checking the case they give
+    against its record objects' (``tests/test_wechat_shaped.py``, ``tests/test_messages_shaped.py``)."""
 
     __slots__ = ("rows",)
     deleted = False  # what the scan counts: all live (recovered records come whole)

@@ -37,13 +37,16 @@ WORDS = "CREATE TABLE IF NOT EXISTS staging.words(rid INTEGER PRIMARY KEY, date 
 COLUMNS = "kind, id, date, deleted, source, chat_id, chat, sender, title, text, data"
 #: ``data`` comes as the record's UTF-8 JSON bytes and is stored as text without a decode and re-encode.
 _ROW = "(?,?,?,?,?,?,?,?,?,?,CAST(? AS TEXT))"
-#: A shaped row as it comes (13 values: kind, CreateTime in Unix seconds, shape, deleted, chat_id, sender, search
+#: A shaped row as it comes (13 values: kind, date in whole Unix seconds, shape, deleted, chat_id, sender, search
 #: words, n, v1 … v5): its date is written by SQLite, quicker than by Python.
 SHAPED = "kind, date, shape, deleted, chat_id, sender, text, n, v1, v2, v3, v4, v5"
 _SHAPED_ROW = "(?,replace(datetime(?, 'unixepoch'), ' ', 'T') || 'Z',?,?,?,?,?,?,?,?,?,?,?)"
-_ROWS_PER_INSERT = 64  # at most 832 parameters, below SQLite's limit of 999 in old versions
+#: A shaped row with its date already in ISO 8601 (finer than seconds) and a sixth value: 14 values.
+SHAPED_DATED = f"{SHAPED}, v6"
+_SHAPED_DATED_ROW = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_ROWS_PER_INSERT = 64  # at most 896 parameters, below SQLite's limit of 999 in old versions
 #: The columns and row of the statement appending rows, by the length of a row as it comes (with its JSON, if whole).
-_INSERTS = {11: (COLUMNS, _ROW), 13: (SHAPED, _SHAPED_ROW)}
+_INSERTS = {11: (COLUMNS, _ROW), 13: (SHAPED, _SHAPED_ROW), 14: (SHAPED_DATED, _SHAPED_DATED_ROW)}
 #: The words of the records appended since ``?``: the CJK characters only of text that is not all ASCII
 #: (as many characters as bytes), by :func:`cjk_characters`.
 _WORDS_SINCE = ("INSERT INTO staging.words(rid, date, text, cjk) SELECT rid, date, text,"
@@ -153,7 +156,7 @@ class Sink:
 
     def rows(self, rows: list[Any], data: list[bytes], shapes: list[Any] | None = None) -> None:
         """Append rows in order, many per statement (quicker): whole ones (ten columns, then their record's JSON
-        from ``data``) and shaped ones (13 values, see :data:`SHAPED`), after the new ``shapes`` they use
+        from ``data``) and shaped ones (13 or 14 values, see :data:`SHAPED`), after the new ``shapes`` they use
         (number, id prefix, source, chat, title, JSON format)."""
         if shapes:
             self.conn.executemany("INSERT INTO main.shapes(shape, id, source, chat, title, data) VALUES (?,?,?,?,?,?)",

@@ -49,8 +49,9 @@ FTS_DETAIL = "fts_detail"
 #: of ``entries``, which keeps most records whole, and *shaped* ones (rows counted in millions, such as plain
 #: WeChat text, whose records differ only in a few values) as those values and a ``shape`` they share: the
 #: shape's id prefix, source, chat and title, and its JSON as a ``printf`` format that takes, in order, ``n``,
-#: the date, the sender as JSON, ``v1`` as JSON, ``v2``, ``v3`` as JSON, ``v4``, ``v5`` (a shape's record id
-#: is its prefix followed by ``n``). A case is then a fifth of the size and much quicker to write.
+#: the date, the sender as JSON, ``v1`` as JSON, ``v2``, ``v3`` as JSON, ``v4``, ``v5``, ``v6`` (a shape's record
+#: id is its prefix followed by ``n``; a format skips a value it has no use for with ``%.0s``). A case is then a
+#: fifth of the size and much quicker to write. (Cases written before ``v6`` have a view without it.)
 #: (Cases written before shapes have a ``records`` table with the same columns.)
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -63,7 +64,7 @@ CREATE TABLE entries(
     kind TEXT NOT NULL, id TEXT, date TEXT, deleted INTEGER NOT NULL,
     source TEXT, chat_id TEXT, chat TEXT, sender TEXT, title TEXT, text TEXT,
     data TEXT,
-    shape INTEGER, n INTEGER, v1 TEXT, v2 TEXT, v3 TEXT, v4 TEXT, v5 TEXT,
+    shape INTEGER, n INTEGER, v1 TEXT, v2 TEXT, v3 TEXT, v4 TEXT, v5 TEXT, v6 TEXT,
     CHECK (shape IS NOT NULL OR (id IS NOT NULL AND source IS NOT NULL AND data IS NOT NULL)));
 CREATE TABLE shapes(
     shape INTEGER PRIMARY KEY, id TEXT NOT NULL, source TEXT NOT NULL, chat TEXT, title TEXT, data TEXT NOT NULL);
@@ -72,7 +73,7 @@ CREATE VIEW records AS SELECT
     IFNULL(e.source, s.source) AS source, e.chat_id AS chat_id, IFNULL(e.chat, s.chat) AS chat,
     e.sender AS sender, IFNULL(e.title, s.title) AS title, e.text AS text,
     IFNULL(e.data, printf(s.data, e.n, e.date, json_quote(e.sender), json_quote(e.v1), e.v2, json_quote(e.v3),
-                          e.v4, e.v5)) AS data
+                          e.v4, e.v5, e.v6)) AS data
     FROM entries e LEFT JOIN shapes s ON s.shape = e.shape;
 CREATE TABLE media(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, mime TEXT NOT NULL, name TEXT NOT NULL);
 """
