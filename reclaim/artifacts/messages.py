@@ -17,12 +17,15 @@ they react to, as the Messages app shows them.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from reclaim.artifacts._phone import ContactIndex
 from reclaim.artifacts.base import (
@@ -31,6 +34,7 @@ from reclaim.artifacts.base import (
     MediaRef,
     Provenance,
     Record,
+    ShapedRows,
     from_apple_time,
     iso,
 )
@@ -67,6 +71,12 @@ COLUMNS = (
     "date_retracted", "date_edited", "cache_has_attachments", "cache_roomnames", "is_audio_message", "error",
     "destination_caller_id",
 )
+#: The columns of a message :meth:`_SmsReader.shaped_row` reads, and those it wants empty (0, NULL: a subject,
+#: an effect, a reply, an attachment, an edit, a failure, a system line or an app's card need the whole row).
+_FEW = ("ROWID", "guid", "text", "attributedBody", "handle_id", "service", "date", "date_read", "date_delivered",
+        "is_from_me", "destination_caller_id")
+_PLAIN = ("item_type", "message_summary_info", "balloon_bundle_id", "date_retracted", "date_edited",
+          "thread_originator_guid", "cache_has_attachments", "subject", "expressive_send_style_id", "error")
 _NOT_TAPBACK = ("(message.associated_message_type IS NULL OR message.associated_message_type < 2000"
                 " OR message.associated_message_type >= 4000)")
 #: Positions of the columns in a live row (``chat_rowid`` first, then :data:`COLUMNS`).
@@ -158,7 +168,7 @@ class MessagesArtifact(Artifact):
             for part in (reader.live(), reader.recently_deleted(),
                          reader.carved() if ctx.options.recover_deleted else iter(())):
                 for record in part:
-                    if record.attachments:
+                    if type(record) is not ShapedRows and record.attachments:
                         claimed.update(ref.origin for ref in record.attachments)
                     yield record
             if ctx.options.recover_deleted:
@@ -188,6 +198,9 @@ class _SmsReader:
         #: Whether live rows of ordinary messages go through :meth:`plain_message` (tests turn it off to
         #: check that it builds the very records :meth:`message` builds).
         self.fast = True
+        #: The shape number of each (conversation, direction, service) whose plain messages go to the case as
+        #: shaped rows (0: none can, a value holds a NUL); see :meth:`shaped_row`.
+        self.shapes: dict[tuple[int, bool, str], int] = {}
 
     # -- conversations ---------------------------------------------------------------------
 
@@ -268,16 +281,15 @@ class _SmsReader:
                      else "cmj.chat_id, message.date, message.ROWID")
             sql = (f"SELECT cmj.chat_id AS chat_rowid, {self.select} FROM chat_message_join cmj"
                    f" JOIN message ON message.ROWID = cmj.message_id WHERE {_NOT_TAPBACK} ORDER BY {order}")
-            cursor = self.db.conn.execute(sql)
-            cursor.row_factory = None  # plain tuples: a Row per message costs more than the record
-            seen, chats, plain = self.seen, self.chats, self.plain_message if self.fast else None
-            while batch := cursor.fetchmany(1000):
-                for row in batch:
-                    if row[_ROWID] in seen:
-                        continue
-                    chat = chats.get(row[0])
-                    record = plain(row, chat) if plain is not None else None
-                    yield record if record is not None else self.message(dict(zip(_LIVE_NAMES, row, strict=True)), chat)
+            if self.fast and self.ctx.add_shape is not None:
+                yield from self._live_shaped(order)
+            else:
+                cursor = self.db.conn.execute(sql)
+                cursor.row_factory = None  # plain tuples: a Row per message costs more than the record
+                while batch := cursor.fetchmany(1000):
+                    for row in batch:
+                        if row[_ROWID] not in self.seen:
+                            yield self._live_record(row, self.chats.get(row[0]))
         # Messages in no conversation (the join row was lost): place them by their handle or room.
         where = [_NOT_TAPBACK]
         if self.db.has("chat_message_join"):
@@ -288,6 +300,45 @@ class _SmsReader:
         for row in self.db.rows(f"SELECT {self.select} FROM message WHERE {' AND '.join(where)} ORDER BY date"):
             values = dict(row)
             yield self.message(values, self._infer_chat(values))
+
+    def _live_record(self, row: tuple[Any, ...], chat: _Chat | None) -> Message:
+        """The record of a live row (a tuple in :data:`_LIVE_NAMES` order)."""
+        record = self.plain_message(row, chat) if self.fast else None
+        return record if record is not None else self.message(dict(zip(_LIVE_NAMES, row, strict=True)), chat)
+
+    def _live_shaped(self, order: str) -> Iterator[Message | ShapedRows]:
+        """:meth:`live`'s conversations when the scan stores them in a case: the plainest messages go as shaped
+        rows, in runs (tests/test_messages_shaped.py checks the case they give against the records'). Rows are
+        first read in the dozen columns those need and whether SQL sees nothing more in them (:data:`_PLAIN`):
+        a third of the reading; any other is then read whole."""
+        db = self.db
+        plain = " AND ".join(f'coalesce("message"."{c}", 0) = 0' for c in _PLAIN if db.has("message", c)) or "1"
+        cursor = db.conn.execute(
+            f"SELECT cmj.chat_id, {', '.join(db.col('message', c) for c in _FEW)}, {plain} FROM chat_message_join cmj"
+            f" JOIN message ON message.ROWID = cmj.message_id WHERE {_NOT_TAPBACK} ORDER BY {order}")
+        cursor.row_factory = None
+        whole = db.conn.cursor()
+        whole.row_factory = None
+        one = f"SELECT {self.select} FROM message WHERE ROWID = ?"
+        seen, chats, shaped = self.seen, self.chats, self.shaped_row
+        while batch := cursor.fetchmany(1000):
+            run: list[tuple[Any, ...]] = []
+            for row in batch:
+                if row[1] in seen:
+                    continue
+                chat = chats.get(row[0])
+                values = shaped(row, chat) if row[-1] else None
+                if values is not None:
+                    run.append(values)
+                    continue
+                if run:  # what came before it goes first
+                    yield ShapedRows(run)
+                    run = []
+                full = whole.execute(one, (row[1],)).fetchone()
+                if full is not None:
+                    yield self._live_record((row[0], *full), chat)
+            if run:
+                yield ShapedRows(run)
 
     def recently_deleted(self) -> Iterator[Message]:
         """Messages the user deleted that sit in "Recently Deleted" (iOS 16+) until purged."""
@@ -470,6 +521,75 @@ class _SmsReader:
         if row[_HAS_ATTACHMENTS] and isinstance(rowid, int):
             record.attachments = list(self._attachments(rowid, bool(row[_AUDIO])))
         return record
+
+    def shaped_row(self, row: tuple[Any, ...], chat: _Chat | None) -> tuple[Any, ...] | None:
+        """The record of a live row read by :meth:`_live_shaped` (its chat, :data:`_FEW`, and whether SQL saw
+        no more to it) as a shaped row (14 values: see :class:`~reclaim.artifacts.base.ShapedRows`) of its
+        conversation's shape for its direction and service, or ``None`` for a message with more to it than text
+        and dates (a reaction, or what :data:`_PLAIN` looks for) or with a value the case's ``printf`` cannot
+        rebuild.
+        The values: n = ROWID, the sender, v1 = sender id, v3 = text, v4 = guid, v5 and v6 = the read and
+        delivered dates as JSON (v2 is not used)."""
+        if chat is None:
+            return None
+        _, rowid, guid, text, body, handle, service, date, read, delivered, from_me, own, _ = row
+        guid = guid or ""
+        if type(rowid) is not int or type(guid) is not str or guid in self.reactions or not _JSON_PLAIN(guid):
+            return None
+        date = from_apple_time(date)
+        if date is None:
+            return None
+        text = _text_from(text, body)
+        from_me = bool(from_me)
+        if from_me:
+            sender_id, sender = str(own or ""), self.contacts.me()
+        else:
+            sender_id = self.handles.get(handle or 0, "")
+            sender = self.contacts.display(sender_id) if sender_id else ""
+        if "\x00" in text or "\x00" in sender or "\x00" in sender_id:
+            return None
+        service = str(service or chat.service or "")
+        shape = self.shapes.get((chat.rowid, from_me, service))
+        if shape is None:
+            shape = self.shapes[chat.rowid, from_me, service] = self._shape(chat, from_me, service)
+        if not shape:
+            return None
+        self.seen.add(rowid)
+        # stored_form's search text: the text, then the chat's name and the sender unless the text holds them.
+        title, words = chat.name, text
+        if title and title not in words:
+            words = f"{words}\n{title}" if words else title
+        if sender and sender not in words:
+            words = f"{words}\n{sender}" if words else sender
+        # The three dates as JSON in one go (no date holds a comma): '["…Z","…Z",null]'.
+        dates = _dumps((date, from_apple_time(read), from_apple_time(delivered)), option=_UTC_Z).decode()
+        first, read, delivered = dates.split(",")
+        return ("messages", first[2:-1], shape, 0, chat.key, sender, words, rowid, sender_id, None, text, guid, read,
+                delivered[:-1])
+
+    def _shape(self, chat: _Chat, from_me: bool, service: str) -> int:
+        """Register the shape of a conversation's plain messages in one direction and service (see
+        ``reclaim.case.store.SCHEMA``): the JSON ``Message.to_json_bytes`` gives them, as a format taking
+        the values of :meth:`shaped_row`. 0 when a value it holds has a NUL (``printf`` stops at one)."""
+        assert self.ctx.add_shape is not None
+        source = self.db.source
+        if any("\x00" in value for value in (source, chat.key, chat.name, service, *chat.members)):
+            return 0
+        dumps = orjson.dumps
+
+        def fixed(*parts: bytes) -> str:  # JSON written as it is: a % in it is a percent sign
+            return b"".join(parts).decode().replace("%", "%%")
+
+        data = "".join([
+            '{"kind":"messages","id":"sms:%d","date":"%s',
+            fixed(b'","deleted":false,"source":', dumps(source), b',"provenance":null,"chat_id":', dumps(chat.key),
+                  b',"chat":', dumps(chat.name), b',"chat_members":', dumps(chat.members), b',"sender":'),
+            '%s,"sender_id":%s,%.0s"direction":"', "outgoing" if from_me else "incoming", '","text":%s,"subject":"",'
+            '"attachments":[],"card":null,"quote":null,"status":null,"service":',
+            fixed(dumps(service)),
+            ',"guid":"%s","reactions":[],"edits":[],"effect":null,"date_read":%s,"date_delivered":%s,'
+            '"date_edited":null,"date_deleted":null,"failed":false,"date_source":""}'])
+        return self.ctx.add_shape(("sms:", source, chat.name, chat.name, data))
 
     def _edits(self, record: Message, row: dict[str, Any]) -> None:
         summary = row.get("message_summary_info")
@@ -831,6 +951,12 @@ def _blob(value: Any) -> bytes:
     if isinstance(value, str):
         return value.encode("utf-8", "surrogateescape")
     return b""
+
+
+_dumps = orjson.dumps
+_UTC_Z = orjson.OPT_UTC_Z
+#: Text JSON writes as it is (printable ASCII but quote and backslash): a guid a shape can print inside quotes.
+_JSON_PLAIN = re.compile(r'[ !#-\[\]-~]*').fullmatch
 
 
 def _text_of(row: dict[str, Any]) -> str:
