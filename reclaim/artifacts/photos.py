@@ -99,8 +99,8 @@ class Photo(Record):
         return self.original_filename or self.filename
 
     def search_text(self) -> str:
-        return "\n".join(p for p in (self.filename, self.original_filename, *self.albums, *self.people,
-                                      self.imported_by) if p)
+        parts = (self.filename, self.original_filename, *self.albums, *self.people, self.imported_by)
+        return "\n".join(p for p in dict.fromkeys(parts) if p)  # each once: the names are often the same
 
 
 def heic_preview(path: Path) -> tuple[bytes, str] | None:
