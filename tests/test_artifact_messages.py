@@ -154,6 +154,21 @@ def test_messages_deleted_for_good_are_recovered(messages: dict[str, dict[str, A
     assert not wal_live["deleted"] and wal_live["sender"] == "Jamie Lee"
 
 
+def test_deleted_reactions_are_recovered(messages: dict[str, dict[str, Any]]) -> None:
+    """A tapback carved with the message it reacted to joins that message's reactions; one deleted on its
+    own (its message still there) is a recovered line quoting that message."""
+    secret = by_text(messages, sample.SCRIPT["wal_deleted"])
+    assert secret["reactions"] == [{"sender": "Leo King", "sender_id": "+447700900111", "reaction": "❤️",
+                                    "name": "Loved", "date": "2024-05-01T03:40:00Z", "recovered": True}]
+    assert sample.SCRIPT["secret_loved"] not in {m["text"] for m in messages.values()}  # not a bubble of its own
+    line = by_text(messages, sample.SCRIPT["deleted_reaction"])
+    assert (line["deleted"], line["status"], line["direction"], line["chat"]) == (
+        True, "reaction", "outgoing", "Climbing Crew 🧗")
+    assert line["provenance"]["area"].startswith("wal") and line["date"] == "2024-05-01T05:30:00Z"
+    assert line["quote"] == {"guid": by_text(messages, "Last one in the WAL: see you all at 8")["guid"],
+                             "sender": "Jamie Lee", "text": "Last one in the WAL: see you all at 8"}
+
+
 def test_deleted_message_keeps_its_picture(case: CaseReader, messages: dict[str, dict[str, Any]],
                                            sample_files: list) -> None:
     caption, name = sample.SCRIPT["deleted_picture"]

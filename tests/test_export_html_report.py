@@ -73,7 +73,8 @@ def test_recovered_messages_listed_and_reachable(report: Path) -> None:
     assert '<h2 id="recovered">Recovered messages</h2>' in text
     item = r'<li><a href="([^"]+)">([^<]+)</a>.*?</span> · (.*?) <span class="badge">recovered ([^<]+)</span>'
     listed = re.findall(item, text)
-    assert len(listed) == 8  # the sample's 7 deleted iMessages/SMS, each once, and an attachment file left behind
+    # The sample's 7 deleted iMessages/SMS and a reaction deleted on its own, each once, and a file left behind.
+    assert len(listed) == 9
     by_text = {body: (href, chat, where) for href, chat, body, where in listed}
     assert [(c, w) for _, c, _, w in listed if w == "from a file the app left behind"] == [
         ("Attachments without a message", "from a file the app left behind")]
@@ -165,7 +166,7 @@ def test_phone_width_no_overflow_no_console_errors_media_load(report: Path) -> N
 
 def test_sender_names_only_in_group_chats(report: Path) -> None:
     one_to_one = (report / "report/messages/0010-Priya-Patel/page-1.html").read_text(encoding="utf-8")
-    group = (report / "report/messages/0002-Climbing-Crew/page-1.html").read_text(encoding="utf-8")
+    group = (report / "report/messages/0001-Climbing-Crew/page-1.html").read_text(encoding="utf-8")
     assert '<div class="who">' not in one_to_one  # the owner's name on outgoing messages is no second person
     assert '<div class="who">Jamie Lee</div>' in group and '<div class="who">Leo King</div>' in group
 

@@ -36,6 +36,7 @@ from reclaim.artifacts.base import (
     Record,
     ShapedRows,
     from_apple_time,
+    from_apple_time_safe,
     iso,
 )
 from reclaim.case.context import Database, ScanContext
@@ -396,18 +397,52 @@ class _SmsReader:
             if chat_id in self.chats:  # a carved join naming no known chat is noise
                 joins.setdefault(message_id, chat_id)
         records = []
+        tapbacks: list[tuple[dict[str, Any], Any]] = []
         for values, carved in sorted(found.values(), key=lambda item: _int_or(item[0].get("date"))):
             at = values.get("associated_message_type")
             if isinstance(at, int) and 2000 <= at < 4000:
-                continue  # a deleted tapback: not a bubble of its own
+                tapbacks.append((values, carved))  # a deleted reaction: placed once the messages are known
+                continue
             chat = self._infer_chat(values, joins)
-            provenance = Provenance(area=carved.area, page=carved.page, offset=carved.offset, frame=carved.frame,
-                                    confidence=carved.confidence, partial=carved.partial)
-            record = self.message(values, chat, deleted=True, provenance=provenance, attachments=False)
+            record = self.message(values, chat, deleted=True, provenance=Provenance.of(carved), attachments=False)
             record.attachments = files.of(values, record)
             records.append(record)
+        records += self._deleted_reactions(tapbacks, {r.guid: r for r in records if r.guid}, joins)
         records.sort(key=lambda m: (m.chat_id, iso(m.date) or ""))
         yield from records
+
+    def _deleted_reactions(self, tapbacks: list[tuple[dict[str, Any], Any]], recovered: dict[str, Message],
+                           joins: dict[int, int]) -> Iterator[Message]:
+        """Deleted tapbacks (in date order): on a recovered message they join its ``reactions`` (marked
+        ``recovered``); on a live message, or one that is gone, each is a recovered line of its own
+        (status ``reaction``, Apple's words for it as text, the live message it reacted to quoted)."""
+        for values, carved in tapbacks:
+            target = _target_guid(values.get("associated_message_guid"))
+            if not target:
+                continue  # not a reaction any more: noise
+            at = values["associated_message_type"]
+            base = at - 1000 if at >= 3000 else at
+            symbol, name = REACTIONS.get(base, ("", "Reacted"))
+            sender_id, sender = self._sender(values.get("is_from_me"), values.get("handle_id"),
+                                             values.get("destination_caller_id"))
+            reacted = recovered.get(target)
+            if reacted is not None:
+                if at >= 3000:  # taken back
+                    reacted.reactions = [r for r in reacted.reactions
+                                         if (r["sender_id"] or r["sender"], r["name"]) != (sender_id or sender, name)]
+                else:
+                    reacted.reactions.append({"sender": sender, "sender_id": sender_id,
+                                              "reaction": values.get("associated_message_emoji") or symbol,
+                                              "name": name, "date": from_apple_time_safe(values.get("date")),
+                                              "recovered": True})
+                continue
+            record = self.message(values, self._infer_chat(values, joins), deleted=True,
+                                  provenance=Provenance.of(carved), attachments=False)
+            record.status = "reaction"
+            record.text = record.text or f"{symbol} {name}".strip()
+            quoted = self._quote(target)
+            record.quote = quoted if quoted and (quoted["text"] or quoted["sender"]) else None
+            yield record
 
     def _is_live(self, rowid: int | None, guid: Any) -> bool:
         if isinstance(guid, str) and guid and self.db.conn.execute(

@@ -8,8 +8,8 @@ one whose file was offloaded), an SMS with an invoice, Chinese and Arabic
 conversations, a conversation in "Recently Deleted", four messages deleted for good
 from the main file (their bytes stay in its free space; one had a picture, whose file is
 still in the backup) and, after the switch to WAL, recent messages that exist only in
-the ``-wal`` (one of them deleted again); and a picture file left in ``Attachments`` by a
-message no row remembers.
+the ``-wal`` (one of them deleted again with the reaction to it, and a reaction deleted
+on its own); and a picture file left in ``Attachments`` by a message no row remembers.
 
 :data:`SCRIPT` documents the scripted messages the tests assert on.
 """
@@ -277,6 +277,8 @@ SCRIPT = {
     "deleted": ("I'm thinking of quitting my job", "Please don't tell anyone yet", "Delete this after reading"),
     "deleted_picture": ("The flat I'm viewing tomorrow", "flat.jpg"),
     "wal_deleted": "Secret: surprise party for Sam on Saturday!",
+    "secret_loved": "Loved “Secret: surprise party for Sam on Saturday!”",  # a tapback, deleted with it
+    "deleted_reaction": "Emphasized “Last one in the WAL: see you all at 8”",  # a tapback deleted on its own
     "recently_deleted": ("Bonjour Alex ! Ton colis est arrivé", "Merci Chloé, je passe ce soir"),
 }
 
@@ -518,12 +520,20 @@ def files(ctx: SampleContext) -> Iterator[SampleFile]:
     conn.execute("BEGIN")
     t = SAMPLE_NOW - timedelta(hours=20)
     _chatter(writer, "sam", t, 8, SMALL_TALK)
-    secret, _ = writer.message("crew", SAMPLE_NOW - timedelta(hours=6), text=SCRIPT["wal_deleted"], from_me=True)
-    writer.message("crew", SAMPLE_NOW - timedelta(hours=5), text="Last one in the WAL: see you all at 8",
-                   from_me=False, sender="+447700900234")
+    secret, secret_guid = writer.message("crew", SAMPLE_NOW - timedelta(hours=6), text=SCRIPT["wal_deleted"],
+                                         from_me=True)
+    _, last_guid = writer.message("crew", SAMPLE_NOW - timedelta(hours=5), text="Last one in the WAL: see you all at 8",
+                                  from_me=False, sender="+447700900234")
+    # Reactions deleted with what they reacted to (Leo loved the secret), or on their own (the owner's "!!").
+    loved_secret, _ = writer.message("crew", SAMPLE_NOW - timedelta(hours=5, minutes=50), text=SCRIPT["secret_loved"],
+                                     from_me=False, sender="+447700900111", associated_message_type=2000,
+                                     associated_message_guid=f"p:0/{secret_guid}")
+    emphasis, _ = writer.message("crew", SAMPLE_NOW - timedelta(hours=4), text=SCRIPT["deleted_reaction"],
+                                 from_me=True, associated_message_type=2004, associated_message_guid=f"p:0/{last_guid}")
     conn.execute("COMMIT")
     conn.execute("BEGIN")
-    _delete(conn, secret)
+    for rowid in (secret, loved_secret, emphasis):
+        _delete(conn, rowid)
     conn.execute("COMMIT")
     main, wal = path.read_bytes(), path.with_name("sms.db-wal").read_bytes()
     conn.close()
