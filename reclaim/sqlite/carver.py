@@ -402,9 +402,9 @@ class Engine:
         got = self._profs_cache.get(ckey)
         if got is not None:
             return got
-        out = [p for p in self.profiles if p.index_format == index]
-        if first is not None and first in out:
-            out.remove(first)
+        # By identity: profiles are compared field by field otherwise (a WeChat file has hundreds of them).
+        out = [p for p in self.profiles if p.index_format == index and p is not first]
+        if first is not None and first.index_format == index and any(p is first for p in self.profiles):
             out.insert(0, first)
             got = (out, True)
         else:
