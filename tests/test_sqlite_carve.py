@@ -197,3 +197,43 @@ def test_varints_and_serial_types() -> None:
     assert decode_value(3, (-8_000_000).to_bytes(3, "big", signed=True), 0, "utf-8") == -8_000_000
     assert decode_value(8, b"", 0, "utf-8") == 0 and decode_value(9, b"", 0, "utf-8") == 1
     assert decode_value(13 + 2 * 4, "hé".encode("utf-16-le"), 0, "utf-16-le") == "hé"
+
+
+def test_tables_of_one_layout_pool_their_samples(tmp_path: Path) -> None:
+    """Hundreds of tables of one layout (WeChat's Chat_<md5>) share a pool of sampled records once it holds
+    SAMPLES, each later table sampling SAMPLES_OWN of its own: deleted rows of a late table still come back
+    whole and in their table, and a table sampled whole keeps a profile of its own records."""
+    from reclaim.sqlite.carver import SAMPLES, SAMPLES_OWN, Database, Engine
+
+    src = tmp_path / "src.db"
+    con = sqlite3.connect(src, isolation_level=None)
+    con.execute("PRAGMA secure_delete=0")
+    sizes = [60] * 11 + [20]  # 7 tables fill the pool of 400, the last one holds fewer rows than SAMPLES_OWN
+    for t, size in enumerate(sizes):
+        con.execute(f"CREATE TABLE Chat_{t} (TableVer INTEGER DEFAULT 1, MesLocalID INTEGER PRIMARY KEY AUTOINCREMENT,"
+                    " MesSvrID INTEGER, CreateTime INTEGER, Message TEXT, Status INTEGER, Type INTEGER, Des INTEGER)")
+        con.executemany(f"INSERT INTO Chat_{t} VALUES (1, ?, ?, ?, ?, 2, 1, ?)",
+                        [(i, 10**15 + t * 1000 + i, 1_700_000_000 + i, f"chat {t} line {i} 你好", i % 2)
+                         for i in range(1, size + 1)])
+    gone = {i: (1, i, 10**15 + 10 * 1000 + i, 1_700_000_000 + i, f"chat 10 line {i} 你好", 2, 1, i % 2)
+            for i in (5, 17, 40)}
+    con.execute(f"DELETE FROM Chat_10 WHERE MesLocalID IN ({','.join(map(str, gone))})")
+    con.close()
+    records = list(carve(src))
+    assert {r.table for r in records} == {"Chat_10"}  # no live row, nothing misplaced
+    found = {r.values["MesSvrID"]: r for r in records}
+    assert set(found) == {values[2] for values in gone.values()}
+    for values in gone.values():  # each whole but its rowid, which the freeblock's header overwrote
+        record = found[values[2]]
+        assert (record.area, record.rowid) == ("freeblock", None)
+        assert tuple(record.values.values()) == (values[0], None, *values[2:])
+
+    database = Database(src)
+    try:
+        engine = Engine(database)
+        engine.scan_live()
+    finally:
+        database.close()
+    own = [len(engine.samples[f"Chat_{t}"]) for t in range(len(sizes))]
+    assert own[:7] == [60] * 7  # the pool filled by the first ones, whose profiles are their own
+    assert own[7:11] == [SAMPLES_OWN + SAMPLES] * 4 and own[11] == 20  # sampled whole: its own rows only

@@ -23,6 +23,7 @@ import hashlib
 import operator
 import re
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -80,6 +81,20 @@ def _stale_header_re(hi: int) -> re.Pattern[bytes]:
     return rx
 PageGetter = Callable[[int], "bytes | None"]
 _INTERNAL = ("sqlite_master", "sqlite_schema", "sqlite_temp_master")
+
+
+#: Live records sampled per table for its profile, and per table once a shared pool holds that many
+#: (tables whose layout at least _POOLED tables share: see :meth:`Engine.scan_live`).
+SAMPLES = 400
+SAMPLES_OWN = 32
+_POOLED = 8
+
+
+def _layout(td: TableDef) -> tuple[object, ...]:
+    """What a table's profile depends on besides its records: kind, value affinities in record order, alias."""
+    aff = [td.columns[ci].affinity if ci < len(td.columns) else "BLOB" for ci in td.record_order]
+    alias = td.record_order.index(td.alias) if td.alias is not None and td.alias in td.record_order else None
+    return (td.kind, *aff, alias)
 
 
 def _mark(mask: bytearray, hits: list[Hit]) -> None:
@@ -197,24 +212,37 @@ class Engine:
         rowid instead (see :meth:`_consider`), which saves parsing every live index cell.
         """
         d = self.d
-        for k, td in enumerate([SQLITE_MASTER, *d.schema]):
+        defs = [SQLITE_MASTER, *d.schema]
+        layouts = Counter(map(_layout, defs))
+        pools: dict[tuple[object, ...], list[list[int]]] = {}
+        for k, td in enumerate(defs):
             self._defs.append(td)
+            # Tables of a layout shared by many (WeChat's Chat_<md5>) pool their samples: once SAMPLES are
+            # pooled, each further table samples SAMPLES_OWN records, and its profile adds the pool's when it
+            # has more records than that (a table sampled whole keeps a profile of its own records only).
+            layout = _layout(td)
+            pool = pools.setdefault(layout, []) if layouts[layout] >= _POOLED else None
+            budget = SAMPLES_OWN if pool is not None and len(pool) >= SAMPLES else SAMPLES
             samples: list[list[int]] = []
             counts = [0, 0]  # records, largest rowid
             tid = self.live.table_id(td.name) if td.kind == "table" else -1
             for pgno, page, bp in walk_btree(d.get, td.root, self.U, d.max_page):
                 self._set_owner(pgno, k)
                 if bp.kind == TABLE_LEAF and tid >= 0:
-                    self._live_table_leaf(page, bp, tid, samples, counts)
+                    self._live_table_leaf(page, bp, tid, samples, counts, budget)
                 elif bp.kind in (TABLE_LEAF, INDEX_LEAF, INDEX_INTERIOR):
-                    self._live_index_page(page, bp, td.kind != "index", samples, counts)
+                    self._live_index_page(page, bp, td.kind != "index", samples, counts, budget)
+            if pool is not None and budget == SAMPLES:
+                pool += samples[:SAMPLES - len(pool)]
+            elif pool is not None and counts[0] > len(samples):
+                samples = samples + pool
             self.samples[td.name] = samples
             self.max_rowid[td.name] = counts[1]
             self.nlive[td.name] = counts[0]
         self._unique_keys()
 
     def _live_table_leaf(
-        self, page: bytes, bp: BTreePage, tid: int, samples: list[list[int]], counts: list[int]
+        self, page: bytes, bp: BTreePage, tid: int, samples: list[list[int]], counts: list[int], budget: int
     ) -> None:
         """Fingerprint the records and rowids of one live table leaf page (varints inline)."""
         U = self.U
@@ -240,7 +268,7 @@ class Engine:
             if rid > maxr:
                 maxr = rid
             n += 1
-            if len(samples) < 400:
+            if len(samples) < budget:
                 try:
                     samples.append(parse_record_header(body, 0, local)[0])
                 except FormatError:
@@ -252,7 +280,7 @@ class Engine:
         counts[1] = maxr
 
     def _live_index_page(
-        self, page: bytes, bp: BTreePage, fingerprint: bool, samples: list[list[int]], counts: list[int]
+        self, page: bytes, bp: BTreePage, fingerprint: bool, samples: list[list[int]], counts: list[int], budget: int
     ) -> None:
         """Samples and overflow chains of one live index-format page (records of WITHOUT ROWID
         tables are fingerprinted too: they have no rowid to be judged by)."""
@@ -261,7 +289,7 @@ class Engine:
         x = ((U - 12) * 64 // 255) - 23 if bp.kind != TABLE_LEAF else U - 35
         table = bp.kind == TABLE_LEAF
         full = fingerprint or table
-        if not full and len(samples) >= 400 and bp.cell_pointers:
+        if not full and len(samples) >= budget and bp.cell_pointers:
             # A cell with an overflow chain keeps at least ``m`` payload bytes in the page, so
             # when no two neighbouring cells are that far apart there is nothing to follow.
             m = ((U - 12) * 32 // 255) - 23
@@ -272,7 +300,7 @@ class Engine:
                 return
         for off in bp.cell_pointers:
             o = off + shift
-            if not full and len(samples) >= 400 and o < U and page[o] < 0x80 and page[o] <= x:
+            if not full and len(samples) >= budget and o < U and page[o] < 0x80 and page[o] <= x:
                 counts[0] += 1  # a short payload: no overflow chain, nothing else to learn
                 continue
             try:
@@ -280,11 +308,11 @@ class Engine:
             except FormatError:
                 continue
             counts[0] += 1
-            if full or len(samples) < 400:
+            if full or len(samples) < budget:
                 local = page[c.local_start : c.local_start + c.local_size]
                 if full:
                     self.live.add_payload(live_key(c.payload_size, local))
-                if len(samples) < 400:
+                if len(samples) < budget:
                     try:
                         samples.append(parse_record_header(local, 0, len(local))[0])
                     except FormatError:
