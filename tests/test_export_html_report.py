@@ -228,3 +228,29 @@ def test_table_drops_a_column_that_only_repeats_the_date() -> None:
     assert _columns(rows) == ["end", "summary"]
     undated = [*rows, {"kind": "calendar", "date": None, "start": "2024-06-01T09:00:00Z", "summary": "?"}]
     assert _columns(undated) == ["start", "end", "summary"]  # the undated event's start would be lost
+
+
+def test_plain_bubbles_written_directly_are_the_template_s(report: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chat pages write a message that is text alone without the template (quicker): the pages are byte for
+    byte the ones the template alone writes, in 1:1 and group chats of Messages, WhatsApp and WeChat."""
+    from reclaim.export import html
+
+    written = []
+    plain_html = html.MessageView.plain_html
+
+    def counting(self: html.MessageView, group: bool) -> object:
+        found = plain_html(self, group)
+        written.append((found is not None, group))
+        return found
+
+    monkeypatch.setattr(html.MessageView, "plain_html", counting)
+    export_case(report.parent / "case", tmp_path / "quick", formats=["html"])
+    monkeypatch.setattr(html, "_PLAIN_BUBBLES", False)
+    export_case(report.parent / "case", tmp_path / "template", formats=["html"])
+    pages = sorted(p.relative_to(tmp_path / "quick") for p in (tmp_path / "quick").rglob("page-*.html"))
+    assert len(pages) > 25 and {p.parts[1] for p in pages} >= {"messages", "whatsapp", "wechat"}
+    for page in pages:
+        assert (tmp_path / "quick" / page).read_bytes() == (tmp_path / "template" / page).read_bytes(), page
+    assert sum(quick for quick, _ in written) > 300 and (True, True) in written  # in groups too
+    assert sum(not quick for quick, _ in written) > 100  # the others through the template
