@@ -440,8 +440,8 @@ class _SmsReader:
                                   provenance=Provenance.of(carved), attachments=False)
             record.status = "reaction"
             record.text = record.text or f"{symbol} {name}".strip()
-            quoted = self._quote(target)
-            record.quote = quoted if quoted and (quoted["text"] or quoted["sender"]) else None
+            quoted = self._quote(target)  # the live message it reacted to, if it still is
+            record.quote = quoted if quoted["text"] or quoted["sender"] else None
             yield record
 
     def _is_live(self, rowid: int | None, guid: Any) -> bool:
@@ -651,7 +651,8 @@ class _SmsReader:
             if not record.text and latest:
                 record.text = "\n".join(latest)
 
-    def _quote(self, guid: str) -> dict[str, Any] | None:
+    def _quote(self, guid: str) -> dict[str, Any]:
+        """The message a reply (or a reaction) points at: its sender and text, empty when it is gone."""
         cols = ", ".join(self.db.col("message", c) for c in ("text", "attributedBody", "handle_id", "is_from_me"))
         row = self.db.conn.execute(f"SELECT {cols} FROM message WHERE guid = ?", (guid,)).fetchone()
         if row is None:
