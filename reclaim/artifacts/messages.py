@@ -35,7 +35,6 @@ from reclaim.artifacts.base import (
     Provenance,
     Record,
     ShapedRows,
-    from_apple_time,
     from_apple_time_safe,
     iso,
 )
@@ -270,7 +269,7 @@ class _SmsReader:
             symbol, name = REACTIONS.get(base, ("", "Reacted"))
             active[target][key] = {"sender": sender, "sender_id": sender_id,
                                    "reaction": row["associated_message_emoji"] or symbol, "name": name,
-                                   "date": from_apple_time(row["date"])}
+                                   "date": from_apple_time_safe(row["date"])}
         return {guid: list(items.values()) for guid, items in active.items() if items}
 
     # -- live rows -----------------------------------------------------------------------------
@@ -357,7 +356,7 @@ class _SmsReader:
                         (values["ROWID"],))) if t)
             record = self.message(values, self.chats.get(values["chat_rowid"]), deleted=True,
                                   provenance=Provenance(area="app"))
-            record.date_deleted = from_apple_time(values.get("delete_date"))
+            record.date_deleted = from_apple_time_safe(values.get("delete_date"))
             yield record
 
     # -- carved rows ---------------------------------------------------------------------------
@@ -477,7 +476,7 @@ class _SmsReader:
         guid = str(row.get("guid") or "")
         record = Message(
             id=f"sms:deleted:{rowid}" if provenance is not None and provenance.area != "app" else f"sms:{rowid}",
-            date=from_apple_time(row.get("date")),
+            date=from_apple_time_safe(row.get("date")),
             deleted=deleted,
             source=self.db.source,
             provenance=provenance,
@@ -493,9 +492,9 @@ class _SmsReader:
             guid=guid,
             reactions=self.reactions.get(guid, []),
             effect=_effect(row.get("expressive_send_style_id")),
-            date_read=from_apple_time(row.get("date_read")),
-            date_delivered=from_apple_time(row.get("date_delivered")),
-            date_edited=from_apple_time(row.get("date_edited")),
+            date_read=from_apple_time_safe(row.get("date_read")),
+            date_delivered=from_apple_time_safe(row.get("date_delivered")),
+            date_edited=from_apple_time_safe(row.get("date_edited")),
             failed=bool(row.get("error")),
         )
         self._edits(record, row)
@@ -528,7 +527,7 @@ class _SmsReader:
         guid = str(row[_GUID] or "")
         record = Message(
             id=f"sms:{rowid}",
-            date=from_apple_time(row[_DATE]),
+            date=from_apple_time_safe(row[_DATE]),
             source=self.db.source,
             chat_id=chat.key,
             chat=chat.name,
@@ -542,9 +541,9 @@ class _SmsReader:
             guid=guid,
             reactions=self.reactions.get(guid, []),
             effect=_effect(row[_EFFECT]),
-            date_read=from_apple_time(row[_DATE_READ]),
-            date_delivered=from_apple_time(row[_DATE_DELIVERED]),
-            date_edited=from_apple_time(row[_EDITED]),
+            date_read=from_apple_time_safe(row[_DATE_READ]),
+            date_delivered=from_apple_time_safe(row[_DATE_DELIVERED]),
+            date_edited=from_apple_time_safe(row[_EDITED]),
             failed=bool(row[_ERROR]),
         )
         if row[_RETRACTED]:
@@ -571,7 +570,7 @@ class _SmsReader:
         guid = guid or ""
         if type(rowid) is not int or type(guid) is not str or guid in self.reactions or not _JSON_PLAIN(guid):
             return None
-        date = from_apple_time(date)
+        date = from_apple_time_safe(date)
         if date is None:
             return None
         text = _text_from(text, body)
@@ -597,7 +596,7 @@ class _SmsReader:
         if sender and sender not in words:
             words = f"{words}\n{sender}" if words else sender
         # The three dates as JSON in one go (no date holds a comma): '["…Z","…Z",null]'.
-        dates = _dumps((date, from_apple_time(read), from_apple_time(delivered)), option=_UTC_Z).decode()
+        dates = _dumps((date, from_apple_time_safe(read), from_apple_time_safe(delivered)), option=_UTC_Z).decode()
         first, read, delivered = dates.split(",")
         return ("messages", first[2:-1], shape, 0, chat.key, sender, words, rowid, sender_id, None, text, guid, read,
                 delivered[:-1])
