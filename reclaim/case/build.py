@@ -20,7 +20,6 @@ import functools
 import itertools
 import marshal
 import operator
-import os
 import pickle
 import re
 import signal
@@ -29,6 +28,8 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from reclaim import child
 
 #: The scratch file's table: each record's date and search words, and its CJK characters (what the
 #: full-text indexes are built from, at the end, without reading the case file the scan is indexing).
@@ -85,8 +86,6 @@ _HASH_SIZE = 8 << 20
 #: The tables FTS5 keeps an index in (``records_fts_config`` and ``records_cjk_config`` stay as created).
 _SHADOWS = ("data", "idx", "docsize")
 
-#: Where the ``reclaim`` package is, for the child process to import this module from.
-_ROOT = str(Path(__file__).resolve().parents[2])
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK}]{{2,}}")
 _CJK_CHARACTER = re.compile(f"[{_CJK}]")
@@ -249,15 +248,14 @@ class Stager:
 
     def _start(self) -> bool:
         """Start the child (it opens the files once this side has closed them)."""
-        if getattr(sys, "frozen", False):  # a bundled application cannot run ``-m``
+        if not child.can_start():
             return False
         if self.sink is not None:
             self.sink.close_records()
             self.sink = None
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (_ROOT, os.environ.get("PYTHONPATH"))))}
+        argv, env = child.module_command(__spec__.name, str(self.case), str(self.staging), str(self.index))
         try:
-            self._child = subprocess.Popen([sys.executable, "-m", __spec__.name, str(self.case), str(self.staging),
-                                            str(self.index)], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            self._child = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         except OSError:
             return False
         return True

@@ -1,0 +1,27 @@
+"""Running one of reclaim's modules in a child process, to use the second CPU.
+
+A child is a fresh interpreter running ``python -m <module>``: it never imports the caller's
+script (unlike :mod:`multiprocessing`'s spawn) and never inherits its threads' locks (unlike
+fork). A bundled application cannot run ``-m``: then there is no child, and the caller does
+the work itself.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+#: Where the ``reclaim`` package is, for the child to import it from.
+_ROOT = str(Path(__file__).resolve().parents[1])
+
+
+def can_start() -> bool:
+    """Whether a child interpreter can be started (not in a bundled application)."""
+    return not getattr(sys, "frozen", False)
+
+
+def module_command(module: str, *args: str) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that run ``module`` with ``args`` in a child interpreter."""
+    path = os.pathsep.join(filter(None, (_ROOT, os.environ.get("PYTHONPATH"))))
+    return [sys.executable, "-m", module, *args], {**os.environ, "PYTHONPATH": path}
