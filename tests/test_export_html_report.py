@@ -254,3 +254,44 @@ def test_plain_bubbles_written_directly_are_the_template_s(report: Path, tmp_pat
         assert (tmp_path / "quick" / page).read_bytes() == (tmp_path / "template" / page).read_bytes(), page
     assert sum(quick for quick, _ in written) > 300 and (True, True) in written  # in groups too
     assert sum(not quick for quick, _ in written) > 100  # the others through the template
+
+
+def test_report_written_by_a_second_process_is_the_same(report: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """With other formats to write, the report and links come from a child process meanwhile: every file is
+    the one written in a single process (but the minute the report was made), and all are in the manifest."""
+    from reclaim import child
+    from reclaim.export import report_process
+
+    started = []
+    start = report_process.ReportProcess.start
+    monkeypatch.setattr(report_process.ReportProcess, "start",
+                        classmethod(lambda cls, *a: started.append(start(*a)) or started[-1]))
+    apart = export_case(report.parent / "case", tmp_path / "apart", formats=["json", "html", "links"])
+    monkeypatch.setattr(child, "can_start", lambda: False)
+    here = export_case(report.parent / "case", tmp_path / "here", formats=["json", "html", "links"])
+    assert started[0] is not None and started[1:] == [None]  # the second export had no child
+    names = sorted(p.relative_to(tmp_path / "apart") for p in apart.files)
+    assert names == sorted(p.relative_to(tmp_path / "here") for p in here.files) and len(names) > 100
+    assert {n.parts[0] for n in names} >= {"json", "links", "report", "media", "index.html"}
+    for name in names:
+        if name.name != "index.html" or len(name.parts) > 1:
+            assert (tmp_path / "apart" / name).read_bytes() == (tmp_path / "here" / name).read_bytes(), name
+    made = re.compile(r"<dt>Report made</dt><dd>[^<]*</dd>")
+    assert made.sub("", (tmp_path / "apart/index.html").read_text()) == made.sub("", (tmp_path / "here/index.html")
+                                                                                  .read_text())
+    listed = (tmp_path / "apart/manifest.sha256").read_text(encoding="utf-8")
+    assert all(f"  {name.as_posix()}\n" in listed for name in names)
+
+
+def test_a_report_process_that_fails_says_why_in_one_line(report: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from reclaim.errors import ReclaimError
+    from reclaim.export import report_process
+
+    monkeypatch.setattr(report_process.child, "module_command", lambda module, *args: (
+        [sys.executable, "-c", "import sys; print('noise', file=sys.stderr); sys.exit('OSError: disk full')"], {}))
+    with pytest.raises(ReclaimError, match=r"^the HTML report could not be written: OSError: disk full$"):
+        export_case(report.parent / "case", tmp_path / "out", formats=["json", "html"])

@@ -151,7 +151,54 @@ def export_case(
     out.mkdir(parents=True, exist_ok=True)
     result = ExportResult(out=out, kinds=present)
 
-    from reclaim.export import csv_generic, html, jsonl
+    # The report (and the links it shows) is written by a second process meanwhile when there is other
+    # work to do: a whole case's export then takes as long as the longer of the two, not their sum.
+    report = None
+    if "html" in wanted and selection is None and set(wanted) - {"html", "links"}:
+        from reclaim.export.report_process import ReportProcess  # not at the top: the child runs it as __main__
+
+        report = ReportProcess.start(reader.folder, out, present, "links" in wanted, iocs or [])
+        if report is not None:
+            _note(progress, "report", "html")
+    try:
+        _formats(view, present, wanted, out, result, progress)
+        if report is not None:
+            result.files += report.wait()
+            report = None
+        else:
+            result.files += _report(view, out, present, wanted, iocs or [], progress)
+    finally:
+        if report is not None:  # stopped by an error or an interruption here
+            report.stop()
+    write_manifest(out)
+    return result
+
+
+def _report(view: CaseReader | SelectedCase, out: Path, present: list[str], wanted: list[str], iocs: list[Path],
+            progress: ExportProgress | None) -> list[Path]:
+    """The links and the HTML report, as far as they are wanted, written here."""
+    from reclaim.export import html
+
+    files: list[Path] = []
+    links = None
+    if "links" in wanted:
+        from reclaim.links.analyse import analyse_case
+        from reclaim.links.export import write_data
+        from reclaim.links.iocs import load_indicators
+
+        _note(progress, "links", "links")
+        links = analyse_case(view, load_indicators(iocs))
+        files += write_data(links, out / "links")
+    if "html" in wanted:
+        _note(progress, "report", "html")
+        files += html.export_report(view, out, kinds=present, links=links)
+    return files
+
+
+def _formats(view: CaseReader | SelectedCase, present: list[str], wanted: list[str], out: Path,
+             result: ExportResult, progress: ExportProgress | None) -> None:
+    """Every format but the report and links: JSON Lines, CSV and each kind's natural formats."""
+    from reclaim.export import csv_generic, jsonl
 
     for kind in present:
         if "json" in wanted:
@@ -164,20 +211,6 @@ def export_case(
             if fmt in wanted and kind in module.KINDS:
                 _note(progress, kind, fmt)
                 result.files += module.export(view, kind, out / kind)
-    links = None
-    if "links" in wanted:
-        from reclaim.links.analyse import analyse_case
-        from reclaim.links.export import write_data
-        from reclaim.links.iocs import load_indicators
-
-        _note(progress, "links", "links")
-        links = analyse_case(view, load_indicators(iocs or []))
-        result.files += write_data(links, out / "links")
-    if "html" in wanted:
-        _note(progress, "report", "html")
-        result.files += html.export_report(view, out, kinds=present, links=links)
-    write_manifest(out)
-    return result
 
 
 def _note(progress: ExportProgress | None, kind: str, fmt: str) -> None:
