@@ -295,3 +295,14 @@ def test_a_report_process_that_fails_says_why_in_one_line(report: Path, tmp_path
         [sys.executable, "-c", "import sys; print('noise', file=sys.stderr); sys.exit('OSError: disk full')"], {}))
     with pytest.raises(ReclaimError, match=r"^the HTML report could not be written: OSError: disk full$"):
         export_case(report.parent / "case", tmp_path / "out", formats=["json", "html"])
+
+
+def test_a_bubble_with_odd_values_goes_through_the_template() -> None:
+    from reclaim.export.html import MessageView
+
+    plain = MessageView({"text": "see <you> & 'them'", "date": "2024-01-01T10:00:00Z", "sender": "Sam"}, None)
+    plain.new_day = True
+    html = plain.plain_html(group=True)
+    assert html is not None and "see &lt;you&gt; &amp; &#39;them&#39;" in html and '<div class="who">Sam</div>' in html
+    assert MessageView({"text": 17, "date": "2024-01-01T10:00:00Z"}, None).plain_html(group=False) is None
+    assert MessageView({"text": "x", "reactions": [{"reaction": "👍"}]}, None).plain_html(group=False) is None

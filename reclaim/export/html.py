@@ -426,6 +426,8 @@ class MessageView:
         (a test renders pages both ways and compares them); ``None`` for any other message."""
         if self.deleted or self.quote or self.attachments or self.card or self.status or self.reactions:
             return None
+        if not all(type(v) is str for v in (self.text, self.sender, self.direction, self.utc)):
+            return None  # an odd record: the template shows anything
         day = f'<div class="day"><span>{_escape(self.day)}</span></div>' if self.new_day else ""
         who = f'<div class="who">{_escape(self.sender)}</div>' if group and self.direction == "incoming" \
             and self.sender else ""
