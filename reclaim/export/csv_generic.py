@@ -52,21 +52,10 @@ def flatten(value: Any) -> str:
 
 
 def _row(record: dict[str, Any], cols: list[str]) -> list[str]:
-    """One record's cells (text and numbers directly; everything else through :func:`flatten`)."""
-    row = []
-    get = record.get
-    for col in cols:
-        value = get(col)
-        kind = type(value)
-        if kind is str:
-            row.append(value)
-        elif value is None:
-            row.append("")
-        elif kind is int or kind is float:
-            row.append(str(value))
-        else:
-            row.append(flatten(value))
-    return row
+    """One record's cells (text directly, an empty list or nothing as an empty cell, the rest through
+    :func:`flatten`)."""
+    return [value if type(value) is str else "" if value is None or value == [] else flatten(value)
+            for value in map(record.get, cols)]
 
 
 def export(case: Any, kind: str, out: Path) -> list[Path]:
