@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -65,3 +66,19 @@ def test_line_format_for_other_kinds() -> None:
               "attachments": [{"name": "voice.silk", "missing": False}]}
     assert transcripts.line(record, ZoneInfo("Asia/Shanghai")) == (
         "[2024-01-02 11:04] 李秀英: 第一行\n    第二行 <attachment: voice.silk>\n")
+
+
+def test_a_selection_s_header_counts_only_the_chosen_messages(out: Path, tmp_path: Path) -> None:
+    """The header's UTC offsets come from the dates alone (no record read), and from a selection's records only."""
+    from reclaim.export import SelectedCase, Selection
+
+    with CaseReader(out.parent / "case") as case:
+        sam = next(c for c in case.chats("messages") if c["chat"] == "Sam Carter")
+        assert Counter(case.chat_dates("messages", sam["chat_id"])) == Counter(
+            r["date"] for r in case.records("messages", chat_id=sam["chat_id"]))
+        march = [r["_rid"] for r in case.records("messages", chat_id=sam["chat_id"])
+                 if r["date"] and r["date"] < "2024-03-20"]
+        chosen = SelectedCase(case, Selection(rids={"messages": set(march)}))
+        transcripts.export(chosen, "messages", tmp_path, tz=LONDON)
+    lines = (tmp_path / "Sam Carter.txt").read_text(encoding="utf-8").splitlines()
+    assert lines[2] == "Times are local time (UTC+00:00)." and len(lines) > 20  # GMT only: no BST message chosen

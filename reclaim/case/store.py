@@ -466,6 +466,13 @@ class CaseReader:
         item["_rid"] = row[1]
         return item
 
+    def chat_dates(self, kind: str, chat_id: str) -> Iterator[str | None]:
+        """The dates of a conversation's records, without reading the records (a transcript's header)."""
+        cursor = self.conn.execute("SELECT date FROM records WHERE kind=? AND chat_id=?", (kind, chat_id))
+        while rows := cursor.fetchmany(1000):
+            for row in rows:
+                yield row[0]
+
     def chats(self, kind: str) -> list[dict[str, Any]]:
         """Conversations of a chat-like kind: id, name, message counts and first/last dates."""
         rows = self.conn.execute(

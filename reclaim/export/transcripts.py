@@ -9,6 +9,7 @@ computer doing the export; the UTC offsets used are written at the top of each f
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -75,8 +76,12 @@ def line(record: dict[str, Any], tz: tzinfo | None = None) -> str:
 def write_transcript(case: CaseReader, kind: str, chat: dict[str, Any], handle: BinaryIO,
                      tz: tzinfo | None = None) -> int:
     """Write one conversation; returns the number of messages written."""
-    offsets = sorted({_offset(m) for r in case.records(kind, chat_id=chat["chat_id"])
-                      if (m := _when(r.get("date"), tz)) is not None})
+    # Looked up on the class: a view of a selection forwards other attributes to the whole case.
+    if getattr(type(case), "chat_dates", None) is not None:
+        dates: Iterator[str | None] = case.chat_dates(kind, chat["chat_id"])
+    else:
+        dates = (r.get("date") for r in case.records(kind, chat_id=chat["chat_id"]))
+    offsets = sorted({_offset(m) for date in dates if (m := _when(date, tz)) is not None})
     title = chat.get("chat") or chat.get("chat_id") or "Conversation"
     header = [f"{title}", f"{kind} — {chat.get('messages', 0)} messages"
               + (f", {chat['deleted']} recovered after deletion" if chat.get("deleted") else ""),
