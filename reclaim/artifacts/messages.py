@@ -317,28 +317,44 @@ class _SmsReader:
             f"SELECT cmj.chat_id, {', '.join(db.col('message', c) for c in _FEW)}, {plain} FROM chat_message_join cmj"
             f" JOIN message ON message.ROWID = cmj.message_id WHERE {_NOT_TAPBACK} ORDER BY {order}")
         cursor.row_factory = None
-        whole = db.conn.cursor()
-        whole.row_factory = None
-        one = f"SELECT {self.select} FROM message WHERE ROWID = ?"
         seen, chats, shaped = self.seen, self.chats, self.shaped_row
         while batch := cursor.fetchmany(1000):
-            run: list[tuple[Any, ...]] = []
+            plan: list[tuple[tuple[Any, ...], _Chat | None, tuple[Any, ...] | None]] = []
+            others: dict[int, tuple[Any, ...] | None] = {}  # the rows read whole, by ROWID
             for row in batch:
-                if row[1] in seen:
+                if row[1] in seen or row[1] in others:
                     continue
                 chat = chats.get(row[0])
                 values = shaped(row, chat) if row[-1] else None
+                if values is None:
+                    others[row[1]] = None
+                plan.append((row, chat, values))
+            self._read_whole(others)
+            run: list[tuple[Any, ...]] = []
+            for row, chat, values in plan:
                 if values is not None:
                     run.append(values)
                     continue
                 if run:  # what came before it goes first
                     yield ShapedRows(run)
                     run = []
-                full = whole.execute(one, (row[1],)).fetchone()
+                full = others[row[1]]
                 if full is not None:
                     yield self._live_record((row[0], *full), chat)
             if run:
                 yield ShapedRows(run)
+
+    def _read_whole(self, rows: dict[int, tuple[Any, ...] | None]) -> None:
+        """Fill in the rows (by ROWID) in :data:`COLUMNS`, a few hundred per query."""
+        wanted = list(rows)
+        cursor = self.db.conn.cursor()
+        cursor.row_factory = None
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            marks = ",".join("?" * len(part))
+            for rowid, *full in cursor.execute(f"SELECT message.ROWID, {self.select} FROM message"
+                                               f" WHERE message.ROWID IN ({marks})", part):
+                rows[rowid] = tuple(full)
 
     def recently_deleted(self) -> Iterator[Message]:
         """Messages the user deleted that sit in "Recently Deleted" (iOS 16+) until purged."""
