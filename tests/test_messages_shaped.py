@@ -133,3 +133,26 @@ def test_a_scan_hands_plain_messages_over_as_shaped_rows(tmp_path: Path) -> None
     assert ("Sam Carter", True, False) in by_key and ("Sam Carter", False, True) in by_key  # a shape per each
     ctx = ScanContext(MemoryFS(files), None, ScanOptions(recover_deleted=False), kind="messages")
     assert not any(isinstance(r, ShapedRows) for r in messages.MessagesArtifact().extract(ctx))  # no case writer
+
+
+def test_a_database_of_mostly_other_messages_is_read_the_usual_way(tmp_path: Path) -> None:
+    """When most of the latest messages have more to them than text (here an edit summary, four in five), the
+    shaped path would read them twice: the scan reads every row whole instead."""
+    import plistlib
+
+    files = _files(tmp_path, "Climbing Crew 🧗")
+    (sms,) = [f for f in files if f.path == sample.SMS_DB]
+    path = tmp_path / "summaries.db"
+    assert isinstance(sms.data, bytes)
+    path.write_bytes(sms.data)
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE message SET message_summary_info = ? WHERE message_summary_info IS NULL AND ROWID % 5",
+                 (plistlib.dumps({}, fmt=plistlib.FMT_BINARY),))  # four in five: a fifth is still plain
+    conn.commit()
+    conn.close()
+    files = [f if f is not sms else SampleFile(sms.domain, sms.path, path.read_bytes()) for f in files]
+    shapes: list[tuple[str, ...]] = []
+    ctx = ScanContext(MemoryFS(files), None, ScanOptions(recover_deleted=False), kind="messages",
+                      shapes=lambda shape: shapes.append(shape) or len(shapes))
+    records = list(messages.MessagesArtifact().extract(ctx))
+    assert not shapes and not any(isinstance(r, ShapedRows) for r in records) and len(records) > 240

@@ -281,7 +281,7 @@ class _SmsReader:
                      else "cmj.chat_id, message.date, message.ROWID")
             sql = (f"SELECT cmj.chat_id AS chat_rowid, {self.select} FROM chat_message_join cmj"
                    f" JOIN message ON message.ROWID = cmj.message_id WHERE {_NOT_TAPBACK} ORDER BY {order}")
-            if self.fast and self.ctx.add_shape is not None:
+            if self.fast and self.ctx.add_shape is not None and self._mostly_plain():
                 yield from self._live_shaped(order)
             else:
                 cursor = self.db.conn.execute(sql)
@@ -306,13 +306,25 @@ class _SmsReader:
         record = self.plain_message(row, chat) if self.fast else None
         return record if record is not None else self.message(dict(zip(_LIVE_NAMES, row, strict=True)), chat)
 
+    def _plain_test(self) -> str:
+        """SQL telling a message row SQLite sees nothing more in than text and dates (see :data:`_PLAIN`)."""
+        return " AND ".join(f'coalesce("message"."{c}", 0) = 0' for c in _PLAIN if self.db.has("message", c)) or "1"
+
+    def _mostly_plain(self) -> bool:
+        """Whether most of the latest messages are plain (what the shaped path pays off on: it reads the other
+        rows a second time); decided on the last 2,000."""
+        share = self.db.conn.execute(
+            f"SELECT avg({self._plain_test()}) FROM (SELECT * FROM message WHERE {_NOT_TAPBACK}"
+            " ORDER BY ROWID DESC LIMIT 2000) AS message").fetchone()[0]
+        return share is not None and share >= 0.5
+
     def _live_shaped(self, order: str) -> Iterator[Message | ShapedRows]:
         """:meth:`live`'s conversations when the scan stores them in a case: the plainest messages go as shaped
         rows, in runs (tests/test_messages_shaped.py checks the case they give against the records'). Rows are
         first read in the dozen columns those need and whether SQL sees nothing more in them (:data:`_PLAIN`):
         a third of the reading; any other is then read whole."""
         db = self.db
-        plain = " AND ".join(f'coalesce("message"."{c}", 0) = 0' for c in _PLAIN if db.has("message", c)) or "1"
+        plain = self._plain_test()
         cursor = db.conn.execute(
             f"SELECT cmj.chat_id, {', '.join(db.col('message', c) for c in _FEW)}, {plain} FROM chat_message_join cmj"
             f" JOIN message ON message.ROWID = cmj.message_id WHERE {_NOT_TAPBACK} ORDER BY {order}")
