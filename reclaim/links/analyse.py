@@ -146,6 +146,10 @@ def _urls_in_nested(value: Any) -> Iterator[str]:
             yield from _urls_in_nested(item)
 
 
+#: The fields :func:`images_in_record` looks in.
+_MAY_HOLD_IMAGES = ("attachments", "media", "photo", "edited_media")
+
+
 def images_in_record(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The stored images of a record (attachments, photos, thumbnails)."""
     candidates: list[Any] = list(record.get("attachments") or [])
@@ -171,10 +175,12 @@ def analyse_case(
     jobs: dict[str, tuple[str, dict[str, Any], list[dict[str, Any]]]] = {}
     for status in case.kinds():
         for record in case.records(status["kind"]):
-            context = _context(record)
+            context = None  # made for the records that have a link or an image: most have neither
             for url, where, visible in links_in_record(record):
+                context = context or _context(record)
                 report.items.append(_judge(LinkItem(url, where, visible_text=visible, **context), indicators))
-            if images:
+            if images and any(map(record.get, _MAY_HOLD_IMAGES)):
+                context = context or _context(record)
                 for ref in images_in_record(record):
                     sha = ref.get("preview") if str(ref.get("mime", "")).endswith(("heic", "heif")) else None
                     sha = sha or ref["sha256"]
