@@ -360,3 +360,53 @@ def test_every_sample_body_reads_the_same_through_the_fast_path(sample_files: li
             fast += 1
             assert found == full
     assert len(bodies) > 100 and fast == len(bodies)  # the sample writes the plain layout only
+
+
+def test_an_sms_db_from_before_tapbacks(tmp_path: Path) -> None:
+    """sms.db before iOS 10 has no associated_message_type (nor attributedBody, summaries, effects): every
+    row is a message; the deleted one comes back from free space."""
+    import sqlite3
+
+    from reclaim.case.context import ScanOptions
+    from reclaim.sample.model import SampleFile
+
+    path = tmp_path / "sms.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA secure_delete=0")
+    conn.executescript("""
+        CREATE TABLE message (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, guid TEXT UNIQUE NOT NULL, text TEXT,
+          replace INTEGER DEFAULT 0, handle_id INTEGER DEFAULT 0, subject TEXT, country TEXT, service TEXT,
+          account TEXT, error INTEGER DEFAULT 0, date INTEGER, date_read INTEGER, date_delivered INTEGER,
+          is_delivered INTEGER DEFAULT 0, is_from_me INTEGER DEFAULT 0, is_read INTEGER DEFAULT 0,
+          cache_has_attachments INTEGER DEFAULT 0, cache_roomnames TEXT, item_type INTEGER DEFAULT 0, group_title TEXT);
+        CREATE TABLE handle (ROWID INTEGER PRIMARY KEY AUTOINCREMENT UNIQUE, id TEXT NOT NULL, country TEXT,
+          service TEXT NOT NULL);
+        CREATE TABLE chat (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, guid TEXT UNIQUE NOT NULL, style INTEGER,
+          state INTEGER, chat_identifier TEXT, service_name TEXT, room_name TEXT, display_name TEXT);
+        CREATE TABLE chat_handle_join (chat_id INTEGER, handle_id INTEGER);
+        CREATE TABLE chat_message_join (chat_id INTEGER, message_id INTEGER, PRIMARY KEY (chat_id, message_id));
+        INSERT INTO handle VALUES (1, '+447700900456', 'gb', 'SMS');
+        INSERT INTO chat VALUES (1, 'SMS;-;+447700900456', 45, 3, '+447700900456', 'SMS', NULL, NULL);
+        INSERT INTO chat_handle_join VALUES (1, 1);
+    """)
+    for i in range(1, 13):  # seconds since 2001, as iOS wrote them before iOS 11
+        conn.execute("INSERT INTO message(guid, text, handle_id, service, date, is_from_me) VALUES (?,?,1,'SMS',?,?)",
+                     (f"OLD-{i}", f"message {i} from the iPhone 5 days, long enough to be carved back", 400_000_000
+                      + i * 60, i % 2))
+        conn.execute("INSERT INTO chat_message_join VALUES (1, ?)", (i,))
+    conn.commit()
+    conn.execute("DELETE FROM chat_message_join WHERE message_id = 7")
+    conn.execute("DELETE FROM message WHERE ROWID = 7")
+    conn.commit()
+    conn.close()
+    folder = tmp_path / "case"
+    scan(MemoryFS([SampleFile("HomeDomain", "Library/SMS/sms.db", path.read_bytes())]), folder, kinds=["messages"],
+         options=ScanOptions(recover_deleted=True))
+    with CaseReader(folder) as case:
+        (status,) = [k for k in case.kinds() if k["kind"] == "messages"]
+        found = {m["text"].split(" from")[0]: m for m in case.records("messages")}
+    assert (status["live"], status["deleted"], status["reason"]) == (11, 1, "")
+    second = found["message 2"]
+    assert (second["date"], second["direction"], second["sender_id"], second["chat"]) == (
+        "2013-09-04T15:08:40Z", "incoming", "+447700900456", "+447700900456")
+    assert found["message 7"]["deleted"] and found["message 7"]["provenance"]["area"] in {"freeblock", "unallocated"}

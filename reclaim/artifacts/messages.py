@@ -192,6 +192,8 @@ class _SmsReader:
         self.direct: dict[str, _Chat] = {}
         if db.has("chat"):
             self._load_chats()
+        #: SQL keeping a message row that is not a tapback (sms.db has them since iOS 10: before, every row is kept).
+        self.not_tapback = _NOT_TAPBACK if db.has("message", "associated_message_type") else "1"
         self.reactions = self._load_reactions()
         self.seen: set[int] = set()
         self.recovered_files: _RecoveredAttachments | None = None  # set by carved()
@@ -280,7 +282,7 @@ class _SmsReader:
             order = ("cmj.chat_id, cmj.message_date, cmj.message_id" if self.db.has("chat_message_join", "message_date")
                      else "cmj.chat_id, message.date, message.ROWID")
             sql = (f"SELECT cmj.chat_id AS chat_rowid, {self.select} FROM chat_message_join cmj"
-                   f" JOIN message ON message.ROWID = cmj.message_id WHERE {_NOT_TAPBACK} ORDER BY {order}")
+                   f" JOIN message ON message.ROWID = cmj.message_id WHERE {self.not_tapback} ORDER BY {order}")
             if self.fast and self.ctx.add_shape is not None and self._mostly_plain():
                 yield from self._live_shaped(order)
             else:
@@ -291,7 +293,7 @@ class _SmsReader:
                         if row[_ROWID] not in self.seen:
                             yield self._live_record(row, self.chats.get(row[0]))
         # Messages in no conversation (the join row was lost): place them by their handle or room.
-        where = [_NOT_TAPBACK]
+        where = [self.not_tapback]
         if self.db.has("chat_message_join"):
             where.append("NOT EXISTS (SELECT 1 FROM chat_message_join j WHERE j.message_id = message.ROWID)")
         if self.db.has("chat_recoverable_message_join"):
@@ -314,7 +316,7 @@ class _SmsReader:
         """Whether most of the latest messages are plain (what the shaped path pays off on: it reads the other
         rows a second time); decided on the last 2,000."""
         share = self.db.conn.execute(
-            f"SELECT avg({self._plain_test()}) FROM (SELECT * FROM message WHERE {_NOT_TAPBACK}"
+            f"SELECT avg({self._plain_test()}) FROM (SELECT * FROM message WHERE {self.not_tapback}"
             " ORDER BY ROWID DESC LIMIT 2000) AS message").fetchone()[0]
         return share is not None and share >= 0.5
 
@@ -327,7 +329,7 @@ class _SmsReader:
         plain = self._plain_test()
         cursor = db.conn.execute(
             f"SELECT cmj.chat_id, {', '.join(db.col('message', c) for c in _FEW)}, {plain} FROM chat_message_join cmj"
-            f" JOIN message ON message.ROWID = cmj.message_id WHERE {_NOT_TAPBACK} ORDER BY {order}")
+            f" JOIN message ON message.ROWID = cmj.message_id WHERE {self.not_tapback} ORDER BY {order}")
         cursor.row_factory = None
         seen, chats, shaped = self.seen, self.chats, self.shaped_row
         while batch := cursor.fetchmany(1000):
@@ -374,7 +376,7 @@ class _SmsReader:
             return
         sql = (f"SELECT r.chat_id AS chat_rowid, r.delete_date AS delete_date, {self.select}"
                " FROM chat_recoverable_message_join r JOIN message ON message.ROWID = r.message_id"
-               f" WHERE {_NOT_TAPBACK} ORDER BY r.chat_id, message.date, message.ROWID")
+               f" WHERE {self.not_tapback} ORDER BY r.chat_id, message.date, message.ROWID")
         for row in self.db.rows(sql):
             values = dict(row)
             if not _text_of(values) and self.db.has("recoverable_message_part"):
