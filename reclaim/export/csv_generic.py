@@ -29,13 +29,16 @@ def columns_for(kind: str, sample: dict[str, Any] | None) -> list[str]:
     return [k for k in (sample or {}) if k not in SKIP]
 
 
+_SCALARS = (str, int, float)  # a tuple made once: ``str | int | float`` would build a union at every call
+
+
 def flatten(value: Any) -> str:
     """A cell's text for any JSON value."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, str | int | float):
+    if isinstance(value, _SCALARS):
         return str(value)
     if isinstance(value, list):
         return "; ".join(flatten(v) for v in value if v not in (None, ""))
