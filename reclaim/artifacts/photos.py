@@ -465,12 +465,15 @@ def _orphan_thumbnails(ctx: ScanContext, index: _FileIndex, claimed: set[str]) -
         )
 
 
+_NUMBERS = frozenset((int, float))  # what SQLite gives for numbers (a bool is none)
+
+
 def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    return float(value) if type(value) in _NUMBERS else None
 
 
 def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    return int(value) if type(value) in _NUMBERS else None
 
 
 def _str(value: Any) -> str:
