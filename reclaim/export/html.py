@@ -469,7 +469,7 @@ def _columns(sample: list[dict[str, Any]]) -> list[str]:
         for key, value in record.items():
             if key in HIDDEN_FIELDS or key in cols:
                 continue
-            if isinstance(value, str | int | float | bool) or (isinstance(value, list) and value):
+            if isinstance(value, _SIMPLE) or (isinstance(value, list) and value):
                 cols.append(key)
     dated = any(r.get("date") for r in sample)
     same_as_date = {c for c in cols if dated and all(r.get(c) == r.get("date") for r in sample)}
@@ -496,6 +496,8 @@ def _list_kind(case: Any, status: dict[str, Any], folder: Path, media: MediaCopi
 
 
 _MEDIA_FIELDS = ("media", "photo", "edited_media", "live_video", "audio")
+_NESTED = (list, dict)  # tuples made once (``list | dict`` builds a union at every evaluation)
+_SIMPLE = (str, int, float, bool)
 _NOT_FIELDS = HIDDEN_FIELDS | {*_MEDIA_FIELDS, "attachments"}
 
 
@@ -519,7 +521,7 @@ class ItemView:
         if template == "cards.html":
             body = get("html") or get("text")
             for key, value in record.items():
-                shown_in_body = body and (key == "snippet" or isinstance(value, list | dict))
+                shown_in_body = body and (key == "snippet" or isinstance(value, _NESTED))
                 if key in _NOT_FIELDS or value is False or shown_in_body:
                     continue  # "no" flags and what the note's body already shows are noise on a card
                 if text := _cell(value):
