@@ -45,10 +45,11 @@ def from_apple_time(value: float | int | None) -> datetime | None:
 
 def from_apple_time_safe(value: Any) -> datetime | None:
     """Like :func:`from_apple_time`, for values of any type (carved rows can hold anything)."""
-    return from_apple_time(value) if type(value) in _NUMBERS else None
+    return from_apple_time(value) if type(value) in NUMBERS else None
 
 
-_NUMBERS = frozenset((int, float))  # what SQLite gives for numbers (True, a bool, is not a date)
+#: The types of the numbers SQLite gives (a bool, which Python counts as an int, is none): ``type(v) in NUMBERS``.
+NUMBERS = frozenset((int, float))
 
 
 def from_unix_time(value: float | int | None) -> datetime | None:

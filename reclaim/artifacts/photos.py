@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from reclaim.artifacts.base import (
+    NUMBERS,
     Artifact,
     FileSpec,
     MediaRef,
@@ -465,15 +466,12 @@ def _orphan_thumbnails(ctx: ScanContext, index: _FileIndex, claimed: set[str]) -
         )
 
 
-_NUMBERS = frozenset((int, float))  # what SQLite gives for numbers (a bool is none)
-
-
 def _number(value: Any) -> float | None:
-    return float(value) if type(value) in _NUMBERS else None
+    return float(value) if type(value) in NUMBERS else None
 
 
 def _int(value: Any) -> int | None:
-    return int(value) if type(value) in _NUMBERS else None
+    return int(value) if type(value) in NUMBERS else None
 
 
 def _str(value: Any) -> str:
