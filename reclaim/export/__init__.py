@@ -166,7 +166,8 @@ def export_case(
             result.files += report.wait()
             report = None
         else:
-            result.files += _report(view, out, present, wanted, iocs or [], progress)
+            result.files += report_and_links(view, out, present, html="html" in wanted, links="links" in wanted,
+                                             iocs=iocs or [], progress=progress)
     finally:
         if report is not None:  # stopped by an error or an interruption here
             report.stop()
@@ -174,24 +175,25 @@ def export_case(
     return result
 
 
-def _report(view: CaseReader | SelectedCase, out: Path, present: list[str], wanted: list[str], iocs: list[Path],
-            progress: ExportProgress | None) -> list[Path]:
-    """The links and the HTML report, as far as they are wanted, written here."""
-    from reclaim.export import html
+def report_and_links(view: CaseReader | SelectedCase, out: Path, kinds: list[str], *, html: bool, links: bool,
+                     iocs: list[Path], progress: ExportProgress | None = None) -> list[Path]:
+    """The links (checked against the indicator files ``iocs``) and the HTML report of ``kinds``, as far as they
+    are wanted, written in this process; the files written."""
+    from reclaim.export import html as report
 
     files: list[Path] = []
-    links = None
-    if "links" in wanted:
+    found = None
+    if links:
         from reclaim.links.analyse import analyse_case
         from reclaim.links.export import write_data
         from reclaim.links.iocs import load_indicators
 
         _note(progress, "links", "links")
-        links = analyse_case(view, load_indicators(iocs))
-        files += write_data(links, out / "links")
-    if "html" in wanted:
+        found = analyse_case(view, load_indicators(iocs))
+        files += write_data(found, out / "links")
+    if html:
         _note(progress, "report", "html")
-        files += html.export_report(view, out, kinds=present, links=links)
+        files += report.export_report(view, out, kinds=kinds, links=found)
     return files
 
 

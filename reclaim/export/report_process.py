@@ -59,20 +59,10 @@ class ReportProcess:
 def write_report(case: Path, out: Path, kinds: list[str], links: bool, iocs: list[Path]) -> list[Path]:
     """The links (when asked for) and the HTML report of ``kinds`` of the case, into ``out``."""
     from reclaim.case.store import CaseReader
-    from reclaim.export import html
+    from reclaim.export import report_and_links
 
-    files: list[Path] = []
     with CaseReader(case) as reader:
-        found = None
-        if links:
-            from reclaim.links.analyse import analyse_case
-            from reclaim.links.export import write_data
-            from reclaim.links.iocs import load_indicators
-
-            found = analyse_case(reader, load_indicators(iocs))
-            files += write_data(found, out / "links")
-        files += html.export_report(reader, out, kinds=kinds, links=found)
-    return files
+        return report_and_links(reader, out, kinds, html=True, links=links, iocs=iocs)
 
 
 def main(argv: list[str]) -> int:
