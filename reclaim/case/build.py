@@ -212,11 +212,10 @@ class Stager:
     """Runs the :class:`Sink` in a child process, so that SQLite's work on the records runs on the second CPU
     while the scan extracts records on the first.
 
-    The child is a fresh interpreter running this module (``python -m reclaim.case.build``: it never imports
-    the caller's script, unlike :mod:`multiprocessing`'s spawn, and never inherits its threads' locks, unlike
-    fork). Requests travel through its standard input, each one length-prefixed: a batch (``R``: its new
-    shapes, its rows and its whole records' JSON, in :mod:`marshal`'s format: the same interpreter reads
-    it, three times quicker than JSON), or the end (``E``).
+    The child is a fresh interpreter running this module (``python -m reclaim.case.build``, started through
+    :mod:`reclaim.child`, which says why not :mod:`multiprocessing`). Requests travel through its standard
+    input, each one length-prefixed: a batch (``R``: its new shapes, its rows and its whole records' JSON, in
+    :mod:`marshal`'s format: the same interpreter reads it, three times quicker than JSON), or the end (``E``).
     The pipe holds less than a batch, so memory stays flat and a slow disk slows the scan down instead of
     filling memory. Answers come back on its standard output, length-prefixed too: "records stored" (with
     whether any has CJK characters) and "indexed" after ``E``, or the error that stopped it. The process
