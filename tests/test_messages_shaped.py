@@ -14,12 +14,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from case_support import scanned_case
 
 from reclaim.artifacts import messages
 from reclaim.artifacts.base import ShapedRows
 from reclaim.case import store
 from reclaim.case.context import ScanContext, ScanOptions
-from reclaim.case.scan import scan
 from reclaim.sample.content import contacts as sample_contacts
 from reclaim.sample.content import messages as sample
 from reclaim.sample.model import SampleContext, SampleFile
@@ -76,17 +76,6 @@ def _files(tmp_path: Path, group_name: str) -> list[SampleFile]:
     return [f if f is not sms else SampleFile(sms.domain, sms.path, path.read_bytes()) for f in files if f is not wal]
 
 
-def _case(files: list[SampleFile], folder: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-    """Scan the files; the case's records (every column, in rid order) and its ranks."""
-    scan(MemoryFS(files), folder, kinds=["messages"], options=ScanOptions(recover_deleted=False))
-    with store.CaseReader(folder) as case:
-        rows = [tuple(r) for r in case.conn.execute(
-            "SELECT rid, kind, id, date, deleted, source, chat_id, chat, sender, title, text, data FROM records"
-            " ORDER BY rid")]
-        ranks = [tuple(r) for r in case.conn.execute("SELECT rank, rid FROM ranks ORDER BY rank")]
-    return rows, ranks
-
-
 @pytest.mark.parametrize(("child", "group_name"), [
     (False, "Climbing Crew 🧗"), (True, "100% \"Crew\" %s"), (True, "Crew \x00 with a NUL")],
     ids=["in the scan", "staging process, a name with % and quotes", "a name with NUL"])
@@ -95,9 +84,9 @@ def test_shaped_rows_give_the_case_record_objects_give(tmp_path: Path, monkeypat
     if child:
         monkeypatch.setattr(store, "BATCH", 7)
     files = _files(tmp_path, group_name)
-    fast = _case(files, tmp_path / "fast")
+    fast = scanned_case(files, tmp_path / "fast", "messages")
     monkeypatch.setattr(messages._SmsReader, "shaped_row", lambda self, row, chat: None)
-    slow = _case(files, tmp_path / "slow")
+    slow = scanned_case(files, tmp_path / "slow", "messages")
     assert len(fast[0]) == len(slow[0]) > 240
     for quick, record in zip(*(rows for rows, _ in (fast, slow)), strict=True):
         assert quick == record

@@ -13,13 +13,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from case_support import scanned_case
 from test_wechat_support import DOMAIN, FRIEND, GROUP, OWNER, account, md5
 
 from reclaim.artifacts.base import ShapedRows
 from reclaim.artifacts.wechat import messages
 from reclaim.case import store
 from reclaim.case.context import ScanContext, ScanOptions
-from reclaim.case.scan import scan
 from reclaim.sample.content._wechat_media import pb
 from reclaim.sample.model import SampleFile
 from reclaim.sources.memory import MemoryFS
@@ -67,17 +67,6 @@ def _account(tmp_path: Path, *, broken: bool = False, title: str = "Friend One")
     return files
 
 
-def _case(files: list[SampleFile], folder: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-    """Scan the files; the case's records (every column, in rid order) and its ranks."""
-    scan(MemoryFS(files), folder, kinds=["wechat"], options=ScanOptions(recover_deleted=False))
-    with store.CaseReader(folder) as case:
-        rows = [tuple(r) for r in case.conn.execute(
-            "SELECT rid, kind, id, date, deleted, source, chat_id, chat, sender, title, text, data FROM records"
-            " ORDER BY rid")]
-        ranks = [tuple(r) for r in case.conn.execute("SELECT rank, rid FROM ranks ORDER BY rank")]
-    return rows, ranks
-
-
 @pytest.mark.parametrize(("child", "broken", "title"), [
     (False, False, "Friend One"), (True, False, "Friend One"), (False, True, "100% \"Friend\" %s"),
     (True, True, "Friend \x00 One")],
@@ -87,9 +76,9 @@ def test_shaped_rows_give_the_case_record_objects_give(tmp_path: Path, monkeypat
     if child:
         monkeypatch.setattr(store, "BATCH", 4)
     files = _account(tmp_path, broken=broken, title=title)
-    fast = _case(files, tmp_path / "fast")
+    fast = scanned_case(files, tmp_path / "fast", "wechat")
     monkeypatch.setattr(messages, "_shape", lambda info: None)
-    slow = _case(files, tmp_path / "slow")
+    slow = scanned_case(files, tmp_path / "slow", "wechat")
     assert len(fast[0]) == sum(len(v) for v in _rows().values())
     for quick, record in zip(*(rows for rows, _ in (fast, slow)), strict=True):
         assert quick == record
