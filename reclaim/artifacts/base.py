@@ -212,6 +212,11 @@ class ShapedRows:
         self.rows = rows
 
 
+def shape_literal(*parts: bytes) -> str:
+    """JSON bytes as they stand in a shape's ``printf`` format (see :class:`ShapedRows`): a ``%`` doubled."""
+    return b"".join(parts).decode().replace("%", "%%")
+
+
 def _json_default(value: Any) -> Any:
     """What orjson does not serialise natively (bytes, sets, odd objects)."""
     if isinstance(value, bytes | bytearray | memoryview):

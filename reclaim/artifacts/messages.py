@@ -37,6 +37,7 @@ from reclaim.artifacts.base import (
     ShapedRows,
     from_apple_time_safe,
     iso,
+    shape_literal,
 )
 from reclaim.case.context import Database, ScanContext
 from reclaim.decoders.imessage_payload import PayloadError, app_payload, edit_history, url_preview
@@ -641,16 +642,14 @@ class _SmsReader:
             return 0
         dumps = orjson.dumps
 
-        def fixed(*parts: bytes) -> str:  # JSON written as it is: a % in it is a percent sign
-            return b"".join(parts).decode().replace("%", "%%")
-
         data = "".join([
             '{"kind":"messages","id":"sms:%d","date":"%s',
-            fixed(b'","deleted":false,"source":', dumps(source), b',"provenance":null,"chat_id":', dumps(chat.key),
-                  b',"chat":', dumps(chat.name), b',"chat_members":', dumps(chat.members), b',"sender":'),
+            shape_literal(b'","deleted":false,"source":', dumps(source), b',"provenance":null,"chat_id":',
+                          dumps(chat.key), b',"chat":', dumps(chat.name), b',"chat_members":', dumps(chat.members),
+                          b',"sender":'),
             '%s,"sender_id":%s,%.0s"direction":"', "outgoing" if from_me else "incoming", '","text":%s,"subject":"",'
             '"attachments":[],"card":null,"quote":null,"status":null,"service":',
-            fixed(dumps(service)),
+            shape_literal(dumps(service)),
             ',"guid":"%s","reactions":[],"edits":[],"effect":null,"date_read":%s,"date_delivered":%s,'
             '"date_edited":null,"date_deleted":null,"failed":false,"date_source":""}'])
         return self.ctx.add_shape(("sms:", source, chat.name, chat.name, data))

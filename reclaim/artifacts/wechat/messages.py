@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from reclaim.artifacts.base import MediaRef, Provenance, ShapedRows, from_unix_time
+from reclaim.artifacts.base import MediaRef, Provenance, ShapedRows, from_unix_time, shape_literal
 from reclaim.artifacts.wechat import compression, fallback
 from reclaim.artifacts.wechat.accounts import Account, inventory
 from reclaim.artifacts.wechat.contacts import Directory, load
@@ -472,14 +472,12 @@ def _shape(info: _ChatInfo) -> tuple[str, str, str, str, str] | None:
         return None
     dumps = orjson.dumps
 
-    def fixed(*parts: bytes) -> str:  # JSON written as it is: a % in it is a percent sign
-        return b"".join(parts).decode().replace("%", "%%")
-
     data = "".join([
-        fixed(b'{"kind":"wechat","id":', dumps(info.id_prefix)[:-1]), '%d","date":"%s',
-        fixed(b'","deleted":false,"source":', dumps(info.source), b',"provenance":null,"account":',
-              dumps(info.account), b',"account_name":', dumps(info.account_name), b',"chat_id":', dumps(info.chat_id),
-              b',"chat":', dumps(info.title), b',"chat_type":', dumps(info.chat_type), b',"sender":'),
+        shape_literal(b'{"kind":"wechat","id":', dumps(info.id_prefix)[:-1]), '%d","date":"%s',
+        shape_literal(b'","deleted":false,"source":', dumps(info.source), b',"provenance":null,"account":',
+                      dumps(info.account), b',"account_name":', dumps(info.account_name), b',"chat_id":',
+                      dumps(info.chat_id), b',"chat":', dumps(info.title), b',"chat_type":', dumps(info.chat_type),
+                      b',"sender":'),
         '%s,"sender_id":%s,"direction":"%s","text":%s,"attachments":[],"card":null,"quote":null,"status":"",'
         '"service":"WeChat","type":1,"type_name":"text","server_id":"%s","local_id":%s,"date_source":""}'])
     return info.id_prefix, info.source, info.title, info.title, data
