@@ -282,12 +282,12 @@ class _SmsReader:
         if self.db.has("chat_message_join"):
             order = ("cmj.chat_id, cmj.message_date, cmj.message_id" if self.db.has("chat_message_join", "message_date")
                      else "cmj.chat_id, message.date, message.ROWID")
-            sql = (f"SELECT cmj.chat_id AS chat_rowid, {self.select} FROM chat_message_join cmj"
-                   f" JOIN message ON message.ROWID = cmj.message_id WHERE {self.not_tapback} ORDER BY {order}")
             if self.fast and self.ctx.add_shape is not None and self._mostly_plain():
                 yield from self._live_shaped(order)
             else:
-                cursor = self.db.conn.execute(sql)
+                cursor = self.db.conn.execute(
+                    f"SELECT cmj.chat_id AS chat_rowid, {self.select} FROM chat_message_join cmj"
+                    f" JOIN message ON message.ROWID = cmj.message_id WHERE {self.not_tapback} ORDER BY {order}")
                 cursor.row_factory = None  # plain tuples: a Row per message costs more than the record
                 while batch := cursor.fetchmany(1000):
                     for row in batch:
@@ -606,11 +606,7 @@ class _SmsReader:
             return None
         text = _text_from(text, body)
         from_me = bool(from_me)
-        if from_me:
-            sender_id, sender = str(own or ""), self.contacts.me()
-        else:
-            sender_id = self.handles.get(handle or 0, "")
-            sender = self.contacts.display(sender_id) if sender_id else ""
+        sender_id, sender = self._sender(from_me, handle, own)
         if "\x00" in text or "\x00" in sender or "\x00" in sender_id:
             return None
         service = str(service or chat.service or "")
