@@ -56,11 +56,13 @@ from reclaim.sqlite.reader import Database, row_dict
 from reclaim.sqlite.rebuild import (
     Hit,
     Profile,
+    alias_position,
     best_lost,
     intact,
     intact_at,
     live_key,
     make_profile,
+    record_affinities,
     shapes_of,
     values_ok,
 )
@@ -92,9 +94,7 @@ _POOLED = 8
 
 def _layout(td: TableDef) -> tuple[object, ...]:
     """What a table's profile depends on besides its records: kind, value affinities in record order, alias."""
-    aff = [td.columns[ci].affinity if ci < len(td.columns) else "BLOB" for ci in td.record_order]
-    alias = td.record_order.index(td.alias) if td.alias is not None and td.alias in td.record_order else None
-    return (td.kind, *aff, alias)
+    return (td.kind, *record_affinities(td), alias_position(td))
 
 
 def _mark(mask: bytearray, hits: list[Hit]) -> None:

@@ -70,14 +70,22 @@ class Profile:
     shape: int = -1
 
 
+def record_affinities(td: TableDef) -> list[str]:
+    """The affinity of each value of a record of ``td``, in record order (BLOB past the declared columns)."""
+    return [td.columns[ci].affinity if ci < len(td.columns) else "BLOB" for ci in td.record_order]
+
+
+def alias_position(td: TableDef) -> int | None:
+    """Where in a record of ``td`` its INTEGER PRIMARY KEY alias sits (stored as NULL), if it has one."""
+    return td.record_order.index(td.alias) if td.alias is not None and td.alias in td.record_order else None
+
+
 def make_profile(td: TableDef, samples: list[list[int]], max_rowid: int, nlive: int) -> Profile:
     """Build a profile from a definition and the serial types of some live records."""
     n = td.ncols
-    text_only = []
-    for ci in td.record_order:
-        aff = td.columns[ci].affinity if ci < len(td.columns) else "BLOB"
-        text_only.append(aff == "TEXT")
-    alias_pos = td.record_order.index(td.alias) if td.alias is not None and td.alias in td.record_order else None
+    affinities = record_affinities(td)
+    text_only = [aff == "TEXT" for aff in affinities]
+    alias_pos = alias_position(td)
     seen = None
     min_cols = n
     if samples:
@@ -107,10 +115,7 @@ def make_profile(td: TableDef, samples: list[list[int]], max_rowid: int, nlive: 
         first = (0, *range(12, 128))
     else:
         first = _ANY_FIXED + tuple(range(12, 128))
-    numeric = [
-        (td.columns[ci].affinity if ci < len(td.columns) else "BLOB") in ("INTEGER", "REAL", "NUMERIC")
-        for ci in td.record_order
-    ]
+    numeric = [aff in ("INTEGER", "REAL", "NUMERIC") for aff in affinities]
     prof = Profile(td, td.kind != "table", n, min_cols, text_only, alias_pos, seen, first, max_rowid, nlive, numeric)
     for st in first:
         m = _pos_misfit(prof, 0, st) if n else None
