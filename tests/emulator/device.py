@@ -14,8 +14,10 @@ import asyncio
 import hashlib
 import itertools
 import plistlib
+import shutil
 import ssl
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -111,6 +113,7 @@ class EmulatedDevice:
     def __post_init__(self) -> None:
         if self.media is None:  # AFC is still there (the backup takes its sync lock through it), just empty
             self.media = Path(tempfile.mkdtemp(prefix="emulated-media-"))
+            weakref.finalize(self, shutil.rmtree, self.media, ignore_errors=True)  # the phone's, not the test's
         info = plistlib.loads((self.backup / "Info.plist").read_bytes())
         manifest = plistlib.loads((self.backup / "Manifest.plist").read_bytes())
         self.udid: str = info["Target Identifier"]
