@@ -162,6 +162,11 @@ class MessagesArtifact(Artifact):
         contacts = ContactIndex.load(ctx)
         with ctx.database(entry) as db:
             if not db.has("message", "guid"):
+                from reclaim.artifacts._sms_legacy import LegacySmsReader, is_legacy  # it builds on this module
+
+                if is_legacy(db):  # iOS 3–5: no handle/chat tables yet
+                    yield from LegacySmsReader(db, ctx, contacts).records()
+                    return
                 ctx.warn(f"{db.source}: no message table; not a Messages database")
                 return
             reader = _SmsReader(db, ctx, contacts)
