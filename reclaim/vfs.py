@@ -136,6 +136,15 @@ class VirtualFS(ABC):
         """
         return None
 
+    def reopener(self) -> Callable[[], VirtualFS] | None:
+        """A picklable callable that opens this same source again in another process, if it can be.
+
+        The scan uses it to extract some kinds in a second process. It may hold an encrypted backup's
+        derived key: it travels through a pipe, never on a command line. ``None``: the source cannot be
+        opened twice (a device) or not cheaply (an archive).
+        """
+        return None
+
     def __enter__(self) -> VirtualFS:
         return self
 

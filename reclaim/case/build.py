@@ -45,6 +45,8 @@ _SHAPED_ROW = "(?,replace(datetime(?, 'unixepoch'), ' ', 'T') || 'Z',?,?,?,?,?,?
 #: A shaped row with its date already in ISO 8601 (finer than seconds) and a sixth value: 14 values.
 SHAPED_DATED = f"{SHAPED}, v6"
 _SHAPED_DATED_ROW = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#: Every column of ``entries`` but ``rid`` (a merged part's records are numbered after the case's).
+_PART_COLUMNS = f"{COLUMNS}, shape, n, v1, v2, v3, v4, v5, v6"
 _ROWS_PER_INSERT = 64  # at most 896 parameters, below SQLite's limit of 999 in old versions
 #: The columns and row of the statement appending rows, by the length of a row as it comes (with its JSON, if whole).
 _INSERTS = {11: (COLUMNS, _ROW), 13: (SHAPED, _SHAPED_ROW), 14: (SHAPED_DATED, _SHAPED_DATED_ROW)}
@@ -143,14 +145,17 @@ class Sink:
     the caller builds the case's b-tree indexes.
     """
 
-    def __init__(self, case: Path, staging: Path) -> None:
+    def __init__(self, case: Path, staging: Path | None) -> None:
+        """``staging``: the scratch file of the search words (``None``: a part of a case written by a second
+        scanning process, whose words the case's sink takes when it merges the part)."""
         self.staging = staging
         self.conn = connect_scratch(case)
-        self.conn.execute("ATTACH DATABASE ? AS staging", (str(staging),))
-        for pragma in _FAST[:2]:
-            self.conn.execute(f"PRAGMA staging.{pragma}")
-        self.conn.execute(WORDS)
-        self.conn.create_function("reclaim_cjk", 1, _cjk_or_none, deterministic=True)
+        if staging is not None:
+            self.conn.execute("ATTACH DATABASE ? AS staging", (str(staging),))
+            for pragma in _FAST[:2]:
+                self.conn.execute(f"PRAGMA staging.{pragma}")
+            self.conn.execute(WORDS)
+            self.conn.create_function("reclaim_cjk", 1, _cjk_or_none, deterministic=True)
         self.last = self.conn.execute("SELECT IFNULL(max(rid), 0) FROM main.entries").fetchone()[0]
 
     def rows(self, rows: list[Any], data: list[bytes], shapes: list[Any] | None = None) -> None:
@@ -172,12 +177,31 @@ class Sink:
         self._words(len(rows))
 
     def _words(self, added: int) -> None:
-        self.conn.execute(_WORDS_SINCE, (self.last,))
+        if self.staging is not None:
+            self.conn.execute(_WORDS_SINCE, (self.last,))
         self.last += added
+
+    def merge(self, part: Path, shape_offset: int) -> None:
+        """Append the records of a case part (:class:`~reclaim.case.store.PartWriter`'s file) after the ones here,
+        in their order, their shapes numbered after ``shape_offset``."""
+        self.conn.commit()  # ATTACH is refused inside a transaction
+        self.conn.execute("ATTACH DATABASE ? AS part", (str(part),))
+        try:
+            self.conn.execute("INSERT INTO main.shapes(shape, id, source, chat, title, data)"
+                              " SELECT shape + ?, id, source, chat, title, data FROM part.shapes ORDER BY shape",
+                              (shape_offset,))
+            added = self.conn.execute(f"INSERT INTO main.entries({_PART_COLUMNS}) SELECT"
+                                      f" {_PART_COLUMNS.replace('shape,', 'shape + ?,')} FROM part.entries"
+                                      " ORDER BY rid", (shape_offset,)).rowcount
+            self._words(added)
+            self.conn.commit()
+        finally:
+            self.conn.execute("DETACH DATABASE part")
 
     def close_records(self) -> bool:
         """Finish appending (the case file is the caller's again); whether some record has CJK characters."""
-        cjk = self.conn.execute("SELECT 1 FROM staging.words WHERE cjk IS NOT NULL LIMIT 1").fetchone() is not None
+        cjk = self.staging is not None and \
+            self.conn.execute("SELECT 1 FROM staging.words WHERE cjk IS NOT NULL LIMIT 1").fetchone() is not None
         self.conn.commit()
         self.conn.close()
         return cjk
@@ -284,6 +308,13 @@ class Stager:
             raise RuntimeError(f"the case staging process answered {answer!r} instead of {what!r}")
         return value
 
+    def merge(self, part: Path, shape_offset: int) -> None:
+        """Append the records of a case part after the ones stored so far (see :meth:`Sink.merge`)."""
+        if self._child is None:
+            self._local().merge(part, shape_offset)
+            return
+        self._send(b"M" + pickle.dumps((str(part), shape_offset)))
+
     def close_records(self) -> None:
         """Store the last rows; the case file is then the caller's (the full-text indexes are built meanwhile)."""
         if self._child is None:
@@ -349,6 +380,9 @@ def _serve(case: str, staging: str, index: str, inbox: BinaryIO, outbox: BinaryI
             if request == b"R":
                 shapes, rows, data = marshal.loads(body)
                 sink.rows(rows, data, shapes)
+            elif request == b"M":
+                part, offset = pickle.loads(body)
+                sink.merge(Path(part), offset)
             elif request == b"E":
                 cjk = sink.close_records()
                 _answer(outbox, "stored", cjk)

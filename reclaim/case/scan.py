@@ -13,7 +13,8 @@ from pathlib import Path
 from reclaim.artifacts import select
 from reclaim.artifacts.base import Artifact, KindStatus, NothingFound, ShapedRows
 from reclaim.case.context import DatabaseCopies, ScanCancelled, ScanContext, ScanOptions
-from reclaim.case.store import CaseWriter
+from reclaim.case.kinds_process import KindsProcess, split_work
+from reclaim.case.store import CaseWriter, RecordQueue
 from reclaim.errors import ReclaimError
 from reclaim.vfs import VirtualFS
 
@@ -56,51 +57,82 @@ def scan(
     writer = CaseWriter(case)
     copies = DatabaseCopies()
     result = ScanResult(case=case)
+    helper: KindsProcess | None = None
     try:
         writer.set_source(fs.info, fs.name, str(fs.location) if fs.location else None)
-        for kind, group in _by_record_kind(select(kinds)):
-            lead = next((cls for cls in group if cls.kind == kind), group[0])
-            status = KindStatus(kind=kind, title=lead.title)
-            reasons = []
-            if progress:
-                progress(kind, 0, "start")
-            for cls in group:
-                ctx = ScanContext(
-                    fs,
-                    writer.media,
-                    options,
-                    kind=kind,
-                    cancel=cancel,
-                    shapes=writer.add_shape,
-                    copies=copies,
-                    on_progress=(lambda n, k=kind, base=status.live + status.deleted: progress(k, base + n, "progress"))
-                    if progress
-                    else None,
-                )
-                part = KindStatus(kind=kind, title=cls.title)
-                _run_artifact(cls(), ctx, writer, part)
-                status.live += part.live
-                status.deleted += part.deleted
-                status.warnings += ctx.warnings
-                if part.reason and cls is lead:
-                    reasons.insert(0, part.reason)
-                elif part.reason and part.reason.startswith("stopped early"):
-                    reasons.append(f"{cls.title}: {part.reason}")
-            if status.live + status.deleted == 0 or any(r.startswith("stopped early") for r in reasons):
-                status.reason = "; ".join(reasons)
-            writer.set_status(status, lead.view, lead.formats)
-            result.kinds.append(status)
-            if progress:
-                progress(kind, status.live + status.deleted, "done")
+        groups = _by_record_kind(select(kinds))
+        here, there = split_work(fs, groups)
+        helper = KindsProcess.start(fs, case, there, options) if there else None
+        if helper is None:
+            here, there = groups, []
+        report = helper.relay(progress) if helper is not None and progress else progress
+        statuses = {kind: run_kind(fs, writer, copies, options, kind, group, report, cancel) for kind, group in here}
+        if helper is not None:
+            done = helper.wait(report, cancel)
+            if done is None:  # it failed (it said why in the log): its kinds are extracted here
+                statuses |= {kind: run_kind(fs, writer, copies, options, kind, group, report, cancel)
+                             for kind, group in there}
+            else:
+                writer.merge(helper.part, done.shapes, done.media)
+                statuses |= {status.kind: status for status in done.statuses}
+        for kind, group in groups:  # in the order of the kinds, wherever each was extracted
+            lead = _lead(kind, group)
+            writer.set_status(statuses[kind], lead.view, lead.formats)
+            result.kinds.append(statuses[kind])
         result.seconds = time.monotonic() - started
         writer.set_meta("scan", {"seconds": round(result.seconds, 3), "kinds": kinds or "default"})
         writer.close()
     except BaseException:
+        if helper is not None:
+            helper.stop()
         writer.abort()
         raise
     finally:
         copies.close()
     return result
+
+
+def run_kind(fs: VirtualFS, writer: RecordQueue, copies: DatabaseCopies, options: ScanOptions, kind: str,
+             group: list[type[Artifact]], progress: ProgressCallback | None,
+             cancel: threading.Event | None) -> KindStatus:
+    """Extract one kind of records (every artifact yielding it) into ``writer``; what it found, or why nothing."""
+    lead = _lead(kind, group)
+    status = KindStatus(kind=kind, title=lead.title)
+    reasons = []
+    if progress:
+        progress(kind, 0, "start")
+    for cls in group:
+        ctx = ScanContext(
+            fs,
+            writer.media,
+            options,
+            kind=kind,
+            cancel=cancel,
+            shapes=writer.add_shape,
+            copies=copies,
+            on_progress=(lambda n, k=kind, base=status.live + status.deleted: progress(k, base + n, "progress"))
+            if progress
+            else None,
+        )
+        part = KindStatus(kind=kind, title=cls.title)
+        _run_artifact(cls(), ctx, writer, part)
+        status.live += part.live
+        status.deleted += part.deleted
+        status.warnings += ctx.warnings
+        if part.reason and cls is lead:
+            reasons.insert(0, part.reason)
+        elif part.reason and part.reason.startswith("stopped early"):
+            reasons.append(f"{cls.title}: {part.reason}")
+    if status.live + status.deleted == 0 or any(r.startswith("stopped early") for r in reasons):
+        status.reason = "; ".join(reasons)
+    if progress:
+        progress(kind, status.live + status.deleted, "done")
+    return status
+
+
+def _lead(kind: str, group: list[type[Artifact]]) -> type[Artifact]:
+    """The artifact whose title, view and formats a kind takes (the one named like it)."""
+    return next((cls for cls in group if cls.kind == kind), group[0])
 
 
 def _by_record_kind(artifacts: list[type[Artifact]]) -> list[tuple[str, list[type[Artifact]]]]:
@@ -112,7 +144,7 @@ def _by_record_kind(artifacts: list[type[Artifact]]) -> list[tuple[str, list[typ
     return list(groups.items())
 
 
-def _run_artifact(artifact, ctx: ScanContext, writer: CaseWriter, status: KindStatus) -> None:
+def _run_artifact(artifact: Artifact, ctx: ScanContext, writer: RecordQueue, status: KindStatus) -> None:
     try:
         artifact.check(ctx)
     except NothingFound as exc:

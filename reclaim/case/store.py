@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from reclaim.artifacts.base import KindStatus, Record, ShapedRows, iso
-from reclaim.case.build import Stager, build_case, cjk_bigrams, cjk_characters, connect_scratch
+from reclaim.case.build import Sink, Stager, build_case, cjk_bigrams, cjk_characters, connect_scratch
 from reclaim.errors import ReclaimError
 from reclaim.vfs import SourceInfo
 
@@ -185,47 +185,15 @@ def stored_form(record: Record) -> tuple[tuple[Any, ...], bytes]:
     return row, record.to_json_bytes()
 
 
-class CaseWriter:
-    """Writes a new case: records are stored as they come, indexes and full-text indexes built once at the end.
+class RecordQueue:
+    """Records queued as rows and handed over in batches (to :meth:`_store`), and the shapes they use."""
 
-    The database is written as ``case.db.part`` and renamed on :meth:`close`; an
-    interrupted scan never leaves a case that looks complete. Records are appended to it
-    as they come (by a second process once the case is big enough: see :mod:`reclaim.case.build`),
-    so a record's ``rid`` is its place in the scan; ``ranks`` gives their date order on :meth:`close`.
-    What the scan says about the source and each kind is kept here until then.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-        self.final = folder / CASE_DB
-        self.part = folder / (CASE_DB + ".part")
-        self.staging = folder / (CASE_DB + ".staging")
-        self.index = folder / (CASE_DB + ".index")
-        for old in (self.part, self.staging, self.index):
-            if old.exists():
-                old.unlink()
-        conn = connect_scratch(self.part)
-        conn.executescript(SCHEMA)
-        conn.close()
-        self._stager = Stager(self.part, self.staging, self.index)
-        self.media = MediaStore(folder)
+    def __init__(self, media: MediaStore) -> None:
+        self.media = media
         self._batch: list[tuple[Any, ...]] = []
         self._data: list[bytes] = []
-        self._meta: dict[str, str] = {}
         self._shapes: list[tuple[Any, ...]] = []  # registered, not handed over yet
         self._shape_count = 0
-        self._kinds: list[tuple[Any, ...]] = []  # each kind's row of ``kinds``, without its place
-        self.conn: sqlite3.Connection | None = None  # the case's, once the records are stored
-        self.set_meta("schema_version", SCHEMA_VERSION)
-
-    def set_meta(self, key: str, value: Any) -> None:
-        """Store a JSON value under a key (source info, scan options, timings)."""
-        self._meta[key] = json.dumps(value, default=str)
-
-    def set_source(self, info: SourceInfo, name: str, location: str | None) -> None:
-        """Remember what was scanned (shown on the report's first page)."""
-        self.set_meta("source", {"name": name, "location": location, **asdict(info)})
 
     def add(self, record: Record | ShapedRows) -> None:
         """Queue one record (or a run of shaped rows) for storing."""
@@ -245,8 +213,17 @@ class CaseWriter:
     def flush(self, *, big: bool = True) -> None:
         """Hand the queued records over to be stored."""
         if self._batch or self._shapes:
-            self._stager.put(self._batch, self._data, self._shapes, big=big and len(self._batch) >= BATCH)
+            self._store(self._batch, self._data, self._shapes, big=big and len(self._batch) >= BATCH)
             self._batch, self._data, self._shapes = [], [], []
+
+    def _store(self, rows: list[tuple[Any, ...]], data: list[bytes], shapes: list[tuple[Any, ...]], *,
+               big: bool) -> None:
+        raise NotImplementedError
+
+    @property
+    def shape_count(self) -> int:
+        """How many shapes were registered (numbered from 1)."""
+        return self._shape_count
 
     def add_shape(self, shape: tuple[str, str, str, str, str]) -> int:
         """Register what many records will share (id prefix, source, chat, title, JSON format: see ``SCHEMA``);
@@ -254,6 +231,92 @@ class CaseWriter:
         self._shape_count += 1
         self._shapes.append((self._shape_count, *shape))
         return self._shape_count
+
+
+class PartWriter(RecordQueue):
+    """Writes the records of some kinds, scanned by a second process, into a file of the case's layout that the
+    case's writer then appends whole (:meth:`CaseWriter.merge`); their media go straight into the case's folder
+    (content-addressed: both processes may store the same file)."""
+
+    def __init__(self, part: Path, media_root: Path) -> None:
+        super().__init__(MediaStore(media_root))
+        self.part = part
+        with contextlib.suppress(FileNotFoundError):
+            part.unlink()
+        conn = connect_scratch(part)
+        conn.executescript(SCHEMA)
+        conn.close()
+        self._sink = Sink(part, None)
+
+    def _store(self, rows: list[tuple[Any, ...]], data: list[bytes], shapes: list[tuple[Any, ...]], *,
+               big: bool) -> None:
+        self._sink.rows(rows, data, shapes)
+
+    def finish(self) -> None:
+        """Store the last records and close the file."""
+        self.flush(big=False)
+        self._sink.close_records()
+
+    def abort(self) -> None:
+        """Close and remove the file."""
+        with contextlib.suppress(Exception):
+            self._sink.conn.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.part.unlink()
+
+
+class CaseWriter(RecordQueue):
+    """Writes a new case: records are stored as they come, indexes and full-text indexes built once at the end.
+
+    The database is written as ``case.db.part`` and renamed on :meth:`close`; an
+    interrupted scan never leaves a case that looks complete. Records are appended to it
+    as they come (by a second process once the case is big enough: see :mod:`reclaim.case.build`),
+    so a record's ``rid`` is its place in the scan; ``ranks`` gives their date order on :meth:`close`.
+    What the scan says about the source and each kind is kept here until then.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        super().__init__(MediaStore(folder))
+        self.folder = folder
+        self.final = folder / CASE_DB
+        self.part = folder / (CASE_DB + ".part")
+        self.staging = folder / (CASE_DB + ".staging")
+        self.index = folder / (CASE_DB + ".index")
+        for old in (self.part, self.staging, self.index):
+            if old.exists():
+                old.unlink()
+        conn = connect_scratch(self.part)
+        conn.executescript(SCHEMA)
+        conn.close()
+        self._stager = Stager(self.part, self.staging, self.index)
+        self._meta: dict[str, str] = {}
+        self._kinds: list[tuple[Any, ...]] = []  # each kind's row of ``kinds``, without its place
+        self.conn: sqlite3.Connection | None = None  # the case's, once the records are stored
+        self._merged: list[Path] = []  # parts merged, removed once the records are stored
+        self.set_meta("schema_version", SCHEMA_VERSION)
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Store a JSON value under a key (source info, scan options, timings)."""
+        self._meta[key] = json.dumps(value, default=str)
+
+    def set_source(self, info: SourceInfo, name: str, location: str | None) -> None:
+        """Remember what was scanned (shown on the report's first page)."""
+        self.set_meta("source", {"name": name, "location": location, **asdict(info)})
+
+    def _store(self, rows: list[tuple[Any, ...]], data: list[bytes], shapes: list[tuple[Any, ...]], *,
+               big: bool) -> None:
+        self._stager.put(rows, data, shapes, big=big)
+
+    def merge(self, part: Path, shapes: int, media: dict[str, tuple[int, str, str]]) -> None:
+        """Append the records a :class:`PartWriter` wrote (after every record added so far; its ``shapes``
+        numbered after the ones registered here) and its media. The part file is removed on :meth:`close`."""
+        self.flush(big=False)
+        self._stager.merge(part, self._shape_count)
+        self._shape_count += shapes
+        self._merged.append(part)
+        for sha, info in media.items():
+            self.media.known.setdefault(sha, info)
 
     def set_status(self, status: KindStatus, view: str, formats: tuple[str, ...]) -> None:
         """Record what a kind found (or why it found nothing)."""
@@ -265,6 +328,8 @@ class CaseWriter:
         """Build the indexes and the full-text indexes, then move the database into place."""
         self.flush(big=False)
         self._stager.close_records()
+        for part in self._merged:
+            part.unlink()
         conn = self.conn = connect_scratch(self.part)
         self.set_meta(DATE_ORDER, "rank")
         self.set_meta(CJK_INDEX, "characters")
@@ -289,7 +354,7 @@ class CaseWriter:
         if self.conn is not None:
             with contextlib.suppress(Exception):
                 self.conn.close()
-        for path in (self.part, self.staging, self.index):
+        for path in (self.part, self.staging, self.index, *self._merged):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 

@@ -10,6 +10,7 @@ name is kept as the entry's ``file_id``. Nothing is ever extracted next to the s
 from __future__ import annotations
 
 import calendar
+import functools
 import io
 import os
 import stat
@@ -18,7 +19,7 @@ import tarfile
 import threading
 import zipfile
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -326,6 +327,10 @@ class FileSystemSource(VirtualFS):
         self._ids: dict[tuple[str, str, str], str] = {}
         self._index: dict[tuple[str, str], str] | None = None
         self._lock = threading.Lock()
+
+    def reopener(self) -> Callable[[], VirtualFS] | None:
+        """A folder opened again (an archive is not: opening one reads its whole index)."""
+        return functools.partial(open_folder, self.location) if isinstance(self.storage, FolderStorage) else None
 
     # Container names ---------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ decrypted on the fly with its own key. The backup folder is never written to.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import plistlib
@@ -296,6 +297,12 @@ class ITunesBackup(VirtualFS):
     def opener(self) -> BackupOpener:
         """A picklable opener of this backup's entries (for worker processes)."""
         return self._opener
+
+    def reopener(self) -> Callable[[], VirtualFS]:
+        """This backup opened again (with the derived key when it is encrypted: no slow key derivation)."""
+        if self.encrypted:
+            return functools.partial(ITunesBackup, self.root, derived_key=self.derived_key)
+        return functools.partial(ITunesBackup, self.root)
 
     def local_path(self, entry: Entry) -> Path | None:
         if self.encrypted:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,7 +21,8 @@ class MemoryFS(VirtualFS):
         self._info = info or SourceInfo(kind="memory")
         self._entries: dict[tuple[str, str], Entry] = {}
         self._data: dict[tuple[str, str], bytes | Path] = {}
-        for item in files:
+        self._files = list(files)
+        for item in self._files:
             key = (item.domain, item.path)
             if item.is_dir:
                 self._entries[key] = Entry(item.domain, item.path, EntryKind.DIR, mtime=int(item.mtime.timestamp()))
@@ -36,6 +38,10 @@ class MemoryFS(VirtualFS):
                 file_id=f"{item.domain}-{item.path}",
             )
             self._data[key] = item.data
+
+    def reopener(self) -> Callable[[], VirtualFS]:
+        """The same files in a new file system (bytes are copied through the pipe, local files named)."""
+        return functools.partial(MemoryFS, self._files, self.name, self._info)
 
     @property
     def info(self) -> SourceInfo:
