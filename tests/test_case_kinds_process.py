@@ -156,3 +156,30 @@ def test_a_cancelled_scan_stops_the_second_process_and_leaves_no_case(sample_bac
     assert len(second_process) == 1
     assert not (tmp_path / "case" / "case.db").exists()
     assert not any(p.name.startswith("case.db.") for p in (tmp_path / "case").iterdir())
+
+
+def test_a_second_process_stopped_midway_leaves_no_decrypted_copy(sample_backup_encrypted: Path, tmp_path: Path,
+                                                                  second_process: list[list[str]],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))  # the child's temporary folder, and ours:
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    groups = _by_record_kind(select(None))
+    with open_source(sample_backup_encrypted, password=SAMPLE_PASSWORD) as fs:
+        theirs = {kind for kind, _ in kinds_process.split_work(fs, groups)[1]}
+        cancel = threading.Event()
+
+        def progress(kind: str, count: int, phase: str) -> None:
+            if kind in theirs and phase == "progress":  # the child is extracting, its copies made
+                cancel.set()
+                raise ScanCancelled()
+
+        with pytest.raises(ScanCancelled):
+            scan(fs, tmp_path / "case", progress=progress, cancel=cancel)
+        assert len(second_process) == 1
+        mine = {p.name for p in scratch.iterdir()}  # this process's own copies, removed when the source closes
+    assert not any(scratch.iterdir()), mine
+    assert not (tmp_path / "case" / "case.db").exists()

@@ -194,9 +194,14 @@ class KindsProcess:
         return None
 
     def stop(self) -> None:
-        """Stop it (the scan failed or was cancelled) and remove what it wrote."""
+        """Stop it (the scan failed or was cancelled) and remove what it wrote. It is asked to stop first, so that
+        it removes its decrypted copies of the source's databases."""
         if self._process.poll() is None:
-            self._process.kill()
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
         self._process.wait()
         self._reader.join(timeout=5)
         self._remove_part()
@@ -269,4 +274,5 @@ if __name__ == "__main__":
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the scan's to handle: it stops this process
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stopped: the copies are removed on the way out
     sys.exit(main(int(sys.argv[1])))
