@@ -43,16 +43,17 @@ def _tree(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def second_process(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """Every scan splits its kinds (whatever their size); gives the command lines of the children started."""
+def second_process(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
+    """Every scan splits its kinds (whatever their size); gives the second scanning processes started."""
     monkeypatch.setattr(kinds_process, "MIN_BYTES", 0)
-    started: list[list[str]] = []
+    started: list[subprocess.Popen[bytes]] = []
     real = subprocess.Popen
 
     def popen(argv: list[str], *args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        process = real(argv, *args, **kwargs)
         if "reclaim.case.kinds_process" in argv:
-            started.append(list(argv))
-        return real(argv, *args, **kwargs)
+            started.append(process)
+        return process
 
     monkeypatch.setattr(kinds_process.subprocess, "Popen", popen)
     return started
@@ -76,7 +77,7 @@ def test_the_split_keeps_the_biggest_share_here_and_a_module_s_kinds_together(sa
 
 
 def test_a_case_written_by_two_processes_is_the_case_one_writes(sample_backup: Path, tmp_path: Path,
-                                                                 second_process: list[list[str]],
+                                                                 second_process: list[subprocess.Popen[bytes]],
                                                                  caplog: pytest.LogCaptureFixture) -> None:
     before = _tree(sample_backup)
     with caplog.at_level(logging.WARNING, logger="reclaim"), open_source(sample_backup) as fs:
@@ -107,8 +108,31 @@ def test_a_case_written_by_two_processes_is_the_case_one_writes(sample_backup: P
     assert _tree(sample_backup) == before
 
 
+def test_a_second_process_done_before_the_first_is_merged_all_the_same(
+        sample_backup: Path, tmp_path: Path, second_process: list[subprocess.Popen[bytes]],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Its outcome comes while this process still extracts (and passes on its progress): it is kept."""
+    groups = _by_record_kind(select(None))
+    seen: list[tuple[str, str]] = []
+    with open_source(sample_backup) as fs:
+        here = [kind for kind, _ in kinds_process.split_work(fs, groups)[0]]
+
+        def progress(kind: str, count: int, phase: str) -> None:
+            seen.append((kind, phase))
+            if (kind, phase) == (here[-1], "start"):
+                second_process[0].wait()  # it has sent everything it found, and gone
+
+        with caplog.at_level(logging.WARNING, logger="reclaim"):
+            result = scan(fs, tmp_path / "case", progress=progress)
+    assert "second scanning process failed" not in caplog.text
+    assert {kind for kind, phase in seen if phase == "done"} == {kind for kind, _ in groups}
+    with CaseReader(tmp_path / "case") as case:
+        assert case.count() == result.records > 3000
+        assert {k["kind"]: k["live"] for k in case.kinds()} == {k.kind: k.live for k in result.kinds}
+
+
 def test_an_encrypted_backup_s_key_and_the_note_passwords_travel_by_pipe(
-        sample_backup_encrypted: Path, tmp_path: Path, second_process: list[list[str]]) -> None:
+        sample_backup_encrypted: Path, tmp_path: Path, second_process: list[subprocess.Popen[bytes]]) -> None:
     from reclaim.case.context import ScanOptions
 
     options = ScanOptions(note_passwords=["a secret note password"])
@@ -116,7 +140,7 @@ def test_an_encrypted_backup_s_key_and_the_note_passwords_travel_by_pipe(
         key = fs.derived_key
         result = scan(fs, tmp_path / "case", options=options)
     assert len(second_process) == 1
-    argv = second_process[0]
+    argv = list(second_process[0].args)  # type: ignore[arg-type]
     assert argv[1:3] == ["-m", "reclaim.case.kinds_process"] and len(argv) == 4 and argv[3].isdigit()  # a pipe's fd
     assert key is not None and key.hex() not in " ".join(argv)
     counts = {k.kind: k.live for k in result.kinds}
@@ -127,7 +151,7 @@ def test_an_encrypted_backup_s_key_and_the_note_passwords_travel_by_pipe(
 
 
 def test_a_failing_second_process_leaves_its_kinds_to_the_scan(sample_backup: Path, tmp_path: Path,
-                                                               second_process: list[list[str]],
+                                                               second_process: list[subprocess.Popen[bytes]],
                                                                caplog: pytest.LogCaptureFixture) -> None:
     gone = tmp_path / "moved-away"  # the source is gone when the child opens it again
     with caplog.at_level(logging.WARNING, logger="reclaim"), open_source(sample_backup) as fs:
@@ -140,8 +164,8 @@ def test_a_failing_second_process_leaves_its_kinds_to_the_scan(sample_backup: Pa
     assert sorted(p.name for p in (tmp_path / "case").iterdir()) == ["case.db", "media"]
 
 
-def test_a_cancelled_scan_stops_the_second_process_and_leaves_no_case(sample_backup: Path, tmp_path: Path,
-                                                                      second_process: list[list[str]]) -> None:
+def test_a_cancelled_scan_stops_the_second_process_and_leaves_no_case(
+        sample_backup: Path, tmp_path: Path, second_process: list[subprocess.Popen[bytes]]) -> None:
     cancel = threading.Event()
     calls: list[str] = []
 
@@ -159,7 +183,7 @@ def test_a_cancelled_scan_stops_the_second_process_and_leaves_no_case(sample_bac
 
 
 def test_a_second_process_stopped_midway_leaves_no_decrypted_copy(sample_backup_encrypted: Path, tmp_path: Path,
-                                                                  second_process: list[list[str]],
+                                                                  second_process: list[subprocess.Popen[bytes]],
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     import tempfile
 

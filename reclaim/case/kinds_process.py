@@ -116,6 +116,7 @@ class KindsProcess:
         self._process = process
         self.part = part
         self._updates: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        self._outcome: tuple[Any, ...] | None = None  # ("done", …), ("error", why) or ("gone",), the first one
         self._reader = threading.Thread(target=self._read, args=(answers,), name="reclaim-kinds", daemon=True)
         self._reader.start()
 
@@ -164,13 +165,14 @@ class KindsProcess:
             progress(kind, count, phase)
         return report
 
-    def _pass_on(self, progress: Progress | None, *, block: bool) -> tuple[Any, ...] | None:
-        """Hand the child's progress and log lines on; its outcome once it has one."""
-        while True:
+    def _pass_on(self, progress: Progress | None, *, block: bool) -> None:
+        """Hand the child's progress and log lines on, and keep its outcome when it comes (``block``: wait a
+        moment for something to come)."""
+        while self._outcome is None:
             try:
                 update = self._updates.get(block=block, timeout=0.1 if block else None)
             except queue.Empty:
-                return None
+                return
             what = update[0]
             if what == "progress":
                 if progress is not None:
@@ -178,13 +180,15 @@ class KindsProcess:
             elif what == "log":
                 log.log(update[1], "%s", update[2])
             else:
-                return update
+                self._outcome = update
 
     def wait(self, progress: Progress | None, cancel: threading.Event | None) -> Finished | None:
         """What the child extracted, once it is done (``None`` if it failed: the log says why)."""
-        while (outcome := self._pass_on(progress, block=True)) is None:
+        while self._outcome is None:
+            self._pass_on(progress, block=True)
             if cancel is not None and cancel.is_set():
                 raise ScanCancelled()
+        outcome = self._outcome
         self._process.wait()
         if outcome[0] == "done" and self._process.returncode == 0:
             return Finished(*outcome[1:])
