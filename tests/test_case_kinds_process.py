@@ -207,3 +207,34 @@ def test_a_second_process_stopped_midway_leaves_no_decrypted_copy(sample_backup_
         mine = {p.name for p in scratch.iterdir()}  # this process's own copies, removed when the source closes
     assert not any(scratch.iterdir()), mine
     assert not (tmp_path / "case" / "case.db").exists()
+
+
+def test_a_file_system_extraction_folder_is_opened_again_by_the_second_process(
+        corpus: Path, tmp_path: Path, second_process: list[subprocess.Popen[bytes]]) -> None:
+    """Real data: the iOS 17 notes and the iOS 15 address book of two public extractions, in one folder."""
+    import zipfile
+
+    folder = tmp_path / "extraction"
+    with zipfile.ZipFile(corpus / "ileapp/cases/notes/testdata.notes.notes.josh_ios17_ffs.zip") as notes:
+        notes.extractall(folder)
+    book = folder / "filesystem1/private/var/mobile/Library/AddressBook"
+    book.mkdir(parents=True)
+    with zipfile.ZipFile(corpus / "ileapp/cases/addressBook/testdata.addressBook.addressBook.josh_ios15_ffs.zip") as zf:
+        for name in zf.namelist():
+            if "/Library/AddressBook/AddressBook.sqlitedb" in name:
+                (book / name.rsplit("/", 1)[1]).write_bytes(zf.read(name))
+    before = _tree(folder)
+    cases = {}
+    for name, limit in (("two", 0), ("one", 1 << 62)):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(kinds_process, "MIN_BYTES", limit)
+            with open_source(folder) as fs:
+                result = scan(fs, tmp_path / name, kinds=["contacts", "notes"])
+        cases[name] = {k.kind: (k.live, k.deleted) for k in result.kinds}
+    assert len(second_process) == 1
+    assert cases["two"] == cases["one"]
+    assert cases["two"] == {"contacts": (9, 0), "notes": (12, 2)}  # the 9 cards iLEAPP finds; 12 notes + 2 recovered
+    assert _whole(tmp_path / "two")["records"] == _whole(tmp_path / "one")["records"]
+    with CaseReader(tmp_path / "two") as case:
+        assert "Josh Hickman" in {r["name"] for r in case.records("contacts")}
+    assert _tree(folder) == before

@@ -258,8 +258,11 @@ def main(fd: int) -> int:
 
     def send(message: tuple[Any, ...]) -> None:
         data = pickle.dumps(message)
-        answers.write(len(data).to_bytes(8, "little") + data)
-        answers.flush()
+        try:
+            answers.write(len(data).to_bytes(8, "little") + data)
+            answers.flush()
+        except OSError:  # the scan is gone: stop (a kind's extractor lets this one through)
+            raise ScanCancelled() from None
 
     logger = logging.getLogger("reclaim")
     logger.addHandler(_Relay(send))
