@@ -1,10 +1,12 @@
-"""Calendar events from Calendar.sqlitedb (iOS 4 to 17), live and recovered.
+"""Calendar events from Calendar.sqlitedb (iPhone OS 3 to iOS 17), live and recovered.
 
 Each ``CalendarItem`` row of entity type 2 is an event; its location, calendar,
 organizer, attendees (Participant + Identity), repeat rule (Recurrence), alerts
 (Alarm) and skipped occurrences (ExceptionDate) live in side tables keyed by the
 item's ROWID. Reminders share the same table on iOS 12 and earlier and are read by
-:mod:`reclaim.artifacts.reminders`.
+:mod:`reclaim.artifacts.reminders`. The older layout without ``CalendarItem``
+(iPhone OS 3 and iOS 4: an ``Event`` table) is read by
+:mod:`reclaim.artifacts._calendar_legacy`.
 """
 
 from __future__ import annotations
@@ -234,10 +236,20 @@ class CalendarArtifact(Artifact):
     formats = ("ics",)
 
     def extract(self, ctx: ScanContext) -> Iterator[CalendarEvent]:
-        for db in self.databases(ctx, "CalendarItem", "summary"):
-            yield from self._live(ctx, db)
-            if ctx.options.recover_deleted:
-                yield from self._deleted(ctx, db)
+        from reclaim.artifacts import _calendar_legacy as legacy  # it builds on this module
+
+        for entry in self.inputs(ctx):
+            with ctx.database(entry) as db:
+                if db.has("CalendarItem", "summary"):
+                    yield from self._live(ctx, db)
+                    if ctx.options.recover_deleted:
+                        yield from self._deleted(ctx, db)
+                elif legacy.is_legacy(db):  # iPhone OS 3 and iOS 4: an Event table
+                    yield from legacy.live_events(db)
+                    if ctx.options.recover_deleted:
+                        yield from legacy.deleted_events(db)
+                else:
+                    ctx.warn(f"{db.source}: no CalendarItem table")
 
     def _live(self, ctx: ScanContext, db: Database) -> Iterator[CalendarEvent]:
         cals, locs = calendars(db), locations(db)
