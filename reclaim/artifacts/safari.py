@@ -5,6 +5,8 @@
   redirect links between visits). ``history_tombstones`` lists URLs the user
   removed from history (kept by Safari to sync the removal): they are reported
   as deleted visits with ``Provenance(area="app")``; erased rows are carved.
+* History.plist (iOS 3–7, before History.db): one item per page with only its
+  last visit; read by :mod:`reclaim.artifacts._safari_legacy`.
 * Bookmarks.db: a tree of folders (type 1) and bookmarks (type 0); the Reading
   List is the ``com.apple.ReadingList`` folder, its items carry their date added,
   preview text and read state in the ``extra_attributes`` plist.
@@ -35,6 +37,7 @@ from reclaim.artifacts.base import (
 
 if TYPE_CHECKING:
     from reclaim.case.context import Database, ScanContext
+    from reclaim.vfs import Entry
 
 APP = "AppDomain-com.apple.mobilesafari"
 READING_LIST = "com.apple.ReadingList"
@@ -44,6 +47,11 @@ _FOLDER_NAMES = {"BookmarksBar": "Favorites", "BookmarksMenu": "Bookmarks Menu",
 
 def _safari(path: str) -> tuple[FileSpec, ...]:
     return (FileSpec("HomeDomain", f"Library/Safari/{path}"), FileSpec(APP, f"Library/Safari/{path}"))
+
+
+def _named(artifact: Artifact, ctx: ScanContext, name: str) -> Iterator[Entry]:
+    """The artifact's input files called ``name`` (an artifact reading databases and plists opens each its way)."""
+    return (entry for entry in artifact.inputs(ctx) if entry.name == name)
 
 
 def _plist(blob: Any) -> dict[str, Any]:
@@ -73,7 +81,11 @@ def _text(value: Any) -> str:
 
 @dataclass(kw_only=True)
 class SafariVisit(Record):
-    """One visit to a page (``date`` = visit time, UTC)."""
+    """One visit to a page (``date`` = visit time, UTC; from History.plist, the page's last visit).
+
+    History.plist (iOS 3–7) keeps one item per page, not one row per visit: its records carry
+    the last visit only, say so in ``note``, and leave ``origin`` empty (the file does not tell).
+    """
 
     KIND = "safari-history"
 
@@ -81,21 +93,34 @@ class SafariVisit(Record):
     title: str = ""
     visit_count: int = 0
     redirect_from: str = ""
-    redirect_to: str = ""
-    origin: str = ""  # "this device" or "another device" (iCloud)
+    redirect_to: str = ""  # History.plist: every URL the page's last visit redirected to, separated by spaces
+    origin: str = ""  # "this device" or "another device" (iCloud); "" when the file does not say
     loaded: bool = True
+    note: str = ""
 
 
 class SafariHistoryArtifact(Artifact):
     kind = "safari-history"
     title = "Safari history"
     record = SafariVisit
-    files = _safari("History.db")
+    files = (*_safari("History.db"), *_safari("History.plist"))
     view = "table"
 
     def extract(self, ctx: ScanContext) -> Iterator[SafariVisit]:
-        for db in self.databases(ctx, "history_visits", "visit_time"):
-            yield from self._history(ctx, db)
+        from reclaim.artifacts._safari_legacy import history_plist  # it builds on this module
+
+        visited: dict[str, list[datetime]] = {}  # url -> live visit times already yielded (not twice from a plist)
+        for entry in _named(self, ctx, "History.db"):
+            with ctx.database(entry) as db:
+                if not db.has("history_visits", "visit_time"):
+                    ctx.warn(f"{db.source}: no history_visits table")
+                    continue
+                for visit in self._history(ctx, db):
+                    if not visit.deleted and visit.date is not None:
+                        visited.setdefault(visit.url, []).append(visit.date)
+                    yield visit
+        for entry in _named(self, ctx, "History.plist"):
+            yield from history_plist(ctx, entry, visited)
 
     def _history(self, ctx: ScanContext, db: Database) -> Iterator[SafariVisit]:
         items = {r[0]: (r[1], r[2]) for r in db.rows("SELECT id, url, visit_count FROM history_items")}
