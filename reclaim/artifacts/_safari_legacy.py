@@ -1,6 +1,6 @@
-"""Safari before iOS 8: ``History.plist`` (browsing history).
+"""Safari before iOS 8: ``History.plist`` (browsing history) and ``SuspendState.plist`` (open pages).
 
-It is a property list in ``Library/Safari`` (HomeDomain on early backups, Safari's container
+Both are property lists in ``Library/Safari`` (HomeDomain on early backups, Safari's container
 ``AppDomain-com.apple.mobilesafari`` on later ones), binary or XML; ``plistlib`` reads both.
 
 ``History.plist`` is WebKit's ``WebHistory`` file, the one Safari for Mac kept up to Safari 7: a
@@ -14,6 +14,12 @@ There is one date per page, so each page becomes one record dated by its last vi
 free space, so nothing deleted can be recovered from it. WebKit writes an empty file when the history
 is empty, and refuses a file whose version is missing or newer than 1: so does this reader.
 
+``SuspendState.plist`` holds the pages open when Safari was last suspended: ``SafariStateDocuments``
+(and ``SafariStatePrivateDocuments`` for private browsing), each a dictionary with
+``SafariStateDocumentURL``, ``SafariStateDocumentTitle``, ``SafariStateDocumentLastViewedTime``
+(seconds since 2001, a number) and ``SafariStateDocumentBackForwardList`` (``entries``, each with its
+URL under ``""`` and ``title``, and ``current``, the index of the page shown).
+
 What each key means, and where the sources behind it disagree, is in docs/kinds/safari.md.
 """
 
@@ -25,7 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from reclaim.artifacts.base import NUMBERS, from_apple_time
-from reclaim.artifacts.safari import SafariVisit
+from reclaim.artifacts.safari import SafariTab, SafariVisit
 from reclaim.case.context import ScanContext
 from reclaim.vfs import Entry
 
@@ -147,3 +153,61 @@ def _page(item: Any, record_id: str, source: str) -> SafariVisit | None:
         note=LAST_VISIT_NOTE,
     )
 
+
+# -- SuspendState.plist -------------------------------------------------------------------------
+
+#: The arrays of open pages, and whether they are private browsing.
+_DOCUMENTS = (("SafariStateDocuments", False), ("SafariStatePrivateDocuments", True))
+
+
+def suspended_tabs(ctx: ScanContext, entry: Entry) -> Iterator[SafariTab]:
+    """The pages open in Safari when it was last suspended, regular and private."""
+    plist = _read_plist(ctx, entry)
+    if plist is None:
+        return
+    source = f"{entry.domain}/{entry.path}"
+    for key, private in _DOCUMENTS:
+        documents = plist.get(key)
+        if documents is None:
+            continue
+        if not isinstance(documents, list):
+            ctx.warn(f"{source}: {key} is a {type(documents).__name__}, not a list of pages; skipped")
+            continue
+        unreadable = 0
+        for position, document in enumerate(documents):
+            tab = _tab(document, f"safari-tabs:suspend:{entry.domain}:{key}:{position}", source, private, position)
+            if tab is None:
+                unreadable += 1
+            else:
+                yield tab
+        if unreadable:
+            ctx.warn(f"{source}: {unreadable} of {len(documents)} pages in {key} have no URL or title; skipped")
+
+
+def _current_page(document: dict[str, Any]) -> dict[str, Any]:
+    """The page the tab showed, from its back/forward list (``{}`` when the list does not say)."""
+    history = document.get("SafariStateDocumentBackForwardList")
+    if not isinstance(history, dict):
+        return {}
+    entries, current = history.get("entries"), history.get("current")
+    if not isinstance(entries, list) or type(current) is not int or not 0 <= current < len(entries):
+        return {}
+    page = entries[current]
+    return page if isinstance(page, dict) else {}
+
+
+def _tab(document: Any, record_id: str, source: str, private: bool, position: int) -> SafariTab | None:
+    """One open page; ``None`` when it has neither URL nor title."""
+    if not isinstance(document, dict):
+        return None
+    shown = _current_page(document)
+    url = (_text(document.get("SafariStateDocumentURL")) or _text(document.get("SafariStateDocumentUserVisibleURL"))
+           or _text(shown.get("")))
+    title = _text(document.get("SafariStateDocumentTitle")) or _text(shown.get("title"))
+    if not url and not title:
+        return None
+    viewed = _apple_seconds(document.get("SafariStateDocumentLastViewedTime"))
+    from_link = document.get("SafariStateDocumentWasOpenedFromLink")
+    return SafariTab(id=record_id, date=viewed, source=source, title=title, url=url, private=private,
+                     last_viewed=viewed, opened_from_link=from_link if isinstance(from_link, bool) else None,
+                     position=position)

@@ -11,7 +11,8 @@
   List is the ``com.apple.ReadingList`` folder, its items carry their date added,
   preview text and read state in the ``extra_attributes`` plist.
 * Tabs: BrowserState.db ``tabs`` (iOS 14 and earlier) and SafariTabs.db (iOS 15+,
-  tabs stored as bookmarks inside tab-group folders, their times in plists).
+  tabs stored as bookmarks inside tab-group folders, their times in plists);
+  SuspendState.plist (iOS 3–7) in :mod:`reclaim.artifacts._safari_legacy`.
 * Cache.db: the URL cache (``cfurl_cache_response`` + ``_blob_data`` +
   ``_receiver_data``); response bodies are inline or in ``fsCachedData/<uuid>``.
 """
@@ -319,11 +320,16 @@ class SafariTabsArtifact(Artifact):
     kind = "safari-tabs"
     title = "Safari open tabs"
     record = SafariTab
-    files = (*_safari("SafariTabs.db"), *_safari("BrowserState.db"))
+    files = (*_safari("SafariTabs.db"), *_safari("BrowserState.db"), *_safari("SuspendState.plist"))
     view = "table"
 
     def extract(self, ctx: ScanContext) -> Iterator[SafariTab]:
+        from reclaim.artifacts._safari_legacy import suspended_tabs  # it builds on this module
+
         for entry in self.inputs(ctx):
+            if entry.name == "SuspendState.plist":
+                yield from suspended_tabs(ctx, entry)
+                continue
             with ctx.database(entry) as db:
                 if db.has("tabs", "url"):
                     yield from self._browser_state(db)
