@@ -653,7 +653,10 @@ class Engine:
                 break
             nxt = (page[x] << 8) | page[x + 1]
             size = (page[x + 2] << 8) | page[x + 3]
-            if size < 8 or size > U or (nxt and nxt >= U) or not any(page[x + 4 : x + 12]):
+            # SQLite keeps a page's freeblocks in order, apart, and inside the page: a header it wrote names
+            # no next block at or before its own end (+3) and no size past the page's end.
+            if size < 8 or x + size > U or (nxt and (nxt >= U or nxt <= x + size + 3)) \
+                    or not any(page[x + 4 : x + 12]):
                 x += 1
                 continue
             if taken[x]:
