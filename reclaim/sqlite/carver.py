@@ -137,8 +137,12 @@ def _last_int(hit: Hit, page: bytes) -> int | None:
 class Engine:
     """One carving run over an opened :class:`Database` (see the module docstring)."""
 
-    def __init__(self, db: Database, superseded: bool = False) -> None:
+    def __init__(self, db: Database, superseded: bool = False, unique_for: set[str] | None = None) -> None:
+        """``unique_for``: the tables (lower case) whose live UNIQUE keys are read, None for every table. A key
+        only decides whether a carved record of its own table is an older version of a live row: tables whose
+        records nobody asked for need not have theirs read (sms.db's join tables hold one per message)."""
         self.d = db
+        self._unique_for = unique_for
         self._main_get: PageGetter = db.db_page  # one bound method, so ``get is self._main_get`` holds
         #: also keep older versions of live rows (edits) in :attr:`old`, see :func:`carve`
         self.superseded = superseded
@@ -379,8 +383,9 @@ class Engine:
 
     def _unique_keys(self) -> None:
         tables = {t.name.lower(): t for t in self.d.schema if t.kind == "table"}
+        wanted = self._unique_for
         for idx in self.d.schema:
-            if idx.kind != "index" or not idx.unique:
+            if idx.kind != "index" or not idx.unique or (wanted is not None and idx.table.lower() not in wanted):
                 continue
             table = tables.get(idx.table.lower())
             if table is None:
@@ -395,8 +400,8 @@ class Engine:
             positions = [table.record_order.index(ci) for ci in cis if ci in table.record_order]
             if len(positions) != len(cis):
                 continue
-            for values in self.d.records(idx.root):
-                self.live.add_unique(table.name, positions, tuple(values[: len(cis)]))
+            width = len(cis)
+            self.live.add_unique(table.name, positions, (tuple(values[:width]) for values in self.d.records(idx.root)))
 
     # -- profiles ------------------------------------------------------------------------------
     def build_profiles(self, defs: list[TableDef]) -> None:
@@ -1264,10 +1269,10 @@ def carve(
     """
     database = Database(db, wal=wal, journal=journal)
     try:
-        records = Engine(database, superseded=superseded).run()
+        wanted = {t.lower() for t in tables} if tables is not None else None
+        records = Engine(database, superseded=superseded, unique_for=wanted).run()
     finally:
         database.close()
-    wanted = {t.lower() for t in tables} if tables is not None else None
 
     def gen() -> Iterator[CarvedRecord]:
         for r in records:

@@ -11,10 +11,10 @@ older versions too; neither is reported as deleted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from reclaim.sqlite.bloom import Bloom
+from reclaim.sqlite.bloom import Bloom, stable_hash
 from reclaim.sqlite.rebuild import Hit
 
 
@@ -44,12 +44,19 @@ class LiveIndex:
         """Remember a live record by its :meth:`~reclaim.sqlite.rebuild.Hit.key`."""
         self.seen.add_hash(key)
 
-    def add_unique(self, table: str, positions: list[int], key: tuple[object, ...]) -> None:
-        """Remember a live UNIQUE key (values at record ``positions``) of ``table``."""
+    def add_unique(self, table: str, positions: list[int], keys: Iterable[tuple[object, ...]]) -> None:
+        """Remember the live UNIQUE keys (values at record ``positions``) of ``table``."""
         lst = self.unique.setdefault(table, [])
         if positions not in lst:
             lst.append(positions)
-        self.seen.add(("u", table, tuple(positions), key))
+        where = tuple(positions)
+        batch: list[int] = []
+        for key in keys:
+            batch.append(stable_hash(("u", table, where, key)))
+            if len(batch) >= 4096:
+                self.seen.add_hashes(batch)
+                batch = []
+        self.seen.add_hashes(batch)
 
     def rowid_live(self, table: str, rowid: int) -> bool:
         """True if ``rowid`` is in use in the live table (exact)."""
