@@ -100,6 +100,37 @@ def test_full_text_indexes_copied_into_the_case_are_consistent(tmp_path: Path, s
         conn.close()
 
 
+def test_the_cjk_index_is_the_same_whichever_process_builds_it(tmp_path: Path, small_batches: None,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The case's process takes the CJK index when it is done with its b-tree indexes before the staging process is
+    done with its trigram index (it asks first when the records are staged in the scan), else the staging process
+    builds it beside the trigram one and it is copied: the case is the same either way."""
+    from reclaim.case import build
+
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **kw: (_ for _ in ()).throw(OSError("no")))
+    _write(tmp_path / "here", 300, child=False)
+    asked: list[bool] = []
+    claim = build.claim_cjk
+
+    def second_to_ask(index: Path) -> bool:
+        asked.append(bool(asked) and claim(index))  # the case's process asks first, and is refused
+        return asked[-1]
+
+    monkeypatch.setattr(build, "claim_cjk", second_to_ask)
+    _write(tmp_path / "staged", 300, child=False)
+    assert asked == [False, True]
+    tables = ("records_cjk_data", "records_cjk_idx", "records_cjk_docsize", "records_cjk_config")
+    cases = {}
+    for name in ("here", "staged"):
+        with CaseReader(tmp_path / name) as case:
+            cases[name] = {t: [tuple(r) for r in case.conn.execute(f"SELECT * FROM {t} ORDER BY 1")] for t in tables}
+            cases[name]["search"] = [[r["id"] for r in case.search(q, limit=1000)] for q in ("红包", "雷 ticket")]
+    assert cases["here"] == cases["staged"]
+    assert [len(hits) for hits in cases["here"]["search"]] == [50, 50]  # n % 6 == 1, and n % 6 == 2 (by 李雷)
+    assert cases["here"]["records_cjk_config"] == [("version", 4)]
+    assert sorted(p.name for p in (tmp_path / "staged").iterdir()) == ["case.db"]
+
+
 def test_a_case_without_chinese_text_has_no_cjk_index(tmp_path: Path) -> None:
     writer = CaseWriter(tmp_path / "case")
     writer.add(Msg(id="m:1", date=START, text="plain English"))

@@ -10,7 +10,9 @@
   the full-text indexes (trigram, CJK characters), keyed by rank, into a second scratch file
   (``case.db.index``), while the scan's process builds the b-tree indexes of ``entries``. The ranks and the
   full-text tables are then copied into the case, which stays one self-contained SQLite file: nothing is
-  copied record by record at the end.
+  copied record by record at the end. The CJK index goes to whichever process is free first (the scan's
+  once its b-tree indexes are built, the sink's once its trigram index is: :func:`claim_cjk`); the scan's
+  process builds it in the case directly.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import functools
 import itertools
 import marshal
 import operator
+import os
 import pickle
 import re
 import signal
@@ -216,20 +219,41 @@ class Sink:
             conn.close()
 
     def build_fulltext(self, index: Path, cjk: bool) -> None:
-        """Build the full-text indexes, keyed by rank, into the file ``index``: trigram, and CJK characters when
-        some record has them (the scratch file is only read: the ranks are copied from it meanwhile)."""
+        """Build the full-text indexes, keyed by rank, into the file ``index``: trigram, then CJK characters when
+        some record has them and the case's process has not taken that one (:func:`claim_cjk`; the scratch file
+        is only read: the ranks are copied from it meanwhile)."""
         conn = connect_scratch(index)
         try:
             conn.execute("ATTACH DATABASE ? AS staging", (str(self.staging),))
-            for create, rows, table in ((FTS_TABLE, FTS_ROWS, "records_fts"), (CJK_TABLE, CJK_ROWS, "records_cjk")):
-                if table == "records_cjk" and not cjk:
-                    continue
-                conn.execute(create)
-                conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('hashsize', ?)", (_HASH_SIZE,))
-                conn.execute(rows)
+            fill_fulltext(conn, "records_fts", FTS_TABLE, FTS_ROWS)
+            if cjk and claim_cjk(index):
+                fill_fulltext(conn, "records_cjk", CJK_TABLE, CJK_ROWS)
             conn.commit()
         finally:
             conn.close()
+
+
+def fill_fulltext(conn: sqlite3.Connection, table: str, create: str, rows: str) -> None:
+    """Create a full-text table on ``conn`` and fill it from the scratch file attached as ``staging``."""
+    conn.execute(create)
+    conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('hashsize', ?)", (_HASH_SIZE,))
+    conn.execute(rows)
+
+
+def cjk_claim_path(index: Path) -> Path:
+    """The file whose creation claims the CJK index (beside the full-text scratch file)."""
+    return index.with_name(index.name + ".cjk")
+
+
+def claim_cjk(index: Path) -> bool:
+    """Whether this process builds the CJK index: the first of the two to ask does. At the close the staging
+    process asks once its trigram index is built, the case's process once its b-tree indexes are: whichever is
+    done first (which depends on the records: many chats, long texts) takes it."""
+    try:
+        os.close(os.open(cjk_claim_path(index), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return False
+    return True
 
 
 class Stager:
@@ -409,6 +433,9 @@ def build_case(conn: sqlite3.Connection, stager: Stager) -> None:
     conn.execute("ATTACH DATABASE ? AS staging", (str(stager.staging),))
     conn.execute(RANKS)
     conn.execute("INSERT INTO ranks(rank, rid) SELECT rowid, rid FROM staging.ranked ORDER BY rowid")
+    if stager.cjk and claim_cjk(stager.index):  # the staging process is still on its trigram index
+        fill_fulltext(conn, "records_cjk", CJK_TABLE, CJK_ROWS)
+        conn.execute("DELETE FROM records_cjk_config WHERE k = 'hashsize'")  # as a copied one: the default
     conn.commit()
     conn.execute("DETACH DATABASE staging")
     stager.fulltext()

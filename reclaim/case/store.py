@@ -25,7 +25,15 @@ from typing import Any, BinaryIO
 import orjson
 
 from reclaim.artifacts.base import KindStatus, Record, ShapedRows, iso
-from reclaim.case.build import Sink, Stager, build_case, cjk_bigrams, cjk_characters, connect_scratch
+from reclaim.case.build import (
+    Sink,
+    Stager,
+    build_case,
+    cjk_bigrams,
+    cjk_characters,
+    cjk_claim_path,
+    connect_scratch,
+)
 from reclaim.errors import ReclaimError
 from reclaim.vfs import SourceInfo
 
@@ -283,7 +291,8 @@ class CaseWriter(RecordQueue):
         self.part = folder / (CASE_DB + ".part")
         self.staging = folder / (CASE_DB + ".staging")
         self.index = folder / (CASE_DB + ".index")
-        for old in (self.part, self.staging, self.index):
+        self.cjk_claim = cjk_claim_path(self.index)
+        for old in (self.part, self.staging, self.index, self.cjk_claim):
             if old.exists():
                 old.unlink()
         conn = connect_scratch(self.part)
@@ -345,6 +354,7 @@ class CaseWriter(RecordQueue):
         conn.close()
         self.staging.unlink()
         self.index.unlink()
+        self.cjk_claim.unlink(missing_ok=True)
         os.replace(self.part, self.final)
         return self.final
 
@@ -354,7 +364,7 @@ class CaseWriter(RecordQueue):
         if self.conn is not None:
             with contextlib.suppress(Exception):
                 self.conn.close()
-        for path in (self.part, self.staging, self.index, *self._merged):
+        for path in (self.part, self.staging, self.index, self.cjk_claim, *self._merged):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 
@@ -717,7 +727,8 @@ class CaseReader:
 
 def remove_case(folder: Path) -> None:
     """Delete a case folder reclaim wrote (used when re-scanning into the same folder)."""
-    for name in (CASE_DB, CASE_DB + ".staging", CASE_DB + ".index"):  # scratch files of a killed scan
+    # with the scratch files of a killed scan
+    for name in (CASE_DB, *(CASE_DB + suffix for suffix in (".part", ".staging", ".index", ".index.cjk", ".kinds"))):
         if (folder / name).exists():
             (folder / name).unlink()
     shutil.rmtree(folder / MEDIA_DIR, ignore_errors=True)
