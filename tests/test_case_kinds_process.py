@@ -74,6 +74,9 @@ def test_the_split_keeps_the_biggest_share_here_and_a_module_s_kinds_together(sa
     assert wechat <= there_kinds or not wechat & there_kinds  # WeChat's kinds share databases: one side
     whatsapp = {kind for kind, _ in groups if kind.startswith("whatsapp")}
     assert whatsapp <= there_kinds or not whatsapp & there_kinds
+    monkeypatch.setattr(kinds_process, "_cpus", lambda: 1)  # one CPU: nothing to gain from a second process
+    with open_source(sample_backup) as fs:
+        assert kinds_process.split_work(fs, groups) == (groups, [])
 
 
 def test_a_case_written_by_two_processes_is_the_case_one_writes(sample_backup: Path, tmp_path: Path,

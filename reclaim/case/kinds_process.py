@@ -62,8 +62,10 @@ def split_work(fs: VirtualFS, groups: list[Group]) -> tuple[list[Group], list[Gr
     Kinds whose artifacts come from one module (WeChat's, WhatsApp's) stay together: they share databases.
     The biggest share stays here; the others go to the lighter side, biggest first. The second share is
     empty when it would read less than :data:`MIN_BYTES` (its cost: the size of the files its artifacts name
-    exactly; files found by a pattern are not counted).
+    exactly; files found by a pattern are not counted), or on a single CPU.
     """
+    if _cpus() < 2:  # the staging process has the other one already
+        return groups, []
     clusters = _clusters(groups)
     costs = [sum(_cost(fs, cls) for _, group in cluster for cls in group) for cluster in clusters]
     here: list[int] = []
@@ -77,6 +79,14 @@ def split_work(fs: VirtualFS, groups: list[Group]) -> tuple[list[Group], list[Gr
         return groups, []
     chosen = {kind for index in there for kind, _ in clusters[index]}
     return [g for g in groups if g[0] not in chosen], [g for g in groups if g[0] in chosen]
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on (a container may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _clusters(groups: list[Group]) -> list[list[Group]]:
