@@ -46,6 +46,7 @@ def _tree(folder: Path) -> dict[str, str]:
 def second_process(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
     """Every scan splits its kinds (whatever their size); gives the second scanning processes started."""
     monkeypatch.setattr(kinds_process, "MIN_BYTES", 0)
+    monkeypatch.setattr(kinds_process, "_cpus", lambda: 2)  # whatever machine runs the tests
     started: list[subprocess.Popen[bytes]] = []
     real = subprocess.Popen
 
@@ -62,6 +63,7 @@ def second_process(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[byt
 def test_the_split_keeps_the_biggest_share_here_and_a_module_s_kinds_together(sample_backup: Path,
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     groups = _by_record_kind(select(None))
+    monkeypatch.setattr(kinds_process, "_cpus", lambda: 2)  # whatever machine runs the tests
     with open_source(sample_backup) as fs:
         assert kinds_process.split_work(fs, groups) == (groups, [])  # the sample is far below MIN_BYTES
         monkeypatch.setattr(kinds_process, "MIN_BYTES", 0)
