@@ -303,8 +303,9 @@ def write_legacy_backup(
     device: dict = SAMPLE_DEVICE,
     now: datetime = SAMPLE_NOW,
     iterations: int = SAMPLE_ITER,
+    product_version: str = "9.3.5",
 ) -> Path:
-    """Write an iOS 5–9 style backup (Manifest.mbdb, files flat in the root), for tests.
+    """Write an iOS 4–9 style backup (Manifest.mbdb, files flat in the root), for tests.
 
     Encrypted legacy backups use a pre-10.2 keybag (no DPIC/DPSL) and keep the
     manifest in clear, as iOS 9 did.
@@ -356,7 +357,7 @@ def write_legacy_backup(
     (target / "Manifest.mbdb").write_bytes(encode_mbdb(records))
     manifest: dict[str, object] = {
         "IsEncrypted": encrypted,
-        "Lockdown": {"ProductVersion": "9.3.5", "DeviceName": device.get("Device Name", "")},
+        "Lockdown": {"ProductVersion": product_version, "DeviceName": device.get("Device Name", "")},
         "Version": "9.1",
         "Date": _naive_utc(now),
     }
@@ -368,7 +369,8 @@ def write_legacy_backup(
         plistlib.dump(
             {
                 "Device Name": device.get("Device Name", ""),
-                "Product Version": "9.3.5",
+                "Product Type": device.get("Product Type", ""),
+                "Product Version": product_version,
                 "Last Backup Date": _naive_utc(now),
             },
             handle,
