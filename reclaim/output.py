@@ -96,11 +96,25 @@ def check_output_folder(folder: Path) -> None:
         raise OutputNotWritable(f"no permission to write into {existing}", folder)
 
 
+def _file_mode() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+#: Permissions of written files: what a plain ``open()`` gives under the user's umask (read once, at import, when
+#: no other thread creates files). Temporary files (``mkstemp``: private, 0600) get them before they take their
+#: final name, so that every file of an output folder has the same.
+FILE_MODE = _file_mode()
+
+
 @contextlib.contextmanager
 def atomic_writer(target: Path, mode: str = "wb") -> Iterator[BinaryIO]:
     """A file object that becomes ``target`` only when the block ends without error."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".reclaim-", suffix=".part", dir=target.parent)
+    with contextlib.suppress(AttributeError, OSError):  # (no fchmod on Windows: nothing to mend there)
+        os.fchmod(fd, FILE_MODE)
     try:
         with os.fdopen(fd, mode) as handle:
             yield handle  # type: ignore[misc]

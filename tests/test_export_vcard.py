@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import csv
 import hashlib
+import stat
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from reclaim.case.context import ScanOptions
 from reclaim.case.scan import scan
 from reclaim.case.store import CaseReader
 from reclaim.export import vcard
+from reclaim.output import FILE_MODE
 from reclaim.sample.content import contacts as sample
 from reclaim.sample.model import SampleContext
 from reclaim.sources.memory import MemoryFS
@@ -107,7 +109,7 @@ def test_card_files_named_as_before_and_reexport(tmp_path: Path) -> None:
     assert names == ["cards/AC-DC.vcf", "cards/Gone (deleted).vcf", "cards/Sam.vcf", "cards/Zoë_ _Z_.vcf",
                      "cards/contact.vcf", "cards/sam (2).vcf"]
     for path in files[2:]:
-        assert path.read_bytes().startswith(b"BEGIN:VCARD\r\n") and path.stat().st_mode & 0o077 == 0
+        assert path.read_bytes().startswith(b"BEGIN:VCARD\r\n") and stat.S_IMODE(path.stat().st_mode) == FILE_MODE
     assert sorted(p.name for p in out.iterdir()) == ["cards", "contacts.csv", "contacts.vcf"]  # no temp folder
     (out / "cards" / "Sam.vcf").write_bytes(b"stale")
     (out / "cards" / "kept.vcf").write_bytes(b"from an earlier export")

@@ -1,11 +1,13 @@
 """An iPhone 4's computer backup, end to end: ``reclaim recover`` on a Manifest.mbdb backup of iOS 4 gives its text
-messages, calendar and Safari history in the report and the natural formats, and leaves the backup as it was."""
+messages, calendar and Safari history in the report and the natural formats, and leaves the backup as it was.
+The files it writes all get the permissions a plain ``open()`` gives."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
+import stat
 from pathlib import Path
 
 import icalendar
@@ -15,6 +17,7 @@ from test_messages_legacy import JPEG, PRIYA, address_book, ios4_db
 from test_safari_legacy import BBC, BBC_VISIT, PAGES, history_plist
 
 from reclaim.cli import main
+from reclaim.output import FILE_MODE
 from reclaim.sample.builder import write_legacy_backup
 from reclaim.sample.model import SAMPLE_DEVICE, SampleFile
 
@@ -69,3 +72,5 @@ def test_recover_reads_an_ios4_backup_into_every_format(iphone4: Path, tmp_path:
     assert "Old iPhone" in index and "4.3.3" in index
     listed = {line.split("  ", 1)[1] for line in (out / "manifest.sha256").read_text().splitlines()}
     assert "index.html" in listed and "json/messages.jsonl" in listed
+    # Every file written the same way: as a plain open() would under the user's umask (none left private).
+    assert {stat.S_IMODE(p.stat().st_mode) for p in out.rglob("*") if p.is_file()} == {FILE_MODE}

@@ -190,8 +190,7 @@ class _CardFolder:
             if folder not in self.made:
                 folder.mkdir(parents=True, exist_ok=True)
                 self.made.add(folder)
-        # Readable by the owner only, as every file written through atomic_writer (mkstemp).
-        fd = os.open(self.prefix + "/".join(parts), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(self.prefix + "/".join(parts), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)  # umask applies
         try:
             view = memoryview(data)
             while view:

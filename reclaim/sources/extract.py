@@ -33,14 +33,6 @@ PARALLEL_MIN_BATCH = 8 << 20
 BATCH_BYTES = 32 << 20
 
 
-def _file_mode() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-#: Permissions of written files (what a plain ``open()`` would give under the user's umask).
-FILE_MODE = _file_mode()
 BATCH_FILES = 256
 
 
@@ -110,8 +102,6 @@ def write_file(
                     n = _copy_stream(src, out, progress)
     except (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError) as exc:  # a damaged archive member
         raise CorruptFile(f"damaged in the archive ({exc})") from exc
-    with contextlib.suppress(OSError):
-        os.chmod(target, FILE_MODE)  # the temporary file was private (0600)
     if entry.mtime is not None:
         with contextlib.suppress(OSError, OverflowError, ValueError):
             os.utime(target, (entry.mtime, entry.mtime))
