@@ -131,7 +131,10 @@ class DatabaseCopies:
     in memory): the least recently used copy not in use is removed to make room. :meth:`close` removes them
     all (the scan does at its end)."""
 
-    def __init__(self, budget: int = 1 << 30) -> None:
+    #: What the copies kept may take together, by default.
+    BUDGET = 1 << 30
+
+    def __init__(self, budget: int = BUDGET) -> None:
         self.budget = budget
         self._kept: dict[tuple[str, ...], tuple[contextlib.ExitStack, list[Path], int]] = {}  # in use order
         self._in_use: dict[tuple[str, ...], int] = {}

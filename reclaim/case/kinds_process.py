@@ -246,7 +246,7 @@ def _extract(job: dict[str, Any], send: Callable[[tuple[Any, ...]], None]) -> No
     from reclaim.case.store import PartWriter
 
     writer = PartWriter(Path(job["part"]), Path(job["case"]))
-    copies = DatabaseCopies(budget=DatabaseCopies().budget // 2)  # the temporary folder (maybe memory) is shared
+    copies = DatabaseCopies(budget=DatabaseCopies.BUDGET // 2)  # the temporary folder (maybe memory) is shared
     try:
         with job["reopen"]() as fs:
             statuses = [run_kind(fs, writer, copies, job["options"], kind, group,
