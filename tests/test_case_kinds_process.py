@@ -76,6 +76,11 @@ def test_the_split_keeps_the_biggest_share_here_and_a_module_s_kinds_together(sa
     assert wechat <= there_kinds or not wechat & there_kinds  # WeChat's kinds share databases: one side
     whatsapp = {kind for kind, _ in groups if kind.startswith("whatsapp")}
     assert whatsapp <= there_kinds or not whatsapp & there_kinds
+    with open_source(sample_backup) as fs:  # WeChat's files are found by patterns: a backup lists them from its index
+        wechat_groups = [g for g in groups if g[0].startswith("wechat")]
+        each = [kinds_process._cost(fs, [g]) for g in wechat_groups]
+        together = kinds_process._cost(fs, wechat_groups)
+    assert 0 < together < sum(each)  # the files its kinds share count once
     monkeypatch.setattr(kinds_process, "_cpus", lambda: 1)  # one CPU: nothing to gain from a second process
     with open_source(sample_backup) as fs:
         assert kinds_process.split_work(fs, groups) == (groups, [])

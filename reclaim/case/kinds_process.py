@@ -61,13 +61,13 @@ def split_work(fs: VirtualFS, groups: list[Group]) -> tuple[list[Group], list[Gr
 
     Kinds whose artifacts come from one module (WeChat's, WhatsApp's) stay together: they share databases.
     The biggest share stays here; the others go to the lighter side, biggest first. The second share is
-    empty when it would read less than :data:`MIN_BYTES` (its cost: the size of the files its artifacts name
-    exactly; files found by a pattern are not counted), or on a single CPU.
+    empty when it would read less than :data:`MIN_BYTES` (its cost: the size of the files its artifacts read,
+    see :func:`_cost`), or on a single CPU.
     """
     if _cpus() < 2:  # the staging process has the other one already
         return groups, []
     clusters = _clusters(groups)
-    costs = [sum(_cost(fs, cls) for _, group in cluster for cls in group) for cluster in clusters]
+    costs = [_cost(fs, cluster) for cluster in clusters]
     here: list[int] = []
     there: list[int] = []
     loads = [0, 0]
@@ -108,15 +108,21 @@ def _module(cls: type[Artifact]) -> str:
     return ".".join(parts[:3]) if parts[:2] == ["reclaim", "artifacts"] else cls.__module__
 
 
-def _cost(fs: VirtualFS, cls: type[Artifact]) -> int:
-    total = 0
-    for spec in cls.files:
-        if any(c in spec.domain + spec.path for c in "*?["):
-            continue
-        entry = fs.get(spec.domain, spec.path)
-        if entry is not None and entry.is_file:
-            total += entry.size
-    return total
+def _cost(fs: VirtualFS, cluster: list[Group]) -> int:
+    """What a cluster's artifacts read, in bytes, each file once: the files they name, and those their patterns
+    match where the source lists them from an index (a backup's Manifest.db; walking a folder per pattern would
+    cost more than the split saves)."""
+    indexed = type(fs).find is not VirtualFS.find
+    sizes: dict[tuple[str, str], int] = {}
+    for _, group in cluster:
+        for spec in (spec for cls in group for spec in cls.files):
+            if not any(c in spec.domain + spec.path for c in "*?["):
+                entry = fs.get(spec.domain, spec.path)
+                found = [entry] if entry is not None and entry.is_file else []
+            else:
+                found = list(fs.files(spec.domain, spec.path)) if indexed else []
+            sizes.update(((e.domain, e.path), e.size) for e in found)
+    return sum(sizes.values())
 
 
 class KindsProcess:
