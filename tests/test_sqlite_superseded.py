@@ -101,3 +101,47 @@ def test_superseded_in_freeblocks(tmp_path: Path) -> None:
     # stays a (partial) recovered record, never a superseded one.
     notes = list(carve(db, superseded=True, tables=["note"]))
     assert [(r.superseded, r.rowid, r.values["ZBODY"]) for r in notes] == [(False, None, "shopping list 3: milk")]
+
+
+def _json(records: object) -> list[str]:
+    return [json.dumps(r.to_json(), sort_keys=True) for r in records]  # type: ignore[attr-defined]
+
+
+def test_live_unique_keys_read_through_the_caller_s_connection(tmp_path: Path) -> None:
+    """A caller's connection (what artifacts pass) gives the live UNIQUE keys: the same records come out, the old
+    copy of message 7 that lost its rowid still recognised by its guid."""
+    db = make(tmp_path, "delete")
+    conn = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True)
+    try:
+        through = list(carve(db, superseded=True, live=conn))
+    finally:
+        conn.close()
+    assert _json(through) == _json(carve(db, superseded=True))
+    assert [(r.live_rowid, r.values["text"]) for r in through if r.superseded and r.table == "message"] == \
+        [(7, "message 7 original text")]
+
+
+def test_a_partial_unique_index_is_read_from_its_own_pages(tmp_path: Path) -> None:
+    """A UNIQUE index with a WHERE holds only some rows' keys: reading the table's column would find more (and take
+    a deleted row for an older version of a live one), so its own pages are read."""
+    db = tmp_path / "partial.db"
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA secure_delete=0")
+    con.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, k TEXT, flag INTEGER, pad TEXT)")
+    con.execute("CREATE UNIQUE INDEX item_k ON item(k) WHERE flag = 1")
+    con.execute("BEGIN")
+    for i in range(1, 31):
+        con.execute("INSERT INTO item VALUES (?,?,?,?)", (i, f"KEY-{i:03d}", i % 2, f"padding {i} " * 6))
+    con.execute("COMMIT")
+    con.execute("DELETE FROM item WHERE id = 8")  # flag 0: its key was never in the index
+    con.execute("INSERT INTO item VALUES (31, 'KEY-008', 0, ?)", ("a new row with the old key, too long to reuse"
+                                                                 " the freed cell " * 4,))
+    con.close()
+    conn = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True)
+    try:
+        through = list(carve(db, live=conn))
+    finally:
+        conn.close()
+    walked = list(carve(db))
+    assert _json(through) == _json(walked)
+    assert [(r.values["k"], r.values["pad"]) for r in walked if r.table == "item"] == [("KEY-008", "padding 8 " * 6)]

@@ -115,12 +115,15 @@ class Database:
         journal: Path | None = None
         if not self.in_place:  # a copy, with the sidecars copied beside it (in place: none is the source's)
             wal, journal = (self.path.with_name(self.path.name + suffix) for suffix in ("-wal", "-journal"))
+        journal = journal if journal is not None and journal.exists() else None
         yield from carve(
             self.path,
             wal=wal if wal is not None and wal.exists() else None,
-            journal=journal if journal is not None and journal.exists() else None,
+            journal=journal,
             tables=tables,
             superseded=superseded,
+            # What this connection sees is what the carver calls live, unless a journal would be rolled back.
+            live=self.conn if journal is None else None,
         )
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import operator
 import re
+import sqlite3
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -137,12 +138,16 @@ def _last_int(hit: Hit, page: bytes) -> int | None:
 class Engine:
     """One carving run over an opened :class:`Database` (see the module docstring)."""
 
-    def __init__(self, db: Database, superseded: bool = False, unique_for: set[str] | None = None) -> None:
+    def __init__(self, db: Database, superseded: bool = False, unique_for: set[str] | None = None,
+                 live: sqlite3.Connection | None = None) -> None:
         """``unique_for``: the tables (lower case) whose live UNIQUE keys are read, None for every table. A key
         only decides whether a carved record of its own table is an older version of a live row: tables whose
-        records nobody asked for need not have theirs read (sms.db's join tables hold one per message)."""
+        records nobody asked for need not have theirs read (sms.db's join tables hold one per message).
+        ``live``: a read-only connection to the same database seeing its committed state, which reads those
+        keys quicker than this engine's page reader (partial indexes excepted)."""
         self.d = db
         self._unique_for = unique_for
+        self._live_conn = live
         self._main_get: PageGetter = db.db_page  # one bound method, so ``get is self._main_get`` holds
         #: also keep older versions of live rows (edits) in :attr:`old`, see :func:`carve`
         self.superseded = superseded
@@ -401,7 +406,25 @@ class Engine:
             if len(positions) != len(cis):
                 continue
             width = len(cis)
+            if self._live_conn is not None and " WHERE " not in f" {idx.sql or ''} ".upper().replace("\n", " "):
+                try:  # the same keys, read by SQLite: every row's values of those columns (quicker by far)
+                    self.live.add_unique(table.name, positions, self._sql_keys(table, [table.columns[ci].name
+                                                                                        for ci in cis]))
+                    continue
+                except sqlite3.Error:  # (the keys added so far are live ones: the walk below adds them again)
+                    pass
             self.live.add_unique(table.name, positions, (tuple(values[:width]) for values in self.d.records(idx.root)))
+
+    def _sql_keys(self, table: TableDef, columns: list[str]) -> Iterator[tuple[object, ...]]:
+        """The values of ``columns`` in every live row of ``table``, through the caller's connection to the same
+        database (what it sees is the committed state this engine calls live)."""
+        assert self._live_conn is not None
+        quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+        cursor = self._live_conn.cursor()
+        cursor.row_factory = None
+        cursor.execute(f'SELECT {quoted} FROM "{table.name.replace(chr(34), chr(34) * 2)}"')
+        while batch := cursor.fetchmany(4096):
+            yield from batch
 
     # -- profiles ------------------------------------------------------------------------------
     def build_profiles(self, defs: list[TableDef]) -> None:
@@ -1255,6 +1278,7 @@ def carve(
     journal: str | Path | bool | None = True,
     tables: Iterable[str] | None = None,
     superseded: bool = False,
+    live: sqlite3.Connection | None = None,
 ) -> Iterator[CarvedRecord]:
     """Every deleted record recoverable from a database file.
 
@@ -1264,13 +1288,15 @@ def carve(
     that are still live (an edited message, a renamed contact), flagged
     ``superseded=True`` with ``live_rowid`` naming the live row: they are not deleted rows,
     so they are left out by default. The files are opened read-only and never modified.
+    ``live``: the caller's read-only connection to the same database (WAL replayed), if it has one: the
+    live UNIQUE keys are read through it.
     Raises :class:`reclaim.errors.CorruptFile` (at call time) if ``db`` is not a readable
     SQLite database; damaged pages inside a readable database are skipped.
     """
     database = Database(db, wal=wal, journal=journal)
     try:
         wanted = {t.lower() for t in tables} if tables is not None else None
-        records = Engine(database, superseded=superseded, unique_for=wanted).run()
+        records = Engine(database, superseded=superseded, unique_for=wanted, live=live).run()
     finally:
         database.close()
 
