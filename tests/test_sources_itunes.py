@@ -45,6 +45,23 @@ def test_lookup_find_and_domains(small_backup: Path) -> None:
         assert src.info.extra["file_count"] == 3
 
 
+@pytest.mark.parametrize(("domain", "path"), [
+    ("AppDomain-com.tencent.xin", "Documents/*/DB/message_*.sqlite"), ("CameraRollDomain", "Media/DCIM/*"),
+    ("AppDomain*", "*"), ("*Domain", "Library/*.plist"), ("HomeDomain", "Library/?ddress*/*"), (None, "*.sqlite"),
+    ("AppDomain-com.tencent.xin", None), ("HomeDomain", "Library/[AS]*/*"), ("HomeDomain", "Library/[!A]*/*.db"),
+])
+def test_find_narrowed_in_sql_gives_what_matching_every_entry_gives(sample_backup: Path, domain: str | None,
+                                                                     path: str | None) -> None:
+    """Manifest.db is searched with the globs themselves (``*`` and ``?`` mean in SQLite's GLOB what they mean to
+    fnmatch; a pattern with a class is matched in Python only), so rows that do not match are never parsed."""
+    from reclaim.vfs import VirtualFS
+
+    with open_source(sample_backup) as fs:
+        found = sorted((e.domain, e.path) for e in fs.find(domain, path))
+        assert found == sorted((e.domain, e.path) for e in VirtualFS.find(fs, domain, path))
+        assert found
+
+
 def test_entries_stream(small_backup: Path) -> None:
     with open_source(small_backup) as src:
         stream = src.entries()

@@ -121,24 +121,23 @@ class ManifestDB:
         return self._stream("SELECT fileID, domain, relativePath, flags, file FROM Files")
 
     def find(self, domain: str | None, path: str | None) -> Iterator[Entry]:
-        """Rows narrowed in SQL by the literal prefixes of the globs (callers filter exactly)."""
+        """Rows narrowed in SQL by the globs (their literal prefixes, then the globs themselves when they use only
+        ``*`` and ``?``; callers filter exactly)."""
         where, params = [], []
-        if domain is not None:
-            prefix = _glob_prefix(domain)
-            if prefix == domain:
-                where.append("domain = ?")
-                params.append(domain)
-            elif prefix:
-                where.append("domain >= ? AND domain < ?")
+        for column, pattern in (("domain", domain), ("relativePath", path)):
+            if pattern is None:
+                continue
+            prefix = _glob_prefix(pattern)
+            if prefix == pattern:
+                where.append(f"{column} = ?")
+                params.append(pattern)
+                continue
+            if prefix:
+                where.append(f"{column} >= ? AND {column} < ?")
                 params += [prefix, prefix + "\U0010ffff"]
-        if path is not None:
-            prefix = _glob_prefix(path)
-            if prefix == path:
-                where.append("relativePath = ?")
-                params.append(path)
-            elif prefix:
-                where.append("relativePath >= ? AND relativePath < ?")
-                params += [prefix, prefix + "\U0010ffff"]
+            if "[" not in pattern:  # * and ? mean in GLOB what they mean to fnmatch: rows are matched before parsing
+                where.append(f"{column} GLOB ?")
+                params.append(pattern)
         sql = "SELECT fileID, domain, relativePath, flags, file FROM Files"
         if where:
             sql += " WHERE " + " AND ".join(where)
