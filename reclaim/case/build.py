@@ -48,8 +48,10 @@ _SHAPED_ROW = "(?,replace(datetime(?, 'unixepoch'), ' ', 'T') || 'Z',?,?,?,?,?,?
 #: A shaped row with its date already in ISO 8601 (finer than seconds) and a sixth value: 14 values.
 SHAPED_DATED = f"{SHAPED}, v6"
 _SHAPED_DATED_ROW = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-#: Every column of ``entries`` but ``rid`` (a merged part's records are numbered after the case's).
+#: Every column of ``entries`` but ``rid`` (a merged part's records are numbered after the case's), and what a
+#: merge selects from the part for them (its shapes numbered after the case's: ``shape + ?``).
 _PART_COLUMNS = f"{COLUMNS}, shape, n, v1, v2, v3, v4, v5, v6"
+_PART_VALUES = f"{COLUMNS}, shape + ?, n, v1, v2, v3, v4, v5, v6"
 _ROWS_PER_INSERT = 64  # at most 896 parameters, below SQLite's limit of 999 in old versions
 #: The columns and row of the statement appending rows, by the length of a row as it comes (with its JSON, if whole).
 _INSERTS = {11: (COLUMNS, _ROW), 13: (SHAPED, _SHAPED_ROW), 14: (SHAPED_DATED, _SHAPED_DATED_ROW)}
@@ -193,9 +195,8 @@ class Sink:
             self.conn.execute("INSERT INTO main.shapes(shape, id, source, chat, title, data)"
                               " SELECT shape + ?, id, source, chat, title, data FROM part.shapes ORDER BY shape",
                               (shape_offset,))
-            added = self.conn.execute(f"INSERT INTO main.entries({_PART_COLUMNS}) SELECT"
-                                      f" {_PART_COLUMNS.replace('shape,', 'shape + ?,')} FROM part.entries"
-                                      " ORDER BY rid", (shape_offset,)).rowcount
+            added = self.conn.execute(f"INSERT INTO main.entries({_PART_COLUMNS}) SELECT {_PART_VALUES}"
+                                      " FROM part.entries ORDER BY rid", (shape_offset,)).rowcount
             self._words(added)
             self.conn.commit()
         finally:

@@ -83,6 +83,8 @@ def _stale_header_re(hi: int) -> re.Pattern[bytes]:
         rx = _STALE_RE[hi] = re.compile(rb"[\x00-" + c + rb"].(?:[\x01-" + c + rb"].|\x00[\x08-\xff])", re.S)
     return rx
 PageGetter = Callable[[int], "bytes | None"]
+#: A partial index's ``WHERE`` (any word "where" in its SQL counts: a false match only costs speed).
+_PARTIAL = re.compile(r"\bwhere\b", re.IGNORECASE)
 _INTERNAL = ("sqlite_master", "sqlite_schema", "sqlite_temp_master")
 
 
@@ -406,7 +408,7 @@ class Engine:
             if len(positions) != len(cis):
                 continue
             width = len(cis)
-            if self._live_conn is not None and " WHERE " not in f" {idx.sql or ''} ".upper().replace("\n", " "):
+            if self._live_conn is not None and not _PARTIAL.search(idx.sql or ""):
                 try:  # the same keys, read by SQLite: every row's values of those columns (quicker by far)
                     self.live.add_unique(table.name, positions, self._sql_keys(table, [table.columns[ci].name
                                                                                         for ci in cis]))
