@@ -248,3 +248,28 @@ def test_a_file_system_extraction_folder_is_opened_again_by_the_second_process(
     with CaseReader(tmp_path / "two") as case:
         assert "Josh Hickman" in {r["name"] for r in case.records("contacts")}
     assert _tree(folder) == before
+
+
+def test_an_answer_cut_short_ends_the_wait(tmp_path: Path) -> None:
+    """A child killed while it wrote an answer leaves half a message: the scan stops waiting and extracts its kinds
+    itself (rather than waiting for ever)."""
+    import os
+
+    class Gone:
+        returncode = -9
+
+        def wait(self, timeout: float | None = None) -> int:
+            return self.returncode
+
+        def poll(self) -> int:
+            return self.returncode
+
+    read, write = os.pipe()
+    os.write(write, (100).to_bytes(8, "little") + b"\x80\x04\x95 only part of it")
+    os.close(write)
+    waiting = kinds_process.KindsProcess(Gone(), os.fdopen(read, "rb"), tmp_path / "case.db.kinds")  # type: ignore[arg-type]
+    outcome: list[object] = []
+    waiter = threading.Thread(target=lambda: outcome.append(waiting.wait(None, None)), daemon=True)
+    waiter.start()
+    waiter.join(timeout=20)
+    assert outcome == [None]

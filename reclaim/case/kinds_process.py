@@ -168,10 +168,16 @@ class KindsProcess:
         return cls(process, os.fdopen(read, "rb"), part)
 
     def _read(self, answers: BinaryIO) -> None:
-        with answers:
-            while len(head := answers.read(8)) == 8:
-                self._updates.put(pickle.loads(answers.read(int.from_bytes(head, "little"))))
-        self._updates.put(("gone",))
+        """Queue each answer as it comes; then ("gone",), even after a message cut short (a child killed while it
+        wrote one: the scan must not wait for it forever)."""
+        try:
+            with answers:
+                while len(head := answers.read(8)) == 8:
+                    self._updates.put(pickle.loads(answers.read(int.from_bytes(head, "little"))))
+        except Exception as exc:  # a truncated or unreadable answer: the child is gone or broken
+            log.debug("second scanning process: unreadable answer (%s)", exc)
+        finally:
+            self._updates.put(("gone",))
 
     def relay(self, progress: Progress) -> Progress:
         """``progress`` to call from this process, which also passes on the child's progress so far (in this
