@@ -1013,7 +1013,9 @@ class Engine:
     def _carve_index_pages(self, deferred: set[int]) -> None:
         """Second pass over the index pages (``deferred`` positions in :meth:`images`): the
         entries that may give a needed rowid back (see :mod:`reclaim.sqlite.rowids`)."""
-        records = [(f.hit.prof.td, f.values) for f in self.store.all() if f.hit.rowid is None]
+        wanted_tables = self._unique_for  # rowids only matter for the records someone asked for
+        records = [(f.hit.prof.td, f.values) for f in self.store.all() if f.hit.rowid is None
+                   and (wanted_tables is None or f.hit.prof.td.name.lower() in wanted_tables)]
         wanted = needles(records, restorers(p.td for p in self.profiles), self.enc)
         if wanted is None:
             return
