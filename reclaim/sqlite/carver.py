@@ -1293,16 +1293,22 @@ def carve(
     ``superseded=True`` with ``live_rowid`` naming the live row: they are not deleted rows,
     so they are left out by default. The files are opened read-only and never modified.
     ``live``: the caller's read-only connection to the same database (WAL replayed), if it has one: the
-    live UNIQUE keys are read through it.
+    live UNIQUE keys are read through it (without one, a file carved with no WAL or journal is read so by an
+    immutable connection of its own).
     Raises :class:`reclaim.errors.CorruptFile` (at call time) if ``db`` is not a readable
     SQLite database; damaged pages inside a readable database are skipped.
     """
     database = Database(db, wal=wal, journal=journal)
+    own: sqlite3.Connection | None = None
     try:
+        if live is None and database.wal is None and database.journal is None:
+            own = live = _immutable(Path(db))  # the file alone is the live state: SQLite reads it as it is
         wanted = {t.lower() for t in tables} if tables is not None else None
         records = Engine(database, superseded=superseded, unique_for=wanted, live=live).run()
     finally:
         database.close()
+        if own is not None:
+            own.close()
 
     def gen() -> Iterator[CarvedRecord]:
         for r in records:
@@ -1310,6 +1316,14 @@ def carve(
                 yield r
 
     return gen()
+
+
+def _immutable(path: Path) -> sqlite3.Connection | None:
+    """A connection that reads ``path`` as it is and never writes (no lock, no journal, no ``-shm``)."""
+    try:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error:
+        return None
 
 
 __all__ = ["Engine", "FileReader", "carve"]
