@@ -129,3 +129,22 @@ def test_titles_become_one_visible_file_name() -> None:
     assert title_component("../../etc/passwd", "x") == "-..-etc-passwd"
     assert title_component("Mum ❤️", "x") == "Mum ❤️"
     assert title_component("   ", "Untitled") == "Untitled"
+
+
+def test_a_case_given_by_its_folder_is_closed_after_its_export(case_dir: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """export_case opens a case given by its folder, and closes it when done (or when it fails), not at some later
+    garbage collection."""
+    closed: list[Path] = []
+    close = CaseReader.close
+
+    def closing(self: CaseReader) -> None:
+        closed.append(self.folder)
+        close(self)
+
+    monkeypatch.setattr(CaseReader, "close", closing)
+    export_case(case_dir, tmp_path / "out", formats=["json"])
+    assert closed == [case_dir]
+    with pytest.raises(ReclaimError):
+        export_case(case_dir, tmp_path / "out2", formats=["no-such-format"])
+    assert closed == [case_dir, case_dir]

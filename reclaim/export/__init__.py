@@ -133,9 +133,17 @@ def export_case(
 ) -> ExportResult:
     """Write a case (or a selection of it) to ``out`` in the chosen formats (default: all).
 
-    ``iocs`` are indicator files (STIX 2 bundles or plain lists) the links check matches against.
+    ``iocs`` are indicator files (STIX 2 bundles or plain lists) the links check matches against. A case given
+    by its folder is opened, and closed again, here.
     """
-    reader = CaseReader(case) if isinstance(case, Path) else case
+    if not isinstance(case, Path):
+        return _export(case, out, kinds, formats, selection, progress, iocs)
+    with CaseReader(case) as reader:
+        return _export(reader, out, kinds, formats, selection, progress, iocs)
+
+
+def _export(reader: CaseReader, out: Path, kinds: list[str] | None, formats: list[str] | None,
+            selection: Selection | None, progress: ExportProgress | None, iocs: list[Path] | None) -> ExportResult:
     view: CaseReader | SelectedCase = SelectedCase(reader, selection) if selection else reader
     known = known_formats()
     wanted = formats or known
