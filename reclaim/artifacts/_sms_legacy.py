@@ -149,9 +149,8 @@ class LegacySmsReader:
     def _part_files(self) -> dict[tuple[int, int, bool], Entry]:
         """The files under ``Library/SMS/Parts/`` by (message ROWID, part_id, is a preview)."""
         files: dict[tuple[int, int, bool], Entry] = {}
-        for entry in self.ctx.fs.entries():
-            if (entry.domain in (ATTACHMENT_DOMAIN, DOMAIN) and entry.path.startswith(PARTS_PREFIX)
-                    and entry.is_file):
+        for domain in (ATTACHMENT_DOMAIN, DOMAIN):  # a pattern: a backup finds them in its index, not by a walk
+            for entry in self.ctx.fs.files(domain, f"{PARTS_PREFIX}*"):
                 match = _PART_NAME.fullmatch(entry.path.rsplit("/", 1)[-1])
                 if match:
                     files.setdefault((int(match[1]), int(match[2]), bool(match[3])), entry)
