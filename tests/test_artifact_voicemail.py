@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from pathlib import Path
 from typing import Any
 
+import case_support
 import pytest
 
 from reclaim.artifacts.base import KindStatus
@@ -41,17 +41,7 @@ def test_real_empty_voicemail_db_reports_no_records(corpus: Path, tmp_path: Path
 
 
 def address_book(path: Path) -> bytes:
-    conn = sqlite3.connect(path)
-    conn.executescript("""
-        CREATE TABLE ABPerson (ROWID INTEGER PRIMARY KEY, First TEXT, Last TEXT, Middle TEXT, Organization TEXT,
-            Nickname TEXT);
-        CREATE TABLE ABMultiValue (UID INTEGER PRIMARY KEY, record_id INTEGER, property INTEGER, identifier INTEGER,
-            label INTEGER, value TEXT);
-        INSERT INTO ABPerson VALUES (1, 'Priya', 'Shah', NULL, NULL, NULL);
-        INSERT INTO ABMultiValue VALUES (1, 1, 3, 0, NULL, '07700 900456');
-    """)
-    conn.close()
-    return path.read_bytes()
+    return case_support.address_book(path, [("Priya", "Shah", "07700 900456")])
 
 
 @pytest.fixture(scope="module")

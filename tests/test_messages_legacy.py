@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import case_support
 import pytest
 
 from reclaim.case.context import ScanOptions
@@ -65,22 +66,8 @@ CREATE INDEX madrid_chat_room_name_index ON madrid_chat(room_name);
 
 def address_book(path: Path) -> bytes:
     """An AddressBook.sqlitedb naming Priya, Sam and the owner (My Card)."""
-    conn = sqlite3.connect(path)
-    conn.executescript("""
-        CREATE TABLE ABPerson (ROWID INTEGER PRIMARY KEY, First TEXT, Last TEXT, Middle TEXT, Organization TEXT,
-            Nickname TEXT);
-        CREATE TABLE ABMultiValue (UID INTEGER PRIMARY KEY, record_id INTEGER, property INTEGER, identifier INTEGER,
-            label INTEGER, value TEXT);
-        CREATE TABLE ABStore (ROWID INTEGER PRIMARY KEY, MeIdentifier INTEGER);
-        INSERT INTO ABPerson VALUES (1, 'Priya', 'Shah', NULL, NULL, NULL), (2, 'Sam', 'Carter', NULL, NULL, NULL),
-            (3, 'Alex', 'Morgan', NULL, NULL, NULL);
-        INSERT INTO ABMultiValue VALUES (1, 1, 3, 0, NULL, '07700 900456'), (2, 2, 3, 0, NULL, '+44 7700 900111'),
-            (3, 3, 3, 0, NULL, '07700 900999');
-        INSERT INTO ABStore VALUES (1, 3);
-    """)
-    conn.commit()
-    conn.close()
-    return path.read_bytes()
+    return case_support.address_book(path, [("Priya", "Shah", "07700 900456"), ("Sam", "Carter", "+44 7700 900111"),
+                                            ("Alex", "Morgan", "07700 900999")], me=3)
 
 
 def message_row(conn: sqlite3.Connection, **values: Any) -> int:
