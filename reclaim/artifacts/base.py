@@ -299,13 +299,17 @@ class Artifact(ABC):
                     seen.add(key)
                     yield entry
 
-    def databases(self, ctx: ScanContext, table: str, column: str | None = None) -> Iterator[Database]:
-        """Each input opened as a database, skipping (with a warning) those without ``table``/``column``.
+    def databases(self, ctx: ScanContext, table: str, column: str | None = None, *,
+                  named: str | None = None) -> Iterator[Database]:
+        """Each input (``named``: only those with that file name, for a kind that also reads other files) opened as
+        a database, skipping (with a warning) those without ``table``/``column``.
 
         Schemas drift across iOS versions: a file without the table this kind reads is
         reported, not fatal, and the other files are still read.
         """
         for entry in self.inputs(ctx):
+            if named is not None and entry.name != named:
+                continue
             with ctx.database(entry) as db:
                 if not db.has(table, column):
                     ctx.warn(f"{db.source}: no {table} table")

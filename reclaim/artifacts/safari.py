@@ -38,7 +38,6 @@ from reclaim.artifacts.base import (
 
 if TYPE_CHECKING:
     from reclaim.case.context import Database, ScanContext
-    from reclaim.vfs import Entry
 
 APP = "AppDomain-com.apple.mobilesafari"
 READING_LIST = "com.apple.ReadingList"
@@ -48,11 +47,6 @@ _FOLDER_NAMES = {"BookmarksBar": "Favorites", "BookmarksMenu": "Bookmarks Menu",
 
 def _safari(path: str) -> tuple[FileSpec, ...]:
     return (FileSpec("HomeDomain", f"Library/Safari/{path}"), FileSpec(APP, f"Library/Safari/{path}"))
-
-
-def _named(artifact: Artifact, ctx: ScanContext, name: str) -> Iterator[Entry]:
-    """The artifact's input files called ``name`` (an artifact reading databases and plists opens each its way)."""
-    return (entry for entry in artifact.inputs(ctx) if entry.name == name)
 
 
 def _plist(blob: Any) -> dict[str, Any]:
@@ -111,17 +105,14 @@ class SafariHistoryArtifact(Artifact):
         from reclaim.artifacts._safari_legacy import history_plist  # it builds on this module
 
         visited: dict[str, list[datetime]] = {}  # url -> live visit times already yielded (not twice from a plist)
-        for entry in _named(self, ctx, "History.db"):
-            with ctx.database(entry) as db:
-                if not db.has("history_visits", "visit_time"):
-                    ctx.warn(f"{db.source}: no history_visits table")
-                    continue
-                for visit in self._history(ctx, db):
-                    if not visit.deleted and visit.date is not None:
-                        visited.setdefault(visit.url, []).append(visit.date)
-                    yield visit
-        for entry in _named(self, ctx, "History.plist"):
-            yield from history_plist(ctx, entry, visited)
+        for db in self.databases(ctx, "history_visits", "visit_time", named="History.db"):
+            for visit in self._history(ctx, db):
+                if not visit.deleted and visit.date is not None:
+                    visited.setdefault(visit.url, []).append(visit.date)
+                yield visit
+        for entry in self.inputs(ctx):
+            if entry.name == "History.plist":
+                yield from history_plist(ctx, entry, visited)
 
     def _history(self, ctx: ScanContext, db: Database) -> Iterator[SafariVisit]:
         items = {r[0]: (r[1], r[2]) for r in db.rows("SELECT id, url, visit_count FROM history_items")}
