@@ -25,7 +25,7 @@ import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -33,7 +33,7 @@ from typing import Any, BinaryIO
 from reclaim import child
 from reclaim.artifacts.base import Artifact, KindStatus
 from reclaim.case.context import ScanCancelled, ScanOptions
-from reclaim.vfs import VirtualFS
+from reclaim.vfs import Entry, VirtualFS
 
 log = logging.getLogger("reclaim.scan")
 
@@ -118,9 +118,9 @@ def _cost(fs: VirtualFS, cluster: list[Group]) -> int:
         for spec in (spec for cls in group for spec in cls.files):
             if not any(c in spec.domain + spec.path for c in "*?["):
                 entry = fs.get(spec.domain, spec.path)
-                found = [entry] if entry is not None and entry.is_file else []
+                found: Iterable[Entry] = [entry] if entry is not None and entry.is_file else ()
             else:
-                found = list(fs.files(spec.domain, spec.path)) if indexed else []
+                found = fs.files(spec.domain, spec.path) if indexed else ()
             sizes.update(((e.domain, e.path), e.size) for e in found)
     return sum(sizes.values())
 
