@@ -87,6 +87,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the system refused a read or write (no space left, a read-only disk, no permission)
+        print(f"reclaim: error: {os_error_line(exc)}", file=sys.stderr)
+        return 2
+
+
+def os_error_line(exc: OSError) -> str:
+    """An operating-system error as one line naming the file and the problem."""
+    problem = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is None:
+        return problem
+    return f"{exc.filename}: {problem}" + (f" (to {exc.filename2})" if exc.filename2 is not None else "")
 
 
 if __name__ == "__main__":

@@ -322,6 +322,24 @@ def test_bad_output_folder_is_one_line_before_any_work(
     assert not out.exists() or out == blocker
 
 
+def test_a_system_error_while_writing_is_one_line_naming_the_file(
+    tmp_path: Path, case: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    import reclaim.output
+
+    def disk_full(source: str, target: str) -> None:  # as os.replace says it (both names)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), source, None, target)
+
+    monkeypatch.setattr(reclaim.output.os, "replace", disk_full)
+    line = run_bad(capsys, ["export", str(case), "-o", str(tmp_path / "out")])
+    named = re.fullmatch(r"reclaim: error: (.+\.part): No space left on device \(to (.+)\)", line)
+    assert named, line
+    assert Path(named[2]).parent.is_relative_to(tmp_path / "out")
+    assert not list((tmp_path / "out").rglob(".reclaim-*"))  # its temporary file removed
+
+
 @pytest.mark.parametrize(
     ("argv", "problem"),
     [
