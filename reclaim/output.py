@@ -75,14 +75,22 @@ def safe_join(root: Path, *parts: str) -> Path:
     return target
 
 
-def check_output_folder(folder: Path) -> None:
+def check_output_folder(folder: Path, source: str | Path | None = None) -> None:
     """Fail early, with one clear line, when ``folder`` cannot become an output folder.
 
     Checked before any work starts (nothing is created here) so a bad ``-o`` never costs a
     scan nor leaves a partial result: the path, or the nearest part of it that exists,
-    must be a folder this process may write into.
+    must be a folder this process may write into, and never the ``source`` being read or a
+    folder inside it (reclaim writes nothing into a backup or an extraction, even beside its files).
     """
     folder = Path(folder)
+    if source is not None:
+        source_folder = Path(source).resolve()
+        target = folder.resolve()
+        if source_folder.is_dir() and (target == source_folder or source_folder in target.parents):
+            where = "the source folder" if target == source_folder else f"inside the source folder {source_folder}"
+            raise OutputNotWritable(f"is {where}, which reclaim never writes into; choose an output folder outside it",
+                                    folder)
     if folder.exists() and not folder.is_dir():
         raise OutputNotWritable("is a file, not a folder; choose another output folder", folder)
     existing = folder

@@ -322,6 +322,30 @@ def test_bad_output_folder_is_one_line_before_any_work(
     assert not out.exists() or out == blocker
 
 
+@pytest.fixture(scope="module")
+def writable_backup(tmp_path_factory: pytest.TempPathFactory, samples: dict[str, Path]) -> Path:
+    """A copy of the plain sample backup that a wrongly accepted output folder could not spoil for other tests."""
+    copy = tmp_path_factory.mktemp("source") / "backup"
+    shutil.copytree(samples["plain"], copy)
+    return copy
+
+
+@pytest.mark.parametrize("where", ["itself", "inside"])
+@pytest.mark.parametrize("command", [c for c, argv in OUTPUT_COMMANDS.items() if "SAMPLE" in argv])
+def test_an_output_folder_in_the_source_is_refused(
+    command: str, where: str, writable_backup: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = writable_backup if where == "itself" else writable_backup / "report"
+    before = tree_digest(writable_backup)
+    argv = [str(writable_backup) if a == "SAMPLE" else str(out) if a == "OUT" else a
+            for a in OUTPUT_COMMANDS[command]]
+    line = run_bad(capsys, argv)
+    assert line.startswith(f"reclaim: error: {out}: is ")
+    assert "which reclaim never writes into; choose an output folder outside it" in line
+    assert tree_digest(writable_backup) == before
+    assert not (writable_backup / "report").exists()
+
+
 def test_a_system_error_while_writing_is_one_line_naming_the_file(
     tmp_path: Path, case: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

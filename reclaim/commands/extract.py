@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     out: Path = args.output
-    check_output_folder(out)
+    check_output_folder(out, args.path)
     show = sys.stderr.isatty() and not getattr(args, "json", False)
     with open_source_from_args(args) as source:
         if source.location is not None:

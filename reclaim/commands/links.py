@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.output:
-        check_output_folder(args.output)
+        check_output_folder(args.output, args.path)
     indicators = load_indicators(args.iocs)
     existing = find_case_folder(Path(args.path))
     with tempfile.TemporaryDirectory(prefix="reclaim-links-") as tmp:

@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.path:
         args.path = str(sample_backup())
         console.print(f"Using the sample backup at {args.path}", highlight=False)
+    check_output_folder(args.output, args.path)
     out: Path = args.output
     case = out / "case"
     result = run_scan(args, case)

@@ -39,7 +39,7 @@ def summarize(result: ScanResult) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_output_folder(args.output)
+    check_output_folder(args.output, args.path)
     result = run_scan(args, args.output)
     summarize(result)
     console.print(f"Case written to {result.case} in {result.seconds:.1f} s", highlight=False)

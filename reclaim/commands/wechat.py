@@ -51,7 +51,7 @@ def _case(args: argparse.Namespace) -> Iterator[Path]:
 
     for folder in (getattr(args, "output", None), args.case):
         if folder is not None:
-            check_output_folder(folder)
+            check_output_folder(folder, args.path)
     for item in args.zstd_dict:
         if not item.exists():
             raise ReclaimError("no such zstd dictionary file or folder", item)
