@@ -75,6 +75,11 @@ def safe_join(root: Path, *parts: str) -> Path:
     return target
 
 
+def is_within(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or inside it (both already resolved)."""
+    return path == folder or folder in path.parents
+
+
 def check_output_folder(folder: Path, source: str | Path | None = None) -> None:
     """Fail early, with one clear line, when ``folder`` cannot become an output folder.
 
@@ -87,7 +92,7 @@ def check_output_folder(folder: Path, source: str | Path | None = None) -> None:
     if source is not None:
         source_folder = Path(source).resolve()
         target = folder.resolve()
-        if source_folder.is_dir() and (target == source_folder or source_folder in target.parents):
+        if source_folder.is_dir() and is_within(target, source_folder):
             where = "the source folder" if target == source_folder else f"inside the source folder {source_folder}"
             raise OutputNotWritable(f"is {where}, which reclaim never writes into; choose an output folder outside it",
                                     folder)

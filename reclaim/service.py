@@ -19,6 +19,7 @@ from typing import Any
 
 from reclaim.case.store import CaseReader
 from reclaim.errors import ReclaimError
+from reclaim.output import is_within
 
 #: Page sizes are clamped to this range (a page is one screen or two of items).
 MIN_PAGE, MAX_PAGE = 1, 500
@@ -364,8 +365,7 @@ def check_output_folder(folder: str, *, forbidden: Iterable[Path | None] = ()) -
     for place in forbidden:
         if place is None:
             continue
-        place = Path(place).resolve()
-        if path == place or place in path.parents:
+        if is_within(path, Path(place).resolve()):
             raise ReclaimError("choose a folder outside the backup and outside reclaim's working folder", path)
     if path.exists() and not path.is_dir():
         raise ReclaimError("this is a file, not a folder", path)
