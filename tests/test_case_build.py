@@ -3,6 +3,7 @@ date at the end, b-tree and full-text indexes built in parallel and the latter c
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import subprocess
 from dataclasses import dataclass
@@ -148,7 +149,7 @@ def test_a_failing_insert_in_the_staging_process_reaches_the_scan(tmp_path: Path
             writer.add(_message(n) if n != 120 else Msg(id="m:bad", source=None, text="x"))  # type: ignore[arg-type]
         writer.close()
     writer.abort()
-    assert list((tmp_path / "case").iterdir()) == []
+    assert not (tmp_path / "case").exists()  # made by the writer: removed
     assert writer._stager._child.poll() is not None
 
 
@@ -157,8 +158,30 @@ def test_abort_while_staging_stops_the_thread_and_removes_scratch_files(tmp_path
     for n in range(220):
         writer.add(_message(n))
     writer.abort()
-    assert list((tmp_path / "case").iterdir()) == []
+    assert not (tmp_path / "case").exists()  # made by the writer: removed
     assert writer._stager._child.poll() is not None
+
+
+def test_abort_keeps_what_the_folder_held_before(tmp_path: Path, small_batches: None) -> None:
+    folder = tmp_path / "case"
+    (folder / "media" / "ab").mkdir(parents=True)
+    (folder / "media" / "ab" / "abcd").write_bytes(b"an earlier scan's picture")
+    (folder / "notes.txt").write_text("mine")
+    writer = CaseWriter(folder)
+    writer.media.add_bytes(b"a new picture", "new.jpg", "image/jpeg")
+    for n in range(220):
+        writer.add(_message(n))
+    writer.abort()
+    kept = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+    new = hashlib.sha256(b"a new picture").hexdigest()
+    assert kept == sorted(["media/ab/abcd", f"media/{new[:2]}/{new}", "notes.txt"])  # the media folder was there
+
+
+def test_abort_removes_a_media_folder_it_made_in_a_folder_that_was_there(tmp_path: Path) -> None:
+    writer = CaseWriter(tmp_path)
+    writer.media.add_bytes(b"a new picture", "new.jpg", "image/jpeg")
+    writer.abort()
+    assert tmp_path.is_dir() and list(tmp_path.iterdir()) == []
 
 
 def test_remove_case_removes_scratch_files_of_a_killed_scan(tmp_path: Path) -> None:
@@ -181,7 +204,7 @@ def test_abort_after_a_failure_while_closing_removes_everything(tmp_path: Path, 
     with pytest.raises(sqlite3.OperationalError, match="disk is full"):
         writer.close()
     writer.abort()  # what the scan does when close fails: the staging process has finished already
-    assert list((tmp_path / "case").iterdir()) == []
+    assert not (tmp_path / "case").exists()  # made by the writer: removed
 
 
 def test_staging_process_protocol_and_a_scan_that_went_away(tmp_path: Path) -> None:

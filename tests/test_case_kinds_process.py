@@ -188,8 +188,7 @@ def test_a_cancelled_scan_stops_the_second_process_and_leaves_no_case(
     with open_source(sample_backup) as fs, pytest.raises(ScanCancelled):
         scan(fs, tmp_path / "case", progress=progress, cancel=cancel)
     assert len(second_process) == 1
-    assert not (tmp_path / "case" / "case.db").exists()
-    assert not any(p.name.startswith("case.db.") for p in (tmp_path / "case").iterdir())
+    assert not (tmp_path / "case").exists()  # made by the scan: removed with what both processes wrote
 
 
 def test_a_second_process_stopped_midway_leaves_no_decrypted_copy(sample_backup_encrypted: Path, tmp_path: Path,

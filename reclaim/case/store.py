@@ -284,6 +284,8 @@ class CaseWriter(RecordQueue):
     """
 
     def __init__(self, folder: Path) -> None:
+        # What a failed scan removes: the folder if it made it, else the media folder if it made that.
+        self._made = folder if not folder.exists() else None if (folder / MEDIA_DIR).exists() else folder / MEDIA_DIR
         folder.mkdir(parents=True, exist_ok=True)
         super().__init__(MediaStore(folder))
         self.folder = folder
@@ -359,7 +361,7 @@ class CaseWriter(RecordQueue):
         return self.final
 
     def abort(self) -> None:
-        """Drop a half-written case database."""
+        """Drop a half-written case: its database, and its media unless they were there before."""
         self._stager.abort()
         if self.conn is not None:
             with contextlib.suppress(Exception):
@@ -367,6 +369,8 @@ class CaseWriter(RecordQueue):
         for path in (self.part, self.staging, self.index, self.cjk_claim, *self._merged):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
+        if self._made is not None:  # no half-written case: the media it copied go too
+            shutil.rmtree(self._made, ignore_errors=True)
 
 
 class CaseReader:
