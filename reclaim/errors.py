@@ -6,6 +6,7 @@ CLI prints ``str(error)`` and exits non-zero. Messages name the file and the pro
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -53,3 +54,26 @@ def is_corruption(exc: BaseException) -> bool:
     """
     code = getattr(exc, "sqlite_errorcode", None)
     return code is not None and code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+
+
+#: ``errno`` values that mean the disk being written cannot take more (never raised by a read).
+_NO_ROOM = {errno.ENOSPC, errno.EROFS, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_SQLITE_FULL = 13
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk being written is full (or over quota, or read-only): nothing more can be
+    saved there, so the work stops with one line instead of going on kind after kind. SQLite's own error
+    counts too, even when it lost its code on its way from another process (its text is SQLite's)."""
+    if isinstance(exc, OSError):
+        return exc.errno in _NO_ROOM
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == _SQLITE_FULL
+    return type(exc).__name__ == "OperationalError" and "database or disk is full" in str(exc)
+
+
+def disk_full_error(folder: str | Path) -> OutputNotWritable:
+    """The one line a user sees when the disk of an output folder filled up."""
+    return OutputNotWritable("the disk is full (or read-only): nothing more could be saved here; free some space "
+                             "or choose an output folder on another disk", folder)

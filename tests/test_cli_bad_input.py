@@ -364,6 +364,52 @@ def test_a_system_error_while_writing_is_one_line_naming_the_file(
     assert not list((tmp_path / "out").rglob(".reclaim-*"))  # its temporary file removed
 
 
+def test_a_full_disk_stops_the_scan_in_one_line_and_leaves_no_half_written_case(
+    tmp_path: Path, samples: dict[str, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    from reclaim.case.store import MediaStore
+
+    stored: list[str] = []
+    add_bytes = MediaStore.add_bytes
+
+    def fill_up(self: MediaStore, data: bytes, name: str, mime: str) -> tuple[str, int]:
+        if len(stored) == 3:  # a few media in: the disk is full from now on
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.root / "media" / "x.part"))
+        stored.append(name)
+        return add_bytes(self, data, name, mime)
+
+    monkeypatch.setattr(MediaStore, "add_bytes", fill_up)
+    before = tree_digest(samples["plain"])
+    out = tmp_path / "report"
+    line = run_bad(capsys, ["recover", str(samples["plain"]), "-o", str(out)])
+    assert line == (f"reclaim: error: {out / 'case'}: the disk is full (or read-only): nothing more could be saved "
+                    "here; free some space or choose an output folder on another disk")
+    assert len(stored) == 3
+    assert not (out / "case").exists()  # made by this scan: removed with the media it had copied
+    assert tree_digest(samples["plain"]) == before
+
+
+def test_sqlite_saying_the_disk_is_full_is_recognised_even_from_another_process() -> None:
+    import errno
+    import pickle
+    import sqlite3
+
+    from reclaim.errors import is_disk_full
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("PRAGMA max_page_count = 2")
+    conn.execute("CREATE TABLE t(x)")
+    with pytest.raises(sqlite3.OperationalError) as raised:
+        conn.executemany("INSERT INTO t VALUES (?)", [("x" * 4000,)] * 10)
+    assert is_disk_full(raised.value)
+    assert is_disk_full(pickle.loads(pickle.dumps(raised.value)))  # as the staging process hands it over
+    assert is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
+    assert not is_disk_full(OSError(errno.ENOENT, "No such file or directory"))
+    assert not is_disk_full(sqlite3.OperationalError("no such column: ZTEXT"))
+
+
 @pytest.mark.parametrize(
     ("argv", "problem"),
     [

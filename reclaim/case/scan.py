@@ -15,7 +15,7 @@ from reclaim.artifacts.base import Artifact, KindStatus, NothingFound, ShapedRow
 from reclaim.case.context import DatabaseCopies, ScanCancelled, ScanContext, ScanOptions
 from reclaim.case.kinds_process import KindsProcess, split_work
 from reclaim.case.store import CaseWriter, RecordQueue
-from reclaim.errors import ReclaimError
+from reclaim.errors import ReclaimError, disk_full_error, is_disk_full
 from reclaim.vfs import VirtualFS
 
 log = logging.getLogger("reclaim.scan")
@@ -82,10 +82,12 @@ def scan(
         result.seconds = time.monotonic() - started
         writer.set_meta("scan", {"seconds": round(result.seconds, 3), "kinds": kinds or "default"})
         writer.close()
-    except BaseException:
+    except BaseException as exc:
         if helper is not None:
             helper.stop()
         writer.abort()
+        if is_disk_full(exc):
+            raise disk_full_error(case) from None
         raise
     finally:
         copies.close()
@@ -169,6 +171,8 @@ def _run_artifact(artifact: Artifact, ctx: ScanContext, writer: RecordQueue, sta
     except ReclaimError as exc:
         status.reason = str(exc)
     except Exception as exc:  # one kind's bug must not cost the user every other kind
+        if is_disk_full(exc):  # (but a full disk would cost every one of them: the scan stops)
+            raise
         status.reason = f"stopped early: {type(exc).__name__}: {exc}"
         log.error("%s failed:\n%s", artifact.kind, traceback.format_exc())
     finally:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from reclaim import child
-from reclaim.errors import ReclaimError
+from reclaim.errors import ReclaimError, disk_full_error, is_disk_full
 
 
 class ReportProcess:
@@ -76,7 +76,8 @@ def main(argv: list[str]) -> int:
         files = write_report(args.case, args.out, [k for k in args.kinds.split(",") if k],
                              args.links is not None, args.links or [])
     except Exception as exc:  # the caller reports it in one line
-        print(f"{type(exc).__name__}: {exc}".replace("\n", " "), file=sys.stderr)
+        why = disk_full_error(args.out) if is_disk_full(exc) else f"{type(exc).__name__}: {exc}"
+        print(str(why).replace("\n", " "), file=sys.stderr)
         return 1
     json.dump([str(p) for p in files], sys.stdout)
     return 0
