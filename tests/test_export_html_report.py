@@ -3,6 +3,7 @@ to exists, deleted messages can be found from the conversation list, and labels 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -295,6 +296,54 @@ def test_a_report_process_that_fails_says_why_in_one_line(report: Path, tmp_path
         [sys.executable, "-c", "import sys; print('noise', file=sys.stderr); sys.exit('OSError: disk full')"], {}))
     with pytest.raises(ReclaimError, match=r"^the HTML report could not be written: OSError: disk full$"):
         export_case(report.parent / "case", tmp_path / "out", formats=["json", "html"])
+
+
+def test_an_export_that_fails_stops_the_report_process_and_what_it_started(
+        report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report process may start workers (decoding QR codes) that hold its output pipes: stopping it after a
+    failure here (a full disk) must stop them too, not wait for those pipes to close (it waited forever)."""
+    import errno
+    import os
+    import signal
+    import sys
+    import threading
+
+    from reclaim.export import report_process
+
+    pid_file = tmp_path / "worker.pid"
+    started = threading.Event()
+    worker = ("import subprocess, sys, time, pathlib; "
+              "w = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); "
+              f"pathlib.Path({str(pid_file)!r}).write_text(str(w.pid)); time.sleep(600)")
+    monkeypatch.setattr(report_process.child, "module_command",
+                        lambda module, *args: ([sys.executable, "-c", worker], dict(os.environ)))
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        while not pid_file.exists() or not pid_file.read_text():  # the report process has its worker now
+            started.wait(0.05)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(sys.modules["reclaim.export"], "_formats", disk_full)
+    failed: list[BaseException] = []
+
+    def export() -> None:
+        try:
+            export_case(report.parent / "case", tmp_path / "out", formats=["json", "html"])
+        except BaseException as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=export, daemon=True)
+    thread.start()
+    thread.join(timeout=120)  # a watchdog, not a measure: it returns at once unless it hangs
+    worker_pid = int(pid_file.read_text())
+    try:
+        assert not thread.is_alive(), "the export waited for the report process's worker"
+        assert len(failed) == 1 and isinstance(failed[0], OSError) and failed[0].errno == errno.ENOSPC
+        state = Path(f"/proc/{worker_pid}/stat")
+        assert not state.exists() or state.read_text().split(") ")[1][0] == "Z"  # killed (maybe not yet reaped)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker_pid, signal.SIGKILL)
 
 
 def test_a_bubble_with_odd_values_goes_through_the_template() -> None:

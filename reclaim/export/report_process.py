@@ -33,9 +33,8 @@ class ReportProcess:
         args = [str(case), str(out), "--kinds", ",".join(kinds)]
         if links:
             args += ["--links", *map(str, iocs)]
-        argv, env = child.module_command(__spec__.name, *args)
         try:
-            return cls(subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+            return cls(child.start_group(__spec__.name, *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
         except OSError:
             return None
 
@@ -49,11 +48,12 @@ class ReportProcess:
         return [Path(p) for p in json.loads(output)]
 
     def stop(self) -> None:
-        """Stop writing (an error or an interruption in the caller)."""
-        if self._process.poll() is None:
-            self._process.kill()
-        with contextlib.suppress(OSError, ValueError):
-            self._process.communicate()
+        """Stop writing (an error or an interruption in the caller), with the workers it started to decode
+        QR codes: they hold its output pipes, so reading those to their end would wait for them forever."""
+        child.kill_group(self._process)
+        for pipe in (self._process.stdout, self._process.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                pipe.close()  # type: ignore[union-attr]
 
 
 def write_report(case: Path, out: Path, kinds: list[str], links: bool, iocs: list[Path]) -> list[Path]:
