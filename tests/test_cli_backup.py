@@ -164,6 +164,39 @@ def test_extract_lists_missing_files_and_continues(
     assert code == 1
 
 
+@pytest.mark.parametrize("parallel", [False, True], ids=["here", "in-workers"])
+def test_extract_stops_when_the_disk_is_full_and_goes_on_when_run_again(
+    parallel: bool, sample_backup: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from reclaim.sources import extract
+
+    write_file = extract.write_file
+
+    def full_for_sms(opener: object, entry: object, target: Path, *args: object) -> int:
+        if "/SMS/" in target.as_posix():  # the disk fills up on the way
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+        return write_file(opener, entry, target, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(extract, "write_file", full_for_sms)  # (workers are forked: they have it too)
+    if parallel:
+        monkeypatch.setattr(extract, "PARALLEL_MIN_BATCH", 0)
+    out = tmp_path / "out"
+    argv = ["extract", str(sample_backup), "-o", str(out), "--domain", "HomeDomain", "--jobs", "2"]
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 2
+    assert err.strip().splitlines()[-1].startswith(f"reclaim: error: {out}: the disk is full (or read-only) after ")
+    assert "free some space and run the same command again" in err
+    assert not list(out.rglob(".reclaim-*"))
+    written = sum(1 for p in out.rglob("*") if p.is_file())
+    monkeypatch.setattr(extract, "write_file", write_file)
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 0 and f"{written} already there" in err and "0 failed" in err
+    assert (out / "HomeDomain" / "Library" / "SMS" / "sms.db").is_file()
+
+
 def test_backups_command_and_choice(
     sample_backup: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

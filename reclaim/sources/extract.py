@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from reclaim.errors import CorruptFile, ReclaimError, UnsafePath
+from reclaim.errors import CorruptFile, OutputNotWritable, ReclaimError, UnsafePath, is_disk_full
 from reclaim.output import atomic_writer, safe_join
 from reclaim.vfs import Entry, EntryKind, VirtualFS
 
@@ -115,8 +115,14 @@ def _worker_batch(opener: Callable[[Entry], BinaryIO], jobs: list[tuple[Entry, s
         try:
             results.append(("ok", write_file(opener, entry, Path(target)), ""))
         except (ReclaimError, OSError) as exc:
-            results.append(("failed", 0, str(exc)))
+            results.append(("full" if is_disk_full(exc) else "failed", 0, str(exc)))
     return results
+
+
+def _disk_full(out: Path, written: int) -> OutputNotWritable:
+    """What stops an extraction whose disk filled up (every next file would fail the same way)."""
+    return OutputNotWritable(f"the disk is full (or read-only) after {written:,} files: free some space and run "
+                             "the same command again (the files already written are skipped)", out)
 
 
 def _link_note(target: Path, entry: Entry) -> None:
@@ -176,6 +182,8 @@ def extract(
                     if status == "ok":
                         result.written += 1
                         result.bytes += n
+                    elif status == "full":
+                        raise _disk_full(out, result.written)
                     else:
                         result.failed.append((f"{entry.domain}/{entry.path}", reason))
                     done[0] += 1
@@ -196,6 +204,8 @@ def extract(
                 result.bytes += write_file(opener or source.open, entry, Path(target), tick)
                 result.written += 1
             except (ReclaimError, OSError) as exc:
+                if is_disk_full(exc):
+                    raise _disk_full(out, result.written) from None
                 result.failed.append((f"{entry.domain}/{entry.path}", str(exc)))
             done[0] += 1
             if on_progress:
@@ -214,6 +224,8 @@ def extract(
                 try:
                     target.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
+                    if is_disk_full(exc):
+                        raise _disk_full(out, result.written) from None
                     result.failed.append((f"{entry.domain}/{entry.path}", exc.strerror or str(exc)))
                     continue
                 result.dirs += 1
@@ -224,6 +236,8 @@ def extract(
                     _link_note(target, entry)
                     result.links += 1
                 except OSError as exc:
+                    if is_disk_full(exc):
+                        raise _disk_full(out, result.written) from None
                     result.failed.append((f"{entry.domain}/{entry.path}", exc.strerror or str(exc)))
             elif _up_to_date(target, entry):
                 result.skipped += 1
