@@ -340,7 +340,17 @@ def test_an_export_that_fails_stops_the_report_process_and_what_it_started(
         assert not thread.is_alive(), "the export waited for the report process's worker"
         assert len(failed) == 1 and isinstance(failed[0], OSError) and failed[0].errno == errno.ENOSPC
         state = Path(f"/proc/{worker_pid}/stat")
-        assert not state.exists() or state.read_text().split(") ")[1][0] == "Z"  # killed (maybe not yet reaped)
+
+        def gone() -> bool:  # killed (maybe not reaped yet: a zombie)
+            with contextlib.suppress(FileNotFoundError):
+                return state.read_text().split(") ")[1][0] == "Z"
+            return True
+
+        for _ in range(600):  # SIGKILL is delivered asynchronously: give it a moment to land
+            if gone():
+                break
+            started.wait(0.05)
+        assert gone(), "the report process's worker was left running"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(worker_pid, signal.SIGKILL)
