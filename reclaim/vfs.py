@@ -91,6 +91,8 @@ class SourceInfo:
     encrypted: bool = False
     apps: list[str] = field(default_factory=list)
     extra: dict[str, object] = field(default_factory=dict)
+    #: What is wrong with the source as a whole, in words a user can read (a damaged index of its files, ...).
+    warnings: list[str] = field(default_factory=list)
 
 
 def matches(entry: Entry, domain: str | None = None, path: str | None = None) -> bool:

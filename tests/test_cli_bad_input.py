@@ -459,6 +459,28 @@ def test_backup_missing_its_data_files_still_scans_every_kind(
     assert tree_digest(folder) == before
 
 
+def test_a_backup_whose_manifest_db_was_cut_short_is_recovered_with_a_warning(
+    tmp_path: Path, samples: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Half of Manifest.db is gone (a copy that stopped): the entries left in it and the files found by their
+    stored names still give the messages, contacts and calls, and the user is told, in the terminal and the report."""
+    folder = tmp_path / "backup"
+    shutil.copytree(samples["plain"], folder)
+    os.truncate(folder / "Manifest.db", (folder / "Manifest.db").stat().st_size // 2)
+    before = tree_digest(folder)
+    capsys.readouterr()
+    out = tmp_path / "report"
+    assert main(["recover", str(folder), "-o", str(out), "--kinds", "messages,contacts,calls"]) == 0
+    printed, err = capsys.readouterr()
+    text = " ".join((printed + err).split())  # the console wraps long lines
+    assert "Traceback" not in text
+    assert re.search(r"Warning: Manifest\.db is damaged \(cut short: [\d,]+ of its [\d,]+ bytes\): [\d,]+ file "
+                     r"entries were read from it", text), text
+    assert "Messages: 246 + " in text and "Contacts: 41 + " in text and "Call history: 47 + " in text
+    assert "Manifest.db is damaged (cut short" in (out / "index.html").read_text(encoding="utf-8")
+    assert tree_digest(folder) == before
+
+
 def test_extract_skips_a_damaged_zip_member_and_writes_the_rest(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -93,13 +93,54 @@ def test_missing_manifest_and_status_plists(small_backup: Path, tmp_path: Path) 
         assert src.info.device_name is None and not src.info.encrypted
 
 
-def test_truncated_manifest_db(small_backup: Path, tmp_path: Path) -> None:
+def test_a_manifest_db_cut_before_its_first_page_ends_still_finds_files_by_name(small_backup: Path,
+                                                                                tmp_path: Path) -> None:
     copy = tmp_path / "c"
     shutil.copytree(small_backup, copy)
     data = (copy / "Manifest.db").read_bytes()
     (copy / "Manifest.db").write_bytes(data[:2000])
-    with pytest.raises(CorruptFile, match=r"Manifest\.db: not a readable Manifest\.db"), open_source(copy) as src:
-        list(src.entries())
+    with open_source(copy) as src:
+        assert src.info.warnings == [f"Manifest.db is damaged (cut short: 2,000 of its {len(data):,} bytes): 0 file "
+                                     "entries were read from it; files whose entries are lost are found only by "
+                                     "their names"]
+        assert list(src.entries()) == []
+        sms = src.get("HomeDomain", "Library/SMS/sms.db")
+        assert sms is not None and sms.size == 4096 and sms.mtime is None
+        assert src.read_bytes(sms) == b"SQLite format 3\x00" + bytes(4080)
+        assert [e.path for e in src.find("HomeDomain", "Library/SMS/sms.db")] == ["Library/SMS/sms.db"]
+        assert list(src.find("HomeDomain", "Library/SMS/*.db")) == []  # a pattern needs the lost index
+        assert src.get("HomeDomain", "Library/SMS/nothing.db") is None
+
+
+def test_a_damaged_manifest_db_gives_the_entries_left_in_it(sample_backup: Path, tmp_path: Path) -> None:
+    import hashlib
+    import os
+
+    copy = tmp_path / "c"
+    shutil.copytree(sample_backup, copy)
+    manifest = copy / "Manifest.db"
+    with sqlite3.connect(f"file:{manifest}?mode=ro&immutable=1", uri=True) as conn:
+        every = {(d, p) for d, p in conn.execute("SELECT domain, relativePath FROM Files")}
+    size = manifest.stat().st_size
+    os.truncate(manifest, size // 2)
+    before = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    with open_source(copy) as src:
+        left = {(e.domain, e.path) for e in src.entries()}
+        assert 0 < len(left) < len(every) and left <= every
+        assert src.info.warnings == [f"Manifest.db is damaged (cut short: {size // 2:,} of its {size:,} bytes): "
+                                     f"{len(left):,} file entries were read from it; files whose entries are lost "
+                                     "are found only by their names"]
+        lost = sorted((d, p) for d, p in every - left if (copy / file_id(d, p)[:2] / file_id(d, p)).is_file())
+        assert lost
+        for domain, path in lost:
+            entry = src.get(domain, path)
+            assert entry is not None and entry.kind is EntryKind.FILE
+            fid = file_id(domain, path)
+            assert src.read_bytes(entry) == (copy / fid[:2] / fid).read_bytes()
+        scratch = src._manifest._scratch  # type: ignore[union-attr]
+        assert scratch is not None and Path(scratch).is_dir()
+    assert not Path(scratch).exists()  # the scratch copy goes with the source
+    assert hashlib.sha256(manifest.read_bytes()).hexdigest() == before
 
 
 def test_missing_hashed_file(small_backup: Path, tmp_path: Path) -> None:

@@ -31,6 +31,8 @@ class ScanResult:
     case: Path
     kinds: list[KindStatus] = field(default_factory=list)
     seconds: float = 0.0
+    #: What is wrong with the source as a whole (from :attr:`~reclaim.vfs.SourceInfo.warnings`).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def records(self) -> int:
@@ -59,7 +61,9 @@ def scan(
     result = ScanResult(case=case)
     helper: KindsProcess | None = None
     try:
-        writer.set_source(fs.info, fs.name, str(fs.location) if fs.location else None)
+        info = fs.info
+        writer.set_source(info, fs.name, str(fs.location) if fs.location else None)
+        result.warnings = list(info.warnings)
         groups = _by_record_kind(select(kinds))
         here, there = split_work(fs, groups)
         helper = KindsProcess.start(fs, case, there, options) if there else None

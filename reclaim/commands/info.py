@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
             "encrypted": info.encrypted,
             "file_count": count,
             "apps": info.apps,
+            "warnings": info.warnings,
         }
     if args.json:
         json.dump(data, sys.stdout, ensure_ascii=False)
@@ -64,4 +65,6 @@ def run(args: argparse.Namespace) -> int:
     for label, value in labels:
         if value:
             print(f"{label + ':':<13}{value}")
+    for warning in data["warnings"]:
+        print(f"{'Warning:':<13}{warning}")
     return 0

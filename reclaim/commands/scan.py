@@ -29,7 +29,9 @@ def run_scan(args: argparse.Namespace, case: Path) -> ScanResult:
 
 
 def summarize(result: ScanResult) -> None:
-    """Print what each kind found, with reasons for the empty ones."""
+    """Print what is wrong with the source, then what each kind found, with reasons for the empty ones."""
+    for warning in result.warnings:
+        console.print(f"Warning: {warning}", style="yellow", highlight=False)
     for status in result.kinds:
         count = f"{status.live:,}" + (f" + {status.deleted:,} recovered" if status.deleted else "")
         line = f"{status.title}: {count}"

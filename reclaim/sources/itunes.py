@@ -29,7 +29,7 @@ from reclaim.crypto.keybag import Keybag, parse_keybag
 from reclaim.crypto.stream import CHUNK, DecryptingReader, open_decrypting
 from reclaim.errors import CorruptFile, NotASource, PasswordRequired
 from reclaim.sources.errors import MissingFile
-from reclaim.sources.manifest_db import ManifestDB
+from reclaim.sources.manifest_db import ManifestDB, file_id
 from reclaim.sources.mbdb import Mbdb
 from reclaim.sources.mbfile import split_class_key
 from reclaim.vfs import Entry, EntryKind, SourceInfo, VirtualFS, matches
@@ -66,6 +66,11 @@ def _iso(value: Any) -> str | None:
             value = value.replace(tzinfo=UTC)
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return None
+
+
+def _literal(glob: str | None) -> bool:
+    """Whether a domain or path pattern names one thing (no wildcard)."""
+    return glob is not None and not any(c in glob for c in "*?[")
 
 
 class BackupOpener:
@@ -271,6 +276,8 @@ class ITunesBackup(VirtualFS):
                 "is_full_backup": self.status_plist.get("IsFullBackup"),
                 "keybag_version": self.keybag.version if self.keybag else None,
             },
+            warnings=[self._manifest.damage] if isinstance(self._manifest, ManifestDB) and self._manifest.damage
+            else [],
         )
 
     def entries(self) -> Iterator[Entry]:
@@ -279,12 +286,34 @@ class ITunesBackup(VirtualFS):
 
     def find(self, domain: str | None = None, path: str | None = None) -> Iterator[Entry]:
         if isinstance(self._manifest, ManifestDB):
-            return (e for e in self._manifest.find(domain, path) if matches(e, domain, path))
+            found = (e for e in self._manifest.find(domain, path) if matches(e, domain, path))
+            if self._manifest.damage and not self.encrypted and _literal(domain) and _literal(path):
+                return self._or_by_name(found, domain, path)  # type: ignore[arg-type]
+            return found
         return super().find(domain, path)
+
+    def _or_by_name(self, found: Iterator[Entry], domain: str, path: str) -> Iterator[Entry]:
+        """The entry a damaged Manifest.db still has, else the one found by the file's stored name."""
+        entry = next(found, None) or self._by_name(domain, path.strip("/"))
+        if entry is not None:
+            yield entry
 
     def get(self, domain: str, path: str) -> Entry | None:
         assert self._manifest is not None
-        return self._manifest.get(domain, path.strip("/"))
+        path = path.strip("/")
+        entry = self._manifest.get(domain, path)
+        if entry is None and isinstance(self._manifest, ManifestDB) and self._manifest.damage and not self.encrypted:
+            return self._by_name(domain, path)
+        return entry
+
+    def _by_name(self, domain: str, path: str) -> Entry | None:
+        """The entry of a file whose row a damaged Manifest.db lost, found by its stored name (the SHA-1 of its
+        domain and path) where the backup keeps it in clear. Its dates and mode are lost with the row."""
+        fid = file_id(domain, path)
+        stored = self.root / fid[:2] / fid
+        if not stored.is_file():
+            return None
+        return Entry(domain=domain, path=path, kind=EntryKind.FILE, size=stored.stat().st_size, file_id=fid)
 
     def domains(self) -> list[str]:
         if isinstance(self._manifest, ManifestDB):

@@ -5,17 +5,24 @@ phone has over a million rows, so rows are streamed from a cursor in small batch
 and decoded one at a time; lookups go through the primary key
 (``fileID = sha1(domain + '-' + relativePath)``) or the ``relativePath`` index.
 The database is opened ``mode=ro&immutable=1``: SQLite never writes next to it.
+
+A damaged Manifest.db (cut short by a copy that stopped, or with pages SQLite refuses) is
+not the end of the backup: the rows reclaim's own page reader finds in it are copied into a
+scratch database that stands in for it, and :attr:`ManifestDB.damage` says what happened.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from reclaim.errors import CorruptFile
+from reclaim.errors import CorruptFile, is_corruption
 from reclaim.sources.mbfile import S_IFDIR, S_IFLNK, S_IFMT, mbfile_fields
 from reclaim.vfs import Entry, EntryKind
 
@@ -53,6 +60,13 @@ def _kind(flags: int | None, mode: int) -> EntryKind:
     return EntryKind.FILE
 
 
+def _usable(row: tuple[object, ...]) -> bool:
+    """Whether a row read from a damaged file has the types of a ``Files`` row (a hashed name, text names)."""
+    fid, domain, path, flags, blob = row
+    return (isinstance(fid, str) and len(fid) == 40 and isinstance(domain, str) and isinstance(path, str)
+            and (flags is None or isinstance(flags, int)) and (blob is None or isinstance(blob, bytes)))
+
+
 def _glob_prefix(pattern: str) -> str:
     """The literal part of a glob before its first wildcard."""
     for i, ch in enumerate(pattern):
@@ -61,22 +75,71 @@ def _glob_prefix(pattern: str) -> str:
     return pattern
 
 
+def _truncation(path: Path) -> str | None:
+    """Why ``path`` is shorter than its header says it is (``None``: it is not, or the header cannot tell)."""
+    with open(path, "rb") as handle:
+        head = handle.read(100)
+        size = os.fstat(handle.fileno()).st_size
+    if len(head) < 100 or not head.startswith(b"SQLite format 3\0"):
+        return None
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages, counter, valid_for = (int.from_bytes(head[i:i + 4], "big") for i in (28, 24, 92))
+    if counter != valid_for or pages * page_size <= size:
+        return None
+    return f"cut short: {size:,} of its {pages * page_size:,} bytes"
+
+
 class ManifestDB:
     """A read-only, streaming view of a Manifest.db file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        #: What is wrong with the file, and how many of its entries could be read anyway (``None``: nothing).
+        self.damage: str | None = None
+        self._scratch: str | None = None
         uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+        problem = _truncation(path)
         try:
             self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
             self._conn.execute("SELECT fileID, domain, relativePath, flags, file FROM Files LIMIT 1").fetchall()
         except sqlite3.DatabaseError as exc:
-            raise CorruptFile(f"not a readable Manifest.db ({exc})", path) from None
+            self._conn.close()
+            if not is_corruption(exc):
+                raise CorruptFile(f"not a readable Manifest.db ({exc})", path) from None
+            problem = problem or str(exc)
+        if problem is not None:
+            self._conn.close()
+            self._salvage(problem)
         self._lock = threading.Lock()
 
+    def _salvage(self, problem: str) -> None:
+        """Stand in for the damaged file with a scratch copy of the entries reclaim's page reader finds in it."""
+        from reclaim.sqlite.reader import Database  # (only for damaged files)
+
+        self._scratch = tempfile.mkdtemp(prefix="reclaim-manifest-")
+        os.chmod(self._scratch, 0o700)
+        self._conn = sqlite3.connect(Path(self._scratch) / "Manifest.db", check_same_thread=False)
+        self._conn.executescript(SCHEMA)
+        found = 0
+        try:
+            with Database(self.path, wal=False, journal=False) as db:
+                if db.table("Files") is not None:
+                    rows = ((r.get("fileID"), r.get("domain"), r.get("relativePath"), r.get("flags"), r.get("file"))
+                            for _, r in db.rows("Files"))
+                    found = self._conn.executemany("INSERT OR IGNORE INTO Files VALUES (?, ?, ?, ?, ?)",
+                                                   (r for r in rows if _usable(r))).rowcount
+        except CorruptFile:
+            pass  # not even its first page: no entry, the backup's files are found by their names only
+        self._conn.commit()
+        self.damage = (f"Manifest.db is damaged ({problem}): {found:,} file entries were read from it; "
+                       "files whose entries are lost are found only by their names")
+
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (and remove the scratch copy of a damaged file)."""
         self._conn.close()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
     def _row_entry(self, row: tuple) -> Entry:
         fid, domain, rel, flags, blob = row

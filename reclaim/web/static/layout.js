@@ -17,6 +17,9 @@ export function showDevice(src) {
   if (!src) return;
   const parts = [src.device_name || src.name, deviceModel(src.product_name || (src.extra && src.extra.product_name), src.product_type), src.product_version && `iOS ${src.product_version}`];
   el.append(h('strong', { text: parts[0] || '' }), h('span', { text: parts.slice(1).filter(Boolean).join(' · ') }));
+  // What is wrong with the source as a whole (a damaged index of its files): in full on hover and for readers.
+  const warnings = src.warnings || [];
+  if (warnings.length) el.append(h('span', { class: 'warn', title: warnings.join('\n'), text: `⚠ ${warnings.join(' ')}` }));
 }
 
 export function markSidebar(kind) {
