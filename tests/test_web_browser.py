@@ -331,7 +331,8 @@ def test_only_recovered_empty_lists_and_recover_folder(tmp_path: Path, browser: 
     """What a person sees when a list is empty, when only recovered items are shown, and with no folder typed."""
     from test_web_support import build_demo_case
 
-    build_demo_case(tmp_path / "case")
+    damage = "Manifest.db is damaged (cut short: 1,000 of its 4,096 bytes): 3 file entries were read from it"
+    build_demo_case(tmp_path / "case", warnings=(damage,))
     session = WebSession(case_dir=tmp_path / "case", work_dir=tmp_path / "work")
     server = Server(session, port=0, access_log=False)
     server.start()
@@ -343,6 +344,8 @@ def test_only_recovered_empty_lists_and_recover_folder(tmp_path: Path, browser: 
         page.goto(server.url)
         page.locator("#sidebar a.kind").first.wait_for()
         case = CaseReader(session.case_dir)
+        # What is wrong with the source stays in sight beside the device's name.
+        assert page.locator("#device .warn").inner_text() == f"⚠ {damage}"
 
         # A search that finds nothing says so, with the words searched for.
         page.fill("#search-input", "zebra")

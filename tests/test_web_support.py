@@ -78,9 +78,10 @@ def wav(seconds: float = 0.5) -> bytes:
     return buffer.getvalue()
 
 
-def build_demo_case(folder: Path, *, messages: int = 130) -> dict[str, Any]:
+def build_demo_case(folder: Path, *, messages: int = 130, warnings: tuple[str, ...] = ()) -> dict[str, Any]:
     """A case with a chat kind (group + direct chat, media, card, quote, a recovered message),
-    a gallery, contact cards and notes with HTML. Returns what the tests check against."""
+    a gallery, contact cards and notes with HTML (its source damaged as ``warnings`` say). Returns what the tests
+    check against."""
     writer = CaseWriter(folder)
     media = writer.media
     red_sha, _ = media.add_bytes(jpeg((200, 30, 30)), "red.jpg", "image/jpeg")
@@ -146,16 +147,16 @@ def build_demo_case(folder: Path, *, messages: int = 130) -> dict[str, Any]:
     writer.set_status(notes, "table", ())
     empty = KindStatus("webempty", "Test empty", reason="not in this source (looked for X)")
     writer.set_status(empty, "table", ())
-    writer.set_source(_info(), "Test iPhone", None)
+    writer.set_source(_info(list(warnings)), "Test iPhone", None)
     writer.close()
     return {"red": red_sha, "blue": blue_sha, "green": green_sha, "voice_wav": voice_wav, "evil": evil_sha}
 
 
-def _info() -> Any:
+def _info(warnings: list[str] | None = None) -> Any:
     from reclaim.vfs import SourceInfo
 
     return SourceInfo(kind="itunes-backup", device_name="Test iPhone", product_type="iPhone14,5",
-                      product_version="17.4.1")
+                      product_version="17.4.1", warnings=warnings or [])
 
 
 def client_for(session: Any, *, preset: str | None = None, authed: bool = True) -> Any:
