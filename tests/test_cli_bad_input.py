@@ -89,7 +89,7 @@ SOURCE_INPUTS: dict[str, tuple[Callable[[Path, dict[str, Path]], Path], str]] = 
     "random": (_random, r"not a backup, an extraction archive or a database"),
     "truncated-db": (_truncated_db, r"truncated SQLite database \(1,000 bytes, shorter than its first"),
     "junk-folder": (_junk_folder, r"not a backup, a file-system extraction or an app folder"),
-    "truncated-manifest": (_truncated_manifest, r"Manifest\.db: not a readable Manifest\.db \(.*malformed"),
+    "truncated-manifest": (_truncated_manifest, r"Manifest\.db: not a readable Manifest\.db \(cut short: 1,000 of"),
     "wrong-password": (_wrong_password, r"wrong password for this encrypted backup"),
     "not-a-zip": (_not_a_zip, r"not a backup, an extraction archive or a database"),
 }

@@ -177,8 +177,10 @@ class ITunesBackup(VirtualFS):
                 self._manifest = Mbdb(mbdb_path)
             else:
                 self._manifest = ManifestDB(self._plain_manifest_db(db_path))
+                if self._manifest.problem and self._manifest.count() == 0 and not self._files_by_name():
+                    raise CorruptFile(f"not a readable Manifest.db ({self._manifest.problem})", db_path)
         except BaseException:
-            _cleanup(None, self._tmpdir)
+            _cleanup(self._manifest, self._tmpdir)  # (a damaged Manifest.db's scratch copy too)
             raise
         self._finalizer = weakref.finalize(self, _cleanup, self._manifest, self._tmpdir)
 
@@ -305,6 +307,11 @@ class ITunesBackup(VirtualFS):
         if entry is None and isinstance(self._manifest, ManifestDB) and self._manifest.damage and not self.encrypted:
             return self._by_name(domain, path)
         return entry
+
+    def _files_by_name(self) -> bool:
+        """Whether files can be found without Manifest.db: the backup is not encrypted and keeps some stored
+        files (in folders named by the first two hex digits of their names)."""
+        return not self.encrypted and any(len(p.name) == 2 and p.is_dir() for p in self.root.iterdir())
 
     def _by_name(self, domain: str, path: str) -> Entry | None:
         """The entry of a file whose row a damaged Manifest.db lost, found by its stored name (the SHA-1 of its

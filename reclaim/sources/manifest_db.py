@@ -97,6 +97,8 @@ class ManifestDB:
         self.path = path
         #: What is wrong with the file, and how many of its entries could be read anyway (``None``: nothing).
         self.damage: str | None = None
+        #: What is wrong with the file, in SQLite's or the header's words (``None``: nothing).
+        self.problem: str | None = None
         self._scratch: str | None = None
         uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
         problem = _truncation(path)
@@ -110,6 +112,7 @@ class ManifestDB:
             problem = problem or str(exc)
         if problem is not None:
             self._conn.close()
+            self.problem = problem
             self._salvage(problem)
         self._lock = threading.Lock()
 
