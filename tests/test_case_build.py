@@ -142,6 +142,35 @@ def test_a_case_without_chinese_text_has_no_cjk_index(tmp_path: Path) -> None:
         assert [r["id"] for r in case.search("English")] == ["m:1"]
 
 
+@pytest.mark.parametrize("child", [True, False], ids=["staging process", "staged in the scan"])
+def test_records_rolled_back_are_gone_from_the_case_and_its_searches(tmp_path: Path, small_batches: None,
+                                                                      child: bool,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """What an artifact stored before a damaged database stopped it is taken back (it is then extracted again):
+    the case holds the records before and after, numbered without a gap, and its searches know only those."""
+    if not child:
+        monkeypatch.setattr(subprocess, "Popen", lambda *a, **kw: (_ for _ in ()).throw(OSError("no")))
+    writer = CaseWriter(tmp_path / "case")
+    for n in range(120):
+        writer.add(_message(n))
+    mark = writer.mark()
+    for n in range(120, 260):  # (through the staging process's batches too)
+        writer.add(Msg(id=f"gone:{n}", date=START, chat="chat 0", sender="Ann", text=f"rolled back zebra {n}"))
+    writer.rollback(mark)
+    for n in range(120, 140):
+        writer.add(_message(n))
+    assert (writer._stager._child is not None) is child
+    writer.set_status(KindStatus("msgs", "Messages", live=140), "chat", ())
+    writer.close()
+    with CaseReader(tmp_path / "case") as case:
+        rows = case.conn.execute("SELECT rid, id FROM records ORDER BY rid").fetchall()
+        assert [r["id"] for r in rows] == [f"m:{n}" for n in range(140)]
+        assert [r["rid"] for r in rows] == list(range(1, 141))
+        assert case.conn.execute("SELECT count(*) FROM ranks").fetchone()[0] == 140
+        assert list(case.search("zebra", limit=10)) == []
+        assert [r["id"] for r in case.search("#131", limit=10)] == ["m:131"]
+
+
 def test_a_failing_insert_in_the_staging_process_reaches_the_scan(tmp_path: Path, small_batches: None) -> None:
     writer = CaseWriter(tmp_path / "case")
     with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):

@@ -186,6 +186,14 @@ class Sink:
             self.conn.execute(_WORDS_SINCE, (self.last,))
         self.last += added
 
+    def truncate(self, kept: int) -> None:
+        """Forget every record after the first ``kept`` (an artifact stopped by a damaged database is extracted
+        again from a repaired copy; what it stored the first time goes)."""
+        self.conn.execute("DELETE FROM main.entries WHERE rid > ?", (kept,))
+        if self.staging is not None:
+            self.conn.execute("DELETE FROM staging.words WHERE rid > ?", (kept,))
+        self.last = kept
+
     def merge(self, part: Path, shape_offset: int) -> None:
         """Append the records of a case part (:class:`~reclaim.case.store.PartWriter`'s file) after the ones here,
         in their order, their shapes numbered after ``shape_offset``."""
@@ -340,6 +348,13 @@ class Stager:
             return
         self._send(b"M" + pickle.dumps((str(part), shape_offset)))
 
+    def truncate(self, kept: int) -> None:
+        """Forget every record after the first ``kept`` (see :meth:`Sink.truncate`)."""
+        if self._child is None:
+            self._local().truncate(kept)
+            return
+        self._send(b"T" + pickle.dumps(kept))
+
     def close_records(self) -> None:
         """Store the last rows; the case file is then the caller's (the full-text indexes are built meanwhile)."""
         if self._child is None:
@@ -408,6 +423,8 @@ def _serve(case: str, staging: str, index: str, inbox: BinaryIO, outbox: BinaryI
             elif request == b"M":
                 part, offset = pickle.loads(body)
                 sink.merge(Path(part), offset)
+            elif request == b"T":
+                sink.truncate(pickle.loads(body))
             elif request == b"E":
                 cjk = sink.close_records()
                 _answer(outbox, "stored", cjk)

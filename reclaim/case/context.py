@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -51,16 +52,19 @@ class Database:
     deleted records still present in the files' free space, WAL and journal.
     """
 
-    def __init__(self, entry: Entry, path: Path, *, recover_deleted: bool = True, immutable: bool = False) -> None:
+    def __init__(self, entry: Entry, path: Path, *, recover_deleted: bool = True, immutable: bool = False,
+                 repaired: Path | None = None) -> None:
         """``immutable``: ``path`` is the source's own file (no WAL beside it), opened so that SQLite never
-        writes anything, not even a lock or a ``-shm``."""
+        writes anything, not even a lock or a ``-shm``. ``repaired``: a readable copy of a damaged ``path``
+        (:func:`reclaim.sqlite.repair.rebuild`), which ``conn`` queries; deleted records still come from
+        ``path``."""
         self.entry = entry
         self.recover_deleted = recover_deleted
         self.path = path
         self.in_place = immutable
         self.source = f"{entry.domain}/{entry.path}"
-        self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{'&immutable=1' if immutable else ''}",
-                                    uri=True)
+        read, fixed = repaired or path, immutable or repaired is not None
+        self.conn = sqlite3.connect(f"{read.resolve().as_uri()}?mode=ro{'&immutable=1' if fixed else ''}", uri=True)
         self.conn.row_factory = sqlite3.Row
         self._columns: dict[str, set[str]] = {}
 
@@ -210,6 +214,9 @@ class ScanContext:
         #: Registers a shape and gives its number (None: records must come whole).
         self.add_shape = shapes
         self._copies = copies
+        #: Whether each database is checked first and, when damaged, read from a repaired copy (the scan
+        #: turns it on to extract again an artifact that a damaged database stopped).
+        self.repair = False
 
     # -- reading ------------------------------------------------------------------------
 
@@ -222,7 +229,29 @@ class ScanContext:
         """Open a database entry read-only: in place when the source keeps it as a plain file on this
         machine and no ``-wal``/``-journal`` goes with it (nothing to replay: it is opened immutable, so
         nothing is ever written), else as a private copy with its WAL and journal (the scan's, when
-        another kind made it already: :class:`DatabaseCopies`)."""
+        another kind made it already: :class:`DatabaseCopies`). In :attr:`repair` mode a damaged one is
+        read from a copy holding every row still readable (and a warning says so)."""
+        with self._database(entry) as db:
+            if self.repair:
+                from reclaim.sqlite import repair  # (only once a damaged database stopped an artifact)
+            problem = repair.damage(db.conn) if self.repair else None
+            if problem is None:
+                yield db
+                return
+            with tempfile.TemporaryDirectory(prefix="reclaim-repair-") as folder:
+                copy = Path(folder) / "repaired.db"
+                done = repair.rebuild(db.path, copy, wal=not db.in_place)
+                self.warn(f"{db.source} is damaged ({problem.splitlines()[-1].strip()}): read around the damage, "
+                          f"{done.rows:,} rows in {done.tables} tables")
+                fixed = Database(entry, db.path, recover_deleted=db.recover_deleted, immutable=db.in_place,
+                                 repaired=copy)
+                try:
+                    yield fixed
+                finally:
+                    fixed.close()
+
+    @contextlib.contextmanager
+    def _database(self, entry: Entry) -> Iterator[Database]:
         sidecars = self.fs.sidecars(entry)
         local = None if sidecars else self.fs.local_path(entry)
         if local is not None:

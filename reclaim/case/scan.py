@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 import traceback
@@ -15,7 +16,7 @@ from reclaim.artifacts.base import Artifact, KindStatus, NothingFound, ShapedRow
 from reclaim.case.context import DatabaseCopies, ScanCancelled, ScanContext, ScanOptions
 from reclaim.case.kinds_process import KindsProcess, split_work
 from reclaim.case.store import CaseWriter, RecordQueue
-from reclaim.errors import ReclaimError, disk_full_error, is_disk_full
+from reclaim.errors import ReclaimError, disk_full_error, is_corruption, is_disk_full
 from reclaim.vfs import VirtualFS
 
 log = logging.getLogger("reclaim.scan")
@@ -156,6 +157,22 @@ def _run_artifact(artifact: Artifact, ctx: ScanContext, writer: RecordQueue, sta
     except NothingFound as exc:
         status.reason = str(exc)
         return
+    mark = writer.mark()
+    try:
+        _extract(artifact, ctx, writer, status)
+    except sqlite3.DatabaseError:  # a damaged database stopped it (nothing else comes out of _extract)
+        # What it stored goes, and it starts again, each damaged database read from a repaired copy.
+        writer.rollback(mark)
+        ctx.repair = True
+        ctx.warnings.clear()
+        _extract(artifact, ctx, writer, status)
+    if not status.reason and status.live + status.deleted == 0:
+        status.reason = "its files are here but hold no records"
+
+
+def _extract(artifact: Artifact, ctx: ScanContext, writer: RecordQueue, status: KindStatus) -> None:
+    """Store what the artifact yields, counting it into ``status``; a failure is its reason (a damaged
+    database's, the caller's to handle)."""
     total = deleted = 0
     add, tick = writer.add, ctx.tick
     try:
@@ -177,9 +194,14 @@ def _run_artifact(artifact: Artifact, ctx: ScanContext, writer: RecordQueue, sta
     except Exception as exc:  # one kind's bug must not cost the user every other kind
         if is_disk_full(exc):  # (but a full disk would cost every one of them: the scan stops)
             raise
-        status.reason = f"stopped early: {type(exc).__name__}: {exc}"
-        log.error("%s failed:\n%s", artifact.kind, traceback.format_exc())
+        if is_corruption(exc) and not ctx.repair:
+            raise  # (to be extracted again from repaired copies)
+        _stopped(artifact, status, exc)
     finally:
         status.live, status.deleted = total - deleted, deleted
-    if not status.reason and status.live + status.deleted == 0:
-        status.reason = "its files are here but hold no records"
+
+
+def _stopped(artifact: Artifact, status: KindStatus, exc: BaseException) -> None:
+    """An artifact stopped by an error: the kind says so, the log has the details."""
+    status.reason = f"stopped early: {type(exc).__name__}: {exc}"
+    log.error("%s failed:\n%s", artifact.kind, "".join(traceback.format_exception(exc)))

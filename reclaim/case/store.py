@@ -202,17 +202,33 @@ class RecordQueue:
         self._data: list[bytes] = []
         self._shapes: list[tuple[Any, ...]] = []  # registered, not handed over yet
         self._shape_count = 0
+        self._rows = 0  # queued so far (each becomes the rid it is numbered by)
 
     def add(self, record: Record | ShapedRows) -> None:
         """Queue one record (or a run of shaped rows) for storing."""
         if type(record) is ShapedRows:
             self._batch += record.rows
+            self._rows += len(record.rows)
         else:
             row, json = stored_form(record)  # type: ignore[arg-type]
             self._batch.append(row)
             self._data.append(json)
+            self._rows += 1
         if len(self._batch) >= BATCH:
             self.flush()
+
+    def mark(self) -> int:
+        """Where the records are now, to :meth:`rollback` to."""
+        return self._rows
+
+    def rollback(self, mark: int) -> None:
+        """Forget the records added since :meth:`mark` gave ``mark`` (the shapes and media they used stay)."""
+        self.flush(big=False)
+        self._truncate(mark)
+        self._rows = mark
+
+    def _truncate(self, kept: int) -> None:
+        raise NotImplementedError
 
     def add_many(self, records: Iterable[Record]) -> None:
         for record in records:
@@ -259,6 +275,9 @@ class PartWriter(RecordQueue):
     def _store(self, rows: list[tuple[Any, ...]], data: list[bytes], shapes: list[tuple[Any, ...]], *,
                big: bool) -> None:
         self._sink.rows(rows, data, shapes)
+
+    def _truncate(self, kept: int) -> None:
+        self._sink.truncate(kept)
 
     def finish(self) -> None:
         """Store the last records and close the file."""
@@ -318,6 +337,9 @@ class CaseWriter(RecordQueue):
     def _store(self, rows: list[tuple[Any, ...]], data: list[bytes], shapes: list[tuple[Any, ...]], *,
                big: bool) -> None:
         self._stager.put(rows, data, shapes, big=big)
+
+    def _truncate(self, kept: int) -> None:
+        self._stager.truncate(kept)
 
     def merge(self, part: Path, shapes: int, media: dict[str, tuple[int, str, str]]) -> None:
         """Append the records a :class:`PartWriter` wrote (after every record added so far; its ``shapes``
