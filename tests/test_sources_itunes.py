@@ -143,6 +143,34 @@ def test_a_damaged_manifest_db_gives_the_entries_left_in_it(sample_backup: Path,
     assert hashlib.sha256(manifest.read_bytes()).hexdigest() == before
 
 
+def test_damaged_property_lists_that_only_describe_the_backup_are_warnings(small_backup: Path,
+                                                                           tmp_path: Path) -> None:
+    copy = tmp_path / "c"
+    shutil.copytree(small_backup, copy)
+    for name in ("Info.plist", "Status.plist", "Manifest.plist"):
+        (copy / name).write_bytes(b"bplist00\xff\x00garbage")
+    with open_source(copy) as src:
+        assert src.info.warnings == [
+            "Info.plist is damaged (unreadable property list (InvalidFileException)): the device's name, model and "
+            "phone number cannot be shown",
+            "Status.plist is damaged (unreadable property list (InvalidFileException)): the backup's state cannot "
+            "be shown",
+            "Manifest.plist is damaged (unreadable property list (InvalidFileException)): the backup's date and "
+            "apps cannot be shown"]
+        assert src.info.device_name is None and not src.info.encrypted
+        sms = src.get("HomeDomain", "Library/SMS/sms.db")
+        assert sms is not None and src.read_bytes(sms) == b"SQLite format 3\x00" + bytes(4080)
+
+
+def test_a_damaged_manifest_plist_is_refused_where_it_would_say_whether_files_are_encrypted(tmp_path: Path) -> None:
+    from reclaim.sample.builder import write_legacy_backup
+
+    old = write_legacy_backup(tmp_path / "old", [SampleFile("HomeDomain", "Library/SMS/sms.db", b"x")])
+    (old / "Manifest.plist").write_bytes(b"not a plist")
+    with pytest.raises(CorruptFile, match=r"Manifest\.plist: unreadable property list"):
+        open_source(old)
+
+
 def test_missing_hashed_file(small_backup: Path, tmp_path: Path) -> None:
     copy = tmp_path / "c"
     shutil.copytree(small_backup, copy)

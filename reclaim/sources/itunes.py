@@ -49,14 +49,26 @@ def is_backup_dir(path: Path) -> bool:
     return (path / "Manifest.plist").is_file() and (path / "Info.plist").is_file()
 
 
-def _load_plist(path: Path) -> dict[str, Any]:
+#: What each of a backup's property lists tells (lost when it is damaged).
+_HOLDS = {"Info.plist": "the device's name, model and phone number", "Status.plist": "the backup's state",
+          "Manifest.plist": "the backup's date and apps"}
+
+
+def _load_plist(path: Path, warnings: list[str] | None = None) -> dict[str, Any]:
+    """A backup's property list (empty when missing). A damaged one is an error, or with ``warnings`` (for
+    the ones that only describe the backup) a warning added to them and no content."""
     if not path.is_file():
         return {}
     try:
         with open(path, "rb") as handle:
             data = plistlib.load(handle)
     except Exception as exc:
-        raise CorruptFile(f"unreadable property list ({exc.__class__.__name__})", path) from None
+        problem = f"unreadable property list ({exc.__class__.__name__})"
+        if warnings is None:
+            raise CorruptFile(problem, path) from None
+        warnings.append(f"{path.name} is damaged ({problem}): {_HOLDS.get(path.name, 'what it holds')} "
+                        "cannot be shown")
+        return {}
     return data if isinstance(data, dict) else {}
 
 
@@ -155,14 +167,18 @@ class ITunesBackup(VirtualFS):
         self.name = root.name
         self._tmpdir: str | None = None
         self._manifest: ManifestDB | Mbdb | None = None
-        self.info_plist = _load_plist(root / "Info.plist")
-        self.manifest_plist = _load_plist(root / "Manifest.plist")
-        self.status_plist = _load_plist(root / "Status.plist")
+        self._warnings: list[str] = []  # what is wrong with the backup as a whole
+        self.info_plist = _load_plist(root / "Info.plist", self._warnings)
+        self.status_plist = _load_plist(root / "Status.plist", self._warnings)
         self.keybag: Keybag | None = None
         db_path, mbdb_path = root / "Manifest.db", root / "Manifest.mbdb"
         if not db_path.is_file() and not mbdb_path.is_file():
             raise NotASource("no Manifest.db or Manifest.mbdb: not a complete backup", root)
         self.legacy = not db_path.is_file()
+        # Manifest.plist says whether the backup is encrypted and holds its keys: damaged, it can be done without
+        # only where Manifest.db shows the backup is not encrypted (an old backup's Manifest.mbdb cannot show it).
+        plain = not self.legacy and not self._db_looks_encrypted(db_path)
+        self.manifest_plist = _load_plist(root / "Manifest.plist", self._warnings if plain else None)
         self.encrypted = bool(self.manifest_plist.get("IsEncrypted")) or "ManifestKey" in self.manifest_plist
         if not self.encrypted and not self.legacy and self._db_looks_encrypted(db_path):
             raise CorruptFile(
@@ -278,8 +294,8 @@ class ITunesBackup(VirtualFS):
                 "is_full_backup": self.status_plist.get("IsFullBackup"),
                 "keybag_version": self.keybag.version if self.keybag else None,
             },
-            warnings=[self._manifest.damage] if isinstance(self._manifest, ManifestDB) and self._manifest.damage
-            else [],
+            warnings=[*self._warnings, *([self._manifest.damage] if isinstance(self._manifest, ManifestDB)
+                                         and self._manifest.damage else [])],
         )
 
     def entries(self) -> Iterator[Entry]:
