@@ -45,6 +45,23 @@ def test_wrong_key_and_truncation_are_clear(tmp_path: Path) -> None:
         open_decrypting(path, KEY)
 
 
+@pytest.mark.parametrize(("cut", "truncated"), [(3, False), (16, False), (17, True), (70_000, True)])
+def test_a_file_cut_short_gives_what_is_left_of_it(tmp_path: Path, cut: int, truncated: bool) -> None:
+    """Shorter than it should be (a copy that stopped): every whole block left is decrypted, by both ways of
+    reading, instead of nothing; cut within its padding, it is all there."""
+    plain = random.Random(cut).randbytes(100_000)  # (16 bytes of padding after it)
+    data = encrypt_bytes(KEY, plain)[:-cut]
+    readable = min(len(plain), len(data) - len(data) % BLOCK)
+    with DecryptingReader(io.BytesIO(data), KEY, len(plain), "sms.db") as reader:  # type: ignore[arg-type]
+        assert reader.truncated is truncated and reader.size == readable
+        assert reader.readall() == plain[:readable]
+    out = io.BytesIO()
+    with DecryptingReader(io.BytesIO(data), KEY, len(plain)) as reader:  # type: ignore[arg-type]
+        assert reader.copy_to(out) == readable and out.getvalue() == plain[:readable]
+    whole = DecryptingReader(io.BytesIO(encrypt_bytes(KEY, plain)), KEY, len(plain))  # type: ignore[arg-type]
+    assert not whole.truncated and whole.size == len(plain)
+
+
 def test_unpadded_stream_uses_manifest_size(tmp_path: Path) -> None:
     plain = b"A" * 32
     data = encrypt_bytes(KEY, plain)[: 2 * BLOCK]  # drop the padding block

@@ -87,11 +87,22 @@ class DecryptingReader(io.RawIOBase):
         self._name = name
         raw.seek(0, os.SEEK_END)
         self._cipher_len = raw.tell()
-        if self._cipher_len % BLOCK:
-            raise CorruptFile(
-                f"encrypted file is {self._cipher_len} bytes, not a multiple of 16 (truncated?)", name or None
-            )
-        if not padded:
+        whole_blocks = self._cipher_len - self._cipher_len % BLOCK
+        #: Whether the file is shorter than the manifest says (a copy that stopped): what is there is read.
+        self.truncated = expected_size is not None and whole_blocks < expected_size
+        if self.truncated:
+            log.warning("%s: cut short (%d of %d bytes or more): only what is there is read", name,
+                        self._cipher_len, expected_size)
+            self._cipher_len = self._size = whole_blocks  # (its padding went with its end)
+        elif self._cipher_len % BLOCK:
+            if expected_size is None:
+                raise CorruptFile(
+                    f"encrypted file is {self._cipher_len} bytes, not a multiple of 16 (truncated?)", name or None
+                )
+            log.warning("%s: cut short after its content (%d bytes): the manifest size is used", name,
+                        self._cipher_len)
+            self._cipher_len, self._size = whole_blocks, expected_size
+        elif not padded:
             self._size = self._cipher_len
         else:
             try:
@@ -214,7 +225,7 @@ class DecryptingReader(io.RawIOBase):
         offset = start
         total = 0
         while remaining > 0:
-            n = self._raw.readinto(cview)
+            n = self._raw.readinto(cview[:min(CHUNK, self._cipher_len - offset)])  # (whole blocks only)
             if not n:
                 raise CorruptFile("encrypted file ended early", self._name or None)
             if n % BLOCK:  # a short read mid-block: complete the block
