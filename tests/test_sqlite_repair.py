@@ -125,3 +125,26 @@ def test_messages_from_a_damaged_sms_db_are_read_around_the_damage(
         assert found == healthy
     assert hashlib.sha256(sms.read_bytes()).hexdigest() == before
     assert list(scratch.iterdir()) == []  # the repaired copy is gone
+
+
+def test_an_encrypted_sms_db_cut_short_still_gives_the_messages_in_its_first_half(
+        sample_backup_encrypted: Path, tmp_path: Path) -> None:
+    """Decrypted as far as it goes, the database is read around its missing end (it gave no message at all)."""
+    from reclaim.sample import SAMPLE_PASSWORD
+
+    backup = tmp_path / "backup"
+    shutil.copytree(sample_backup_encrypted, backup)
+    fid = file_id("HomeDomain", "Library/SMS/sms.db")
+    sms = backup / fid[:2] / fid
+    with sms.open("r+b") as handle:
+        handle.truncate(sms.stat().st_size // 2 + 5)
+    before = hashlib.sha256(sms.read_bytes()).hexdigest()
+    with open_source(backup, password=SAMPLE_PASSWORD) as fs:
+        result = scan(fs, tmp_path / "case", kinds=["messages"], options=ScanOptions(recover_deleted=False))
+    status = result.kinds[0]
+    assert status.live > 0 and status.reason == ""
+    assert status.warnings[0].startswith("HomeDomain/Library/SMS/sms.db is damaged (")
+    with CaseReader(tmp_path / "case") as case:
+        texts = [json.loads(r[0]).get("text") for r in case.conn.execute("SELECT data FROM records")]
+    assert any(texts)
+    assert hashlib.sha256(sms.read_bytes()).hexdigest() == before

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from reclaim.artifacts.base import MediaRef
 from reclaim.case.store import MediaStore
+from reclaim.errors import is_corruption
 from reclaim.media import sniff_mime
 from reclaim.vfs import Entry, VirtualFS
 
@@ -82,7 +83,9 @@ class Database:
             try:
                 rows = self.conn.execute(f'PRAGMA table_info("{table.replace(chr(34), chr(34) * 2)}")')
                 self._columns[table] = {r[1] for r in rows}
-            except sqlite3.DatabaseError:
+            except sqlite3.DatabaseError as exc:
+                if is_corruption(exc):  # a damaged file, not a missing table: the scan reads around it
+                    raise
                 self._columns[table] = set()
         return self._columns[table]
 
