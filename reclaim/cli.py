@@ -11,11 +11,10 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from types import ModuleType
 
 from reclaim import __version__
-from reclaim.errors import ReclaimError, is_disk_full
+from reclaim.errors import ReclaimError, os_error_line
 
 #: Command modules, in the order ``reclaim --help`` lists them.
 COMMANDS: tuple[str, ...] = (
@@ -91,15 +90,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # the system refused a read or write (no space left, a read-only disk, no permission)
         print(f"reclaim: error: {os_error_line(exc, getattr(args, 'output', None))}", file=sys.stderr)
         return 2
-
-
-def os_error_line(exc: OSError, output: Path | None = None) -> str:
-    """An operating-system error as one line naming the file (else the output folder being written, when
-    the error says the disk is full) and the problem."""
-    problem = exc.strerror or str(exc) or type(exc).__name__
-    if exc.filename is None:
-        return f"{output}: {problem}" if output is not None and is_disk_full(exc) else problem
-    return f"{exc.filename}: {problem}" + (f" (to {exc.filename2})" if exc.filename2 is not None else "")
 
 
 if __name__ == "__main__":

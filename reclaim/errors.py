@@ -77,3 +77,12 @@ def disk_full_error(folder: str | Path) -> OutputNotWritable:
     """The one line a user sees when the disk of an output folder filled up."""
     return OutputNotWritable("the disk is full (or read-only): nothing more could be saved here; free some space "
                              "or choose an output folder on another disk", folder)
+
+
+def os_error_line(exc: OSError, output: str | Path | None = None) -> str:
+    """An operating-system error as one line naming the file (else the output folder being written, when
+    the error says the disk is full) and the problem."""
+    problem = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is None:
+        return f"{output}: {problem}" if output is not None and is_disk_full(exc) else problem
+    return f"{exc.filename}: {problem}" + (f" (to {exc.filename2})" if exc.filename2 is not None else "")

@@ -165,6 +165,27 @@ def test_recover_two_photos_to_a_folder(session: WebSession, tmp_path: Path) -> 
             assert data == case.media_path(sha).read_bytes()
 
 
+def test_a_full_disk_while_recovering_is_said_in_one_line(session: WebSession, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import os
+
+    import reclaim.output
+
+    def disk_full(source: str, target: str) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), source, None, target)
+
+    monkeypatch.setattr(reclaim.output.os, "replace", disk_full)
+    client = client_for(session)
+    out = tmp_path / "Recovered"
+    response = client.post("/api/export", headers=post_headers(session), json={
+        "folder": str(out), "formats": ["json"], "selection": {"webphotos": {"rids": [
+            p["_rid"] for p in _selected_photos(client)]}}})
+    assert response.status_code == 500
+    error = response.json()["error"]
+    assert error.startswith(str(out.resolve())) and ": No space left on device (to " in error
+
+
 def test_recover_as_zip_download(session: WebSession) -> None:
     client = client_for(session)
     photos = _selected_photos(client)

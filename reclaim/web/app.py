@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from reclaim import __version__, service
-from reclaim.errors import PasswordRequired, ReclaimError, WrongPassword
+from reclaim.errors import PasswordRequired, ReclaimError, WrongPassword, os_error_line
 from reclaim.web import linkcheck
 from reclaim.web import media as web_media
 from reclaim.web.linkcheck import ensure_links
@@ -72,6 +72,10 @@ def create_app(session: WebSession, *, port: int, preset: str | None = None) -> 
     @app.exception_handler(ReclaimError)
     async def reclaim_error(_: Request, exc: ReclaimError) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=400)
+
+    @app.exception_handler(OSError)
+    async def system_error(_: Request, exc: OSError) -> JSONResponse:  # a full disk while saving, ...
+        return JSONResponse({"error": os_error_line(exc)}, status_code=500)
 
     # -- the page ----------------------------------------------------------------------
 
