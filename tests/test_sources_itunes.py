@@ -143,6 +143,35 @@ def test_a_damaged_manifest_db_gives_the_entries_left_in_it(sample_backup: Path,
     assert hashlib.sha256(manifest.read_bytes()).hexdigest() == before
 
 
+def test_damage_met_midway_through_manifest_db_goes_on_from_a_scratch_copy(sample_backup: Path,
+                                                                          tmp_path: Path) -> None:
+    """A bad page deep in a Manifest.db whose header is right: found only when a read reaches it, which then
+    goes on from the entries left, each once."""
+    copy = tmp_path / "c"
+    shutil.copytree(sample_backup, copy)
+    manifest = copy / "Manifest.db"
+    with sqlite3.connect(f"file:{manifest}?mode=ro&immutable=1", uri=True) as conn:
+        every = [(d, p) for d, p in conn.execute("SELECT domain, relativePath FROM Files")]
+        leaves = [n for n, kind in conn.execute("SELECT pageno, pagetype FROM dbstat WHERE name = 'Files'")
+                  if kind == "leaf"]
+    with open(manifest, "r+b") as handle:
+        handle.seek((leaves[len(leaves) // 2] - 1) * 4096)
+        handle.write(bytes(range(256)) * 16)
+    with open_source(copy) as src:
+        assert src.info.warnings == []  # nothing seen yet
+        read = [(e.domain, e.path) for e in src.entries()]
+        assert len(read) == len(set(read)) and set(read) < set(every)
+        assert len(every) - 30 < len(read)
+        assert read == [k for k in every if k in set(read)]  # in the same order
+        assert src.info.warnings and src.info.warnings[0].startswith("Manifest.db is damaged (database disk image "
+                                                                     "is malformed): ")
+        domain, path = next(k for k in every if k not in set(read) and
+                            (copy / file_id(*k)[:2] / file_id(*k)).is_file())
+        entry = src.get(domain, path)
+        assert entry is not None and src.read_bytes(entry) == (copy / file_id(domain, path)[:2] /
+                                                                file_id(domain, path)).read_bytes()
+
+
 def test_damaged_property_lists_that_only_describe_the_backup_are_warnings(small_backup: Path,
                                                                            tmp_path: Path) -> None:
     copy = tmp_path / "c"

@@ -14,17 +14,22 @@ scratch database that stands in for it, and :attr:`ManifestDB.damage` says what 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from reclaim.errors import CorruptFile, is_corruption
 from reclaim.sources.mbfile import S_IFDIR, S_IFLNK, S_IFMT, mbfile_fields
 from reclaim.vfs import Entry, EntryKind
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FLAG_FILE = 1
 FLAG_DIR = 2
@@ -110,11 +115,25 @@ class ManifestDB:
             if not is_corruption(exc):
                 raise CorruptFile(f"not a readable Manifest.db ({exc})", path) from None
             problem = problem or str(exc)
+        self._retired: list[sqlite3.Connection] = []  # replaced by a scratch copy, its cursors still in use
         if problem is not None:
             self._conn.close()
             self.problem = problem
             self._salvage(problem)
         self._lock = threading.Lock()
+
+    def _salvage_now(self, exc: sqlite3.DatabaseError, used: sqlite3.Connection) -> bool:
+        """Damage SQLite met midway (a bad page deep in a file whose header is right): whether the query can be
+        asked again, of a scratch copy of what is readable (made now, once)."""
+        if not is_corruption(exc):
+            return False
+        with self._lock:
+            if self._conn is used and self._scratch is None:
+                log.warning("%s: damaged (%s): reading the entries left in it", self.path, exc)
+                self._retired.append(self._conn)
+                self.problem = str(exc)
+                self._salvage(str(exc))
+            return self._conn is not used
 
     def _salvage(self, problem: str) -> None:
         """Stand in for the damaged file with a scratch copy of the entries reclaim's page reader finds in it."""
@@ -140,7 +159,8 @@ class ManifestDB:
 
     def close(self) -> None:
         """Close the connection (and remove the scratch copy of a damaged file)."""
-        self._conn.close()
+        for conn in (*self._retired, self._conn):
+            conn.close()
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
 
@@ -169,18 +189,27 @@ class ManifestDB:
         )
 
     def _stream(self, sql: str, params: tuple = ()) -> Iterator[Entry]:
-        try:
-            with self._lock:
-                cursor = self._conn.execute(sql, params)
-            while True:
+        done = 0  # rows yielded: asked again of a scratch copy, the query skips them (same order, none lost before)
+        while True:
+            conn = self._conn
+            try:
                 with self._lock:
-                    rows = cursor.fetchmany(BATCH)
-                if not rows:
-                    return
-                for row in rows:
-                    yield self._row_entry(row)
-        except sqlite3.DatabaseError as exc:
-            raise CorruptFile(f"damaged Manifest.db ({exc})", self.path) from None
+                    cursor = conn.execute(sql, params)
+                skip = done
+                while True:
+                    with self._lock:
+                        rows = cursor.fetchmany(BATCH)
+                    if not rows:
+                        return
+                    for row in rows:
+                        if skip:
+                            skip -= 1
+                            continue
+                        yield self._row_entry(row)
+                        done += 1
+            except sqlite3.DatabaseError as exc:
+                if not self._salvage_now(exc, conn):
+                    raise CorruptFile(f"damaged Manifest.db ({exc})", self.path) from None
 
     def entries(self) -> Iterator[Entry]:
         """Every row, streamed in (domain, relativePath) order of the table's rowid."""
@@ -212,26 +241,36 @@ class ManifestDB:
     def get(self, domain: str, path: str) -> Entry | None:
         """The row at (domain, path): primary-key lookup, then the relativePath index."""
         sql = "SELECT fileID, domain, relativePath, flags, file FROM Files WHERE "
-        try:
-            with self._lock:
-                row = self._conn.execute(sql + "fileID = ?", (file_id(domain, path),)).fetchone()
-                if row is None or row[1] != domain or (row[2] or "") != path:
-                    row = self._conn.execute(sql + "relativePath = ? AND domain = ?", (path, domain)).fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise CorruptFile(f"damaged Manifest.db ({exc})", self.path) from None
+
+        def lookup(conn: sqlite3.Connection) -> tuple | None:
+            row = conn.execute(sql + "fileID = ?", (file_id(domain, path),)).fetchone()
+            if row is None or row[1] != domain or (row[2] or "") != path:
+                row = conn.execute(sql + "relativePath = ? AND domain = ?", (path, domain)).fetchone()
+            return row
+
+        row = self._ask(lookup)
         return self._row_entry(row) if row is not None else None
+
+    def _ask(self, question: Callable[[sqlite3.Connection], T]) -> T:
+        """A short query's answer, asked again of a scratch copy when it meets damage."""
+        while True:
+            conn = self._conn
+            try:
+                with self._lock:
+                    return question(conn)
+            except sqlite3.DatabaseError as exc:
+                if not self._salvage_now(exc, conn):
+                    raise CorruptFile(f"damaged Manifest.db ({exc})", self.path) from None
 
     def count(self) -> int:
         """Number of rows (files, folders and links)."""
-        with self._lock:
-            return int(self._conn.execute("SELECT COUNT(*) FROM Files").fetchone()[0])
+        return self._ask(lambda conn: int(conn.execute("SELECT COUNT(*) FROM Files").fetchone()[0]))
 
     def count_files(self) -> int:
         """Number of regular files."""
-        with self._lock:
-            return int(self._conn.execute("SELECT COUNT(*) FROM Files WHERE flags NOT IN (2, 4)").fetchone()[0])
+        return self._ask(lambda conn: int(conn.execute("SELECT COUNT(*) FROM Files WHERE flags NOT IN (2, 4)")
+                                          .fetchone()[0]))
 
     def domains(self) -> list[str]:
         """Distinct domains (uses the domain index)."""
-        with self._lock:
-            return [r[0] for r in self._conn.execute("SELECT DISTINCT domain FROM Files ORDER BY domain")]
+        return self._ask(lambda conn: [r[0] for r in conn.execute("SELECT DISTINCT domain FROM Files ORDER BY domain")])
