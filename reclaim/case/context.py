@@ -235,9 +235,12 @@ class ScanContext:
         another kind made it already: :class:`DatabaseCopies`). In :attr:`repair` mode a damaged one is
         read from a copy holding every row still readable (and a warning says so)."""
         with self._database(entry) as db:
-            if self.repair:
-                from reclaim.sqlite import repair  # (only once a damaged database stopped an artifact)
-            problem = repair.damage(db.conn) if self.repair else None
+            if not self.repair:
+                yield db
+                return
+            from reclaim.sqlite import repair  # (only once a damaged database stopped an artifact)
+
+            problem = repair.damage(db.conn)
             if problem is None:
                 yield db
                 return

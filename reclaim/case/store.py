@@ -304,7 +304,11 @@ class CaseWriter(RecordQueue):
 
     def __init__(self, folder: Path) -> None:
         # What a failed scan removes: the folder if it made it, else the media folder if it made that.
-        self._made = folder if not folder.exists() else None if (folder / MEDIA_DIR).exists() else folder / MEDIA_DIR
+        self._made: Path | None = None
+        if not folder.exists():
+            self._made = folder
+        elif not (folder / MEDIA_DIR).exists():
+            self._made = folder / MEDIA_DIR
         folder.mkdir(parents=True, exist_ok=True)
         super().__init__(MediaStore(folder))
         self.folder = folder
