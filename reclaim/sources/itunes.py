@@ -180,7 +180,7 @@ class ITunesBackup(VirtualFS):
         plain = not self.legacy and not self._db_looks_encrypted(db_path)
         self.manifest_plist = _load_plist(root / "Manifest.plist", self._warnings if plain else None)
         self.encrypted = bool(self.manifest_plist.get("IsEncrypted")) or "ManifestKey" in self.manifest_plist
-        if not self.encrypted and not self.legacy and self._db_looks_encrypted(db_path):
+        if not self.encrypted and not self.legacy and not plain:
             raise CorruptFile(
                 "Manifest.db is encrypted but Manifest.plist (which holds the keybag) is missing or damaged",
                 root,
