@@ -65,11 +65,10 @@ def _kind(flags: int | None, mode: int) -> EntryKind:
     return EntryKind.FILE
 
 
-def _usable(row: tuple[object, ...]) -> bool:
-    """Whether a row read from a damaged file has the types of a ``Files`` row (a hashed name, text names)."""
-    fid, domain, path, flags, blob = row
-    return (isinstance(fid, str) and len(fid) == 40 and isinstance(domain, str) and isinstance(path, str)
-            and (flags is None or isinstance(flags, int)) and (blob is None or isinstance(blob, bytes)))
+#: The rows of a damaged file that have the types of a ``Files`` row (a hashed name, text names).
+_USABLE = ("typeof(fileID) = 'text' AND length(fileID) = 40 AND typeof(domain) = 'text'"
+           " AND typeof(relativePath) = 'text' AND typeof(flags) IN ('integer', 'null')"
+           " AND typeof(file) IN ('blob', 'null')")
 
 
 def _glob_prefix(pattern: str) -> str:
@@ -137,23 +136,21 @@ class ManifestDB:
 
     def _salvage(self, problem: str) -> None:
         """Stand in for the damaged file with a scratch copy of the entries reclaim's page reader finds in it."""
-        from reclaim.sqlite.reader import Database  # (only for damaged files)
+        from reclaim.sqlite.repair import rebuild  # (only for damaged files)
 
         self._scratch = tempfile.mkdtemp(prefix="reclaim-manifest-")
         os.chmod(self._scratch, 0o700)
-        self._conn = sqlite3.connect(Path(self._scratch) / "Manifest.db", check_same_thread=False)
-        self._conn.executescript(SCHEMA)
-        found = 0
+        copy = Path(self._scratch) / "Manifest.db"
         try:
-            with Database(self.path, wal=False, journal=False) as db:
-                if db.table("Files") is not None:
-                    rows = ((r.get("fileID"), r.get("domain"), r.get("relativePath"), r.get("flags"), r.get("file"))
-                            for _, r in db.rows("Files"))
-                    found = self._conn.executemany("INSERT OR IGNORE INTO Files VALUES (?, ?, ?, ?, ?)",
-                                                   (r for r in rows if _usable(r))).rowcount
+            rebuild(self.path, copy, wal=False)
         except CorruptFile:
             pass  # not even its first page: no entry, the backup's files are found by their names only
+        self._conn = sqlite3.connect(copy, check_same_thread=False)
+        if self._conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'Files'").fetchone() is None:
+            self._conn.executescript(SCHEMA)
+        self._conn.execute(f"DELETE FROM Files WHERE NOT ({_USABLE})")  # what the damage made of some rows
         self._conn.commit()
+        found = self._conn.execute("SELECT COUNT(*) FROM Files").fetchone()[0]
         self.damage = (f"Manifest.db is damaged ({problem}): {found:,} file entries were read from it; "
                        "files whose entries are lost are found only by their names")
 
