@@ -356,6 +356,28 @@ def test_an_export_that_fails_stops_the_report_process_and_what_it_started(
             os.kill(worker_pid, signal.SIGKILL)
 
 
+@pytest.mark.parametrize("view", ["table", "cards", "gallery", "chat"])
+def test_what_went_wrong_while_reading_a_kind_is_listed_on_its_page(tmp_path: Path, view: str) -> None:
+    """A kind's warnings (a damaged database read around, a missing file) are spelled out on its page, and the
+    overview's tile says there are some."""
+    from test_web_support import Person
+
+    from reclaim.artifacts.base import KindStatus
+    from reclaim.case.store import CaseWriter
+
+    writer = CaseWriter(tmp_path / "case")
+    writer.add(Person(id="p:1", source="HomeDomain/Library/AddressBook/AddressBook.sqlitedb", name="Ann Lee"))
+    warning = ("HomeDomain/Library/AddressBook/AddressBook.sqlitedb is damaged (Page 7: btreeInitPage() returns "
+               "error code 11): read around the damage, 12 rows in 3 tables")
+    writer.set_status(KindStatus(Person.KIND, "People", live=1, warnings=[warning, "a photo <is> missing"]), view, ())
+    writer.close()
+    export_case(tmp_path / "case", tmp_path / "out", formats=["html"])
+    page = (tmp_path / "out" / "report" / Person.KIND / "index.html").read_text(encoding="utf-8")
+    assert "2 warnings while reading this" in page
+    assert f"<li>{warning}</li>" in page and "<li>a photo &lt;is&gt; missing</li>" in page
+    assert "2 warnings: see the page" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+
+
 def test_a_bubble_with_odd_values_goes_through_the_template() -> None:
     from reclaim.export.html import MessageView
 
