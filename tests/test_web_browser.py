@@ -332,7 +332,7 @@ def test_only_recovered_empty_lists_and_recover_folder(tmp_path: Path, browser: 
     from test_web_support import build_demo_case
 
     damage = "Manifest.db is damaged (cut short: 1,000 of its 4,096 bytes): 3 file entries were read from it"
-    build_demo_case(tmp_path / "case", warnings=(damage,))
+    build_demo_case(tmp_path / "case", warnings=(damage,), note_warnings=("NoteStore.sqlite is damaged",))
     session = WebSession(case_dir=tmp_path / "case", work_dir=tmp_path / "work")
     server = Server(session, port=0, access_log=False)
     server.start()
@@ -346,6 +346,10 @@ def test_only_recovered_empty_lists_and_recover_folder(tmp_path: Path, browser: 
         case = CaseReader(session.case_dir)
         # What is wrong with the source stays in sight beside the device's name.
         assert page.locator("#device .warn").inner_text() == f"⚠ {damage}"
+        # A kind read with warnings is marked in the list of kinds, its warnings in full on hover.
+        marked = page.locator("#sidebar a.kind .warn")
+        assert marked.count() == 1 and marked.get_attribute("title") == "NoteStore.sqlite is damaged"
+        assert page.locator("#sidebar a.kind[data-kind='webnotes'] .warn").count() == 1
 
         # A search that finds nothing says so, with the words searched for.
         page.fill("#search-input", "zebra")

@@ -78,10 +78,11 @@ def wav(seconds: float = 0.5) -> bytes:
     return buffer.getvalue()
 
 
-def build_demo_case(folder: Path, *, messages: int = 130, warnings: tuple[str, ...] = ()) -> dict[str, Any]:
+def build_demo_case(folder: Path, *, messages: int = 130, warnings: tuple[str, ...] = (),
+                    note_warnings: tuple[str, ...] = ()) -> dict[str, Any]:
     """A case with a chat kind (group + direct chat, media, card, quote, a recovered message),
-    a gallery, contact cards and notes with HTML (its source damaged as ``warnings`` say). Returns what the tests
-    check against."""
+    a gallery, contact cards and notes with HTML (its source damaged as ``warnings`` say, its notes read with
+    ``note_warnings``). Returns what the tests check against."""
     writer = CaseWriter(folder)
     media = writer.media
     red_sha, _ = media.add_bytes(jpeg((200, 30, 30)), "red.jpg", "image/jpeg")
@@ -144,6 +145,7 @@ def build_demo_case(folder: Path, *, messages: int = 130, warnings: tuple[str, .
     writer.add(Note(id="webnotes:1", date=T0, subject="Invoice 42", text="invoice for the roof",
                     html="<h1>Invoice 42</h1><p>for the roof</p><script>window.parent.pwned=1</script>"))
     notes.live += 1
+    notes.warnings = list(note_warnings)
     writer.set_status(notes, "table", ())
     empty = KindStatus("webempty", "Test empty", reason="not in this source (looked for X)")
     writer.set_status(empty, "table", ())

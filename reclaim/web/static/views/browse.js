@@ -33,7 +33,8 @@ export function buildSidebar() {
   const items = found.map((k) => h('li', {}, h('a', { href: `#/k/${encodeURIComponent(k.kind)}`, class: 'kind', dataset: { kind: k.kind } },
     kindIcon(k), h('span', { class: 'title', text: k.title }),
     h('span', { class: 'n', text: num(k.live + k.deleted) }),
-    k.deleted ? h('span', { class: 'del', title: `${k.deleted} recovered`, text: `+${num(k.deleted)}` }) : null)));
+    k.deleted ? h('span', { class: 'del', title: `${k.deleted} recovered`, text: `+${num(k.deleted)}` }) : null,
+    (k.warnings || []).length ? h('span', { class: 'warn', title: k.warnings.join('\n'), 'aria-label': `${k.warnings.length} warning(s): ${k.warnings.join(' ')}`, text: '⚠' }) : null)));
   nav.replaceChildren(...[
     h('label', { class: 'toggle' }, only, h('span', { text: 'Only recovered (deleted) items' })),
     h('ul', { class: 'kinds' }, items),
