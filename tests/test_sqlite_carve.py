@@ -12,6 +12,8 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from reclaim.sqlite import CarvedRecord, carve
 from reclaim.sqlite.format import decode_value, encode_varint, read_varint
 
@@ -237,3 +239,18 @@ def test_tables_of_one_layout_pool_their_samples(tmp_path: Path) -> None:
     own = [len(engine.samples[f"Chat_{t}"]) for t in range(len(sizes))]
     assert own[:7] == [60] * 7  # the pool filled by the first ones, whose profiles are their own
     assert own[7:11] == [SAMPLES_OWN + SAMPLES] * 4 and own[11] == 20  # sampled whole: its own rows only
+
+
+def test_the_same_records_where_files_have_no_positional_read(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows has no ``os.pread``: pages are then read by a seek and a read, with the same records found."""
+    from reclaim.sqlite import pages
+
+    db, deleted, _ = make(tmp_path, n=40, long={7, 9}, delete=[3, 7, 9, 21], journal="wal")
+    with_pread = sorted((r.area, r.table, r.rowid, repr(r.values)) for r in carve(db))
+    monkeypatch.setattr(pages, "_PREAD", None)
+    without = sorted((r.area, r.table, r.rowid, repr(r.values)) for r in carve(db))
+    assert without == with_pread and len(with_pread) >= len(deleted)
+    reader = pages.FileReader(db)
+    assert reader.read(100, 16) == db.read_bytes()[100:116] and reader.read(reader.size - 3, 10) == db.read_bytes()[-3:]
+    reader.close()

@@ -1,14 +1,15 @@
 """Reading pages on demand and parsing b-tree pages, freelists and overflow chains.
 
-Files are read with ``os.pread`` one page at a time, so a large database is never loaded
-into memory. All parsing is defensive: a damaged page raises :class:`FormatError`,
-which callers turn into "skip this page".
+Files are read with ``os.pread`` (a seek and a read under a lock where there is none) one page
+at a time, so a large database is never loaded into memory. All parsing is defensive: a damaged
+page raises :class:`FormatError`, which callers turn into "skip this page".
 """
 
 from __future__ import annotations
 
 import os
 import struct
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -25,6 +26,10 @@ from reclaim.sqlite.format import (
     signed64,
 )
 
+#: Positional reads without moving a shared file offset (POSIX); Windows has none: there a lock keeps each seek
+#: with its read.
+_PREAD = getattr(os, "pread", None)
+
 
 class FileReader:
     """Read-only positional access to a file (``O_RDONLY``; the file is never written)."""
@@ -33,12 +38,21 @@ class FileReader:
         self.path = os.fspath(path)
         self.fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         self.size = os.fstat(self.fd).st_size
+        self._seeking = threading.Lock()
 
     def read(self, offset: int, length: int) -> bytes:
         """Up to ``length`` bytes at ``offset`` (short at the end of the file)."""
         if offset >= self.size or length <= 0:
             return b""
-        return os.pread(self.fd, length, offset)
+        if _PREAD is not None:
+            return _PREAD(self.fd, length, offset)
+        parts = []
+        with self._seeking:
+            os.lseek(self.fd, offset, os.SEEK_SET)
+            while length > 0 and (part := os.read(self.fd, length)):
+                parts.append(part)
+                length -= len(part)
+        return b"".join(parts)
 
     def close(self) -> None:
         """Release the file descriptor."""
