@@ -51,6 +51,13 @@ def folder_size(path: Path, *, limit_files: int = 2_000_000) -> int:
     return total
 
 
+def unreadable_backup_dirs(dirs: list[Path] | None = None) -> list[str]:
+    """Where backups may be that this process may not look (with what to do about it)."""
+    from reclaim.sources.discovery import PERMISSION_HINT, unreadable_dirs
+
+    return [f"cannot look inside {folder} (permission denied): {PERMISSION_HINT}" for folder in unreadable_dirs(dirs)]
+
+
 def list_backups(dirs: list[Path] | None = None) -> list[dict[str, Any]]:
     """The backups found on this computer (``RECLAIM_BACKUP_DIRS`` first), newest first, with their size."""
     from reclaim.sources.discovery import find_backups

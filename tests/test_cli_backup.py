@@ -197,6 +197,35 @@ def test_extract_stops_when_the_disk_is_full_and_goes_on_when_run_again(
     assert (out / "HomeDomain" / "Library" / "SMS" / "sms.db").is_file()
 
 
+def test_a_backup_folder_that_may_not_be_read_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """macOS keeps MobileSync from apps without Full Disk Access: "no backups found" would be wrong there."""
+    import reclaim.sources.discovery as discovery
+
+    locked = tmp_path / "MobileSync" / "Backup"
+    locked.mkdir(parents=True)
+    monkeypatch.setenv("RECLAIM_BACKUP_DIRS", str(locked))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    scandir = os.scandir
+
+    def refuse(path: object) -> object:
+        if Path(str(path)) == locked:
+            raise PermissionError(1, "Operation not permitted", str(path))
+        return scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(discovery.os, "scandir", refuse)
+    code, _, err = run_cli(capsys, "backups")
+    assert code == 0
+    assert f"reclaim: cannot look inside {locked} (permission denied): on a Mac, allow the app you run reclaim " \
+           "from" in err and "Full Disk Access in System Settings > Privacy & Security" in err
+    assert "No backups found" not in err
+    from reclaim import service
+
+    assert service.unreadable_backup_dirs([locked, tmp_path]) == [
+        f"cannot look inside {locked} (permission denied): {discovery.PERMISSION_HINT}"]
+
+
 def test_backups_command_and_choice(
     sample_backup: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

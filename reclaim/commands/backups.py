@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from reclaim.sources.discovery import default_backup_dirs, find_backups
+from reclaim.sources.discovery import PERMISSION_HINT, default_backup_dirs, find_backups, unreadable_dirs
 
 NAME = "backups"
 HELP = "list the iPhone backups found on this computer"
@@ -19,11 +19,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     dirs = default_backup_dirs()
     found = find_backups(dirs)
+    refused = unreadable_dirs(dirs)
+    for folder in refused:
+        print(f"reclaim: cannot look inside {folder} (permission denied): {PERMISSION_HINT}", file=sys.stderr)
     if args.json:
         for backup in found:
             sys.stdout.write(json.dumps(backup.to_json(), ensure_ascii=False) + "\n")
         return 0
-    if not found:
+    if not found and not refused:
         print("No backups found. Looked in:", file=sys.stderr)
         for folder in dirs:
             print(f"  {folder}", file=sys.stderr)

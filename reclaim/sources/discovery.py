@@ -53,6 +53,25 @@ def backups_in(folder: Path) -> list[Path]:
     return [c for c in children if is_backup_dir(c)]
 
 
+#: What to do when the backup folder cannot be read: macOS keeps it from apps without Full Disk Access.
+PERMISSION_HINT = ("on a Mac, allow the app you run reclaim from (Terminal, or the one the web page came from) "
+                   "Full Disk Access in System Settings > Privacy & Security, then try again")
+
+
+def unreadable_dirs(dirs: list[Path] | None = None) -> list[Path]:
+    """The folders of ``dirs`` that exist but may not be listed (no permission), where backups may hide."""
+    refused = []
+    for folder in dirs if dirs is not None else default_backup_dirs():
+        try:
+            if folder.is_dir():
+                next(os.scandir(folder), None)
+        except PermissionError:
+            refused.append(folder)
+        except OSError:
+            continue
+    return refused
+
+
 @dataclass(slots=True)
 class BackupSummary:
     """What ``reclaim backups`` shows for one backup (read from its plists only: no password needed)."""

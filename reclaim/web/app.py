@@ -99,7 +99,7 @@ def create_app(session: WebSession, *, port: int, preset: str | None = None) -> 
 
     @app.get("/api/backups")
     def backups() -> dict[str, Any]:
-        return {"backups": service.list_backups()}
+        return {"backups": service.list_backups(), "unreadable": service.unreadable_backup_dirs()}
 
     @app.post("/api/open")
     async def open_path(request: Request) -> JSONResponse:

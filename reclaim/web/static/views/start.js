@@ -35,10 +35,11 @@ export async function startScreen(message = '', preset = null) {
   ));
   if (preset) open(preset);
   try {
-    const { backups } = await api('/api/backups');
+    const { backups, unreadable = [] } = await api('/api/backups');
     list.replaceChildren();
     list.removeAttribute('aria-busy');
-    if (!backups.length) {
+    for (const why of unreadable) list.append(h('li', { class: 'empty warn', text: why.charAt(0).toUpperCase() + why.slice(1) }));
+    if (!backups.length && !unreadable.length) {
       list.append(h('li', { class: 'empty', text: 'No backups found in the usual places. Make one with Finder (Mac) or Apple Devices / iTunes (Windows), or type where it is below.' }));
     }
     for (const b of backups) {
