@@ -88,7 +88,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as exc:  # the system refused a read or write (no space left, a read-only disk, no permission)
-        print(f"reclaim: error: {os_error_line(exc, getattr(args, 'output', None))}", file=sys.stderr)
+        line = os_error_line(exc, getattr(args, "output", None))
+        if isinstance(exc, PermissionError) and sys.platform == "darwin":  # (macOS guards backups and more)
+            from reclaim.sources.discovery import PERMISSION_HINT
+
+            line += f"; {PERMISSION_HINT}"
+        print(f"reclaim: error: {line}", file=sys.stderr)
         return 2
 
 

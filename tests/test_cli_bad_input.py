@@ -364,6 +364,29 @@ def test_a_system_error_while_writing_is_one_line_naming_the_file(
     assert not list((tmp_path / "out").rglob(".reclaim-*"))  # its temporary file removed
 
 
+def test_a_folder_macos_keeps_from_the_terminal_says_what_to_do(
+    tmp_path: Path, samples: dict[str, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+    import sys
+
+    from reclaim.sources import itunes
+
+    opened = open
+
+    def refused(path: object, *args: object, **kwargs: object) -> object:
+        if Path(str(path)).name == "Info.plist":  # as macOS answers an app without Full Disk Access
+            raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(path))
+        return opened(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(itunes, "open", refused, raising=False)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    line = run_bad(capsys, ["info", str(samples["plain"])])
+    assert line.startswith(f"reclaim: error: {samples['plain'] / 'Info.plist'}: Operation not permitted; on a Mac, "
+                           "allow the app you run reclaim from")
+    assert line.endswith("Full Disk Access in System Settings > Privacy & Security, then try again")
+
+
 def test_a_full_disk_stops_the_scan_in_one_line_and_leaves_no_half_written_case(
     tmp_path: Path, samples: dict[str, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -59,9 +59,10 @@ def _load_plist(path: Path, warnings: list[str] | None = None) -> dict[str, Any]
     the ones that only describe the backup) a warning added to them and no content."""
     if not path.is_file():
         return {}
+    with open(path, "rb") as handle:  # (a refusal to read is no damage: it goes up as it is)
+        raw = handle.read()
     try:
-        with open(path, "rb") as handle:
-            data = plistlib.load(handle)
+        data = plistlib.loads(raw)
     except Exception as exc:
         problem = f"unreadable property list ({exc.__class__.__name__})"
         if warnings is None:
