@@ -88,12 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as exc:  # the system refused a read or write (no space left, a read-only disk, no permission)
-        line = os_error_line(exc, getattr(args, "output", None))
-        if isinstance(exc, PermissionError) and sys.platform == "darwin":  # (macOS guards backups and more)
-            from reclaim.sources.discovery import PERMISSION_HINT
-
-            line += f"; {PERMISSION_HINT}"
-        print(f"reclaim: error: {line}", file=sys.stderr)
+        print(f"reclaim: error: {os_error_line(exc, getattr(args, 'output', None))}", file=sys.stderr)
         return 2
 
 

@@ -7,6 +7,7 @@ CLI prints ``str(error)`` and exits non-zero. Messages name the file and the pro
 from __future__ import annotations
 
 import errno
+import sys
 from pathlib import Path
 
 
@@ -79,10 +80,19 @@ def disk_full_error(folder: str | Path) -> OutputNotWritable:
                              "or choose an output folder on another disk", folder)
 
 
+#: What to do when a folder cannot be read on a Mac: macOS keeps backups from apps without Full Disk Access.
+PERMISSION_HINT = ("on a Mac, allow the app you run reclaim from (Terminal, or the one the web page came from) "
+                   "Full Disk Access in System Settings > Privacy & Security, then try again")
+
+
 def os_error_line(exc: OSError, output: str | Path | None = None) -> str:
     """An operating-system error as one line naming the file (else the output folder being written, when
-    the error says the disk is full) and the problem."""
+    the error says the disk is full) and the problem; on a Mac, a refusal says what to do about it."""
     problem = exc.strerror or str(exc) or type(exc).__name__
     if exc.filename is None:
-        return f"{output}: {problem}" if output is not None and is_disk_full(exc) else problem
-    return f"{exc.filename}: {problem}" + (f" (to {exc.filename2})" if exc.filename2 is not None else "")
+        line = f"{output}: {problem}" if output is not None and is_disk_full(exc) else problem
+    else:
+        line = f"{exc.filename}: {problem}" + (f" (to {exc.filename2})" if exc.filename2 is not None else "")
+    if isinstance(exc, PermissionError) and sys.platform == "darwin":
+        line += f"; {PERMISSION_HINT}"
+    return line

@@ -53,7 +53,8 @@ def folder_size(path: Path, *, limit_files: int = 2_000_000) -> int:
 
 def unreadable_backup_dirs(dirs: list[Path] | None = None) -> list[str]:
     """Where backups may be that this process may not look (with what to do about it)."""
-    from reclaim.sources.discovery import PERMISSION_HINT, unreadable_dirs
+    from reclaim.errors import PERMISSION_HINT
+    from reclaim.sources.discovery import unreadable_dirs
 
     return [f"cannot look inside {folder} (permission denied): {PERMISSION_HINT}" for folder in unreadable_dirs(dirs)]
 

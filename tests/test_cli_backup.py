@@ -221,9 +221,10 @@ def test_a_backup_folder_that_may_not_be_read_says_what_to_do(
            "from" in err and "Full Disk Access in System Settings > Privacy & Security" in err
     assert "No backups found" not in err
     from reclaim import service
+    from reclaim.errors import PERMISSION_HINT
 
     assert service.unreadable_backup_dirs([locked, tmp_path]) == [
-        f"cannot look inside {locked} (permission denied): {discovery.PERMISSION_HINT}"]
+        f"cannot look inside {locked} (permission denied): {PERMISSION_HINT}"]
 
 
 def test_backups_command_and_choice(

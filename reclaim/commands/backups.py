@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 
-from reclaim.sources.discovery import PERMISSION_HINT, default_backup_dirs, find_backups, unreadable_dirs
+from reclaim.errors import PERMISSION_HINT
+from reclaim.sources.discovery import default_backup_dirs, find_backups, unreadable_dirs
 
 NAME = "backups"
 HELP = "list the iPhone backups found on this computer"

@@ -53,11 +53,6 @@ def backups_in(folder: Path) -> list[Path]:
     return [c for c in children if is_backup_dir(c)]
 
 
-#: What to do when the backup folder cannot be read: macOS keeps it from apps without Full Disk Access.
-PERMISSION_HINT = ("on a Mac, allow the app you run reclaim from (Terminal, or the one the web page came from) "
-                   "Full Disk Access in System Settings > Privacy & Security, then try again")
-
-
 def unreadable_dirs(dirs: list[Path] | None = None) -> list[Path]:
     """The folders of ``dirs`` that exist but may not be listed (no permission), where backups may hide."""
     refused = []
