@@ -57,6 +57,13 @@ def is_corruption(exc: BaseException) -> bool:
     return code is not None and code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
 
 
+def is_bad_text(exc: BaseException) -> bool:
+    """Whether ``exc`` is Python refusing a database's text that is not valid UTF-8 (a damaged value, or a
+    damaged name in the schema): the reading can go on with the bad bytes replaced."""
+    return isinstance(exc, UnicodeDecodeError) or (
+        type(exc).__name__ == "OperationalError" and str(exc).startswith("Could not decode to UTF-8"))
+
+
 #: ``errno`` values that mean the disk being written cannot take more (never raised by a read).
 _NO_ROOM = {errno.ENOSPC, errno.EROFS, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _SQLITE_FULL = 13

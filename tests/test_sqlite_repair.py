@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -148,3 +149,21 @@ def test_an_encrypted_sms_db_cut_short_still_gives_the_messages_in_its_first_hal
         texts = [json.loads(r[0]).get("text") for r in case.conn.execute("SELECT data FROM records")]
     assert any(texts)
     assert hashlib.sha256(sms.read_bytes()).hexdigest() == before
+
+
+def test_text_that_is_not_utf8_is_read_with_replacement_characters(sample_backup: Path, tmp_path: Path) -> None:
+    """A damaged byte in a message's text (or in a column's name) made Python refuse the whole query; the
+    message now reads with U+FFFD where the byte was, the others as they are, and the kind says so."""
+    backup = tmp_path / "backup"
+    shutil.copytree(sample_backup, backup)
+    healthy = _message_texts(backup, tmp_path / "healthy")[1]
+    fid = file_id("HomeDomain", "Library/SMS/sms.db")
+    sms = backup / fid[:2] / fid
+    sms.write_bytes(sms.read_bytes().replace(b"Sounds good", b"Sounds g\xffod"))  # (each copy of it in the file)
+    status, found = _message_texts(backup, tmp_path / "case")
+    assert status.reason == "" and found.keys() == healthy.keys()
+    changed = {i: (healthy[i], found[i]) for i in found if found[i] != healthy[i]}
+    assert changed and all(new == old.replace("Sounds good", "Sounds g\ufffdod") for old, new in changed.values())
+    assert len(status.warnings) == 1 and re.fullmatch(
+        r"HomeDomain/Library/SMS/sms\.db: \d+ text values were not valid UTF-8 \(damaged\?\): read with \ufffd in "
+        r"place of their bad bytes", status.warnings[0]), status.warnings

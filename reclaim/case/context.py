@@ -58,7 +58,7 @@ class Database:
         """``immutable``: ``path`` is the source's own file (no WAL beside it), opened so that SQLite never
         writes anything, not even a lock or a ``-shm``. ``repaired``: a readable copy of a damaged ``path``
         (:func:`reclaim.sqlite.repair.rebuild`), which ``conn`` queries; deleted records still come from
-        ``path``."""
+        ``path``. See :meth:`lenient` for text that is not UTF-8."""
         self.entry = entry
         self.recover_deleted = recover_deleted
         self.path = path
@@ -68,6 +68,22 @@ class Database:
         self.conn = sqlite3.connect(f"{read.resolve().as_uri()}?mode=ro{'&immutable=1' if fixed else ''}", uri=True)
         self.conn.row_factory = sqlite3.Row
         self._columns: dict[str, set[str]] = {}
+        #: Text values that were not valid UTF-8 (read with U+FFFD in place of their bad bytes: see :meth:`lenient`).
+        self.bad_text = 0
+
+    def lenient(self) -> None:
+        """Read text that is not valid UTF-8 (a damaged value or column name) with the bad bytes replaced,
+        counting them in :attr:`bad_text`, instead of stopping the query (a little slower: a Python call per
+        text value, so only once a strict reading failed)."""
+        def text(data: bytes) -> str:
+            try:
+                return data.decode()
+            except UnicodeDecodeError:
+                self.bad_text += 1
+                return data.decode("utf-8", "replace")
+
+        self.conn.text_factory = text
+        self._columns.clear()
 
     def close(self) -> None:
         self.conn.close()
@@ -242,7 +258,8 @@ class ScanContext:
 
             problem = repair.damage(db.conn)
             if problem is None:
-                yield db
+                with self._lenient(db):
+                    yield db
                 return
             with tempfile.TemporaryDirectory(prefix="reclaim-repair-") as folder:
                 copy = Path(folder) / "repaired.db"
@@ -252,9 +269,21 @@ class ScanContext:
                 fixed = Database(entry, db.path, recover_deleted=db.recover_deleted, immutable=db.in_place,
                                  repaired=copy)
                 try:
-                    yield fixed
+                    with self._lenient(fixed):
+                        yield fixed
                 finally:
                     fixed.close()
+
+    @contextlib.contextmanager
+    def _lenient(self, db: Database) -> Iterator[None]:
+        """Read ``db``'s text leniently (see :meth:`Database.lenient`) and say afterwards how much was bad."""
+        db.lenient()
+        try:
+            yield
+        finally:
+            if db.bad_text:
+                self.warn(f"{db.source}: {db.bad_text:,} text values were not valid UTF-8 (damaged?): read with "
+                          "\ufffd in place of their bad bytes")
 
     @contextlib.contextmanager
     def _database(self, entry: Entry) -> Iterator[Database]:

@@ -16,7 +16,7 @@ from reclaim.artifacts.base import Artifact, KindStatus, NothingFound, ShapedRow
 from reclaim.case.context import DatabaseCopies, ScanCancelled, ScanContext, ScanOptions
 from reclaim.case.kinds_process import KindsProcess, split_work
 from reclaim.case.store import CaseWriter, RecordQueue
-from reclaim.errors import ReclaimError, disk_full_error, is_corruption, is_disk_full
+from reclaim.errors import ReclaimError, disk_full_error, is_bad_text, is_corruption, is_disk_full
 from reclaim.vfs import VirtualFS
 
 log = logging.getLogger("reclaim.scan")
@@ -160,8 +160,9 @@ def _run_artifact(artifact: Artifact, ctx: ScanContext, writer: RecordQueue, sta
     mark = writer.mark()
     try:
         _extract(artifact, ctx, writer, status)
-    except sqlite3.DatabaseError:  # a damaged database stopped it (nothing else comes out of _extract)
-        # What it stored goes, and it starts again, each damaged database read from a repaired copy.
+    except (sqlite3.DatabaseError, UnicodeDecodeError):  # a damaged database stopped it (nothing else comes out)
+        # What it stored goes, and it starts again, each damaged database read from a repaired copy (text that
+        # is not UTF-8 read with the bad bytes replaced).
         writer.rollback(mark)
         ctx.repair = True
         ctx.warnings.clear()
@@ -194,7 +195,7 @@ def _extract(artifact: Artifact, ctx: ScanContext, writer: RecordQueue, status: 
     except Exception as exc:  # one kind's bug must not cost the user every other kind
         if is_disk_full(exc):  # (but a full disk would cost every one of them: the scan stops)
             raise
-        if is_corruption(exc) and not ctx.repair:
+        if (is_corruption(exc) or is_bad_text(exc)) and not ctx.repair:
             raise  # (to be extracted again from repaired copies)
         _stopped(artifact, status, exc)
     finally:
