@@ -167,3 +167,33 @@ def test_text_that_is_not_utf8_is_read_with_replacement_characters(sample_backup
     assert len(status.warnings) == 1 and re.fullmatch(
         r"HomeDomain/Library/SMS/sms\.db: \d+ text values were not valid UTF-8 \(damaged\?\): read with \ufffd in "
         r"place of their bad bytes", status.warnings[0]), status.warnings
+
+
+def test_a_column_name_that_is_not_utf8_costs_that_column_only(sample_backup: Path, tmp_path: Path) -> None:
+    """A flipped bit in the address book's schema (a column's name no longer UTF-8) stopped Contacts, Calls,
+    Messages and every kind naming people; the column is now missing as it would be in another iOS version."""
+    backup = tmp_path / "backup"
+    shutil.copytree(sample_backup, backup)
+    fid = file_id("HomeDomain", "Library/AddressBook/AddressBook.sqlitedb")
+    book = backup / fid[:2] / fid
+    data = book.read_bytes()
+    assert data.count(b"JobTitle TEXT") == 2  # the schema, and an older copy of its page
+    book.write_bytes(data.replace(b"JobTitle TEXT", b"Job\xfftle TEXT "[:13]))
+    before = hashlib.sha256(book.read_bytes()).hexdigest()
+    cases = {}
+    for name, folder in (("healthy", sample_backup), ("damaged", backup)):
+        with open_source(folder) as fs:
+            result = scan(fs, tmp_path / name, kinds=["contacts", "calls"], options=ScanOptions(recover_deleted=False))
+        with CaseReader(tmp_path / name) as case:
+            cases[name] = ({k.kind: (k.live, k.reason) for k in result.kinds},
+                           {r["id"]: json.loads(r["data"]) for r in case.conn.execute("SELECT id, data FROM records")},
+                           {k.kind: k.warnings for k in result.kinds})
+    (healthy, healthy_records, _), (damaged, damaged_records, warnings) = cases["healthy"], cases["damaged"]
+    assert damaged == healthy and damaged["contacts"][0] == 41
+    assert damaged_records.keys() == healthy_records.keys()
+    titled = [i for i, r in healthy_records.items() if r.get("job_title")]
+    assert titled and all(not damaged_records[i].get("job_title") for i in titled)
+    assert all(damaged_records[i].get("name") == healthy_records[i].get("name") for i in healthy_records)
+    assert all(w == ["HomeDomain/Library/AddressBook/AddressBook.sqlitedb: 1 text values were not valid UTF-8 "
+                     "(damaged?): read with \ufffd in place of their bad bytes"] for w in warnings.values())
+    assert hashlib.sha256(book.read_bytes()).hexdigest() == before

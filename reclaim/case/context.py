@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from reclaim.artifacts.base import MediaRef
 from reclaim.case.store import MediaStore
-from reclaim.errors import is_corruption
+from reclaim.errors import is_bad_text, is_corruption
 from reclaim.media import sniff_mime
 from reclaim.vfs import Entry, VirtualFS
 
@@ -100,7 +100,7 @@ class Database:
                 rows = self.conn.execute(f'PRAGMA table_info("{table.replace(chr(34), chr(34) * 2)}")')
                 self._columns[table] = {r[1] for r in rows}
             except sqlite3.DatabaseError as exc:
-                if is_corruption(exc):  # a damaged file, not a missing table: the scan reads around it
+                if is_corruption(exc) or is_bad_text(exc):  # a damaged file, not a missing table: read around it
                     raise
                 self._columns[table] = set()
         return self._columns[table]
@@ -256,9 +256,10 @@ class ScanContext:
                 return
             from reclaim.sqlite import repair  # (only once a damaged database stopped an artifact)
 
+            db.lenient()
             problem = repair.damage(db.conn)
             if problem is None:
-                with self._lenient(db):
+                with self._bad_text_said(db):
                     yield db
                 return
             with tempfile.TemporaryDirectory(prefix="reclaim-repair-") as folder:
@@ -268,16 +269,16 @@ class ScanContext:
                           f"{done.rows:,} rows in {done.tables} tables")
                 fixed = Database(entry, db.path, recover_deleted=db.recover_deleted, immutable=db.in_place,
                                  repaired=copy)
+                fixed.lenient()
                 try:
-                    with self._lenient(fixed):
+                    with self._bad_text_said(fixed):
                         yield fixed
                 finally:
                     fixed.close()
 
     @contextlib.contextmanager
-    def _lenient(self, db: Database) -> Iterator[None]:
-        """Read ``db``'s text leniently (see :meth:`Database.lenient`) and say afterwards how much was bad."""
-        db.lenient()
+    def _bad_text_said(self, db: Database) -> Iterator[None]:
+        """Say, once ``db`` was read, how much of its text was not UTF-8 (see :meth:`Database.lenient`)."""
         try:
             yield
         finally:

@@ -38,7 +38,7 @@ def damage(conn: sqlite3.Connection) -> str | None:
     could stumble on, at the cost of one pass over the file."""
     try:
         first = conn.execute("PRAGMA quick_check(1)").fetchone()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # (the latter: a schema that is not UTF-8)
         return str(exc)
     return None if first is not None and first[0] == "ok" else str(first[0] if first else "no answer")
 
