@@ -2,6 +2,8 @@
 
     .venv/bin/python scripts/damage_sweep.py [--backup DIR] [--seed N] [--others 20]
 
+(an encrypted backup's password in ``RECLAIM_PASSWORD``)
+
 Every database, WAL and property list of the backup (the sample backup by default), plus ``--others``
 other files picked at random, is damaged in a copy of the backup (random bytes, cut to a third, or bits
 flipped: one of the three, by the seed), then the copy is scanned with deleted-record recovery. A kind
@@ -14,9 +16,9 @@ from __future__ import annotations
 import argparse
 import io
 import logging
+import os
 import random
 import shutil
-import sqlite3
 import sys
 import tempfile
 import traceback
@@ -27,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from reclaim.case.context import ScanOptions
 from reclaim.case.scan import scan
 from reclaim.sources import open_source
+from reclaim.vfs import EntryKind
 
 _DATA_FILES = (".db", ".sqlite", ".sqlitedb", ".storedata", ".plist", "-wal")
 
@@ -45,8 +48,8 @@ def damage(data: bytes, how: str, rng: random.Random) -> bytes:
 
 def sweep(backup: Path, seed: int, others: int) -> int:
     """Damage and scan; print what went wrong; return the number of problems."""
-    with sqlite3.connect(f"file:{backup / 'Manifest.db'}?mode=ro&immutable=1", uri=True) as conn:
-        files = list(conn.execute("SELECT fileID, domain, relativePath FROM Files WHERE flags = 1"))
+    with open_source(backup, password=os.environ.get("RECLAIM_PASSWORD")) as fs:  # (its Manifest.db may be encrypted)
+        files = [(e.file_id, e.domain, e.path) for e in fs.entries() if e.kind is EntryKind.FILE]
     rng = random.Random(seed)
     picked = [f for f in files if f[2].endswith(_DATA_FILES)]
     rest = [f for f in files if f not in picked]
@@ -64,7 +67,7 @@ def sweep(backup: Path, seed: int, others: int) -> int:
             handler = logging.StreamHandler(log)
             root.addHandler(handler)
             try:
-                with open_source(copy) as fs:
+                with open_source(copy, password=os.environ.get("RECLAIM_PASSWORD")) as fs:
                     result = scan(fs, Path(tmp) / "case", options=ScanOptions(recover_deleted=True))
                 stopped = [f"{k.kind}: {k.reason}" for k in result.kinds if k.reason.startswith("stopped early")]
                 if stopped or "Traceback" in log.getvalue():
@@ -84,7 +87,7 @@ def main() -> int:
     from reclaim.commands.recover import sample_backup
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backup", type=Path, help="an unencrypted backup folder (default: the sample backup)")
+    parser.add_argument("--backup", type=Path, help="a backup folder (default: the sample backup)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--others", type=int, default=20, help="other files damaged besides the data files")
     args = parser.parse_args()

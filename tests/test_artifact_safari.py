@@ -36,6 +36,7 @@ def scan(fs: VirtualFS, folder: Path, artifacts: list[Artifact], deleted: bool =
         status = KindStatus(artifact.kind, artifact.title)
         ctx = ScanContext(fs, writer.media, ScanOptions(recover_deleted=deleted), kind=artifact.kind)
         _run_artifact(artifact, ctx, writer, status)
+        status.warnings += ctx.warnings
         writer.set_status(status, artifact.view, artifact.formats)
         statuses[artifact.kind] = status
     writer.close()
@@ -171,3 +172,31 @@ def test_through_the_sample_backup(sample_backup: Path, tmp_path: Path) -> None:
     counts = {s.kind: s.live for s in result.kinds}
     assert counts == {"safari-history": sum(c for *_, c in sample_safari.PAGES) + 1, "safari-bookmarks": 23,
                       "safari-tabs": 5}
+
+
+def test_history_without_its_pages_table_still_lists_the_visits(tmp_path: Path) -> None:
+    """A damaged schema that lost ``history_items`` (found by scripts/damage_sweep.py on an encrypted backup)
+    stopped the kind; the visits, their titles and dates, are still there without their addresses."""
+    import dataclasses
+    import sqlite3
+
+    files = []
+    for item in sample_safari.files(SampleContext()):
+        if item.path.endswith("Safari/History.db") and isinstance(item.data, bytes | Path):
+            db = tmp_path / "History.db"
+            db.write_bytes(item.data if isinstance(item.data, bytes) else item.data.read_bytes())
+            with sqlite3.connect(db) as conn:
+                conn.execute("PRAGMA legacy_alter_table = ON")
+                conn.execute("ALTER TABLE history_items RENAME TO lost_items")
+            conn.close()
+            item = dataclasses.replace(item, data=db.read_bytes())
+        files.append(item)
+    statuses = scan(MemoryFS(files), tmp_path / "case", [SafariHistoryArtifact()])
+    status = statuses["safari-history"]
+    healthy = sum(c for *_, c in sample_safari.PAGES)
+    assert status.reason == "" and status.live >= healthy
+    assert any(w.endswith("History.db: no history_items table: visits are listed without their addresses")
+               for w in status.warnings)
+    visits = records(tmp_path / "case", "safari-history")
+    live = [v for v in visits if not v["deleted"]]
+    assert len(live) == status.live and any(v.get("title") for v in live) and not any(v.get("url") for v in live)

@@ -115,7 +115,12 @@ class SafariHistoryArtifact(Artifact):
                 yield from history_plist(ctx, entry, visited)
 
     def _history(self, ctx: ScanContext, db: Database) -> Iterator[SafariVisit]:
-        items = {r[0]: (r[1], r[2]) for r in db.rows("SELECT id, url, visit_count FROM history_items")}
+        items: dict[object, tuple[str, int]] = {}
+        if db.has("history_items", "url"):
+            items = {r[0]: (r[1], r[2]) for r in db.rows(
+                f"SELECT id, url, {db.col('history_items', 'visit_count', '0')} FROM history_items")}
+        else:  # (a damaged schema: the visits are still there, without their pages' addresses)
+            ctx.warn(f"{db.source}: no history_items table: visits are listed without their addresses")
         urls_of_visit: dict[int, str] = {}
         live: set[object] = set()
         for r in db.rows("SELECT id, history_item, visit_time FROM history_visits"):
