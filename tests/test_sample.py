@@ -84,3 +84,19 @@ def test_broken_content_module_is_left_out(tmp_path: Path, monkeypatch, caplog) 
 
     with pytest.raises(RuntimeError):
         collect_files(SampleContext())
+
+
+def test_a_generators_scratch_folder_goes_with_its_context() -> None:
+    """Every SampleContext made a temporary folder that stayed (thousands of them after a day of tests)."""
+    import gc
+
+    from reclaim.sample.model import SampleContext
+
+    ctx = SampleContext()
+    built = ctx.scratch_path("messages/sms.db")
+    built.write_bytes(b"SQLite format 3\x00")
+    folder = ctx.scratch
+    assert folder.is_dir()
+    del ctx
+    gc.collect()
+    assert not folder.exists()

@@ -9,7 +9,9 @@ plain or encrypted. Content is deterministic (seeded), so tests can assert on it
 from __future__ import annotations
 
 import random
+import shutil
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,6 +61,8 @@ class SampleContext:
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+        # The scratch folder goes with the context (generators keep the bytes of what they build there).
+        weakref.finalize(self, shutil.rmtree, self.scratch, True)
 
     def scratch_path(self, name: str) -> Path:
         """A fresh path in the scratch folder (for a database a generator builds with sqlite3)."""
