@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -159,8 +160,11 @@ def test_a_scan_never_touches_the_case_opened_for_browsing(tmp_path: Path, notes
 
 def test_reclaim_serve_opens_a_recover_output_for_browsing(tmp_path: Path) -> None:
     build_demo_case(tmp_path / "Recovered" / "case")
+    scratch = tmp_path / "tmp"  # where the page keeps its session's folder
+    scratch.mkdir()
     process = subprocess.Popen([sys.executable, "-m", "reclaim.cli", "serve", "--no-browser",
-                                str(tmp_path / "Recovered")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                str(tmp_path / "Recovered")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "TMPDIR": str(scratch)})
     try:
         first = process.stdout.readline().strip()  # type: ignore[union-attr]
         match = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/\?token=[A-Za-z0-9_-]{40,}", first)
@@ -172,10 +176,12 @@ def test_reclaim_serve_opens_a_recover_output_for_browsing(tmp_path: Path) -> No
             assert (state["case"], state["existing_case"], state["preset"], state["job"]) == (True, True, None, None)
             kinds = {k["kind"]: k for k in http.get(f"{base}/api/case").json()["kinds"]}
             assert kinds["webchat"]["live"] == 134 and kinds["webchat"]["deleted"] == 1
+        assert [p.name[:12] for p in scratch.iterdir()] == ["reclaim-web-"]
     finally:
-        process.terminate()
+        process.terminate()  # (as a shutdown or a closed terminal stops it)
         process.wait(10)
     assert (tmp_path / "Recovered" / "case" / CASE_DB).is_file()
+    assert list(scratch.iterdir()) == []  # the session's folder went with it
 
 
 def test_notes_locked_with_the_iphone_passcode_are_counted_apart(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import signal
 import socket
 import sys
 import threading
@@ -139,9 +140,24 @@ def serve(
     say("reclaim is running on this computer only. Keep this window open; press Ctrl-C to stop.")
     if open_browser:
         threading.Timer(0.5, lambda: webbrowser.open(server.url)).start()
+    _stop_as_with_ctrl_c()
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     print("reclaim stopped.", file=sys.stderr)
     return 0
+
+
+def _stop_as_with_ctrl_c() -> None:
+    """Being told to stop (``kill``, a closed terminal, a shutdown) stops the page as Ctrl-C does: the session's
+    folder (the case scanned, downloads) is removed instead of left behind in the temporary folder."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
