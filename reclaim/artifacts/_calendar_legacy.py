@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from reclaim.artifacts.base import Provenance, carved_id, from_apple_time, from_apple_time_safe
+from reclaim.artifacts.base import Provenance, carved_id, from_apple_time, from_apple_time_safe, text_or_empty
 from reclaim.artifacts.calendar import CalendarEvent, rrule_from_row
 
 if TYPE_CHECKING:
@@ -40,11 +40,6 @@ def calendar_titles(db: Database) -> dict[int, str]:
     if not db.has("Calendar", "title"):
         return {}
     return {r[0]: r[1] or "" for r in db.rows("SELECT ROWID, title FROM Calendar")}
-
-
-def _text(value: Any) -> str:
-    """A text column's value; anything else (a carved row can hold any type) is empty."""
-    return value if isinstance(value, str) else ""
 
 
 def _recurrence(db: Database, event_id: int, all_day: bool) -> str:
@@ -84,14 +79,14 @@ def _event(db: Database, rowid: int, row: dict[str, Any], titles: dict[int, str]
         id=f"calendar:{rowid}",
         date=start,
         source=db.source,
-        title=_text(row.get("summary")),
+        title=text_or_empty(row.get("summary")),
         start=start,
         end=from_apple_time_safe(row.get("end_date")),
         all_day=all_day,
         # The stored numbers are instants; the event's own zone is not read, so timed events are given in UTC.
         timezone="" if all_day else "UTC",
-        location=_text(row.get("location")).strip(),
-        notes=_text(row.get("description")),
+        location=text_or_empty(row.get("location")).strip(),
+        notes=text_or_empty(row.get("description")),
         calendar=titles.get(calendar_id, "") if isinstance(calendar_id, int) else "",
     )
 

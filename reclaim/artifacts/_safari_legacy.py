@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from reclaim.artifacts.base import NUMBERS, from_apple_time
+from reclaim.artifacts.base import NUMBERS, from_apple_time, text_or_empty
 from reclaim.artifacts.safari import SafariTab, SafariVisit
 from reclaim.case.context import ScanContext
 from reclaim.vfs import Entry
@@ -84,10 +84,6 @@ def _apple_seconds(value: Any) -> datetime | None:
     return from_apple_time(value)
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def _count(value: Any) -> int:
     """``visitCount``: WebKit resets a negative count (damaged data) to 1 when it loads the file."""
     if type(value) is not int:
@@ -138,7 +134,7 @@ def history_plist(ctx: ScanContext, entry: Entry, visited: dict[str, list[dateti
 
 def _page(item: Any, record_id: str, source: str) -> SafariVisit | None:
     """A History.plist item as a visit; ``None`` without a URL (WebKit drops such items too)."""
-    if not isinstance(item, dict) or not _text(item.get("")):
+    if not isinstance(item, dict) or not text_or_empty(item.get("")):
         return None
     redirects = item.get("redirectURLs")
     return SafariVisit(
@@ -146,7 +142,7 @@ def _page(item: Any, record_id: str, source: str) -> SafariVisit | None:
         date=_apple_seconds(item.get("lastVisitedDate")),
         source=source,
         url=item[""],
-        title=_text(item.get("title")) or _text(item.get("displayTitle")),
+        title=text_or_empty(item.get("title")) or text_or_empty(item.get("displayTitle")),
         visit_count=_count(item.get("visitCount")),
         redirect_to=" ".join(u for u in redirects if isinstance(u, str) and u) if isinstance(redirects, list) else "",
         loaded=item.get("lastVisitWasFailure") is not True,
@@ -201,9 +197,9 @@ def _tab(document: Any, record_id: str, source: str, private: bool, position: in
     if not isinstance(document, dict):
         return None
     shown = _current_page(document)
-    url = (_text(document.get("SafariStateDocumentURL")) or _text(document.get("SafariStateDocumentUserVisibleURL"))
-           or _text(shown.get("")))
-    title = _text(document.get("SafariStateDocumentTitle")) or _text(shown.get("title"))
+    url = (text_or_empty(document.get("SafariStateDocumentURL"))
+           or text_or_empty(document.get("SafariStateDocumentUserVisibleURL")) or text_or_empty(shown.get("")))
+    title = text_or_empty(document.get("SafariStateDocumentTitle")) or text_or_empty(shown.get("title"))
     if not url and not title:
         return None
     viewed = _apple_seconds(document.get("SafariStateDocumentLastViewedTime"))

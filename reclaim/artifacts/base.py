@@ -31,6 +31,11 @@ APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def text_or_empty(value: Any) -> str:
+    """A column's value when it is text, else "" (a carved or damaged row can hold any type there)."""
+    return value if isinstance(value, str) else ""
+
+
 def from_apple_time(value: float | int | None) -> datetime | None:
     """A CFAbsoluteTime (seconds, or nanoseconds as iOS 11+ sms.db stores) as an aware UTC datetime."""
     if not value:  # None or 0: no date

@@ -24,6 +24,7 @@ from reclaim.artifacts.base import (
     carved_id,
     from_apple_time,
     from_apple_time_safe,
+    text_or_empty,
 )
 from reclaim.artifacts.calendar import REMINDER, calendars, item_select
 
@@ -54,10 +55,6 @@ class Reminder(Record):
     created: datetime | None = None
     modified: datetime | None = None
     uid: str = ""
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def _uid(value: Any) -> str:
@@ -129,8 +126,8 @@ class RemindersArtifact(Artifact):
             source=db.source,
             deleted=marked,
             provenance=Provenance(area="app") if marked else None,
-            title=_text(row.get("ZTITLE")),
-            notes=_text(row.get("ZNOTES")),
+            title=text_or_empty(row.get("ZTITLE")),
+            notes=text_or_empty(row.get("ZNOTES")),
             list=list_name,
             due=due,
             due_all_day=bool(row.get("ZALLDAY")),

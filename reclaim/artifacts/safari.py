@@ -34,6 +34,7 @@ from reclaim.artifacts.base import (
     carved_id,
     from_apple_time,
     from_apple_time_safe,
+    text_or_empty,
 )
 
 if TYPE_CHECKING:
@@ -65,10 +66,6 @@ def _utc(value: Any) -> datetime | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return from_apple_time(value)
     return None
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 # -- history ------------------------------------------------------------------------------------
@@ -190,7 +187,7 @@ class SafariHistoryArtifact(Artifact):
                 url = items[item][0]
             yield SafariVisit(id=carved_id("safari-history", rec), date=from_apple_time_safe(rec.values["visit_time"]),
                               source=db.source, deleted=True, provenance=Provenance.of(rec), url=url,
-                              title=_text(rec.values.get("title")))
+                              title=text_or_empty(rec.values.get("title")))
         for key, rec in carved_items.items():  # an erased page whose visits are gone too
             if key not in used:
                 yield SafariVisit(id=carved_id("safari-history", rec), source=db.source, deleted=True,
@@ -275,13 +272,13 @@ class SafariBookmarksArtifact(Artifact):
             source=db.source,
             deleted=marked,
             provenance=Provenance(area="app") if marked else None,
-            title=_text(row.get("title")),
-            url=_text(row.get("url")),
+            title=text_or_empty(row.get("title")),
+            url=text_or_empty(row.get("url")),
             folder=folder,
             position=int(row.get("order_index") or 0),
             reading_list=reading_list,
             read=bool(row.get("read")) if reading_list and row.get("read") is not None else None,
-            preview=_text(extra.get("PreviewText")),
+            preview=text_or_empty(extra.get("PreviewText")),
             added=added,
             last_viewed=_utc(extra.get("DateLastViewed")),
         )
@@ -416,7 +413,7 @@ def _response_parts(array: list[Any]) -> tuple[str, int | None, dict[str, str], 
     url, status, headers, mime = "", None, {}, ""
     for item in array:
         if isinstance(item, dict) and "_CFURLString" in item:
-            url = url or _text(item["_CFURLString"])
+            url = url or text_or_empty(item["_CFURLString"])
         elif isinstance(item, dict) and all(isinstance(k, str) for k in item) and not headers:
             headers = {k: str(v) for k, v in item.items() if k != "__hhaa__"}
         elif isinstance(item, int) and not isinstance(item, bool) and 100 <= item <= 599 and status is None:

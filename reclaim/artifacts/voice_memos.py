@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from reclaim.artifacts.base import Artifact, FileSpec, MediaRef, Provenance, Record, carved_id, from_apple_time_safe
+from reclaim.artifacts.base import (
+    Artifact,
+    FileSpec,
+    MediaRef,
+    Provenance,
+    Record,
+    carved_id,
+    from_apple_time_safe,
+    text_or_empty,
+)
 from reclaim.media.audio import wav_preview
 
 if TYPE_CHECKING:
@@ -41,10 +50,6 @@ class VoiceMemo(Record):
     file: str = ""
     orphan: bool = False  # an audio file with no database row (the row was erased)
     attachments: list[MediaRef] = field(default_factory=list)
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def _name(path: str) -> str:
@@ -104,7 +109,7 @@ class VoiceMemosArtifact(Artifact):
 
     def _record(self, ctx: ScanContext, db: Database, row: dict[str, Any], record_id: str,
                 folders: dict[int, str], audio: dict[str, Entry], used: set[str]) -> VoiceMemo:
-        path = _text(row.get("ZPATH"))
+        path = text_or_empty(row.get("ZPATH"))
         name = _name(path)
         entry = audio.get(name)
         if entry is not None:
@@ -122,7 +127,8 @@ class VoiceMemosArtifact(Artifact):
             source=db.source,
             deleted=evicted is not None,
             provenance=Provenance(area="app") if evicted is not None else None,
-            title=_text(row.get("ZENCRYPTEDTITLE")) or _text(row.get("ZCUSTOMLABEL")) or name.rsplit(".", 1)[0],
+            title=(text_or_empty(row.get("ZENCRYPTEDTITLE")) or text_or_empty(row.get("ZCUSTOMLABEL"))
+                   or name.rsplit(".", 1)[0]),
             duration=float(duration) if isinstance(duration, int | float) and not isinstance(duration, bool) else 0.0,
             folder=folders.get(row.get("ZFOLDER") or -1, ""),
             file=name,

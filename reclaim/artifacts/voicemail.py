@@ -26,6 +26,7 @@ from reclaim.artifacts.base import (
     carved_id,
     from_apple_time,
     from_unix_time,
+    text_or_empty,
 )
 from reclaim.media.audio import wav_preview
 
@@ -59,10 +60,6 @@ class Voicemail(Record):
 
     def record_label(self) -> str:
         return self.sender or self.sender_id or "Voicemail"
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def _transcript(ctx: ScanContext, rowid: int) -> tuple[str, float | None]:
@@ -108,7 +105,7 @@ class VoicemailArtifact(Artifact):
     def _record(self, ctx: ScanContext, db: Database, row: dict[str, Any], rowid: int | None,
                 contacts: ContactIndex, accounts: dict[Any, str]) -> Voicemail:
         trashed = from_apple_time(row.get("trashed_date")) if isinstance(row.get("trashed_date"), int | float) else None
-        number = _text(row.get("sender"))
+        number = text_or_empty(row.get("sender"))
         text, confidence = _transcript(ctx, rowid) if rowid is not None else ("", None)
         audio = []
         if rowid is not None:
@@ -125,8 +122,8 @@ class VoicemailArtifact(Artifact):
             provenance=Provenance(area="app") if deleted else None,
             sender=contacts.display(number) if number else "",
             sender_id=number or "",
-            callback=_text(row.get("callback_num")),
-            receiver=_text(row.get("receiver")),
+            callback=text_or_empty(row.get("callback_num")),
+            receiver=text_or_empty(row.get("receiver")),
             account=accounts.get(row.get("label"), ""),
             duration=int(row.get("duration") or 0) if isinstance(row.get("duration"), int | float) else 0,
             heard=bool(flags & FLAG_READ),

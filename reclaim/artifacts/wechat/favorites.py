@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from reclaim.artifacts.base import MediaRef, Provenance, Record, from_unix_time
+from reclaim.artifacts.base import MediaRef, Provenance, Record, from_unix_time, text_or_empty
 from reclaim.artifacts.wechat import xmltools as X
 from reclaim.artifacts.wechat.accounts import DOMAIN, Account, account_databases
 from reclaim.artifacts.wechat.contacts import Directory, load
@@ -133,8 +133,8 @@ class _Reader:
             root = inner if inner is not None else root
         ftype = _int(values.get("Type")) or X.as_int(root.get("type") if root is not None else None)
         source = root.find("source") if root is not None else None
-        sender_id = _str(values.get("FromUsr")) or X.text(source, "fromusr")
-        chat_user = _str(values.get("RealChatName")) or X.text(source, "realchatname") or sender_id
+        sender_id = text_or_empty(values.get("FromUsr")) or X.text(source, "fromusr")
+        chat_user = text_or_empty(values.get("RealChatName")) or X.text(source, "realchatname") or sender_id
         when = _int(values.get("Time")) or X.as_int(X.text(source, "createtime"))
         items = [self.item(d) for d in root.iterfind("datalist/dataitem")] if root is not None else []
         title = X.text(root, "title")
@@ -258,5 +258,3 @@ def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
