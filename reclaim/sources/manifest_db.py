@@ -26,6 +26,7 @@ from typing import TypeVar
 
 from reclaim.errors import CorruptFile, is_corruption
 from reclaim.sources.mbfile import S_IFDIR, S_IFLNK, S_IFMT, mbfile_fields
+from reclaim.sqlite.format import FormatError, parse_header
 from reclaim.vfs import Entry, EntryKind
 
 log = logging.getLogger(__name__)
@@ -84,14 +85,14 @@ def _truncation(path: Path) -> str | None:
     with open(path, "rb") as handle:
         head = handle.read(100)
         size = os.fstat(handle.fileno()).st_size
-    if len(head) < 100 or not head.startswith(b"SQLite format 3\0"):
+    try:
+        header = parse_header(head)
+    except FormatError:  # (SQLite says what is wrong with it)
         return None
-    page_size = int.from_bytes(head[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    pages, counter, valid_for = (int.from_bytes(head[i:i + 4], "big") for i in (28, 24, 92))
-    if counter != valid_for or pages * page_size <= size:
+    expected = header.page_count * header.page_size
+    if header.change_counter != header.version_valid_for or expected <= size:  # (a page count it cannot trust)
         return None
-    return f"cut short: {size:,} of its {pages * page_size:,} bytes"
+    return f"cut short: {size:,} of its {expected:,} bytes"
 
 
 class ManifestDB:
