@@ -168,6 +168,12 @@ def extract(
     running: dict[Future, list[tuple[Entry, str]]] = {}
     done = [0, 0]  # files, bytes
 
+    def failed(entry: Entry, exc: BaseException, reason: str) -> None:
+        """Note a file that could not be written, unless the disk is full: then every next one would fail too."""
+        if is_disk_full(exc):
+            raise _disk_full(out, result.written) from None
+        result.failed.append((f"{entry.domain}/{entry.path}", reason))
+
     def tick(n: int) -> None:
         done[1] += n
         if on_progress:
@@ -204,9 +210,7 @@ def extract(
                 result.bytes += write_file(opener or source.open, entry, Path(target), tick)
                 result.written += 1
             except (ReclaimError, OSError) as exc:
-                if is_disk_full(exc):
-                    raise _disk_full(out, result.written) from None
-                result.failed.append((f"{entry.domain}/{entry.path}", str(exc)))
+                failed(entry, exc, str(exc))
             done[0] += 1
             if on_progress:
                 on_progress(done[0], done[1])
@@ -224,9 +228,7 @@ def extract(
                 try:
                     target.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
-                    if is_disk_full(exc):
-                        raise _disk_full(out, result.written) from None
-                    result.failed.append((f"{entry.domain}/{entry.path}", exc.strerror or str(exc)))
+                    failed(entry, exc, exc.strerror or str(exc))
                     continue
                 result.dirs += 1
                 if entry.mtime is not None:
@@ -236,9 +238,7 @@ def extract(
                     _link_note(target, entry)
                     result.links += 1
                 except OSError as exc:
-                    if is_disk_full(exc):
-                        raise _disk_full(out, result.written) from None
-                    result.failed.append((f"{entry.domain}/{entry.path}", exc.strerror or str(exc)))
+                    failed(entry, exc, exc.strerror or str(exc))
             elif _up_to_date(target, entry):
                 result.skipped += 1
                 done[0] += 1
