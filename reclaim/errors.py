@@ -7,6 +7,7 @@ CLI prints ``str(error)`` and exits non-zero. Messages name the file and the pro
 from __future__ import annotations
 
 import errno
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def is_bad_text(exc: BaseException) -> bool:
     """Whether ``exc`` is Python refusing a database's text that is not valid UTF-8 (a damaged value, or a
     damaged name in the schema): the reading can go on with the bad bytes replaced."""
     return isinstance(exc, UnicodeDecodeError) or (
-        type(exc).__name__ == "OperationalError" and str(exc).startswith("Could not decode to UTF-8"))
+        isinstance(exc, sqlite3.OperationalError) and str(exc).startswith("Could not decode to UTF-8"))
 
 
 #: ``errno`` values that mean the disk being written cannot take more (never raised by a read).
@@ -78,7 +79,7 @@ def is_disk_full(exc: BaseException) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)
     if code is not None:
         return code & 0xFF == _SQLITE_FULL
-    return type(exc).__name__ == "OperationalError" and "database or disk is full" in str(exc)
+    return isinstance(exc, sqlite3.OperationalError) and "database or disk is full" in str(exc)
 
 
 def disk_full_error(folder: str | Path) -> OutputNotWritable:
