@@ -105,22 +105,27 @@ class ManifestDB:
         #: What is wrong with the file, in SQLite's or the header's words (``None``: nothing).
         self.problem: str | None = None
         self._scratch: str | None = None
-        uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
-        problem = _truncation(path)
-        try:
-            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            self._conn.execute("SELECT fileID, domain, relativePath, flags, file FROM Files LIMIT 1").fetchall()
-        except sqlite3.DatabaseError as exc:
-            self._conn.close()
-            if not is_corruption(exc):
-                raise CorruptFile(f"not a readable Manifest.db ({exc})", path) from None
-            problem = problem or str(exc)
         self._retired: list[sqlite3.Connection] = []  # replaced by a scratch copy, its cursors still in use
+        problem = _truncation(path) or self._open()
         if problem is not None:
-            self._conn.close()
             self.problem = problem
             self._salvage(problem)
         self._lock = threading.Lock()
+
+    def _open(self) -> str | None:
+        """Open the file read-only; what SQLite finds damaged in it (``None``: nothing), or a clear error when
+        it is no Manifest.db at all."""
+        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
+                               check_same_thread=False)
+        try:
+            conn.execute("SELECT fileID, domain, relativePath, flags, file FROM Files LIMIT 1").fetchall()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            if not is_corruption(exc):
+                raise CorruptFile(f"not a readable Manifest.db ({exc})", self.path) from None
+            return str(exc)
+        self._conn = conn
+        return None
 
     def _salvage_now(self, exc: sqlite3.DatabaseError, used: sqlite3.Connection) -> bool:
         """Damage SQLite met midway (a bad page deep in a file whose header is right): whether the query can be
