@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from reclaim.errors import CorruptFile
+from reclaim.sqlite import headless
 from reclaim.sqlite.format import (
     INDEX_LEAF,
     TABLE_LEAF,
@@ -81,10 +82,12 @@ class Database:
         head = self.file.read(0, 100)
         if len(head) < 100:
             raise CorruptFile("truncated: shorter than the 100-byte SQLite header", self.path)
+        #: Whether the file's own header was lost and its page size found again (see :mod:`.headless`).
+        self.headless = False
         try:
             self.header: DbHeader = parse_header(head)
         except FormatError as exc:
-            raise CorruptFile(str(exc), self.path) from exc
+            self.header = self._lost_header(wal, exc)
         self.page_size = self.header.page_size
         self.usable = self.header.usable
         self.encoding = self.header.encoding
@@ -122,7 +125,15 @@ class Database:
         if page1 is None:
             raise CorruptFile("truncated: page 1 is missing", self.path)
         if page1[100] not in (TABLE_LEAF, 0x05):
-            raise CorruptFile("page 1 is not a table b-tree page: the schema is unreadable", self.path)
+            rows = list(headless.schema_rows(self.get, self.max_page, self.usable, self.encoding))
+            if not rows:
+                raise CorruptFile("page 1 is not a table b-tree page: the list of its tables is lost (no other page"
+                                  " holds it)", self.path)
+            self.headless = True
+            self.state_header = self.header
+            self.ptrmaps = set()
+            self.schema = build_schema(rows)
+            return
         # Header fields of the committed state (page 1 may come from the WAL).
         try:
             self.state_header = parse_header(page1[:100])
@@ -132,6 +143,21 @@ class Database:
             ptrmap_pages(self.max_page, self.usable) if self.state_header.largest_root else set()
         )
         self.schema: list[TableDef] = build_schema(list(self.records(SQLITE_MASTER.root)))
+
+    def _lost_header(self, wal: str | Path | bool | None, problem: FormatError) -> DbHeader:
+        """The header of a file whose first bytes are not a database's: the WAL's page size, else the one its
+        pages show (:func:`.headless.guess_page_size`); :class:`CorruptFile` when neither tells one."""
+        size = None
+        wal_path = _companion(self.path, wal, "-wal")
+        if wal_path:
+            w = WalFile(wal_path)
+            size = w.page_size if w.frames else None
+            w.close()
+        size = size or headless.guess_page_size(self.file)
+        if size is None:
+            raise CorruptFile(str(problem), self.path)
+        self.headless = True
+        return headless.assumed_header(size, self.file.size // size)
 
     # -- page access -------------------------------------------------------------------------
     def db_page(self, pgno: int) -> bytes | None:

@@ -29,6 +29,8 @@ class Rebuilt:
     plain_tables: int = 0
     #: Indexes left out (their statement failed on what the damage left, e.g. a UNIQUE key twice).
     indexes_left_out: int = 0
+    #: Whether the file's first page was lost (its page size and list of tables found again on other pages).
+    headless: bool = False
 
 
 def damage(conn: sqlite3.Connection) -> str | None:
@@ -76,6 +78,7 @@ def rebuild(source: Path, target: Path, *, wal: bool = True) -> Rebuilt:
         out.execute("PRAGMA journal_mode=OFF")
         out.execute("PRAGMA synchronous=OFF")
         with Database(source, wal=wal, journal=False) as db:
+            done.headless = db.headless
             for td in db.schema:
                 if td.kind not in ("table", "without-rowid") or td.name.lower().startswith("sqlite_"):
                     continue

@@ -1,0 +1,108 @@
+"""Reading a database whose first page is destroyed: its page size and its schema found again.
+
+Page 1 holds the 100-byte header (page size, text encoding) and the root of ``sqlite_master``,
+the table that says where every other table starts. A bad sector, a copy cut at the start or
+a file overwritten at its head loses it, and SQLite then calls the whole file "not a
+database", although every other page is intact. This module finds what page 1 said:
+
+* the **page size**: the WAL's header says it when there is one; otherwise it is the size at
+  which the most pages of the file parse as b-tree pages whose cells sit where SQLite puts them
+  (from the end of the page down);
+* the **schema**: a big schema (``sms.db``'s triggers, the address book's indexes) does not fit
+  in page 1, which then only points to other pages holding the ``sqlite_master`` rows: those
+  survive, and are recognised by their shape (``'table'`` / ``'index'`` / ``'view'`` /
+  ``'trigger'``, two names, a root page number, a ``CREATE`` statement).
+
+A schema that fitted in page 1 alone is gone with it; the caller says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from reclaim.sqlite.format import BTREE_TYPES, TABLE_LEAF, DbHeader, FormatError, decode_record
+from reclaim.sqlite.pages import FileReader, StreamReader, cell_payload, parse_btree_page, parse_leaf_cell
+
+#: Page sizes in the order they are tried (iOS writes 4096; the others break ties the same way).
+PAGE_SIZES = (4096, 8192, 16384, 32768, 65536, 2048, 1024, 512)
+#: Pages looked at per candidate size (spread over the file): enough to tell, bounded on big files.
+_SAMPLE = 512
+#: Pages (per thousand) that must read as b-tree pages at the size found: most of a database's pages are (the
+#: rest: overflow and free pages); data that is not a database rarely has one.
+_LEAST_SHARE = 250
+_SCHEMA_TYPES = frozenset(("table", "index", "view", "trigger"))
+
+
+def _fits(page: bytes, size: int) -> bool:
+    """Whether ``page`` reads as a non-empty b-tree page of ``size`` bytes whose highest cell ends in the last
+    quarter of the page (SQLite fills a page from its end; a page read at the wrong size rarely does)."""
+    if page[0] not in BTREE_TYPES:
+        return False
+    try:
+        bp = parse_btree_page(page, 2, size)
+    except FormatError:
+        return False
+    return bool(bp.cell_pointers) and max(bp.cell_pointers) >= size - size // 4
+
+
+def guess_page_size(file: FileReader | StreamReader) -> int | None:
+    """The page size at which most of the file's pages (page 1 aside) read as b-tree pages; ``None`` when at
+    no size do many of them."""
+    best, best_score = None, 0
+    for size in PAGE_SIZES:
+        pages = file.size // size
+        if pages < 2:
+            continue
+        step = max(1, (pages - 1) // _SAMPLE)
+        score = 0
+        for pgno in range(2, pages + 1, step):
+            page = file.read((pgno - 1) * size, size)
+            if len(page) == size and _fits(page, size):
+                score += 1
+        share = score * 1000 // len(range(2, pages + 1, step))  # sizes sample different counts
+        if share > best_score:
+            best, best_score = size, share
+    return best if best_score >= _LEAST_SHARE else None
+
+
+def assumed_header(page_size: int, pages: int) -> DbHeader:
+    """The header of a file whose own is lost: ``page_size``, no reserved bytes, UTF-8 text (what iOS writes),
+    no page count to trust (the file's size decides), no known freelist."""
+    return DbHeader(page_size=page_size, reserved=0, change_counter=0, page_count=pages, freelist_trunk=0,
+                    freelist_count=0, schema_format=4, largest_root=0, encoding="utf-8", incremental_vacuum=0,
+                    version_valid_for=1, wal_mode=False)
+
+
+def schema_rows(get: Callable[[int], bytes | None], pages: int, usable: int,
+                encoding: str) -> Iterator[tuple[object, ...]]:
+    """The ``sqlite_master`` rows still on table leaf pages other than page 1: each page holding some is read
+    whole (a page of the schema holds nothing else)."""
+    for pgno in range(2, pages + 1):
+        page = get(pgno)
+        if page is None or page[0] != TABLE_LEAF or b"CREATE" not in page:
+            continue
+        try:
+            bp = parse_btree_page(page, pgno, usable)
+        except FormatError:
+            continue
+        found: list[tuple[object, ...]] = []
+        for off in bp.cell_pointers:
+            try:
+                cell = parse_leaf_cell(page, off, True, usable)
+                payload, _ok, _ = cell_payload(page, cell, get, usable, pages)
+                values = tuple(decode_record(payload, encoding))
+            except (FormatError, UnicodeDecodeError):
+                continue
+            if _is_schema_row(values):
+                found.append(values)
+        if len(found) * 2 > len(bp.cell_pointers):  # most of its cells: a page of sqlite_master
+            yield from found
+
+
+def _is_schema_row(values: tuple[object, ...]) -> bool:
+    """Whether a record has the shape of a ``sqlite_master`` row."""
+    if len(values) != 5:
+        return False
+    kind, name, table, root, sql = values
+    return kind in _SCHEMA_TYPES and isinstance(name, str) and isinstance(table, str) and isinstance(root, int) \
+        and (sql is None or (isinstance(sql, str) and sql.lstrip()[:6].upper() == "CREATE"))
