@@ -17,6 +17,8 @@ class ReclaimError(Exception):
 
     def __init__(self, message: str, path: str | Path | None = None) -> None:
         self.path = str(path) if path is not None else None
+        #: The problem alone, without the file's name.
+        self.reason = message
         super().__init__(f"{path}: {message}" if path is not None else message)
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from reclaim.artifacts.base import MediaRef
 from reclaim.case.store import MediaStore
-from reclaim.errors import is_bad_text, is_corruption
+from reclaim.errors import CorruptFile, is_bad_text, is_corruption
 from reclaim.media import sniff_mime
 from reclaim.vfs import Entry, VirtualFS
 
@@ -228,6 +228,8 @@ class ScanContext:
         self.options = options or ScanOptions()
         self.kind = kind
         self.warnings: list[str] = []
+        #: What was logged: a kind extracted again from repaired copies says the same things again.
+        self._logged: set[tuple[str, str]] = set()
         self._cancel = cancel
         self._on_progress = on_progress
         #: Registers a shape and gives its number (None: records must come whole).
@@ -264,7 +266,12 @@ class ScanContext:
                 return
             with tempfile.TemporaryDirectory(prefix="reclaim-repair-") as folder:
                 copy = Path(folder) / "repaired.db"
-                done = repair.rebuild(db.path, copy, wal=not db.in_place)
+                try:
+                    done = repair.rebuild(db.path, copy, wal=not db.in_place)
+                except CorruptFile as exc:  # named by the source's path, not by the private copy's
+                    raise CorruptFile(f"damaged beyond reading: {exc.reason}", db.source) from exc
+                if done.headless:
+                    problem = "its first page, which holds its header and says where its tables are, is lost"
                 self.warn(f"{db.source} is damaged ({problem.splitlines()[-1].strip()}): read around the damage, "
                           f"{done.rows:,} rows in {done.tables} tables")
                 fixed = Database(entry, db.path, recover_deleted=db.recover_deleted, immutable=db.in_place,
@@ -275,6 +282,19 @@ class ScanContext:
                         yield fixed
                 finally:
                     fixed.close()
+
+    @contextlib.contextmanager
+    def lookup_database(self, entry: Entry, lost: str) -> Iterator[Database | None]:
+        """:meth:`database` for a file the kind only looks things up in (the address book, for the names of
+        the people in messages and calls): one damaged beyond reading gives ``None`` and a warning saying what
+        the records lack (``lost``), so the kind's own records still come."""
+        with contextlib.ExitStack() as opened:
+            try:
+                db: Database | None = opened.enter_context(self.database(entry))
+            except CorruptFile as exc:
+                self.warn(f"{exc}: {lost}")
+                db = None
+            yield db
 
     @contextlib.contextmanager
     def _bad_text_said(self, db: Database) -> Iterator[None]:
@@ -288,7 +308,7 @@ class ScanContext:
 
     @contextlib.contextmanager
     def _database(self, entry: Entry) -> Iterator[Database]:
-        sidecars = self.fs.sidecars(entry)
+        sidecars = [side for side in self.fs.sidecars(entry) if self._present(side, entry)]
         local = None if sidecars else self.fs.local_path(entry)
         if local is not None:
             db = Database(entry, local, recover_deleted=self.options.recover_deleted, immutable=True)
@@ -305,6 +325,17 @@ class ScanContext:
                 yield db
             finally:
                 db.close()
+
+    def _present(self, sidecar: Entry, database: Entry) -> bool:
+        """Whether a database's ``-wal``/``-journal`` can be read; one listed but missing from the backup is a
+        warning, and the database is read without it."""
+        try:
+            self.fs.open(sidecar).close()
+        except FileNotFoundError as exc:
+            self.warn(f"{exc}: {database.domain}/{database.path} is read without it (what the app wrote to it"
+                      " since its last checkpoint is lost)")
+            return False
+        return True
 
     def read_bytes(self, entry: Entry) -> bytes:
         """A small file's whole content (plists, thumbnails)."""
@@ -393,7 +424,9 @@ class ScanContext:
         """Note something the user should know (a skipped row, a missing file) without stopping."""
         if len(self.warnings) < 200:
             self.warnings.append(message)
-        log.warning("%s: %s", self.kind, message)
+        if (self.kind, message) not in self._logged:
+            self._logged.add((self.kind, message))
+            log.warning("%s: %s", self.kind, message)
 
     def tick(self, count: int) -> None:
         """Report progress (records so far) and honour cancellation."""

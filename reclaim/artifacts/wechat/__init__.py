@@ -76,7 +76,7 @@ class WeChatContacts(Artifact):
     def extract(self, ctx: ScanContext) -> Iterator[WeChatContact]:
         inv = inventory(ctx.fs)
         for account in inv.accounts:
-            directory = load(ctx, account)
+            directory = load(ctx, account, lookup=False)  # (its records: a damaged one stops the kind)
             yield _account_record(account, directory, inv.version)
             for contact in iter_sorted(directory):
                 if contact.username == account.wxid:

@@ -186,15 +186,20 @@ class Directory:
         return self.name(username)
 
 
-def load(ctx: ScanContext, account: Account) -> Directory:
-    """Read the account's contact database into a :class:`Directory` (empty when it is absent)."""
+def load(ctx: ScanContext, account: Account, *, lookup: bool = True) -> Directory:
+    """Read the account's contact database into a :class:`Directory` (empty when it is absent).
+
+    ``lookup``: the caller only looks names up in it (messages, favorites): a contact database damaged beyond
+    reading gives an empty directory and a warning instead of stopping the caller's kind."""
     directory = Directory(account)
     entry = account.entry("DB/WCDB_Contact.sqlite")
     if entry is None:
         return directory
     directory.source = f"{entry.domain}/{entry.path}"
-    with ctx.database(entry) as db:
-        for table in ("Friend", "OpenIMContact"):
+    opening = ctx.lookup_database(entry, "people and chats are shown by their WeChat IDs, not by name") if lookup \
+        else ctx.database(entry)
+    with opening as db:
+        for table in ("Friend", "OpenIMContact") if db is not None else ():
             if not db.has(table, "userName"):
                 continue
             cols = [c for c in ("userName", "type", "certificationFlag", "dbContactRemark", "dbContactHeadImage",

@@ -1,0 +1,100 @@
+"""A backup whose databases lost their first page, or lost a ``-wal`` file: each kind still gives what can be
+read, says what is missing, and a database another kind only looks names up in never costs that kind."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from reclaim.case.context import ScanOptions
+from reclaim.case.scan import scan
+from reclaim.case.store import CaseReader
+from reclaim.sources import open_source
+from reclaim.sources.manifest_db import file_id
+
+BOOK = ("HomeDomain", "Library/AddressBook/AddressBook.sqlitedb")
+WECHAT_CONTACTS = ("AppDomain-com.tencent.xin", "Documents/033f90cb0c2f2064c0b685be234c7a8f/DB/WCDB_Contact.sqlite")
+
+
+def _stored(backup: Path, domain: str, path: str) -> Path:
+    fid = file_id(domain, path)
+    return backup / fid[:2] / fid
+
+
+def _lose_first_page(backup: Path, domain: str, path: str) -> str:
+    """Zero the file's first 4 KiB (its page 1); the damaged file's SHA-256."""
+    stored = _stored(backup, domain, path)
+    with stored.open("r+b") as handle:
+        handle.write(bytes(4096))
+    return hashlib.sha256(stored.read_bytes()).hexdigest()
+
+
+def _scan(backup: Path, case: Path, kinds: list[str]) -> tuple[dict[str, tuple[int, int, str, list[str]]],
+                                                               dict[str, dict]]:
+    """Each kind's (live, deleted, reason, warnings), and every record by id."""
+    with open_source(backup) as fs:
+        result = scan(fs, case, kinds=kinds, options=ScanOptions(recover_deleted=True))
+    with CaseReader(case) as reader:
+        records = {r["id"]: json.loads(r["data"]) for r in reader.conn.execute("SELECT id, data FROM records")}
+    return {k.kind: (k.live, k.deleted, k.reason, k.warnings) for k in result.kinds}, records
+
+
+def test_an_address_book_without_its_first_page_gives_every_contact_and_name(
+        sample_backup: Path, tmp_path: Path) -> None:
+    """Its list of tables spans several pages: found again on the others, the file reads whole (it was "not a
+    database": Contacts, Calls, Messages, Voicemail and WhatsApp all stopped)."""
+    kinds = ["contacts", "calls", "messages", "voicemail"]
+    healthy, healthy_records = _scan(sample_backup, tmp_path / "healthy", kinds)
+    backup = tmp_path / "backup"
+    shutil.copytree(sample_backup, backup)
+    damaged_sha = _lose_first_page(backup, *BOOK)
+    found, records = _scan(backup, tmp_path / "case", kinds)
+    assert {k: v[:3] for k, v in found.items()} == {k: v[:3] for k, v in healthy.items()}
+    assert found["contacts"][0] == 41
+    assert records == healthy_records  # names of senders and callers included
+    assert any(w.startswith(f"{BOOK[0]}/{BOOK[1]} is damaged (its first page, which holds its header and says "
+                            "where its tables are, is lost): read around the damage") for w in found["contacts"][3])
+    assert hashlib.sha256(_stored(backup, *BOOK).read_bytes()).hexdigest() == damaged_sha
+
+
+def test_a_wechat_contact_database_beyond_reading_costs_names_not_messages(
+        sample_backup: Path, tmp_path: Path) -> None:
+    """Its list of tables fitted in page 1: gone. WeChat's messages all still come (they stopped: 0 of 2,873),
+    senders shown by their WeChat IDs; WeChat contacts says why it has none."""
+    kinds = ["wechat", "wechat-contacts"]
+    healthy, healthy_records = _scan(sample_backup, tmp_path / "healthy", kinds)
+    backup = tmp_path / "backup"
+    shutil.copytree(sample_backup, backup)
+    _lose_first_page(backup, *WECHAT_CONTACTS)
+    found, records = _scan(backup, tmp_path / "case", kinds)
+    assert found["wechat"][:3] == healthy["wechat"][:3] and found["wechat"][0] == 2873
+    source = f"{WECHAT_CONTACTS[0]}/{WECHAT_CONTACTS[1]}"
+    assert found["wechat"][3] == [f"{source}: damaged beyond reading: page 1 is not a table b-tree page: the list of "
+                                  "its tables is lost (no other page holds it): people and chats are shown by their "
+                                  "WeChat IDs, not by name"]
+    assert found["wechat-contacts"][:3] == (0, 0, f"{source}: damaged beyond reading: page 1 is not a table b-tree "
+                                                  "page: the list of its tables is lost (no other page holds it)")
+    messages = {i: r for i, r in records.items() if r["kind"] == "wechat" and not r["deleted"]}
+    assert messages.keys() == {i for i, r in healthy_records.items() if r["kind"] == "wechat" and not r["deleted"]}
+    renamed = [(healthy_records[i], r) for i, r in messages.items() if r["sender"] != healthy_records[i]["sender"]]
+    assert renamed and all(new["sender_id"] == old["sender_id"] and new["text"] == old["text"]
+                           for old, new in renamed)
+    assert any(new["sender"] == new["sender_id"] != "" for _, new in renamed)
+
+
+def test_a_wal_missing_from_the_backup_is_said_and_its_database_read_without_it(
+        sample_backup: Path, tmp_path: Path) -> None:
+    healthy, _ = _scan(sample_backup, tmp_path / "healthy", ["messages"])
+    backup = tmp_path / "backup"
+    shutil.copytree(sample_backup, backup)
+    wal = _stored(backup, "HomeDomain", "Library/SMS/sms.db-wal")
+    wal.unlink()
+    found, records = _scan(backup, tmp_path / "case", ["messages"])
+    live, deleted, reason, warnings = found["messages"]
+    assert reason == "" and 200 < live <= healthy["messages"][0]
+    assert warnings == [f"{backup}: file {wal.name} of HomeDomain/Library/SMS/sms.db-wal is missing: "
+                        "HomeDomain/Library/SMS/sms.db is read without it (what the app wrote to it since its last "
+                        "checkpoint is lost)"]
+    assert len([r for r in records.values() if r["kind"] == "messages"]) == live + deleted
