@@ -8,6 +8,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from reclaim.case.context import ScanOptions
 from reclaim.case.scan import scan
 from reclaim.case.store import CaseReader
@@ -98,3 +100,51 @@ def test_a_wal_missing_from_the_backup_is_said_and_its_database_read_without_it(
                         "HomeDomain/Library/SMS/sms.db is read without it (what the app wrote to it since its last "
                         "checkpoint is lost)"]
     assert len([r for r in records.values() if r["kind"] == "messages"]) == live + deleted
+
+
+WECHAT = "AppDomain-com.tencent.xin"
+WECHAT_FOLDER = "Documents/033f90cb0c2f2064c0b685be234c7a8f"
+
+
+@pytest.mark.parametrize(("domain", "path", "kinds", "lost"), [
+    ("HomeDomain", "Library/AddressBook/AddressBookImages.sqlitedb", ["contacts"],
+     "the contacts' pictures are left out"),
+    ("AppDomainGroup-group.net.whatsapp.WhatsApp.shared", "ContactsV2.sqlite", ["whatsapp", "whatsapp-calls"],
+     "people are shown by their WhatsApp numbers, not by name"),
+    (WECHAT, f"{WECHAT_FOLDER}/session/session.db", ["wechat"],
+     "the chat list's last messages and unread counts are left out"),
+    (WECHAT, f"{WECHAT_FOLDER}/fts/fts_message.db", ["wechat"],
+     "texts that only WeChat's search index still holds (of deleted or unreadable messages) are left out"),
+], ids=["contact-pictures", "whatsapp-contacts", "wechat-chat-list", "wechat-search-index"])
+def test_a_file_a_kind_can_do_without_costs_only_what_it_held(
+        domain: str, path: str, kinds: list[str], lost: str, sample_backup: Path, tmp_path: Path) -> None:
+    """Each of these stopped its kinds when damaged beyond reading (0 contacts, 0 WhatsApp messages and calls,
+    0 WeChat messages): now every record still comes, with a warning naming the file and what is missing."""
+    healthy, healthy_records = _scan(sample_backup, tmp_path / "healthy", kinds)
+    backup = tmp_path / "backup"
+    shutil.copytree(sample_backup, backup)
+    _lose_first_page(backup, domain, path)
+    found, records = _scan(backup, tmp_path / "case", kinds)
+    assert {k: v[:3] for k, v in found.items()} == {k: v[:3] for k, v in healthy.items()}
+    assert records.keys() == healthy_records.keys()
+    warning = (f"{domain}/{path}: damaged beyond reading: page 1 is not a table b-tree page: the list of its tables "
+               f"is lost (no other page holds it): {lost}")
+    assert all(warning in v[3] for v in found.values()), found
+
+
+def test_a_wechat_message_file_beyond_reading_costs_its_own_messages_only(
+        sample_backup: Path, tmp_path: Path) -> None:
+    """One shard's loss stopped the walk there: the shards after it were lost too (305 of 2,873 came)."""
+    shard = f"{WECHAT_FOLDER}/DB/message_1.sqlite"
+    _, healthy_records = _scan(sample_backup, tmp_path / "healthy", ["wechat"])
+    backup = tmp_path / "backup"
+    shutil.copytree(sample_backup, backup)
+    _lose_first_page(backup, WECHAT, shard)
+    found, records = _scan(backup, tmp_path / "case", ["wechat"])
+    others = {i for i, r in healthy_records.items() if not r["deleted"] and r["source"] != f"{WECHAT}/{shard}"}
+    assert 1000 < len(others) < 2873
+    assert {i for i, r in records.items() if not r["deleted"]} == others
+    assert found["wechat"][0] == len(others)
+    assert f"{WECHAT}/{shard}: damaged beyond reading: page 1 is not a table b-tree page: the list of its tables is " \
+           "lost (no other page holds it): its messages are lost (those of the other files still come)" \
+           in found["wechat"][3]

@@ -69,9 +69,9 @@ def test_every_row_is_read_when_the_first_page_is_destroyed(tmp_path: Path, page
     path = tmp_path / "app.db"
     expected = _database(path, page_size)
     _destroy_first_page(path, page_size)
-    with pytest.raises(sqlite3.DatabaseError, match="not a database"):
-        with sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True) as conn:
-            conn.execute("SELECT count(*) FROM t0").fetchone()
+    with pytest.raises(sqlite3.DatabaseError, match="not a database"), \
+            sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True) as conn:
+        conn.execute("SELECT count(*) FROM t0").fetchone()
     with Database(path) as db:
         assert db.headless and db.page_size == page_size
         assert {t.name for t in db.schema if t.kind == "index"} == {f"t{t}_name" for t in range(TABLES)}

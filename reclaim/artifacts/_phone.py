@@ -162,7 +162,7 @@ class ContactIndex:
     @classmethod
     def _read(cls, ctx: ScanContext, entry: Entry) -> ContactIndex:
         index = cls()
-        with ctx.lookup_database(entry, "people are shown by their numbers and addresses, not by name") as db:
+        with ctx.optional_database(entry, "people are shown by their numbers and addresses, not by name") as db:
             if db is None or not db.has("ABPerson") or not db.has("ABMultiValue"):
                 return index
             people: dict[int, str] = {}

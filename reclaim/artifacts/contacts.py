@@ -384,8 +384,8 @@ class _PhotoSource:
         if entry is None or not entry.is_file:
             return
         self._stack = contextlib.ExitStack()
-        db = self._stack.enter_context(ctx.database(entry))
-        self.db = db if db.has("ABThumbnailImage") or db.has("ABFullSizeImage") else None
+        db = self._stack.enter_context(ctx.optional_database(entry, "the contacts' pictures are left out"))
+        self.db = db if db is not None and (db.has("ABThumbnailImage") or db.has("ABFullSizeImage")) else None
         if self.db is None:
             return
         for role, table, order in (("full", "ABFullSizeImage", ""), ("thumbnail", "ABThumbnailImage",

@@ -228,8 +228,8 @@ class _People:
         people = cls(device=ContactIndex.load(ctx))
         entry = ctx.get(domain, CONTACTS_DB)
         if entry is not None and entry.is_file:
-            with ctx.database(entry) as db:
-                if db.has("ZWAADDRESSBOOKCONTACT", "ZWHATSAPPID"):
+            with ctx.optional_database(entry, "people are shown by their WhatsApp numbers, not by name") as db:
+                if db is not None and db.has("ZWAADDRESSBOOKCONTACT", "ZWHATSAPPID"):
                     for row in db.rows(
                         f"SELECT ZWHATSAPPID, {db.col('ZWAADDRESSBOOKCONTACT', 'ZFULLNAME')}"
                         " FROM ZWAADDRESSBOOKCONTACT WHERE ZWHATSAPPID IS NOT NULL ORDER BY Z_PK"
@@ -778,8 +778,9 @@ def _contact_phones(ctx: ScanContext, domain: str) -> dict[str, str]:
     entry = ctx.get(domain, CONTACTS_DB)
     if entry is None or not entry.is_file:
         return phones
-    with ctx.database(entry) as db:
-        if db.has("ZWAADDRESSBOOKCONTACT", "ZPHONENUMBER") and db.has("ZWAADDRESSBOOKCONTACT", "ZWHATSAPPID"):
+    with ctx.optional_database(entry, "callers' phone numbers are left out") as db:
+        if db is not None and db.has("ZWAADDRESSBOOKCONTACT", "ZPHONENUMBER") and \
+                db.has("ZWAADDRESSBOOKCONTACT", "ZWHATSAPPID"):
             for row in db.rows("SELECT ZWHATSAPPID, ZPHONENUMBER FROM ZWAADDRESSBOOKCONTACT"
                                " WHERE ZWHATSAPPID IS NOT NULL ORDER BY Z_PK"):
                 if row["ZPHONENUMBER"]:

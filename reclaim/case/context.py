@@ -284,10 +284,10 @@ class ScanContext:
                     fixed.close()
 
     @contextlib.contextmanager
-    def lookup_database(self, entry: Entry, lost: str) -> Iterator[Database | None]:
-        """:meth:`database` for a file the kind only looks things up in (the address book, for the names of
-        the people in messages and calls): one damaged beyond reading gives ``None`` and a warning saying what
-        the records lack (``lost``), so the kind's own records still come."""
+    def optional_database(self, entry: Entry, lost: str) -> Iterator[Database | None]:
+        """:meth:`database` for a file the kind can do without (the address book, only looked up for the names
+        of the people in messages and calls; one of WeChat's message shards): one damaged beyond reading gives
+        ``None`` and a warning saying what is lost (``lost``), so the kind's other records still come."""
         with contextlib.ExitStack() as opened:
             try:
                 db: Database | None = opened.enter_context(self.database(entry))

@@ -27,9 +27,9 @@ from reclaim.sqlite.pages import FileReader, StreamReader, cell_payload, parse_b
 PAGE_SIZES = (4096, 8192, 16384, 32768, 65536, 2048, 1024, 512)
 #: Pages looked at per candidate size (spread over the file): enough to tell, bounded on big files.
 _SAMPLE = 512
-#: Pages (per thousand) that must read as b-tree pages at the size found: most of a database's pages are (the
-#: rest: overflow and free pages); data that is not a database rarely has one.
-_LEAST_SHARE = 250
+#: Pages (per thousand) that must read as b-tree pages at the size found: most of a database's pages are, but
+#: pictures stored in one (the address book's) fill overflow pages, and data that is not a database rarely has one.
+_LEAST_SHARE = 100
 _SCHEMA_TYPES = frozenset(("table", "index", "view", "trigger"))
 
 
@@ -60,7 +60,7 @@ def guess_page_size(file: FileReader | StreamReader) -> int | None:
             if len(page) == size and _fits(page, size):
                 score += 1
         share = score * 1000 // len(range(2, pages + 1, step))  # sizes sample different counts
-        if share > best_score:
+        if share > best_score and score >= min(2, pages - 1):
             best, best_score = size, share
     return best if best_score >= _LEAST_SHARE else None
 

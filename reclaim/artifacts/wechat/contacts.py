@@ -196,7 +196,7 @@ def load(ctx: ScanContext, account: Account, *, lookup: bool = True) -> Director
     if entry is None:
         return directory
     directory.source = f"{entry.domain}/{entry.path}"
-    opening = ctx.lookup_database(entry, "people and chats are shown by their WeChat IDs, not by name") if lookup \
+    opening = ctx.optional_database(entry, "people and chats are shown by their WeChat IDs, not by name") if lookup \
         else ctx.database(entry)
     with opening as db:
         for table in ("Friend", "OpenIMContact") if db is not None else ():

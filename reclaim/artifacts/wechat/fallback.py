@@ -21,6 +21,7 @@ from reclaim.decoders.protobuf import Message, ProtobufError, parse_message
 
 _FTS_CONTENT = re.compile(r"fts\d*_message_table_\d+_content")
 _DECLARED = re.compile(r"\((.*)\)", re.S)
+_INDEX_LOST = "texts that only WeChat's search index still holds (of deleted or unreadable messages) are left out"
 
 
 @dataclass
@@ -124,7 +125,9 @@ def search_index(ctx: ScanContext, account: Account) -> SearchIndex:
     entry = account.entry("fts/fts_message.db")
     if entry is None:
         return index
-    with ctx.database(entry) as db:
+    with ctx.optional_database(entry, _INDEX_LOST) as db:
+        if db is None:
+            return index
         if db.has("fts_username_id", "UsrName"):
             id_col = "usernameid" if db.has("fts_username_id", "usernameid") else "rowid"
             for row in db.rows(f'SELECT UsrName, "{id_col}" FROM fts_username_id'):
@@ -158,8 +161,8 @@ def sessions(ctx: ScanContext, account: Account) -> dict[str, SessionInfo]:
     entry = account.entry("session/session.db")
     if entry is None:
         return out
-    with ctx.database(entry) as db:
-        if not db.has("SessionAbstract", "UsrName"):
+    with ctx.optional_database(entry, "the chat list's last messages and unread counts are left out") as db:
+        if db is None or not db.has("SessionAbstract", "UsrName"):
             return out
         cols = ", ".join(db.col("SessionAbstract", c) for c in ("UsrName", "CreateTime", "unreadcount", "ConStrRes1"))
         rows = [dict(r) for r in db.rows(f"SELECT {cols} FROM SessionAbstract")]  # one row per chat: small

@@ -29,6 +29,7 @@ from reclaim.artifacts.wechat.leftovers import Leftovers
 from reclaim.artifacts.wechat.media import MediaFinder
 from reclaim.artifacts.wechat.records import WeChatMessage
 from reclaim.case.context import Database, ScanContext
+from reclaim.errors import CorruptFile
 
 CHAT_TABLE = re.compile(r"Chat_([0-9a-f]{32})")
 _MEDIA_TYPES = {3, 34, 43, 47, 48, 49, 62}
@@ -145,13 +146,22 @@ class AccountReader:
 
     def _walk(self) -> Iterator[WeChatMessage | ShapedRows]:
         carved: list[tuple[str, Any]] = []
+        read = 0
         for entry in self.account.message_dbs:
-            with self.ctx.database(entry) as db:
+            with self.ctx.optional_database(entry, "its messages are lost (those of the other files still come)") \
+                    as db:
+                if db is None:
+                    continue
+                read += 1
                 tables = sorted(t for t in db.tables() if CHAT_TABLE.fullmatch(t))
                 if self.ctx.options.recover_deleted and tables:
                     carved.extend((db.source, c) for c in self._carve(db, tables))
                 for table in tables:
                     yield from self._table(db, table)
+        if self.account.message_dbs and not read:
+            folder = "/".join(filter(None, (self.domain, self.account.root)))
+            raise CorruptFile(f"none of the {len(self.account.message_dbs)} message databases of the account in "
+                              f"{folder} can be read (the warnings name each one and why)")
         if not self.ctx.options.recover_deleted:
             return
         self.leftovers = Leftovers(self)  # listed now: every live MesLocalID is known
