@@ -112,6 +112,33 @@ def test_encrypted_manifest_without_manifest_plist(sample_backup_encrypted: Path
         open_source(copy)
 
 
+def test_an_encrypted_manifest_db_whose_first_page_is_garbled_gives_every_entry(
+        sample_backup_encrypted: Path, tmp_path: Path) -> None:
+    """Its first 4 KiB of ciphertext destroyed: it decrypts to a file whose first page is garbage (it was refused
+    as "not a database (damaged ManifestKey?)"); the entries are found on its other pages. A wrong key still
+    gives no page of a database, and is still refused."""
+    import random
+
+    from reclaim.sample import SAMPLE_PASSWORD
+
+    with open_source(sample_backup_encrypted, password=SAMPLE_PASSWORD) as src:
+        every = {(e.domain, e.path) for e in src.entries()}
+    copy = tmp_path / "b"
+    shutil.copytree(sample_backup_encrypted, copy)
+    with (copy / "Manifest.db").open("r+b") as handle:
+        handle.write(random.Random(5).randbytes(4096))
+    with open_source(copy, password=SAMPLE_PASSWORD) as src:
+        assert {(e.domain, e.path) for e in src.entries()} == every
+        assert src.info.warnings[0].startswith("Manifest.db is damaged (its first page, which says where its tables "
+                                               f"are, is lost): {len(every):,} file entries were read from it")
+        sms = src.get("HomeDomain", "Library/SMS/sms.db")
+        assert sms is not None and src.read_bytes(sms)[:16] == b"SQLite format 3\x00"
+    with (copy / "Manifest.db").open("r+b") as handle:
+        handle.write(random.Random(6).randbytes((copy / "Manifest.db").stat().st_size))
+    with pytest.raises(CorruptFile, match=r"decrypted Manifest\.db is not a database"):
+        open_source(copy, password=SAMPLE_PASSWORD)
+
+
 FILES = [
     SampleFile("HomeDomain", "Library", None),
     SampleFile("HomeDomain", "Library/SMS", None),

@@ -143,6 +143,29 @@ def test_a_damaged_manifest_db_gives_the_entries_left_in_it(sample_backup: Path,
     assert hashlib.sha256(manifest.read_bytes()).hexdigest() == before
 
 
+def test_a_manifest_db_without_its_first_page_gives_every_entry(sample_backup: Path, tmp_path: Path) -> None:
+    """Its list of tables was on that page: the records shaped like a ``Files`` row are picked out of the others
+    (the backup looked encrypted, and was refused, although Manifest.plist says it is not)."""
+    import hashlib
+
+    copy = tmp_path / "c"
+    shutil.copytree(sample_backup, copy)
+    manifest = copy / "Manifest.db"
+    with sqlite3.connect(f"file:{manifest}?mode=ro&immutable=1", uri=True) as conn:
+        every = {(d, p, f) for d, p, f in conn.execute("SELECT domain, relativePath, flags FROM Files")}
+    with manifest.open("r+b") as handle:
+        handle.write(bytes(4096))
+    before = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    with open_source(copy) as src:
+        assert {(e.domain, e.path, 2 if e.kind is EntryKind.DIR else 1 if e.kind is EntryKind.FILE else 4)
+                for e in src.entries()} == every
+        assert src.info.warnings == [f"Manifest.db is damaged (its first page, which says where its tables are, is "
+                                     f"lost): {len(every):,} file entries were read from it; files whose entries are "
+                                     "lost are found only by their names"]
+        assert list(src.find("AppDomain-com.tencent.xin", "Documents/*/DB/message_*.sqlite"))  # patterns work again
+    assert hashlib.sha256(manifest.read_bytes()).hexdigest() == before
+
+
 def test_damage_met_midway_through_manifest_db_goes_on_from_a_scratch_copy(sample_backup: Path,
                                                                           tmp_path: Path) -> None:
     """A bad page deep in a Manifest.db whose header is right: found only when a read reaches it, which then

@@ -54,6 +54,15 @@ _HOLDS = {"Info.plist": "the device's name, model and phone number", "Status.pli
           "Manifest.plist": "the backup's date and apps"}
 
 
+def _pages_of_a_database(path: Path) -> bool:
+    """Whether a file whose header is not SQLite's still has pages of a database (its head alone damaged)."""
+    from reclaim.sqlite.headless import guess_page_size
+    from reclaim.sqlite.pages import FileReader
+
+    with FileReader(path) as file:
+        return guess_page_size(file) is not None
+
+
 def _load_plist(path: Path, warnings: list[str] | None = None) -> dict[str, Any]:
     """A backup's property list (empty when missing). A damaged one is an error, or with ``warnings`` (for
     the ones that only describe the backup) a warning added to them and no content."""
@@ -181,6 +190,8 @@ class ITunesBackup(VirtualFS):
         plain = not self.legacy and not self._db_looks_encrypted(db_path)
         self.manifest_plist = _load_plist(root / "Manifest.plist", self._warnings if plain else None)
         self.encrypted = bool(self.manifest_plist.get("IsEncrypted")) or "ManifestKey" in self.manifest_plist
+        # A Manifest.db whose first bytes are damaged looks encrypted: Manifest.plist, read whole, says it is not.
+        plain = plain or (not self.legacy and self.manifest_plist.get("IsEncrypted") is False)
         if not self.encrypted and not self.legacy and not plain:
             raise CorruptFile(
                 "Manifest.db is encrypted but Manifest.plist (which holds the keybag) is missing or damaged",
@@ -253,8 +264,9 @@ class ITunesBackup(VirtualFS):
                 size = reader.size
             _strip_padding(target, size)
             with open(target, "rb") as handle:
-                if handle.read(16) != SQLITE_MAGIC:
-                    raise CorruptFile("decrypted Manifest.db is not a database (damaged ManifestKey?)")
+                head = handle.read(16)
+            if head != SQLITE_MAGIC and not _pages_of_a_database(target):  # (a damaged head alone: read around)
+                raise CorruptFile("decrypted Manifest.db is not a database (damaged ManifestKey?)")
         except CorruptFile as exc:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             raise CorruptFile(f"cannot decrypt Manifest.db ({exc})", db_path) from None

@@ -106,10 +106,11 @@ class ManifestDB:
         self.problem: str | None = None
         self._scratch: str | None = None
         self._retired: list[sqlite3.Connection] = []  # replaced by a scratch copy, its cursors still in use
-        problem = _truncation(path) or self._open()
+        cut = _truncation(path)
+        problem = cut or self._open()
         if problem is not None:
             self.problem = problem
-            self._salvage(problem)
+            self._salvage(problem, cut=cut is not None)
         self._lock = threading.Lock()
 
     def _open(self) -> str | None:
@@ -140,8 +141,9 @@ class ManifestDB:
                 self._salvage(str(exc))
             return self._conn is not used
 
-    def _salvage(self, problem: str) -> None:
-        """Stand in for the damaged file with a scratch copy of the entries reclaim's page reader finds in it."""
+    def _salvage(self, problem: str, *, cut: bool = False) -> None:
+        """Stand in for the damaged file with a scratch copy of the entries reclaim's page reader finds in it
+        (``cut``: ``problem`` says the file was cut short, which is what a user needs to hear)."""
         from reclaim.sqlite.repair import rebuild  # (only for damaged files)
 
         self._scratch = tempfile.mkdtemp(prefix="reclaim-manifest-")
@@ -149,14 +151,22 @@ class ManifestDB:
         copy = Path(self._scratch) / "Manifest.db"
         try:
             rebuild(self.path, copy, wal=False)
-        except CorruptFile:
-            pass  # not even its first page: no entry, the backup's files are found by their names only
+            lost_schema = False
+        except CorruptFile:  # its list of tables is lost: the records shaped like a Files row are picked out below
+            lost_schema = True
         self._conn = sqlite3.connect(copy, check_same_thread=False)
         if self._conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'Files'").fetchone() is None:
             self._conn.executescript(SCHEMA)
+        if lost_schema:
+            from reclaim.sqlite.headless import leaf_records
+
+            self._conn.executemany("INSERT OR IGNORE INTO Files VALUES (?, ?, ?, ?, ?)",
+                                   (values for _rowid, values in leaf_records(self.path) if len(values) == 5))
         self._conn.execute(f"DELETE FROM Files WHERE NOT ({_USABLE})")  # what the damage made of some rows
         self._conn.commit()
         found = self._conn.execute("SELECT COUNT(*) FROM Files").fetchone()[0]
+        if lost_schema and not cut:
+            problem = "its first page, which says where its tables are, is lost"
         self.damage = (f"Manifest.db is damaged ({problem}): {found:,} file entries were read from it; "
                        "files whose entries are lost are found only by their names")
 

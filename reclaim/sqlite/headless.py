@@ -13,14 +13,17 @@ database", although every other page is intact. This module finds what page 1 sa
   survive, and are recognised by their shape (``'table'`` / ``'index'`` / ``'view'`` /
   ``'trigger'``, two names, a root page number, a ``CREATE`` statement).
 
-A schema that fitted in page 1 alone is gone with it; the caller says so.
+A schema that fitted in page 1 alone is gone with it. A reader that knows the layout of the table it
+wants (reclaim's own index of a backup, Manifest.db) can still pick that table's rows out of every
+record on the file's pages (:func:`leaf_records`); others say what is lost.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 
-from reclaim.sqlite.format import BTREE_TYPES, TABLE_LEAF, DbHeader, FormatError, decode_record
+from reclaim.sqlite.format import BTREE_TYPES, TABLE_LEAF, DbHeader, FormatError, decode_record, parse_header
 from reclaim.sqlite.pages import FileReader, StreamReader, cell_payload, parse_btree_page, parse_leaf_cell
 
 #: Page sizes in the order they are tried (iOS writes 4096; the others break ties the same way).
@@ -106,3 +109,39 @@ def _is_schema_row(values: tuple[object, ...]) -> bool:
     kind, name, table, root, sql = values
     return kind in _SCHEMA_TYPES and isinstance(name, str) and isinstance(table, str) and isinstance(root, int) \
         and (sql is None or (isinstance(sql, str) and sql.lstrip()[:6].upper() == "CREATE"))
+
+
+def leaf_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, list[object]]]:
+    """``(rowid, values)`` of every record on every table leaf page of a file (main file only, each page once,
+    in file order), whichever table it was in: for a reader that knows its table's layout when the list of
+    tables is lost. Nothing when no page size can be found."""
+    with FileReader(path) as file:
+        try:
+            header = parse_header(file.read(0, 100))
+            size, usable, encoding = header.page_size, header.usable, header.encoding
+        except FormatError:
+            size = guess_page_size(file)
+            if size is None:
+                return
+            usable, encoding = size, "utf-8"
+        pages = file.size // size
+
+        def get(pgno: int) -> bytes | None:
+            page = file.read((pgno - 1) * size, size) if 1 <= pgno <= pages else b""
+            return page if len(page) == size else None
+
+        for pgno in range(1, pages + 1):
+            page = get(pgno)
+            if page is None or page[100 if pgno == 1 else 0] != TABLE_LEAF:
+                continue
+            try:
+                bp = parse_btree_page(page, pgno, usable)
+            except FormatError:
+                continue
+            for off in bp.cell_pointers:
+                try:
+                    cell = parse_leaf_cell(page, off, True, usable)
+                    payload, _ok, _ = cell_payload(page, cell, get, usable, pages)
+                    yield cell.rowid or 0, decode_record(payload, encoding)
+                except (FormatError, UnicodeDecodeError):
+                    continue
