@@ -148,3 +148,23 @@ def test_a_case_given_by_its_folder_is_closed_after_its_export(case_dir: Path, t
     with pytest.raises(ReclaimError):
         export_case(case_dir, tmp_path / "out2", formats=["no-such-format"])
     assert closed == [case_dir, case_dir]
+
+
+def test_media_gone_from_the_case_folder_is_said_and_marked_missing(tmp_path: Path) -> None:
+    """A picture deleted from the case's media folder after the scan: the export says how many are gone, the
+    chat marks it missing, and nothing is copied in its place."""
+    from reclaim.case.store import media_relpath
+
+    folder = tmp_path / "case"
+    build_case(folder, messages=20)
+    sha = hashlib.sha256(JPEG).hexdigest()
+    assert export_case(folder, tmp_path / "before", formats=["html"]).warnings == []
+    (folder / media_relpath(sha)).unlink()
+    result = export_case(folder, tmp_path / "out", formats=["html", "json"])
+    assert result.warnings == [f"1 of the case's 1 media files are gone from {folder / 'media'} (moved or deleted "
+                               "since the scan?): the report marks them missing and they are not copied"]
+    family = sorted((tmp_path / "out" / "report" / "chatty").glob("*Family*"))[0]
+    page = (family / "page-1.html").read_text()
+    assert '<div class="missing">📎 IMG_0001.JPG (gone from the case folder)</div>' in page
+    assert not (tmp_path / "out" / "media").exists()
+    assert export_case(folder, tmp_path / "json-only", formats=["json"]).warnings == []

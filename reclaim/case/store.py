@@ -750,6 +750,15 @@ class CaseReader:
         path = self.folder / media_relpath(sha256)
         return path if path.is_file() else None
 
+    def missing_media(self) -> tuple[int, int]:
+        """(how many, of how many) media files the case lists are gone from its folder (moved or deleted since
+        the scan): what an export cannot copy."""
+        missing = total = 0
+        for (sha,) in self.conn.execute("SELECT sha256 FROM media"):
+            total += 1
+            missing += self.media_path(sha) is None
+        return missing, total
+
     def media_info(self, sha256: str) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT * FROM media WHERE sha256=?", (sha256,)).fetchone()
         return dict(row) if row else None

@@ -24,6 +24,8 @@ def run(args: argparse.Namespace) -> int:
     check_output_folder(args.output)
     with reading_case(args.case):
         result = export_case(args.case, args.output, kinds=split_list(args.kinds), formats=split_list(args.formats))
+    for warning in result.warnings:
+        console.print(f"Warning: {warning}", style="yellow", highlight=False)
     console.print(f"Wrote {len(result.files):,} files to {result.out}", highlight=False)
     if result.index:
         console.print(f"Open {result.index}", highlight=False)

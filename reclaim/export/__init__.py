@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from reclaim.case.store import CaseReader
+from reclaim.case.store import MEDIA_DIR, CaseReader
 from reclaim.errors import ReclaimError
 from reclaim.output import write_manifest
 
@@ -114,6 +114,8 @@ class ExportResult:
     out: Path
     files: list[Path] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
+    #: What the user should know about what could not be written (media gone from the case's folder).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def index(self) -> Path | None:
@@ -158,6 +160,12 @@ def _export(reader: CaseReader, out: Path, kinds: list[str] | None, formats: lis
         present = [k for k in present if k in kinds]
     out.mkdir(parents=True, exist_ok=True)
     result = ExportResult(out=out, kinds=present)
+    if "html" in wanted or "media" in wanted:
+        missing, total = reader.missing_media()
+        if missing:
+            result.warnings.append(f"{missing:,} of the case's {total:,} media files are gone from "
+                                   f"{reader.folder / MEDIA_DIR} (moved or deleted since the scan?): the report "
+                                   "marks them missing and they are not copied")
 
     # The report (and the links it shows) is written by a second process meanwhile when there is other
     # work to do: a whole case's export then takes as long as the longer of the two, not their sum.

@@ -221,6 +221,7 @@ class MediaCopier:
             "mime": shown_mime or "",
             "type": shown_type(shown_mime or ""),
             "missing": bool(ref.get("missing")) or original is None,
+            "why": "not in the backup" if ref.get("missing") or not ref.get("sha256") else "gone from the case folder",
             "size": ref.get("size") or 0,
             "role": ref.get("role") or "",
         }
