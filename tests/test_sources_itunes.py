@@ -339,3 +339,31 @@ def test_entries_equal_the_plistlib_reading(
     assert sum(1 for e in fast if e.encryption_key) == (sum(1 for e in fast if e.is_file) if encrypted else 0)
     assert {e.kind for e in fast} == {EntryKind.FILE, EntryKind.DIR, EntryKind.LINK}
     assert any(e.target for e in fast) and all(e.mtime for e in fast if e.kind is EntryKind.FILE)
+
+
+def test_a_lost_manifest_db_schema_prefers_the_live_files_row_to_a_stale_copy(
+        small_backup: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An older backup's row for the same file, left on a freed page, comes first in the file: the live table's
+    row (on a page its interior page points to) is the one kept."""
+    from reclaim.sqlite import headless
+
+    fid = file_id("HomeDomain", "Library/SMS/sms.db")
+    with sqlite3.connect(f"file:{small_backup / 'Manifest.db'}?mode=ro&immutable=1", uri=True) as conn:
+        live = conn.execute("SELECT fileID, domain, relativePath, flags, file FROM Files WHERE fileID = ?",
+                            (fid,)).fetchone()
+    stale = [*live[:4], encode_mbfile(MBFile(size=3, mode=0o100644))]
+
+    def pages(path: Path):  # (what leaf_records gives: the stale copy first, on a page nothing points to)
+        yield 1, stale, False
+        yield 2, list(live), True
+
+    monkeypatch.setattr(headless, "leaf_records", pages)
+    copy = tmp_path / "c"
+    shutil.copytree(small_backup, copy)
+    with (copy / "Manifest.db").open("r+b") as handle:
+        handle.write(bytes(100))  # (the header alone: page 1's list of tables is read, so it is wiped too)
+        handle.seek(100)
+        handle.write(bytes(3996))
+    with open_source(copy) as src:
+        entry = src.get("HomeDomain", "Library/SMS/sms.db")
+        assert entry is not None and entry.size == 4096

@@ -126,3 +126,19 @@ def test_what_is_not_a_database_is_still_refused_as_one(tmp_path: Path, content:
     path.write_bytes(content)
     with pytest.raises(CorruptFile, match="bad magic"):
         Database(path)
+
+
+def test_leaf_records_tell_the_rows_of_a_live_multi_page_table(tmp_path: Path) -> None:
+    """Every record comes, whichever table it is in; those on pages an interior page points to are linked."""
+    from reclaim.sqlite.headless import leaf_records
+
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE big(id INTEGER PRIMARY KEY, name TEXT)")
+        conn.execute("CREATE TABLE small(id INTEGER PRIMARY KEY, name TEXT)")
+        conn.executemany("INSERT INTO big(name) VALUES (?)", [(f"big row {n} " + "x" * 100,) for n in range(300)])
+        conn.execute("INSERT INTO small(name) VALUES ('alone')")
+    _destroy_first_page(path, 4096)
+    found = {(values[1], linked) for _rowid, values, linked in leaf_records(path) if len(values) == 2}
+    assert {name for name, _ in found} == {f"big row {n} " + "x" * 100 for n in range(300)} | {"alone"}
+    assert all(linked for name, linked in found if name.startswith("big")) and ("alone", False) in found

@@ -158,10 +158,7 @@ class ManifestDB:
         if self._conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'Files'").fetchone() is None:
             self._conn.executescript(SCHEMA)
         if lost_schema:
-            from reclaim.sqlite.headless import leaf_records
-
-            self._conn.executemany("INSERT OR IGNORE INTO Files VALUES (?, ?, ?, ?, ?)",
-                                   (values for _rowid, values in leaf_records(self.path) if len(values) == 5))
+            self._files_from_pages()
         self._conn.execute(f"DELETE FROM Files WHERE NOT ({_USABLE})")  # what the damage made of some rows
         self._conn.commit()
         found = self._conn.execute("SELECT COUNT(*) FROM Files").fetchone()[0]
@@ -169,6 +166,24 @@ class ManifestDB:
             problem = "its first page, which says where its tables are, is lost"
         self.damage = (f"Manifest.db is damaged ({problem}): {found:,} file entries were read from it; "
                        "files whose entries are lost are found only by their names")
+
+    def _files_from_pages(self) -> None:
+        """Fill the scratch copy with the records of the file shaped like a ``Files`` row (five values; the types
+        are checked after): those of the live table first, so that a stale copy of a row on a freed page (an
+        older backup's entry for the same file, with another file key) never stands in for it."""
+        from reclaim.sqlite.headless import leaf_records
+
+        insert = "INSERT OR IGNORE INTO Files VALUES (?, ?, ?, ?, ?)"
+        unlinked = []
+        with self._conn:
+            for _rowid, values, linked in leaf_records(self.path):
+                if len(values) != 5:
+                    continue
+                if linked:
+                    self._conn.execute(insert, values)
+                else:
+                    unlinked.append(values)  # (a small table's only page, or freed pages: few)
+            self._conn.executemany(insert, unlinked)
 
     def close(self) -> None:
         """Close the connection (and remove the scratch copy of a damaged file)."""

@@ -23,8 +23,24 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 
-from reclaim.sqlite.format import BTREE_TYPES, TABLE_LEAF, DbHeader, FormatError, decode_record, parse_header
-from reclaim.sqlite.pages import FileReader, StreamReader, cell_payload, parse_btree_page, parse_leaf_cell
+from reclaim.sqlite.format import (
+    BTREE_TYPES,
+    TABLE_INTERIOR,
+    TABLE_LEAF,
+    DbHeader,
+    FormatError,
+    decode_record,
+    parse_header,
+)
+from reclaim.sqlite.pages import (
+    BTreePage,
+    FileReader,
+    StreamReader,
+    cell_payload,
+    interior_children,
+    parse_btree_page,
+    parse_leaf_cell,
+)
 
 #: Page sizes in the order they are tried (iOS writes 4096; the others break ties the same way).
 PAGE_SIZES = (4096, 8192, 16384, 32768, 65536, 2048, 1024, 512)
@@ -111,10 +127,12 @@ def _is_schema_row(values: tuple[object, ...]) -> bool:
         and (sql is None or (isinstance(sql, str) and sql.lstrip()[:6].upper() == "CREATE"))
 
 
-def leaf_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, list[object]]]:
-    """``(rowid, values)`` of every record on every table leaf page of a file (main file only, each page once,
-    in file order), whichever table it was in: for a reader that knows its table's layout when the list of
-    tables is lost. Nothing when no page size can be found."""
+def leaf_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, list[object], bool]]:
+    """``(rowid, values, linked)`` of every record on every table leaf page of a file (main file only, each page
+    once, in file order), whichever table it was in: for a reader that knows its table's layout when the list of
+    tables is lost. ``linked``: its page is a child of a table's interior page, so part of a live table (a page
+    no interior page points to is a table's only page, or a freed one with rows deleted since). Nothing when no
+    page size can be found."""
     with FileReader(path) as file:
         try:
             header = parse_header(file.read(0, 100))
@@ -130,18 +148,27 @@ def leaf_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, list[objec
             page = file.read((pgno - 1) * size, size) if 1 <= pgno <= pages else b""
             return page if len(page) == size else None
 
-        for pgno in range(1, pages + 1):
+        def btree(pgno: int, kind: int) -> tuple[bytes, BTreePage] | None:
             page = get(pgno)
-            if page is None or page[100 if pgno == 1 else 0] != TABLE_LEAF:
-                continue
+            if page is None or page[100 if pgno == 1 else 0] != kind:
+                return None
             try:
-                bp = parse_btree_page(page, pgno, usable)
+                return page, parse_btree_page(page, pgno, usable)
             except FormatError:
+                return None
+
+        linked: set[int] = set()
+        for pgno in range(1, pages + 1):
+            if (interior := btree(pgno, TABLE_INTERIOR)) is not None:
+                linked.update(interior_children(*interior, usable))
+        for pgno in range(1, pages + 1):
+            if (leaf := btree(pgno, TABLE_LEAF)) is None:
                 continue
+            page, bp = leaf
             for off in bp.cell_pointers:
                 try:
                     cell = parse_leaf_cell(page, off, True, usable)
                     payload, _ok, _ = cell_payload(page, cell, get, usable, pages)
-                    yield cell.rowid or 0, decode_record(payload, encoding)
+                    yield cell.rowid or 0, decode_record(payload, encoding), pgno in linked
                 except (FormatError, UnicodeDecodeError):
                     continue
