@@ -6,6 +6,7 @@ checking a parent's or child's phone wants to look at it twice.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -122,13 +123,17 @@ def _skeleton(text: str) -> str:
 
 
 def _looks_alike(link: ParsedUrl) -> bool:
-    domain = registrable_domain(_unicode_host(link.host))
-    base = domain.split(".")[0]
-    skeleton = _skeleton(base)
+    return _looks_alike_host(link.host)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _looks_alike_host(host: str) -> bool:
+    """Whether a host imitates a brand's (decided once per host: a chat's links repeat a few sites)."""
+    domain = registrable_domain(_unicode_host(host))
+    tokens = [t for t in re.split(r"[-_.]+", _skeleton(domain.split(".")[0])) if t]
     for brand, homes in BRANDS.items():
-        if domain in homes or any(link.host_matches(h) for h in homes):
+        if domain in homes or any(host == home or host.endswith("." + home) for home in homes):
             return False
-        tokens = [t for t in re.split(r"[-_.]+", skeleton) if t]
         for token in tokens:
             if token == brand or (token.startswith(brand) and token[len(brand):] in LURE_WORDS):
                 return True  # brand on a foreign domain or with lure words: paypal.top, apple-id-verify.com
