@@ -115,6 +115,12 @@ class VirtualFS(ABC):
     def info(self) -> SourceInfo:
         """Device and source metadata."""
 
+    def damage_found(self) -> list[str]:
+        """What was found wrong with the source as a whole while it was read (a damaged page deep in a backup's
+        index, met only by a read that reached it): the warnings :attr:`info` did not give when it was asked
+        for first. Cheap to ask, unlike :attr:`info`."""
+        return []
+
     @abstractmethod
     def entries(self) -> Iterator[Entry]:
         """Every entry, streamed (a real manifest can hold over a million rows)."""

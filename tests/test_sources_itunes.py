@@ -367,3 +367,30 @@ def test_a_lost_manifest_db_schema_prefers_the_live_files_row_to_a_stale_copy(
     with open_source(copy) as src:
         entry = src.get("HomeDomain", "Library/SMS/sms.db")
         assert entry is not None and entry.size == 4096
+
+
+def test_damage_met_midway_through_manifest_db_is_on_the_reports_first_page(sample_backup: Path,
+                                                                           tmp_path: Path) -> None:
+    """Found only when the scan's reads reached it, the index's damage was in the log, not in the case's source
+    (the report's first page, the web page's device line)."""
+    from reclaim.case.context import ScanOptions
+    from reclaim.case.scan import scan
+    from reclaim.case.store import CaseReader
+
+    copy = tmp_path / "c"
+    shutil.copytree(sample_backup, copy)
+    manifest = copy / "Manifest.db"
+    with sqlite3.connect(f"file:{manifest}?mode=ro&immutable=1", uri=True) as conn:
+        leaves = [n for n, kind in conn.execute("SELECT pageno, pagetype FROM dbstat WHERE name = 'Files'")
+                  if kind == "leaf"]
+    with open(manifest, "r+b") as handle:
+        handle.seek((leaves[len(leaves) // 2] - 1) * 4096)
+        handle.write(bytes(range(256)) * 16)
+    with open_source(copy) as src:
+        assert src.info.warnings == []
+        result = scan(src, tmp_path / "case", kinds=["apps", "wechat"], options=ScanOptions(recover_deleted=False))
+    assert len(result.warnings) == 1 and result.warnings[0].startswith(
+        "Manifest.db is damaged (database disk image is malformed): ")
+    with CaseReader(tmp_path / "case") as case:
+        assert case.source()["warnings"] == result.warnings
+        assert case.source()["device_name"] == "Alex's iPhone"

@@ -8,7 +8,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reclaim.artifacts import select
@@ -80,6 +80,11 @@ def scan(
             else:
                 writer.merge(helper.part, done.shapes, done.media)
                 statuses |= {status.kind: status for status in done.statuses}
+        late = [w for w in fs.damage_found() if w not in result.warnings]
+        if late:  # damage met while the kinds read the source: the report's first page says so too
+            result.warnings += late
+            writer.set_source(replace(info, warnings=result.warnings), fs.name,
+                              str(fs.location) if fs.location else None)
         for kind, group in groups:  # in the order of the kinds, wherever each was extracted
             lead = _lead(kind, group)
             writer.set_status(statuses[kind], lead.view, lead.formats)

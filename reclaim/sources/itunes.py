@@ -307,9 +307,12 @@ class ITunesBackup(VirtualFS):
                 "is_full_backup": self.status_plist.get("IsFullBackup"),
                 "keybag_version": self.keybag.version if self.keybag else None,
             },
-            warnings=[*self._warnings, *([self._manifest.damage] if isinstance(self._manifest, ManifestDB)
-                                         and self._manifest.damage else [])],
+            warnings=[*self._warnings, *self.damage_found()],
         )
+
+    def damage_found(self) -> list[str]:
+        """The index's damage (Manifest.db's, found on opening it or midway through a read)."""
+        return [self._manifest.damage] if isinstance(self._manifest, ManifestDB) and self._manifest.damage else []
 
     def entries(self) -> Iterator[Entry]:
         assert self._manifest is not None
