@@ -105,3 +105,28 @@ def test_through_the_sample_backup(sample_backup: Path, tmp_path: Path) -> None:
             (audio,) = message["attachments"]
             wav = case.media_path(audio["preview"]).read_bytes()
             assert wav_seconds(wav) == pytest.approx(message["duration"], abs=0.05)
+
+
+@pytest.mark.parametrize("damage", ["cut", "garbage"])
+def test_a_damaged_transcript_costs_only_that_transcript(tmp_path: Path, damage: str,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """An XML transcript cut short made plistlib raise ExpatError, which stopped the whole kind."""
+    root = tmp_path / "voicemail"
+    root.mkdir()
+    files = [*sample_voicemail.files(SampleContext()),
+             SampleFile("HomeDomain", "Library/AddressBook/AddressBook.sqlitedb", address_book(root / "ab.db"))]
+    transcripts = [f for f in files if f.path.endswith(".transcript")]
+    assert transcripts
+    first = transcripts[0]
+    data = first.data if isinstance(first.data, bytes) else Path(str(first.data)).read_bytes()
+    if damage == "cut":
+        import plistlib
+
+        data = plistlib.dumps(plistlib.loads(data), fmt=plistlib.FMT_XML)[:90]
+    else:
+        data = b"bplist00" + bytes(range(40))
+    files[files.index(first)] = SampleFile(first.domain, first.path, data)
+    status, records = scan(MemoryFS(files), root / "case", deleted=True)
+    assert (status.live, status.deleted) == (2, 2) and status.reason == ""
+    assert [r.getMessage() for r in caplog.records] == [f"voicemail: HomeDomain/{first.path}: not a readable plist"]
+    assert len([r for r in records if r["transcript"]]) == len(transcripts) - 1

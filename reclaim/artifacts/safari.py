@@ -19,7 +19,6 @@
 
 from __future__ import annotations
 
-import plistlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +35,7 @@ from reclaim.artifacts.base import (
     from_apple_time_safe,
     text_or_empty,
 )
+from reclaim.decoders.keyed_archive import KeyedArchiveError, load_plist
 
 if TYPE_CHECKING:
     from reclaim.case.context import Database, ScanContext
@@ -54,8 +54,8 @@ def _plist(blob: Any) -> dict[str, Any]:
     if not isinstance(blob, bytes) or not blob:
         return {}
     try:
-        value = plistlib.loads(blob)
-    except (plistlib.InvalidFileException, ValueError, OverflowError):
+        value = load_plist(blob)
+    except KeyedArchiveError:
         return {}
     return value if isinstance(value, dict) else {}
 

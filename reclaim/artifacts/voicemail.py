@@ -10,7 +10,6 @@ plist with the transcription. Erased rows are carved from free space.
 
 from __future__ import annotations
 
-import plistlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +27,7 @@ from reclaim.artifacts.base import (
     from_unix_time,
     text_or_empty,
 )
+from reclaim.decoders.keyed_archive import KeyedArchiveError, load_plist
 from reclaim.media.audio import wav_preview
 
 if TYPE_CHECKING:
@@ -67,8 +67,8 @@ def _transcript(ctx: ScanContext, rowid: int) -> tuple[str, float | None]:
     if entry is None or not entry.is_file or entry.size > 1 << 20:
         return "", None
     try:
-        data = plistlib.loads(ctx.read_bytes(entry))
-    except (plistlib.InvalidFileException, ValueError):
+        data = load_plist(ctx.read_bytes(entry))
+    except KeyedArchiveError:  # (damaged: plistlib raises several types, an XML one cut short ExpatError)
         ctx.warn(f"HomeDomain/{FOLDER}/{rowid}.transcript: not a readable plist")
         return "", None
     if not isinstance(data, dict):

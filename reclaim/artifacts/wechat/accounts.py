@@ -11,7 +11,6 @@ but no name anywhere is still an account (named by its folder hash).
 from __future__ import annotations
 
 import hashlib
-import plistlib
 import re
 import struct
 import weakref
@@ -19,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from reclaim.decoders.keyed_archive import KeyedArchiveError, unarchive
+from reclaim.decoders.keyed_archive import KeyedArchiveError, load_plist, unarchive
 from reclaim.decoders.protobuf import ProtobufError, iter_fields, read_varint
 from reclaim.errors import CorruptFile
 from reclaim.sources.errors import MissingFile
@@ -148,9 +147,9 @@ def _discover(fs: VirtualFS) -> Inventory:
     prefs_data = _read_optional(fs, prefs)
     if prefs_data is not None:
         try:
-            versions = plistlib.loads(prefs_data).get("prevStartupVersions") or []
+            versions = load_plist(prefs_data).get("prevStartupVersions") or []
             version = str(versions[-1]) if versions else ""
-        except (plistlib.InvalidFileException, ValueError, AttributeError):
+        except (KeyedArchiveError, AttributeError, TypeError, IndexError, KeyError):
             version = ""
     return Inventory(sorted(accounts.values(), key=lambda a: a.folder), version)
 
