@@ -169,3 +169,45 @@ def test_archive_without_an_iphone_file_system_is_refused(tmp_path: Path, member
                 archive.add(src, arcname=name)
     with pytest.raises(NotASource, match="no iPhone file system inside"):
         open_source(path)
+
+
+@pytest.mark.parametrize("mode", ["", "gz"], ids=["tar", "tar.gz"])
+def test_a_tar_extraction_cut_short_gives_every_file_before_the_cut(corpus: Path, tmp_path: Path,
+                                                                    mode: str) -> None:
+    """A download or copy of a big extraction that stopped: the archive was refused whole ("unexpected end of
+    data"); the members before the cut are read, the source says what happened, a member the cut went through
+    is one clear error."""
+    import io
+    import random
+
+    from reclaim.case.context import ScanOptions
+    from reclaim.case.scan import scan
+
+    path = tmp_path / f"extraction.tar{'.' + mode if mode else ''}"
+    with zipfile.ZipFile(corpus / "ileapp/cases/whatsApp/testdata.whatsApp.whatsAppMessages.josh_ios15_ffs.zip") \
+            as whatsapp, tarfile.open(path, f"w:{mode}") as tar:
+        for info in whatsapp.infolist():
+            data = whatsapp.read(info)
+            member = tarfile.TarInfo(info.filename)
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+        for n in range(4):  # pictures that come after it: random bytes, which no compression shrinks
+            data = random.Random(n).randbytes(150_000)
+            member = tarfile.TarInfo(f"filesystem2/mobile/Media/DCIM/100APPLE/IMG_000{n}.JPG")
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) * 3 // 4])
+    with open_source(path) as src:
+        assert src.info.warnings and src.info.warnings[0].startswith(f"{path.name} is cut short or damaged after its "
+                                                                     "first ")
+        photos = [e for e in src.files() if e.path.startswith("Media/DCIM/")]
+        assert 1 <= len(photos) < 4
+        assert src.read_bytes(photos[0]) == random.Random(0).randbytes(150_000)
+        result = scan(src, tmp_path / "case", kinds=["whatsapp"], options=ScanOptions(recover_deleted=False))
+    assert result.kinds[0].live == 32 and result.warnings == src.info.warnings
+    path.write_bytes(whole[:8_000 if mode else 100_000])  # the cut goes through the chat database
+    with open_source(path) as src:
+        result = scan(src, tmp_path / "case2", kinds=["whatsapp"], options=ScanOptions(recover_deleted=False))
+    assert result.kinds[0].live == 0 and "ChatStorage.sqlite: this member is cut short or damaged in the archive" \
+        in result.kinds[0].reason

@@ -18,6 +18,7 @@ import struct
 import tarfile
 import threading
 import zipfile
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -66,6 +67,9 @@ class Storage(ABC):
     @abstractmethod
     def names_under(self, prefix: str) -> Iterator[str]:
         """Names of file members under a folder (relative to it), for container signatures."""
+
+    #: What is wrong with the storage as a whole (an archive cut short), for the source's warnings.
+    damage: str | None = None
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release handles."""
@@ -242,9 +246,18 @@ class TarStorage(Storage):
         self.path = path
         try:
             self._tar = tarfile.open(path, "r:*")  # noqa: SIM115 - closed in close()
-            infos = self._tar.getmembers()
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise CorruptFile(f"not a readable tar archive ({exc})", path) from None
+        infos: list[tarfile.TarInfo] = []
+        try:
+            for info in self._tar:  # headers one after the other: those before a cut or damage are kept
+                infos.append(info)
+        except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+            if not infos:
+                self._tar.close()
+                raise CorruptFile(f"not a readable tar archive ({exc})", path) from None
+            self.damage = (f"{path.name} is cut short or damaged after its first {len(infos):,} members ({exc}): "
+                           "the files after them are missing, the last one may be incomplete")
         self._index: dict[str, tarfile.TarInfo] = {}
         for info in infos:
             name = _clean(info.name)
@@ -278,7 +291,7 @@ class TarStorage(Storage):
             handle = self._tar.extractfile(info)
             if handle is None:
                 raise FileNotFoundError(name)
-            return _LockedReader(handle, self._lock)  # type: ignore[return-value]
+            return _LockedReader(handle, self._lock, f"{self.path.name}: {name}")  # type: ignore[return-value]
 
     def names_under(self, prefix: str) -> Iterator[str]:
         prefix = _clean(prefix) + "/"
@@ -293,9 +306,10 @@ class TarStorage(Storage):
 class _LockedReader(io.RawIOBase):
     """A tar member stream whose reads hold the archive's lock (members share one file handle)."""
 
-    def __init__(self, inner: BinaryIO, lock: threading.Lock) -> None:
+    def __init__(self, inner: BinaryIO, lock: threading.Lock, name: str) -> None:
         self._inner = inner
         self._lock = lock
+        self._name = name
 
     def readable(self) -> bool:
         return True
@@ -305,7 +319,10 @@ class _LockedReader(io.RawIOBase):
 
     def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
         with self._lock:
-            data = self._inner.read(len(buffer))
+            try:
+                data = self._inner.read(len(buffer))
+            except (tarfile.TarError, EOFError, zlib.error) as exc:  # the archive ends (or is damaged) inside it
+                raise CorruptFile(f"this member is cut short or damaged in the archive ({exc})", self._name) from None
         buffer[: len(data)] = data
         return len(data)
 
@@ -372,7 +389,11 @@ class FileSystemSource(VirtualFS):
     @property
     def info(self) -> SourceInfo:
         apps = sorted({d.split("-", 1)[1] for d in self._all_domains() if d.startswith("AppDomain-")})
-        return SourceInfo(kind=self.storage.kind, apps=apps)
+        return SourceInfo(kind=self.storage.kind, apps=apps, warnings=self.damage_found())
+
+    def damage_found(self) -> list[str]:
+        """An archive cut short (found when it was opened)."""
+        return [self.storage.damage] if self.storage.damage else []
 
     def _all_domains(self) -> set[str]:
         return {key[0] for key in self._build_index()}
