@@ -91,7 +91,8 @@ SOURCE_INPUTS: dict[str, tuple[Callable[[Path, dict[str, Path]], Path], str]] = 
     "junk-folder": (_junk_folder, r"not a backup, a file-system extraction or an app folder"),
     "truncated-manifest": (_truncated_manifest, r"Manifest\.db: not a readable Manifest\.db \(cut short: 1,000 of"),
     "wrong-password": (_wrong_password, r"wrong password for this encrypted backup"),
-    "not-a-zip": (_not_a_zip, r"not a backup, an extraction archive or a database"),
+    # (it starts like a zip: read as one from its start, where no whole member is found)
+    "not-a-zip": (_not_a_zip, r"extraction\.zip: not a readable zip archive \(File is not a zip file\)"),
 }
 
 # Commands that read a source; OUT is replaced by an output folder that does not exist yet.

@@ -27,6 +27,7 @@ from typing import BinaryIO
 
 from reclaim.errors import CorruptFile, NotASource
 from reclaim.sources import domains
+from reclaim.sources.zip_salvage import starts_like_a_zip
 from reclaim.vfs import Entry, EntryKind, SourceInfo, VirtualFS
 
 
@@ -185,7 +186,9 @@ class ZipStorage(Storage):
         self.path = path
         try:
             self._zip = zipfile.ZipFile(open(path, "rb"))  # noqa: SIM115 - closed in close()
-        except (zipfile.BadZipFile, OSError) as exc:
+        except zipfile.BadZipFile as exc:
+            self._zip = self._salvaged(path, exc)
+        except OSError as exc:
             raise CorruptFile(f"not a readable zip archive ({exc})", path) from None
         self._index: dict[str, zipfile.ZipInfo] = {}
         for info in self._zip.infolist():
@@ -193,6 +196,25 @@ class ZipStorage(Storage):
             if name:
                 self._index.setdefault(name, info)
         self._lock = threading.Lock()
+
+    def _salvaged(self, path: Path, problem: Exception) -> zipfile.ZipFile:
+        """A zip whose list of members (at its end) is lost, read from its members' own headers
+        (:mod:`reclaim.sources.zip_salvage`); the one-line error when none is whole."""
+        from reclaim.sources.zip_salvage import salvage
+
+        handle = open(path, "rb")  # noqa: SIM115 - closed with the zip made from it
+        try:
+            found = salvage(handle, os.fstat(handle.fileno()).st_size)
+            if found is None:
+                raise CorruptFile(f"not a readable zip archive ({problem})", path)
+            stand_in, count = found
+            archive = zipfile.ZipFile(stand_in)
+        except (CorruptFile, zipfile.BadZipFile, OSError, ValueError) as exc:
+            handle.close()
+            raise CorruptFile(f"not a readable zip archive ({problem})", path) from exc
+        self.damage = (f"{path.name} is cut short or damaged (its list of members is lost): {count:,} whole members "
+                       "were found from their own headers; the files after them are missing")
+        return archive
 
     def _member(self, name: str, info: zipfile.ZipInfo) -> Member:
         mode = (info.external_attr >> 16) or None
@@ -457,7 +479,7 @@ def is_archive(path: Path) -> bool:
     if not path.is_file():
         return False
     try:
-        return zipfile.is_zipfile(path) or tarfile.is_tarfile(path)
+        return zipfile.is_zipfile(path) or tarfile.is_tarfile(path) or starts_like_a_zip(str(path))
     except OSError:
         return False
 
@@ -469,7 +491,7 @@ def open_archive(path: Path) -> FileSystemSource:
     ``mobile/`` folder) is refused, as such a folder is: scanning it would only report
     that every kind is missing.
     """
-    if zipfile.is_zipfile(path):
+    if zipfile.is_zipfile(path) or starts_like_a_zip(str(path)):  # (the latter: a zip cut short, read from its start)
         storage: Storage = ZipStorage(path)
     elif tarfile.is_tarfile(path):
         storage = TarStorage(path)

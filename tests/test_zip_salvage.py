@@ -1,0 +1,116 @@
+"""A zip extraction cut short (its list of members, at its end, lost): every whole member is read again from its
+own header, deflated, stored, streamed (sizes after the data) or ZIP64, and the extraction scans."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import random
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from reclaim.case.context import ScanOptions
+from reclaim.case.scan import scan
+from reclaim.errors import CorruptFile
+from reclaim.sources import open_source
+from reclaim.sources.zip_salvage import _directory, _Member, _Spliced
+
+WHATSAPP = "ileapp/cases/whatsApp/testdata.whatsApp.whatsAppMessages.josh_ios15_ffs.zip"
+PICTURES = [(f"filesystem2/mobile/Media/DCIM/100APPLE/IMG_000{n}.JPG", random.Random(n).randbytes(150_000))
+            for n in range(4)]
+
+
+class _Unseekable(io.RawIOBase):
+    """Where a streaming zipper writes (it then puts each member's sizes after its data)."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.data += data
+        return len(data)
+
+
+def _extraction(corpus: Path, how: str) -> bytes:
+    """The real WhatsApp extraction's files, then four pictures, zipped ``how``."""
+    with zipfile.ZipFile(corpus / WHATSAPP) as whatsapp:
+        files = [(info.filename, whatsapp.read(info)) for info in whatsapp.infolist()] + PICTURES
+    if how == "streamed":
+        sink = _Unseekable()
+        with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as out:
+            for name, data in files:
+                with out.open(name, "w", force_zip64=True) as member:
+                    member.write(data)
+        return bytes(sink.data)
+    buffer = io.BytesIO()
+    method = zipfile.ZIP_STORED if how == "stored" else zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(buffer, "w", method) as out:
+        for name, data in files:
+            with out.open(name, "w", force_zip64=how == "zip64") as member:
+                member.write(data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("how", ["deflated", "stored", "streamed", "zip64"])
+def test_a_zip_extraction_cut_short_gives_every_whole_member(corpus: Path, tmp_path: Path, how: str) -> None:
+    whole = _extraction(corpus, how)
+    path = tmp_path / "extraction.zip"
+    path.write_bytes(whole[: len(whole) * 3 // 4])
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(zipfile.BadZipFile):
+        zipfile.ZipFile(path)
+    with open_source(path) as src:
+        (warning,) = src.info.warnings
+        assert warning.startswith("extraction.zip is cut short or damaged (its list of members is lost): ")
+        pictures = {e.path: src.read_bytes(e) for e in src.files() if e.path.startswith("Media/DCIM/")}
+        assert 1 <= len(pictures) < 4
+        assert all(data == dict(PICTURES)[f"filesystem2/mobile/{name}"] for name, data in pictures.items())
+        result = scan(src, tmp_path / "case", kinds=["whatsapp"], options=ScanOptions(recover_deleted=False))
+    assert result.kinds[0].live == 32 and result.warnings == [warning]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_a_zip_cut_inside_its_first_member_is_refused_in_one_line(corpus: Path, tmp_path: Path) -> None:
+    path = tmp_path / "extraction.zip"
+    path.write_bytes(_extraction(corpus, "deflated")[:5000])
+    with pytest.raises(CorruptFile, match=r"extraction\.zip: not a readable zip archive \(File is not a zip file\)"):
+        open_source(path)
+
+
+def test_a_directory_past_4_gib_is_written_as_zip64() -> None:
+    """Members beyond 4 GiB (a real extraction's) need ZIP64 fields, which zipfile reads back."""
+    name = b"private/var/mobile/Library/SMS/sms.db"
+    content = b"SQLite format 3\x00" + bytes(100)
+    offset = 5 << 30
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0x21, zipfile.crc32(content), len(content),
+                        len(content), len(name), 0) + name + content
+
+    class Far(io.RawIOBase):  # the member at 5 GiB, zeros before it (never read)
+        position = 0
+
+        def readable(self) -> bool:
+            return True
+
+        def seek(self, target: int, whence: int = 0) -> int:
+            self.position = target
+            return target
+
+        def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+            start = self.position - offset
+            data = local[start:start + len(buffer)] if start >= 0 else bytes(min(len(buffer), -start))
+            buffer[:len(data)] = data
+            self.position += len(data)
+            return len(data)
+
+    end = offset + len(local)
+    member = _Member(offset, 0, 0, 0, 0x21, zipfile.crc32(content), len(content), len(content), name, b"")
+    archive = zipfile.ZipFile(io.BufferedReader(_Spliced(Far(), end, _directory([member], end))))  # type: ignore[arg-type]
+    (info,) = archive.infolist()
+    assert (info.filename, info.header_offset, info.file_size) == (name.decode(), offset, len(content))
+    assert archive.read(info) == content
