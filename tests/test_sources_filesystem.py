@@ -172,8 +172,8 @@ def test_archive_without_an_iphone_file_system_is_refused(tmp_path: Path, member
 
 
 @pytest.mark.parametrize("mode", ["", "gz"], ids=["tar", "tar.gz"])
-def test_a_tar_extraction_cut_short_gives_every_file_before_the_cut(corpus: Path, tmp_path: Path,
-                                                                    mode: str) -> None:
+def test_a_tar_extraction_cut_short_gives_every_file_before_the_cut(corpus: Path, tmp_path: Path, mode: str,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     """A download or copy of a big extraction that stopped: the archive was refused whole ("unexpected end of
     data"); the members before the cut are read, the source says what happened, a member the cut went through
     is one clear error."""
@@ -201,11 +201,18 @@ def test_a_tar_extraction_cut_short_gives_every_file_before_the_cut(corpus: Path
     with open_source(path) as src:
         assert src.info.warnings and src.info.warnings[0].startswith(f"{path.name} is cut short or damaged after its "
                                                                      "first ")
-        photos = [e for e in src.files() if e.path.startswith("Media/DCIM/")]
+        photos = sorted(e.path for e in src.files() if e.path.startswith("Media/DCIM/"))
         assert 1 <= len(photos) < 4
-        assert src.read_bytes(photos[0]) == random.Random(0).randbytes(150_000)
+        assert src.read_bytes(src.get("CameraRollDomain", photos[0])) == random.Random(0).randbytes(150_000)
         result = scan(src, tmp_path / "case", kinds=["whatsapp"], options=ScanOptions(recover_deleted=False))
     assert result.kinds[0].live == 32 and result.warnings == src.info.warnings
+    from reclaim.cli import main
+
+    capsys.readouterr()
+    main(["extract", str(path), "-o", str(tmp_path / "files")])
+    assert f"reclaim: warning: {path.name} is cut short or damaged after its first " in capsys.readouterr().err
+    written = sorted((tmp_path / "files").rglob("*.JPG"))
+    assert written and all(f.read_bytes() == random.Random(int(f.stem[-1])).randbytes(150_000) for f in written)
     path.write_bytes(whole[:8_000 if mode else 100_000])  # the cut goes through the chat database
     with open_source(path) as src:
         result = scan(src, tmp_path / "case2", kinds=["whatsapp"], options=ScanOptions(recover_deleted=False))

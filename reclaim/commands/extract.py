@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
                 pass
             else:
                 raise ReclaimError("the output folder must not be inside the source", out)
+        for warning in source.damage_found():  # (an archive or backup index cut short: files are missing)
+            print(f"reclaim: warning: {warning}", file=sys.stderr)
         if show:
             files, nbytes = count_work(source, args.domain, args.path_glob)
             columns = (

@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     with open_source_from_args(args) as source:
         count = 0
+        for warning in source.damage_found():  # (an archive or backup index cut short: files are missing)
+            print(f"reclaim: warning: {warning}", file=sys.stderr)
         for entry in source.find(args.domain, args.path_glob):
             count += 1
             if args.json:

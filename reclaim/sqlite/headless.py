@@ -169,6 +169,7 @@ def leaf_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, list[objec
                 try:
                     cell = parse_leaf_cell(page, off, True, usable)
                     payload, _ok, _ = cell_payload(page, cell, get, usable, pages)
-                    yield cell.rowid or 0, decode_record(payload, encoding), pgno in linked
+                    values = decode_record(payload, encoding)
                 except (FormatError, UnicodeDecodeError):
                     continue
+                yield cell.rowid or 0, values, pgno in linked
