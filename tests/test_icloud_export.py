@@ -237,3 +237,28 @@ def test_drive_files_keep_their_folders(case: Path) -> None:
     assert (item["name"], item["folder"], item["size"]) == ("report.pdf", "Documents/Taxes", 15)
     assert item["file"]["sha256"] == hashlib.sha256(b"%PDF-1.4 report").hexdigest()
     assert datetime.fromisoformat(item["modified"].replace("Z", "+00:00")).tzinfo == UTC
+
+
+def test_an_export_zip_cut_short_gives_its_whole_members(export: Path) -> None:
+    """A download of one part that stopped: the part was refused ("not a readable zip") and with it the export;
+    its members before the cut are read, and the export says the part is cut short."""
+    part = export / "iCloud Photos Part 2 of 2.zip"
+    with zipfile.ZipFile(part) as archive:
+        first = archive.infolist()[0]
+        assert first.filename.endswith("IMG_0003.JPG")
+        cut = first.header_offset + 30 + len(first.filename) + first.compress_size + 10  # into the second member
+    part.write_bytes(part.read_bytes()[:cut])
+    drive = export / "iCloud Drive.zip"
+    renamed = drive.with_name("drive-download.zip")  # no part name: told by what its members are called
+    renamed.write_bytes(drive.read_bytes()[:-30])  # its end (the list of members) lost
+    drive.unlink()
+    assert looks_like_export(renamed)
+    with open_privacy_export(export) as fs:
+        assert sorted(fs.info.warnings) == [
+            f"{name} is cut short or damaged (its list of members is lost): 1 whole members were found from their own "
+            "headers; the files after them are missing" for name in ("drive-download.zip", part.name)]
+        photo = fs.get(EXPORT_DOMAIN, "iCloud Photos Part 2 of 2/Photos/IMG_0003.JPG")
+        assert photo is not None and fs.read_bytes(photo) == PHOTO_3
+        assert fs.get(EXPORT_DOMAIN, "iCloud Photos Part 2 of 2/Photos/IMG_0004.JPG") is None
+        report = fs.get(EXPORT_DOMAIN, "iCloud Drive/Documents/Taxes/report.pdf")
+        assert report is not None and fs.read_bytes(report) == b"%PDF-1.4 report"

@@ -27,7 +27,7 @@ from typing import BinaryIO
 
 from reclaim.errors import CorruptFile, NotASource
 from reclaim.sources import domains
-from reclaim.sources.zip_salvage import starts_like_a_zip
+from reclaim.sources.zip_salvage import close_zip, open_zip, starts_like_a_zip
 from reclaim.vfs import Entry, EntryKind, SourceInfo, VirtualFS
 
 
@@ -184,37 +184,13 @@ class ZipStorage(Storage):
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            self._zip = zipfile.ZipFile(open(path, "rb"))  # noqa: SIM115 - closed in close()
-        except zipfile.BadZipFile as exc:
-            self._zip = self._salvaged(path, exc)
-        except OSError as exc:
-            raise CorruptFile(f"not a readable zip archive ({exc})", path) from None
+        self._zip, self.damage = open_zip(path)
         self._index: dict[str, zipfile.ZipInfo] = {}
         for info in self._zip.infolist():
             name = _clean(info.filename)
             if name:
                 self._index.setdefault(name, info)
         self._lock = threading.Lock()
-
-    def _salvaged(self, path: Path, problem: Exception) -> zipfile.ZipFile:
-        """A zip whose list of members (at its end) is lost, read from its members' own headers
-        (:mod:`reclaim.sources.zip_salvage`); the one-line error when none is whole."""
-        from reclaim.sources.zip_salvage import salvage
-
-        handle = open(path, "rb")  # noqa: SIM115 - closed with the zip made from it
-        try:
-            found = salvage(handle, os.fstat(handle.fileno()).st_size)
-            if found is None:
-                raise CorruptFile(f"not a readable zip archive ({problem})", path)
-            stand_in, count = found
-            archive = zipfile.ZipFile(stand_in)
-        except (CorruptFile, zipfile.BadZipFile, OSError, ValueError) as exc:
-            handle.close()
-            raise CorruptFile(f"not a readable zip archive ({problem})", path) from exc
-        self.damage = (f"{path.name} is cut short or damaged (its list of members is lost): {count:,} whole members "
-                       "were found from their own headers; the files after them are missing")
-        return archive
 
     def _member(self, name: str, info: zipfile.ZipInfo) -> Member:
         mode = (info.external_attr >> 16) or None
@@ -249,10 +225,7 @@ class ZipStorage(Storage):
                 yield name[len(prefix) :]
 
     def close(self) -> None:
-        fp = self._zip.fp
-        self._zip.close()
-        if fp is not None:
-            fp.close()
+        close_zip(self._zip)
 
 
 class TarStorage(Storage):

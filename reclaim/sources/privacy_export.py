@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from reclaim.errors import CorruptFile, NotASource
+from reclaim.errors import NotASource
+from reclaim.sources.zip_salvage import close_zip, member_names, open_zip, starts_like_a_zip
 from reclaim.vfs import Entry, EntryKind, SourceInfo, VirtualFS
 
 #: The domain every file of an export (or of an ``reclaim icloud download`` folder) is in.
@@ -75,15 +76,14 @@ def looks_like_export(path: Path) -> bool:
         if path.is_file():
             if _PART.match(path.name) and path.name.lower().startswith("icloud"):
                 return True
-            if not zipfile.is_zipfile(path):
+            if zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as archive:
+                    names = archive.namelist()[:2000]
+            elif starts_like_a_zip(str(path)):  # cut short: its first members' own headers
+                names = member_names(path, 2000)
+            else:
                 return False
-            with zipfile.ZipFile(path) as archive:
-                for count, name in enumerate(archive.namelist()):
-                    if _MARKERS.search(name):
-                        return True
-                    if count > 2000:
-                        break
-                return False
+            return any(_MARKERS.search(name) for name in names)
         if path.is_dir():
             for count, child in enumerate(sorted(path.iterdir())):
                 if count > 500:
@@ -138,6 +138,7 @@ class PrivacyExport(VirtualFS):
         self._entries: dict[str, Entry] = {}
         self._members: dict[str, _Member] = {}
         self.skipped: list[str] = []  # members refused (unsafe names, implausible sizes)
+        self.damage: list[str] = []  # parts cut short
         for part in parts:
             if part.is_dir():
                 self._add_folder(part)
@@ -147,7 +148,12 @@ class PrivacyExport(VirtualFS):
 
     @property
     def info(self) -> SourceInfo:
-        return SourceInfo(kind=self.source_kind, extra={"parts": len({m.container for m in self._members.values()})})
+        return SourceInfo(kind=self.source_kind, extra={"parts": len({m.container for m in self._members.values()})},
+                          warnings=self.damage_found())
+
+    def damage_found(self) -> list[str]:
+        """The export's zips that were cut short (found when they were opened)."""
+        return list(self.damage)
 
     # -- building the index ---------------------------------------------------------------------
 
@@ -174,10 +180,9 @@ class PrivacyExport(VirtualFS):
                 self._add(rel, _Member(root, full.relative_to(root).as_posix(), st.st_size, int(st.st_mtime)))
 
     def _add_zip(self, path: Path) -> None:
-        try:
-            archive = zipfile.ZipFile(path)
-        except (OSError, zipfile.BadZipFile) as exc:
-            raise CorruptFile(f"not a readable zip ({exc})", path) from exc
+        archive, damage = open_zip(path)
+        if damage:
+            self.damage.append(damage)
         self._zips[path] = archive
         stem = path.stem
         total = 0
@@ -227,7 +232,7 @@ class PrivacyExport(VirtualFS):
 
     def close(self) -> None:
         for archive in self._zips.values():
-            archive.close()
+            close_zip(archive)
         self._zips.clear()
 
 

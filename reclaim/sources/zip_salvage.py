@@ -16,10 +16,15 @@ there.
 from __future__ import annotations
 
 import io
+import os
 import struct
+import zipfile
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
+
+from reclaim.errors import CorruptFile
 
 LOCAL = b"PK\x03\x04"
 _LOCAL = struct.Struct("<4s5H3L2H")  # signature, version, flags, method, time, date, crc, sizes, name/extra lengths
@@ -194,6 +199,60 @@ class _Spliced(io.RawIOBase):
     def close(self) -> None:
         self._file.close()
         super().close()
+
+
+def open_zip(path: Path) -> tuple[zipfile.ZipFile, str | None]:
+    """A zip archive, read whole or, when its list of members is lost, from its members' own headers:
+    ``(archive, what is wrong with it or None)``; :class:`CorruptFile` when not one member can be read."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed with the archive made from it (its fp)
+    except OSError as exc:
+        raise CorruptFile(f"not a readable zip archive ({exc})", path) from None
+    try:
+        return zipfile.ZipFile(handle), None
+    except zipfile.BadZipFile as exc:
+        problem = exc
+    except BaseException:
+        handle.close()
+        raise
+    try:
+        found = salvage(handle, os.fstat(handle.fileno()).st_size)
+        if found is None:
+            raise CorruptFile(f"not a readable zip archive ({problem})", path)
+        stand_in, count = found
+        archive = zipfile.ZipFile(stand_in)
+    except (CorruptFile, zipfile.BadZipFile, OSError, ValueError) as exc:
+        handle.close()
+        raise CorruptFile(f"not a readable zip archive ({problem})", path) from exc
+    return archive, (f"{path.name} is cut short or damaged (its list of members is lost): {count:,} whole members "
+                     "were found from their own headers; the files after them are missing")
+
+
+def close_zip(archive: zipfile.ZipFile) -> None:
+    """Close an archive from :func:`open_zip` and the file under it."""
+    fp = archive.fp
+    archive.close()
+    if fp is not None:
+        fp.close()
+
+
+def member_names(path: Path, limit: int) -> list[str]:
+    """The names of a zip's first ``limit`` members from their own headers (cheap: no data is read), for telling
+    what a zip cut short holds."""
+    names: list[str] = []
+    with open(path, "rb") as file:
+        offset, length = 0, os.fstat(file.fileno()).st_size
+        while len(names) < limit and offset + _LOCAL.size <= length:
+            file.seek(offset)
+            head = file.read(_LOCAL.size)
+            sig, _v, flags, _m, _t, _d, _c, compressed, size, name_len, extra_len = _LOCAL.unpack(head)
+            if sig != LOCAL or flags & 0x08:
+                break  # (sizes after the data: finding the next header would mean inflating this one)
+            name, extra = file.read(name_len), file.read(extra_len)
+            size, compressed = _zip64_sizes(extra, size, compressed)
+            names.append(name.decode("utf-8" if flags & 0x800 else "cp437", "replace"))
+            offset += _LOCAL.size + name_len + extra_len + compressed
+    return names
 
 
 def salvage(file: BinaryIO, length: int) -> tuple[BinaryIO, int] | None:
