@@ -10,8 +10,10 @@ name is kept as the entry's ``file_id``. Nothing is ever extracted next to the s
 from __future__ import annotations
 
 import calendar
+import contextlib
 import functools
 import io
+import lzma
 import os
 import stat
 import struct
@@ -197,7 +199,10 @@ class ZipStorage(Storage):
         mtime = _zip_mtime(info)
         if mode and stat.S_ISLNK(mode):
             with self._lock:
-                target = self._zip.read(info).decode("utf-8", "replace")
+                try:
+                    target = self._zip.read(info).decode("utf-8", "replace")
+                except _DAMAGED:
+                    target = ""  # (a damaged link: listed, pointing nowhere)
             return Member(name, EntryKind.LINK, 0, mtime, mode, target)
         if info.is_dir():
             return Member(name, EntryKind.DIR, 0, mtime, mode)
@@ -215,8 +220,12 @@ class ZipStorage(Storage):
         info = self._index.get(_clean(name))
         if info is None or info.is_dir():
             raise FileNotFoundError(name)
+        where = f"{self.path.name}: {name}"
         with self._lock:
-            return self._zip.open(info)  # type: ignore[return-value]
+            try:
+                return _MemberReader(self._zip.open(info), None, where)  # type: ignore[return-value]
+            except _DAMAGED as exc:  # a damaged local header, a compression method flipped to an unknown one
+                raise CorruptFile(f"this member is damaged in the archive ({exc})", where) from None
 
     def names_under(self, prefix: str) -> Iterator[str]:
         prefix = _clean(prefix) + "/"
@@ -286,7 +295,7 @@ class TarStorage(Storage):
             handle = self._tar.extractfile(info)
             if handle is None:
                 raise FileNotFoundError(name)
-            return _LockedReader(handle, self._lock, f"{self.path.name}: {name}")  # type: ignore[return-value]
+            return _MemberReader(handle, self._lock, f"{self.path.name}: {name}")  # type: ignore[return-value]
 
     def names_under(self, prefix: str) -> Iterator[str]:
         prefix = _clean(prefix) + "/"
@@ -298,12 +307,18 @@ class TarStorage(Storage):
         self._tar.close()
 
 
-class _LockedReader(io.RawIOBase):
-    """A tar member stream whose reads hold the archive's lock (members share one file handle)."""
+#: What reading a member of a damaged or cut archive raises (a bad CRC, a broken deflate or gzip stream, an
+#: unknown compression method, the end of the file): each is one clear error naming the member.
+_DAMAGED = (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, NotImplementedError, OSError)
 
-    def __init__(self, inner: BinaryIO, lock: threading.Lock, name: str) -> None:
+
+class _MemberReader(io.RawIOBase):
+    """An archive member's stream that reports damage as :class:`CorruptFile` naming the member; with a lock
+    (a tar's members share one file handle), each read holds it."""
+
+    def __init__(self, inner: BinaryIO, lock: threading.Lock | None, name: str) -> None:
         self._inner = inner
-        self._lock = lock
+        self._lock = lock or contextlib.nullcontext()
         self._name = name
 
     def readable(self) -> bool:
@@ -316,17 +331,31 @@ class _LockedReader(io.RawIOBase):
         with self._lock:
             try:
                 data = self._inner.read(len(buffer))
-            except (tarfile.TarError, EOFError, zlib.error) as exc:  # the archive ends (or is damaged) inside it
+            except _DAMAGED as exc:  # the archive ends (or is damaged) inside it
                 raise CorruptFile(f"this member is cut short or damaged in the archive ({exc})", self._name) from None
         buffer[: len(data)] = data
         return len(data)
 
+    def readall(self) -> bytes:
+        with self._lock:
+            try:
+                return self._inner.read()
+            except _DAMAGED as exc:
+                raise CorruptFile(f"this member is cut short or damaged in the archive ({exc})", self._name) from None
+
     def seek(self, offset: int, whence: int = 0) -> int:
         with self._lock:
-            return self._inner.seek(offset, whence)
+            try:
+                return self._inner.seek(offset, whence)
+            except _DAMAGED as exc:
+                raise CorruptFile(f"this member is cut short or damaged in the archive ({exc})", self._name) from None
 
     def tell(self) -> int:
         return self._inner.tell()
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
 
 
 class FileSystemSource(VirtualFS):
@@ -452,8 +481,17 @@ def is_archive(path: Path) -> bool:
     if not path.is_file():
         return False
     try:
-        return zipfile.is_zipfile(path) or tarfile.is_tarfile(path) or starts_like_a_zip(str(path))
+        return zipfile.is_zipfile(path) or _is_tar(path) or starts_like_a_zip(str(path))
     except OSError:
+        return False
+
+
+def _is_tar(path: Path) -> bool:
+    """:func:`tarfile.is_tarfile`, but ``False`` for a compressed tar cut short before its first header ends (where
+    that raises)."""
+    try:
+        return tarfile.is_tarfile(path)
+    except (tarfile.TarError, EOFError, zlib.error):
         return False
 
 
@@ -466,7 +504,7 @@ def open_archive(path: Path) -> FileSystemSource:
     """
     if zipfile.is_zipfile(path) or starts_like_a_zip(str(path)):  # (the latter: a zip cut short, read from its start)
         storage: Storage = ZipStorage(path)
-    elif tarfile.is_tarfile(path):
+    elif _is_tar(path):
         storage = TarStorage(path)
     else:
         raise NotASource("not a zip or tar archive", path)
