@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import plistlib
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -394,3 +395,23 @@ def test_damage_met_midway_through_manifest_db_is_on_the_reports_first_page(samp
     with CaseReader(tmp_path / "case") as case:
         assert case.source()["warnings"] == result.warnings
         assert case.source()["device_name"] == "Alex's iPhone"
+
+
+def test_a_legacy_manifest_mbdb_cut_short_gives_its_entries_and_finds_the_rest_by_name(tmp_path: Path) -> None:
+    """An iOS 5-9 backup whose Manifest.mbdb was cut in half was refused whole ("truncated at byte N")."""
+    from reclaim.sample.builder import write_legacy_backup
+
+    files = [SampleFile("HomeDomain", f"Library/Notes/note{n:02d}.txt", f"note {n}".encode()) for n in range(30)]
+    backup = write_legacy_backup(tmp_path / "old", files)
+    mbdb = backup / "Manifest.mbdb"
+    mbdb.write_bytes(mbdb.read_bytes()[: mbdb.stat().st_size // 2])
+    with open_source(backup) as src:
+        listed = [e.path for e in src.files()]
+        assert 5 < len(listed) < 30 and listed == [f"Library/Notes/note{n:02d}.txt" for n in range(len(listed))]
+        (damage,) = src.damage_found()
+        assert re.fullmatch(rf"Manifest\.mbdb is cut short or damaged from byte [\d,]+ on: {len(listed)} file entries "
+                            "were read from it; files whose entries are lost are found only by their names", damage)
+        lost = src.get("HomeDomain", "Library/Notes/note29.txt")  # its entry was in the lost half
+        assert lost is not None and src.read_bytes(lost) == b"note 29"
+        assert [e.path for e in src.find("HomeDomain", "Library/Notes/note28.txt")] == ["Library/Notes/note28.txt"]
+        assert src.get("HomeDomain", "Library/Notes/nothing.txt") is None

@@ -311,8 +311,14 @@ class ITunesBackup(VirtualFS):
         )
 
     def damage_found(self) -> list[str]:
-        """The index's damage (Manifest.db's, found on opening it or midway through a read)."""
-        return [self._manifest.damage] if isinstance(self._manifest, ManifestDB) and self._manifest.damage else []
+        """The index's damage (Manifest.db's, found on opening it or midway through a read; Manifest.mbdb's, found
+        by a read that reached it)."""
+        damage = self._manifest.damage if self._manifest is not None else None
+        return [damage] if damage else []
+
+    def _damaged(self) -> bool:
+        """Whether files must also be looked for by their stored names (an index that lost entries, in clear)."""
+        return self._manifest is not None and bool(self._manifest.damage) and not self.encrypted
 
     def entries(self) -> Iterator[Entry]:
         assert self._manifest is not None
@@ -321,9 +327,12 @@ class ITunesBackup(VirtualFS):
     def find(self, domain: str | None = None, path: str | None = None) -> Iterator[Entry]:
         if isinstance(self._manifest, ManifestDB):
             found = (e for e in self._manifest.find(domain, path) if matches(e, domain, path))
-            if self._manifest.damage and not self.encrypted and _literal(domain) and _literal(path):
+            if self._damaged() and _literal(domain) and _literal(path):
                 return self._or_by_name(found, domain, path)  # type: ignore[arg-type]
             return found
+        if _literal(domain) and _literal(path):  # (through get(): a damaged Manifest.mbdb's lost entries too)
+            entry = self.get(domain, path)  # type: ignore[arg-type]
+            return iter([entry] if entry is not None and matches(entry, domain, path) else [])
         return super().find(domain, path)
 
     def _or_by_name(self, found: Iterator[Entry], domain: str, path: str) -> Iterator[Entry]:
@@ -336,7 +345,7 @@ class ITunesBackup(VirtualFS):
         assert self._manifest is not None
         path = path.strip("/")
         entry = self._manifest.get(domain, path)
-        if entry is None and isinstance(self._manifest, ManifestDB) and self._manifest.damage and not self.encrypted:
+        if entry is None and self._damaged():
             return self._by_name(domain, path)
         return entry
 
@@ -349,8 +358,9 @@ class ITunesBackup(VirtualFS):
         """The entry of a file whose row a damaged Manifest.db lost, found by its stored name (the SHA-1 of its
         domain and path) where the backup keeps it in clear. Its dates and mode are lost with the row."""
         fid = file_id(domain, path)
-        stored = self.root / fid[:2] / fid
-        if not stored.is_file():
+        places = (self.root / fid[:2] / fid, self.root / fid)  # (iOS 10 and later, older backups)
+        stored = next((place for place in places if place.is_file()), None)
+        if stored is None:
             return None
         return Entry(domain=domain, path=path, kind=EntryKind.FILE, size=stored.stat().st_size, file_id=fid)
 

@@ -142,14 +142,25 @@ class Mbdb:
         if self._data[: len(MAGIC)] != MAGIC:
             raise CorruptFile("not a Manifest.mbdb (bad magic)", path)
         self._index: dict[str, int] | None = None
+        #: What is wrong with the file (``None``: nothing found so far): known once a read reached the damage.
+        self.damage: str | None = None
 
     def records(self) -> Iterator[tuple[int, MbdbRecord]]:
-        """(offset, record) pairs in file order."""
+        """(offset, record) pairs in file order, up to the first record that cannot be read (a file cut short or
+        damaged there: :attr:`damage` says so, and the records before it are kept)."""
         reader = _Reader(self._data, self.path)
         reader.pos = len(MAGIC)
+        count = 0
         while reader.pos < len(self._data):
             offset = reader.pos
-            yield offset, reader.record()
+            try:
+                record = reader.record()
+            except CorruptFile:
+                self.damage = (f"Manifest.mbdb is cut short or damaged from byte {offset:,} on: {count:,} file entries "
+                               "were read from it; files whose entries are lost are found only by their names")
+                return
+            count += 1
+            yield offset, record
 
     def entries(self) -> Iterator[Entry]:
         """Every record as an entry."""
