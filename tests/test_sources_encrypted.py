@@ -129,8 +129,9 @@ def test_an_encrypted_manifest_db_whose_first_page_is_garbled_gives_every_entry(
         handle.write(random.Random(5).randbytes(4096))
     with open_source(copy, password=SAMPLE_PASSWORD) as src:
         assert {(e.domain, e.path) for e in src.entries()} == every
-        assert src.info.warnings[0].startswith("Manifest.db is damaged (its first page, which says where its tables "
-                                               f"are, is lost): {len(every):,} file entries were read from it")
+        assert src.info.warnings == ["Manifest.db is damaged (its first page, which says where its tables are, is "
+                                     f"lost): {len(every):,} file entries were read from it; files whose entries are "
+                                     "lost cannot be decrypted (their keys were in them)"]
         sms = src.get("HomeDomain", "Library/SMS/sms.db")
         assert sms is not None and src.read_bytes(sms)[:16] == b"SQLite format 3\x00"
     with (copy / "Manifest.db").open("r+b") as handle:

@@ -54,6 +54,10 @@ _HOLDS = {"Info.plist": "the device's name, model and phone number", "Status.pli
           "Manifest.plist": "the backup's date and apps"}
 
 
+#: How a damaged index's warning ends (the index modules say so), for an unencrypted backup.
+_BY_NAME = "files whose entries are lost are found only by their names"
+
+
 def _pages_of_a_database(path: Path) -> bool:
     """Whether a file whose header is not SQLite's still has pages of a database (its head alone damaged)."""
     from reclaim.sqlite.headless import guess_page_size
@@ -314,6 +318,9 @@ class ITunesBackup(VirtualFS):
         """The index's damage (Manifest.db's, found on opening it or midway through a read; Manifest.mbdb's, found
         by a read that reached it)."""
         damage = self._manifest.damage if self._manifest is not None else None
+        if damage and self.encrypted:  # (a lost entry held its file's key: no name finds that file)
+            damage = damage.replace(_BY_NAME, "files whose entries are lost cannot be decrypted (their keys were in "
+                                              "them)")
         return [damage] if damage else []
 
     def _damaged(self) -> bool:
