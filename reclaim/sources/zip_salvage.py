@@ -245,6 +245,8 @@ def member_names(path: Path, limit: int) -> list[str]:
         while len(names) < limit and offset + _LOCAL.size <= length:
             file.seek(offset)
             head = file.read(_LOCAL.size)
+            if len(head) < _LOCAL.size:
+                break
             sig, _v, flags, _m, _t, _d, _c, compressed, size, name_len, extra_len = _LOCAL.unpack(head)
             if sig != LOCAL or flags & 0x08:
                 break  # (sizes after the data: finding the next header would mean inflating this one)
