@@ -186,7 +186,8 @@ def test_overview_in_plain_words(report: Path) -> None:
 def test_zone_label_names_both_offsets_of_a_summer_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
-    from reclaim.export.html import LocalClock, local_zone_label
+    from reclaim.export.clock import LocalClock
+    from reclaim.export.html import local_zone_label
 
     monkeypatch.setenv("TZ", "Europe/London")
     time.tzset()

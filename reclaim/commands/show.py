@@ -14,7 +14,7 @@ from rich.table import Table
 from reclaim.case.store import CaseReader
 from reclaim.commands._common import reading_case
 from reclaim.errors import ReclaimError
-from reclaim.export.html import local
+from reclaim.export.clock import local
 
 NAME = "show"
 HELP = "show the records of one kind of a case in the terminal (filter by chat, date, text)"

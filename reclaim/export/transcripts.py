@@ -10,34 +10,23 @@ computer doing the export; the UTC offsets used are written at the top of each f
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from reclaim.case.store import CaseReader
+from reclaim.export.clock import LocalClock
 from reclaim.output import atomic_writer, safe_join, title_component
 
 FORMAT = "txt"
 KINDS = ("messages", "whatsapp", "wechat")
 
 
-def _when(value: str | None, tz: tzinfo | None) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(tz)
-
-
-def _offset(moment: datetime) -> str:
-    delta = moment.utcoffset()
-    minutes = int(delta.total_seconds() // 60) if delta is not None else 0
-    sign = "+" if minutes >= 0 else "-"
-    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
-
-def line(record: dict[str, Any], tz: tzinfo | None = None) -> str:
-    """One message as transcript text (continuation lines indented)."""
-    moment = _when(record.get("date"), tz)
-    stamp = f"[{moment:%Y-%m-%d %H:%M}]" if moment else "[date unknown]"
+def line(record: dict[str, Any], tz: tzinfo | None = None, *, clock: LocalClock | None = None) -> str:
+    """One message as transcript text (continuation lines indented), its time in ``tz`` (default: the
+    machine's; a transcript passes its ``clock``, which converts dates quickly)."""
+    shown = (clock or LocalClock(tz)).local(record.get("date"))
+    stamp = f"[{shown}]" if shown else "[date unknown]"
     parts: list[str] = []
     if record.get("deleted"):
         parts.append("(deleted)")
@@ -81,7 +70,8 @@ def write_transcript(case: CaseReader, kind: str, chat: dict[str, Any], handle: 
         dates: Iterator[str | None] = case.chat_dates(kind, chat["chat_id"])
     else:
         dates = (r.get("date") for r in case.records(kind, chat_id=chat["chat_id"]))
-    offsets = sorted({_offset(m) for date in dates if (m := _when(date, tz)) is not None})
+    clock = LocalClock(tz)
+    offsets = sorted({offset for date in dates if (offset := clock.offset(date)) is not None})
     title = chat.get("chat") or chat.get("chat_id") or "Conversation"
     header = [f"{title}", f"{kind} — {chat.get('messages', 0)} messages"
               + (f", {chat['deleted']} recovered after deletion" if chat.get("deleted") else ""),
@@ -89,7 +79,7 @@ def write_transcript(case: CaseReader, kind: str, chat: dict[str, Any], handle: 
     handle.write("\n".join(header).encode("utf-8"))
     count = 0
     for record in case.records(kind, chat_id=chat["chat_id"]):
-        handle.write(line(record, tz).encode("utf-8"))
+        handle.write(line(record, clock=clock).encode("utf-8"))
         count += 1
     return count
 
