@@ -327,11 +327,11 @@ class ScanContext:
                 db.close()
 
     def _present(self, sidecar: Entry, database: Entry) -> bool:
-        """Whether a database's ``-wal``/``-journal`` can be read; one listed but missing from the backup is a
-        warning, and the database is read without it."""
+        """Whether a database's ``-wal``/``-journal`` can be read; one listed but missing from the backup, or that
+        cannot be decrypted, is a warning, and the database is read without it."""
         try:
             self.fs.open(sidecar).close()
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, CorruptFile) as exc:
             self.warn(f"{exc}: {database.domain}/{database.path} is read without it (what the app wrote to it"
                       " since its last checkpoint is lost)")
             return False

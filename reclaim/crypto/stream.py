@@ -108,8 +108,9 @@ class DecryptingReader(io.RawIOBase):
             try:
                 self._size = self._plain_size()
             except CorruptFile:
-                # Some writers leave the last block unpadded: trust the manifest if it fits.
-                if expected_size is None or not self._cipher_len - BLOCK < expected_size <= self._cipher_len:
+                # Some writers leave the last block unpadded, and a damaged last block loses its padding: trust the
+                # manifest if it fits (a size that is a multiple of 16 was padded by a whole block).
+                if expected_size is None or not self._cipher_len - BLOCK <= expected_size <= self._cipher_len:
                     raise
                 log.warning("%s: no valid padding, using the manifest size %d", name, expected_size)
                 self._size = expected_size
