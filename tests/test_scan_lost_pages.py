@@ -148,3 +148,20 @@ def test_a_wechat_message_file_beyond_reading_costs_its_own_messages_only(
     assert f"{WECHAT}/{shard}: damaged beyond reading: page 1 is not a table b-tree page: the list of its tables is " \
            "lost (no other page holds it): its messages are lost (those of the other files still come)" \
            in found["wechat"][3]
+
+
+def test_an_encrypted_wal_garbled_whole_is_read_past(sample_backup_encrypted: Path, tmp_path: Path) -> None:
+    """Its ciphertext replaced by random bytes (a damaged copy): its last block no longer holds valid padding, and
+    "bad padding (wrong key or damaged file)" stopped Messages; the database is now read as without its WAL."""
+    import random
+
+    from reclaim.sample import SAMPLE_PASSWORD
+
+    backup = tmp_path / "backup"
+    shutil.copytree(sample_backup_encrypted, backup)
+    wal = _stored(backup, "HomeDomain", "Library/SMS/sms.db-wal")
+    wal.write_bytes(random.Random(4).randbytes(wal.stat().st_size))
+    with open_source(backup, password=SAMPLE_PASSWORD) as fs:
+        result = scan(fs, tmp_path / "case", kinds=["messages"], options=ScanOptions(recover_deleted=False))
+    (status,) = result.kinds
+    assert status.reason == "" and 200 < status.live < 246
