@@ -23,8 +23,7 @@ from markupsafe import Markup
 
 from reclaim import __version__
 from reclaim.case.store import media_relpath
-from reclaim.export import clock as clock_module
-from reclaim.export.clock import local
+from reclaim.export.clock import CLOCK, local
 from reclaim.export.csv_generic import flatten
 from reclaim.media import extension_for
 from reclaim.output import atomic_write_text, safe_component
@@ -76,9 +75,6 @@ def local_zone_label() -> str:
     if name and name not in ("UTC", "Etc/UTC"):
         return f"{name} time, {offsets}"
     return offsets
-
-
-_CLOCK = clock_module.CLOCK
 
 
 def slug(text: str, limit: int = 40) -> str:
@@ -324,7 +320,7 @@ class MessageView:
     def __init__(self, record: dict[str, Any], media: MediaCopier) -> None:
         get = record.get
         date = get("date")
-        shown = _CLOCK.parts(date)
+        shown = CLOCK.parts(date)
         self.text = get("text") or ""
         self.sender = get("sender") or ""
         self.direction = get("direction") or "incoming"
