@@ -165,3 +165,20 @@ def test_an_encrypted_wal_garbled_whole_is_read_past(sample_backup_encrypted: Pa
         result = scan(fs, tmp_path / "case", kinds=["messages"], options=ScanOptions(recover_deleted=False))
     (status,) = result.kinds
     assert status.reason == "" and 200 < status.live < 246
+
+
+@pytest.mark.parametrize("name", ["sms.db", "evidence-0042.bin"])
+def test_a_lone_database_without_its_first_page_is_scanned(sample_backup: Path, tmp_path: Path, name: str) -> None:
+    """Given alone (``reclaim scan sms.db``): zeros at its start made it "an archive with no iPhone file system
+    inside" (an empty tar, to tarfile), and under another name "not a database"."""
+    from reclaim.sources.single import SingleFileSource
+
+    path = tmp_path / name
+    shutil.copyfile(_stored(sample_backup, "HomeDomain", "Library/SMS/sms.db"), path)
+    with path.open("r+b") as handle:
+        handle.write(bytes(4096))
+    with open_source(path) as fs:
+        assert isinstance(fs, SingleFileSource)
+        if name == "sms.db":
+            result = scan(fs, tmp_path / "case", kinds=["messages"], options=ScanOptions(recover_deleted=False))
+            assert 200 < result.kinds[0].live <= 246

@@ -486,11 +486,18 @@ def is_archive(path: Path) -> bool:
         return False
 
 
+_TAR_NAMES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
+
+
 def _is_tar(path: Path) -> bool:
-    """:func:`tarfile.is_tarfile`, but ``False`` for a compressed tar cut short before its first header ends (where
-    that raises)."""
+    """Whether a file is a tar: one holding a member, or an empty one named as a tar (:func:`tarfile.is_tarfile`
+    also says yes to any file that starts with 512 zero bytes — a database whose first page was zeroed); ``False``
+    for a compressed tar cut short before its first header ends (where that raises)."""
     try:
-        return tarfile.is_tarfile(path)
+        if not tarfile.is_tarfile(path):
+            return False
+        with tarfile.open(path, "r:*") as tar:
+            return tar.next() is not None or path.name.lower().endswith(_TAR_NAMES)
     except (tarfile.TarError, EOFError, zlib.error):
         return False
 

@@ -32,6 +32,7 @@ from reclaim.sources.errors import MissingFile
 from reclaim.sources.manifest_db import ManifestDB, file_id
 from reclaim.sources.mbdb import Mbdb
 from reclaim.sources.mbfile import split_class_key
+from reclaim.sqlite.headless import has_database_pages
 from reclaim.vfs import Entry, EntryKind, SourceInfo, VirtualFS, matches
 
 log = logging.getLogger(__name__)
@@ -56,15 +57,6 @@ _HOLDS = {"Info.plist": "the device's name, model and phone number", "Status.pli
 
 #: How a damaged index's warning ends (the index modules say so), for an unencrypted backup.
 _BY_NAME = "files whose entries are lost are found only by their names"
-
-
-def _pages_of_a_database(path: Path) -> bool:
-    """Whether a file whose header is not SQLite's still has pages of a database (its head alone damaged)."""
-    from reclaim.sqlite.headless import guess_page_size
-    from reclaim.sqlite.pages import FileReader
-
-    with FileReader(path) as file:
-        return guess_page_size(file) is not None
 
 
 def _load_plist(path: Path, warnings: list[str] | None = None) -> dict[str, Any]:
@@ -269,7 +261,7 @@ class ITunesBackup(VirtualFS):
             _strip_padding(target, size)
             with open(target, "rb") as handle:
                 head = handle.read(16)
-            if head != SQLITE_MAGIC and not _pages_of_a_database(target):  # (a damaged head alone: read around)
+            if head != SQLITE_MAGIC and not has_database_pages(target):  # (a damaged head alone: read around)
                 raise CorruptFile("decrypted Manifest.db is not a database (damaged ManifestKey?)")
         except CorruptFile as exc:
             shutil.rmtree(self._tmpdir, ignore_errors=True)

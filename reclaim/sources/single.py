@@ -22,6 +22,7 @@ from typing import BinaryIO
 from reclaim.errors import NotASource
 from reclaim.sources import domains
 from reclaim.sources.filesystem import FileSystemSource, FolderStorage
+from reclaim.sqlite.headless import has_database_pages
 from reclaim.vfs import Entry, EntryKind, SourceInfo, VirtualFS
 
 UNKNOWN_DOMAIN = "UnknownDomain"
@@ -163,7 +164,7 @@ def looks_like_data_file(path: Path) -> bool:
             head = handle.read(16)
     except OSError:
         return False
-    return head.startswith((b"SQLite format 3\x00", b"bplist0", b"<?xml"))
+    return head.startswith((b"SQLite format 3\x00", b"bplist0", b"<?xml")) or has_database_pages(path)
 
 
 def open_app_folder(folder: Path) -> AppFolderSource:

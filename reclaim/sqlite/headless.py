@@ -84,6 +84,16 @@ def guess_page_size(file: FileReader | StreamReader) -> int | None:
     return best if best_score >= _LEAST_SHARE else None
 
 
+def has_database_pages(path: str | os.PathLike[str]) -> bool:
+    """Whether a file whose head is not SQLite's still has a database's pages (its first page destroyed): what
+    tells a damaged database from a file that never was one."""
+    try:
+        with FileReader(path) as file:
+            return guess_page_size(file) is not None
+    except OSError:
+        return False
+
+
 def assumed_header(page_size: int, pages: int) -> DbHeader:
     """The header of a file whose own is lost: ``page_size``, no reserved bytes, UTF-8 text (what iOS writes),
     no page count to trust (the file's size decides), no known freelist."""
