@@ -417,3 +417,25 @@ def test_a_damaged_ios17_locked_attachment_is_missing_and_was_never_read_whole(
     assert notes["Wi-Fi and door codes"]["attachments"][0]["missing"] is False
     assert not any(name.endswith(".part") for name in stored)
     assert hashlib.sha256(sample_notes.sample_jpeg(tint=120)).hexdigest() not in stored
+
+
+def test_notes_are_found_when_z_primarykey_is_lost(corpus: Path, corpus_notes: list[dict[str, Any]],
+                                                   tmp_path: Path) -> None:
+    """The table naming Core Data's entities lost (its one page destroyed, here emptied): every note was lost with
+    it ("no ICNote entity"); the entities are now told from the rows, and each note keeps its folder and account."""
+    import sqlite3
+    import zipfile
+
+    with zipfile.ZipFile(corpus / "ileapp/cases/notes/testdata.notes.notes.josh_ios17_ffs.zip") as archive:
+        archive.extractall(tmp_path / "extraction")
+    (store,) = (tmp_path / "extraction").rglob("NoteStore.sqlite")
+    with sqlite3.connect(store) as conn:
+        conn.execute("PRAGMA secure_delete=0")
+        conn.execute("DELETE FROM Z_PRIMARYKEY")
+    status, case = scan(open_source(tmp_path / "extraction"), tmp_path / "case")
+    with case:
+        records = list(case.records("notes", order="rid"))
+    assert (status.live, status.deleted, status.reason) == (12, 2, "")
+    fields = ("id", "title", "folder", "account", "text", "created", "modified")
+    assert [{k: r.get(k) for k in fields} for r in records] == [{k: r.get(k) for k in fields} for r in corpus_notes]
+    assert any(r.get("folder") for r in records) and any(r.get("account") for r in records)

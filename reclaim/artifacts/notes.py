@@ -131,6 +131,31 @@ def pick_column(db: Database, prefix: str, note_ent: int) -> str | None:
     return best
 
 
+def _entities_from_rows(db: Database) -> dict[str, int]:
+    """The Core Data entity numbers of notes, folders and accounts told from the rows when ``Z_PRIMARYKEY``, which
+    names them, is lost: notes are the objects note data belongs to, folders and accounts the objects notes point
+    to (each the most common number among them)."""
+    obj = "ZICCLOUDSYNCINGOBJECT"
+    if not db.has("ZICNOTEDATA", "ZNOTE") or not db.has(obj, "Z_ENT"):
+        return {}
+    found: dict[str, int] = {}
+    row = next(db.rows(f"SELECT o.Z_ENT FROM ZICNOTEDATA d JOIN {obj} o ON o.Z_PK = d.ZNOTE"
+                       " GROUP BY o.Z_ENT ORDER BY count(*) DESC LIMIT 1"), None)
+    if row is None or row[0] is None:
+        return found
+    found["ICNote"] = note = row[0]
+    pointers = [("ICFolder", "ZFOLDER" if db.has(obj, "ZFOLDER") else None),
+                ("ICAccount", pick_column(db, "ZACCOUNT", note))]
+    for name, column in pointers:
+        if column is None:
+            continue
+        row = next(db.rows(f'SELECT o.Z_ENT FROM {obj} o WHERE o.Z_PK IN (SELECT "{column}" FROM {obj}'
+                           " WHERE Z_ENT = ?) GROUP BY o.Z_ENT ORDER BY count(*) DESC LIMIT 1", (note,)), None)
+        if row is not None and row[0] is not None:
+            found[name] = row[0]
+    return found
+
+
 def share_participants(blob: bytes | None) -> list[dict[str, str]]:
     """People a note is shared with, from a CloudKit share archive (``ZSERVERSHAREDATA``)."""
     if not blob:
@@ -288,9 +313,13 @@ class NotesArtifact(Artifact):
         self.domain = domain
         ents = {r[1]: r[0] for r in db.rows("SELECT Z_ENT, Z_NAME FROM Z_PRIMARYKEY")} if db.has(
             "Z_PRIMARYKEY") else {}
+        if "ICNote" not in ents:
+            ents = {**_entities_from_rows(db), **ents}
+            ctx.warn(f"{db.source}: Z_PRIMARYKEY does not name the notes' entity (damaged?)"
+                     + (": told from the rows (notes hold note data and point to their folder and account)"
+                        if "ICNote" in ents else ""))
         note_ent = ents.get("ICNote")
         if note_ent is None:
-            ctx.warn(f"{db.source}: no ICNote entity in Z_PRIMARYKEY")
             return
         accounts = self._accounts(db, ents.get("ICAccount"))
         folders = self._folders(db, ents.get("ICFolder"))
