@@ -167,20 +167,26 @@ def test_a_manifest_db_without_its_first_page_gives_every_entry(sample_backup: P
     assert hashlib.sha256(manifest.read_bytes()).hexdigest() == before
 
 
+def _destroy_a_middle_files_page(manifest: Path) -> None:
+    """Overwrite the middle leaf page of Manifest.db's ``Files`` table: a bad page deep in a file whose header is
+    right, which SQLite meets only when a read reaches it."""
+    with sqlite3.connect(f"file:{manifest}?mode=ro&immutable=1", uri=True) as conn:
+        leaves = [n for n, kind in conn.execute("SELECT pageno, pagetype FROM dbstat WHERE name = 'Files'")
+                  if kind == "leaf"]
+    with open(manifest, "r+b") as handle:
+        handle.seek((leaves[len(leaves) // 2] - 1) * 4096)
+        handle.write(bytes(range(256)) * 16)
+
+
 def test_damage_met_midway_through_manifest_db_goes_on_from_a_scratch_copy(sample_backup: Path,
                                                                           tmp_path: Path) -> None:
     """A bad page deep in a Manifest.db whose header is right: found only when a read reaches it, which then
     goes on from the entries left, each once."""
     copy = tmp_path / "c"
     shutil.copytree(sample_backup, copy)
-    manifest = copy / "Manifest.db"
-    with sqlite3.connect(f"file:{manifest}?mode=ro&immutable=1", uri=True) as conn:
+    with sqlite3.connect(f"file:{copy / 'Manifest.db'}?mode=ro&immutable=1", uri=True) as conn:
         every = [(d, p) for d, p in conn.execute("SELECT domain, relativePath FROM Files")]
-        leaves = [n for n, kind in conn.execute("SELECT pageno, pagetype FROM dbstat WHERE name = 'Files'")
-                  if kind == "leaf"]
-    with open(manifest, "r+b") as handle:
-        handle.seek((leaves[len(leaves) // 2] - 1) * 4096)
-        handle.write(bytes(range(256)) * 16)
+    _destroy_a_middle_files_page(copy / "Manifest.db")
     with open_source(copy) as src:
         assert src.info.warnings == []  # nothing seen yet
         read = [(e.domain, e.path) for e in src.entries()]
@@ -380,13 +386,7 @@ def test_damage_met_midway_through_manifest_db_is_on_the_reports_first_page(samp
 
     copy = tmp_path / "c"
     shutil.copytree(sample_backup, copy)
-    manifest = copy / "Manifest.db"
-    with sqlite3.connect(f"file:{manifest}?mode=ro&immutable=1", uri=True) as conn:
-        leaves = [n for n, kind in conn.execute("SELECT pageno, pagetype FROM dbstat WHERE name = 'Files'")
-                  if kind == "leaf"]
-    with open(manifest, "r+b") as handle:
-        handle.seek((leaves[len(leaves) // 2] - 1) * 4096)
-        handle.write(bytes(range(256)) * 16)
+    _destroy_a_middle_files_page(copy / "Manifest.db")
     with open_source(copy) as src:
         assert src.info.warnings == []
         result = scan(src, tmp_path / "case", kinds=["apps", "wechat"], options=ScanOptions(recover_deleted=False))
