@@ -141,13 +141,12 @@ def _directory(members: list[_Member], start: int) -> bytes:
     """A central directory for ``members`` placed at ``start``, and its end records (ZIP64 ones when needed)."""
     out = bytearray()
     for m in members:
+        # ZIP64: the values that do not fit in 32 bits, in this order, in an extra field (the fixed ones 0xFFFFFFFF).
         big = [value for value in (m.size, m.compressed, m.offset) if value >= _MAX32]
-        wide = [value for value in (m.size, m.compressed) if value >= _MAX32]
-        extra = b""
-        if big:
-            fields = [v for v in (m.size, m.compressed, m.offset) if v >= _MAX32]
-            extra = struct.pack("<HH", _ZIP64_EXTRA, 8 * len(fields)) + b"".join(struct.pack("<Q", v) for v in fields)
-        out += struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 45 if big else 20, 3, 45 if wide or big else 20, 0,
+        extra = struct.pack("<HH", _ZIP64_EXTRA, 8 * len(big)) + b"".join(struct.pack("<Q", v) for v in big) \
+            if big else b""
+        version = 45 if big else 20
+        out += struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", version, 3, version, 0,
                            m.flags, m.method, m.time, m.date, m.crc, min(m.compressed, _MAX32),
                            min(m.size, _MAX32), len(m.name), len(extra), 0, 0, 0, 0, min(m.offset, _MAX32))
         out += m.name + extra
