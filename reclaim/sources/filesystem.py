@@ -494,9 +494,7 @@ def _is_tar(path: Path) -> bool:
     also says yes to any file that starts with 512 zero bytes — a database whose first page was zeroed); ``False``
     for a compressed tar cut short before its first header ends (where that raises)."""
     try:
-        if not tarfile.is_tarfile(path):
-            return False
-        with tarfile.open(path, "r:*") as tar:
+        with tarfile.open(path, "r:*") as tar:  # (what is_tarfile does, and the first member read)
             return tar.next() is not None or path.name.lower().endswith(_TAR_NAMES)
     except (tarfile.TarError, EOFError, zlib.error):
         return False
