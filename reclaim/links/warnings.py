@@ -74,7 +74,7 @@ def check_link(url: str, visible_text: str | None = None) -> list[Warning]:
         warnings.append(Warning("punycode", "danger",
                                 f"The address uses international letters that can imitate another site: it reads "
                                 f"'{shown}'."))
-    if _looks_alike(link):
+    if _looks_alike(link.host):
         warnings.append(Warning("lookalike", "danger",
                                 f"'{link.host}' looks like a well-known brand's address but is not one of its sites."))
     if link.is_ip:
@@ -122,12 +122,8 @@ def _skeleton(text: str) -> str:
     return text.translate(_HOMOGLYPHS).replace("rn", "m").replace("vv", "w")
 
 
-def _looks_alike(link: ParsedUrl) -> bool:
-    return _looks_alike_host(link.host)
-
-
 @functools.lru_cache(maxsize=1 << 14)
-def _looks_alike_host(host: str) -> bool:
+def _looks_alike(host: str) -> bool:
     """Whether a host imitates a brand's (decided once per host: a chat's links repeat a few sites)."""
     domain = registrable_domain(_unicode_host(host))
     tokens = [t for t in re.split(r"[-_.]+", _skeleton(domain.split(".")[0])) if t]
