@@ -14,7 +14,7 @@ from reclaim.artifacts.wechat import compression
 from reclaim.case.scan import scan
 from reclaim.case.store import CaseReader
 from reclaim.sample.content import wechat as sample
-from reclaim.sample.content._wechat_people import FAMILY_GROUP, LILY, MUM, OWNER, PRIYA
+from reclaim.sample.content._wechat_people import DAD, FAMILY_GROUP, LILY, MUM, OWNER, PRIYA
 from reclaim.sample.model import SampleContext
 from reclaim.sources.memory import MemoryFS
 
@@ -57,6 +57,46 @@ def test_accounts_contacts_groups(case: CaseReader) -> None:
     assert [m["name"] for m in family["members"]] == ["Alex Chen", "Mum", "Dad", "奶奶", "二叔"]
     assert contacts["gh_5d3a8e9b1c2f"]["category"] == "official"
     assert contacts["wxid_kai9b8v7c"]["category"] == "stranger"
+
+
+def test_profile_pictures_the_phone_cached(case: CaseReader, files: list[Any]) -> None:
+    """Avatars are found by the md5 of the username in the app's HeadImg folder (HD, then compressed) and in the
+    shared container's session folder; the owner's too. Contacts whose picture the phone did not keep have none."""
+    by_path = {(f.domain, f.path): f.data for f in files}
+    contacts = {r["username"]: r for r in case.records("wechat-contacts")}
+
+    def md5(text: str) -> str:
+        return hashlib.md5(text.encode()).hexdigest()
+
+    expected = {
+        OWNER: ("com.tencent.xin", f"Library/WechatPrivate/{sample.ACCOUNT}/HeadImg/0/{md5(OWNER)[:2]}/"
+                f"{md5(OWNER)[2:]}.pic_hd"),
+        DAD.username: ("com.tencent.xin", f"Library/WechatPrivate/{sample.ACCOUNT}/HeadImg/0/{md5(DAD.username)[:2]}/"
+                       f"{md5(DAD.username)[2:]}.pic_compressed"),
+        MUM.username: ("group.com.tencent.xin", f"share/{sample.ACCOUNT}/session/headImg/{md5(MUM.username)}.pic"),
+    }
+    with_photo = {u: r["photo"] for u, r in contacts.items() if r["photo"]}
+    assert set(with_photo) == set(expected)
+    for username, (domain, path) in expected.items():
+        data = next(v for (d, p), v in by_path.items() if p == path and d.endswith(domain))
+        photo = with_photo[username]
+        assert (photo["sha256"], photo["mime"], photo["role"]) == (hashlib.sha256(data).hexdigest(), "image/jpeg",
+                                                                  "avatar")
+        assert photo["origin"].endswith(path) and sha(case.media_path(photo["sha256"])) == photo["sha256"]
+
+
+def test_wechat_s_default_picture_is_no_avatar(files: list[Any], tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeChat's grey silhouette (known by its md5 and size) stands for "no picture": not kept as anyone's avatar."""
+    from reclaim.artifacts.wechat import media
+
+    mum = next(f.data for f in files if f.path.endswith(f"{hashlib.md5(MUM.username.encode()).hexdigest()}.pic"))
+    monkeypatch.setattr(media, "DEFAULT_AVATARS", frozenset({hashlib.md5(mum).hexdigest()}))
+    monkeypatch.setattr(media, "_DEFAULT_AVATAR_SIZES", frozenset({len(mum)}))
+    scan(MemoryFS(files), tmp_path / "case", kinds=["wechat-contacts"])
+    with CaseReader(tmp_path / "case") as case:
+        photos = {r["username"]: r["photo"] for r in case.records("wechat-contacts")}
+    assert photos[MUM.username] is None and photos[DAD.username] is not None
 
 
 def test_chats_and_counts(case: CaseReader) -> None:

@@ -23,6 +23,7 @@ from reclaim.artifacts.wechat.accounts import DOMAIN, Account, inventory
 from reclaim.artifacts.wechat.contacts import Contact, Directory, iter_sorted, load
 from reclaim.artifacts.wechat.favorites import WeChatFavorite
 from reclaim.artifacts.wechat.friend_requests import WeChatFriendRequest
+from reclaim.artifacts.wechat.media import MediaFinder
 from reclaim.artifacts.wechat.moments import WeChatMoment
 from reclaim.artifacts.wechat.records import WeChatContact, WeChatMessage
 from reclaim.case.context import ScanContext
@@ -77,11 +78,16 @@ class WeChatContacts(Artifact):
         inv = inventory(ctx.fs)
         for account in inv.accounts:
             directory = load(ctx, account, lookup=False)  # (its records: a damaged one stops the kind)
-            yield _account_record(account, directory, inv.version)
+            media = MediaFinder(ctx, account, account.message_dbs[0].domain if account.message_dbs else DOMAIN)
+            record = _account_record(account, directory, inv.version)
+            record.photo = media.avatar(account.wxid) if account.wxid else None
+            yield record
             for contact in iter_sorted(directory):
                 if contact.username == account.wxid:
                     continue
-                yield _contact_record(account, directory, contact)
+                record = _contact_record(account, directory, contact)
+                record.photo = media.avatar(contact.username)
+                yield record
 
 
 class WeChatFavorites(Artifact):

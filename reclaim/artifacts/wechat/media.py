@@ -7,15 +7,17 @@ WAV for playing), ``Video/<c>/<id>_raw.mp4`` > ``<id>.mp4`` plus ``.video_thum``
 ``OpenData/<c>/<id>.<ext>`` (files; ``.pic_thum`` link thumbnails;
 ``<id>/<dataid>.<fmt>`` items of forwarded chats), ``Location/<c>/<id>.pic_thum``.
 A file that is not there is listed as missing: the phone may have cleared it.
+Profile pictures (avatars) are named by the md5 of the person's username: see :meth:`MediaFinder.avatar`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from reclaim.artifacts.base import MediaRef
 from reclaim.artifacts.wechat import wxgf
-from reclaim.artifacts.wechat.accounts import Account
+from reclaim.artifacts.wechat.accounts import GROUP_DOMAIN, Account
 from reclaim.case.context import ScanContext
 from reclaim.media import extension_for, sniff_mime
 from reclaim.media.silk import audio_kind, wav_preview
@@ -24,6 +26,9 @@ from reclaim.vfs import Entry
 #: Images WeChat wrote in its own container (HEVC inside): not viewable as-is (a JPEG preview is made).
 WXGF_MIME = "image/x-wechat-wxgf"
 _IMAGE_VARIANTS = ((".pic_hd", "hd"), (".pic", "full"), (".pic_thum", "thumbnail"))
+#: The picture WeChat shows for someone who set none (a grey silhouette, 5,875 bytes): not kept as an avatar.
+DEFAULT_AVATARS = frozenset({"e3e807760b01d24760eba724bac616d6"})
+_DEFAULT_AVATAR_SIZES = frozenset({5875})
 
 
 def is_wxgf(head: bytes) -> bool:
@@ -61,12 +66,14 @@ class MediaFinder:
         return MediaRef(name=f"{local_id}.jpg", origin=self._origin(f"Img/{chat_hash}/{local_id}.pic"),
                         missing=True, role="full", mime="image/jpeg")
 
-    def picture(self, entry: Entry, rel: str, role: str, stem: str) -> MediaRef:
-        """Store an image file, named with the extension its content calls for."""
+    def picture(self, entry: Entry, rel: str, role: str, stem: str, *, origin: str = "") -> MediaRef:
+        """Store an image file, named with the extension its content calls for (``rel`` is below the account
+        folder unless ``origin`` says where the file is)."""
         head = self._head(entry)
+        origin = origin or self._origin(rel)
         if is_wxgf(head):
             plain = head.startswith(wxgf.MAGIC)  # the 07 08 V1/V2 variant is encrypted: kept, not converted
-            ref = self.ctx.media(entry, name=f"{stem}.wxgf", mime=WXGF_MIME, role=role, origin=self._origin(rel),
+            ref = self.ctx.media(entry, name=f"{stem}.wxgf", mime=WXGF_MIME, role=role, origin=origin,
                                  preview=wxgf.jpeg_preview if plain else None)
             if ref.preview:
                 ref.note = "WeChat's own image format (wxgf, HEVC inside); the preview is a JPEG made from it"
@@ -80,7 +87,31 @@ class MediaFinder:
         mime = sniff_mime(head)
         ext = extension_for(mime) if mime != "application/octet-stream" else ".jpg"
         return self.ctx.media(entry, name=f"{stem}{ext}", mime=mime if mime != "application/octet-stream" else None,
-                              role=role, origin=self._origin(rel))
+                              role=role, origin=origin)
+
+    def avatar(self, username: str) -> MediaRef | None:
+        """Someone's profile picture as the phone cached it (the HD copy first), ``None`` when it kept none or
+        only WeChat's default picture. The files are named by the md5 of the username: in the app's
+        ``Library/WechatPrivate/<account>/HeadImg/0/<m[:2]>/<m[2:]>.pic_hd`` (or ``.pic_compressed``) and in
+        the shared container's ``share/<account>/session/headImg/<m>.pic``."""
+        m = hashlib.md5(username.encode()).hexdigest()
+        folder = self.account.folder
+        for domain, path in ((self.domain, f"Library/WechatPrivate/{folder}/HeadImg/0/{m[:2]}/{m[2:]}.pic_hd"),
+                             (self.domain, f"Library/WechatPrivate/{folder}/HeadImg/0/{m[:2]}/{m[2:]}.pic_compressed"),
+                             (GROUP_DOMAIN, f"share/{folder}/session/headImg/{m}.pic")):
+            entry = self.ctx.get(domain, path)
+            if entry is None or not entry.is_file or not entry.size or self._is_default(entry):
+                continue
+            return self.picture(entry, path, "avatar", f"avatar_{username}", origin=f"{domain}/{path}")
+        return None
+
+    def _is_default(self, entry: Entry) -> bool:
+        if entry.size not in _DEFAULT_AVATAR_SIZES:
+            return False
+        digest = hashlib.md5()
+        with self.ctx.fs.open(entry) as stream:
+            digest.update(stream.read())
+        return digest.hexdigest() in DEFAULT_AVATARS
 
     def voice(self, chat_hash: str, local_id: int) -> MediaRef:
         """A voice message, with a WAV copy for playing (SILK) or a proper ``.amr`` (AMR-NB)."""

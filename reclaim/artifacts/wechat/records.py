@@ -98,6 +98,7 @@ class WeChatContact(Record):
     signature: str = ""
     description: str = ""
     avatar_url: str = ""
+    photo: MediaRef | None = None  # the profile picture the phone cached (the avatar_url's image), if any
     members: list[dict[str, str]] = field(default_factory=list)  # {username, name, group_nickname}
     member_count: int = 0
     group_owner: str = ""

@@ -561,8 +561,15 @@ def files(ctx: SampleContext) -> Iterator[SampleFile]:
                      silk_voice(3.5, 300), mtime=_t("2024-02-11 09:30:00"))
     for sticker_md5, data in b.stickers.items():
         yield SampleFile(DOMAIN, f"Library/WechatPrivate/{ACCOUNT}/emoticonPIC/{sticker_md5}.pic", data)
+    # Profile pictures, named by the md5 of the username: the shared container's session copy, and the app's
+    # HD (the owner's) and compressed (Dad's) copies.
     yield SampleFile(GROUP_DOMAIN, f"share/{ACCOUNT}/session/headImg/{md5(MUM.username)}.pic",
                      jpeg(64, 64, (230, 150, 150), "Mum"))
+    for username, suffix, colour in ((OWNER, "pic_hd", (120, 170, 230)), (DAD.username, "pic_compressed",
+                                                                          (150, 200, 150))):
+        m = md5(username)
+        yield SampleFile(DOMAIN, f"Library/WechatPrivate/{ACCOUNT}/HeadImg/0/{m[:2]}/{m[2:]}.{suffix}",
+                         jpeg(96, 96, colour, "avatar"))
 
 
 def chats() -> dict[str, str]:
