@@ -4,6 +4,7 @@ to exists, deleted messages can be found from the conversation list, and labels 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -11,7 +12,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from reclaim.case.people import colour, initials
 from reclaim.case.scan import scan
+from reclaim.case.store import CaseReader
 from reclaim.export import export_case
 from reclaim.sources import open_source
 
@@ -170,6 +173,43 @@ def test_sender_names_only_in_group_chats(report: Path) -> None:
     group = (report / "report/messages/0001-Climbing-Crew/page-1.html").read_text(encoding="utf-8")
     assert '<div class="who">' not in one_to_one  # the owner's name on outgoing messages is no second person
     assert '<div class="who">Jamie Lee</div>' in group and '<div class="who">Leo King</div>' in group
+
+
+_MESSAGE = re.compile(r'<div class="msg (\w+)[^"]*"[^>]*>\n(?:<img class="av" src="([^"]+)" alt="">|'
+                      r'<span class="av c(\d)" aria-hidden="true">([^<]*)</span>)?')
+
+
+@pytest.mark.parametrize(("kind", "chat"), [("wechat", "家人群"), ("messages", "Mum"), ("whatsapp", "Weekend Hikers")])
+def test_each_message_has_its_sender_s_face(report: Path, kind: str, chat: str) -> None:
+    """Beside each message its sender's picture when the case has one (a WeChat avatar by username, a contact's
+    photo by phone number: SMS, the owner's own card, WhatsApp numbers), else their initials on their colour;
+    nothing beside a system line."""
+    page = next((report / "report" / kind).glob(f"*-{chat.replace(' ', '-')}/page-1.html"))
+    shown = _MESSAGE.findall(page.read_text(encoding="utf-8"))
+    with CaseReader(report.parent / "case") as case:
+        pictures = case.pictures()
+        chat_id = next(c["chat_id"] for c in case.chats(kind) if c["chat"] == chat)
+        records = list(case.records(kind, chat_id=chat_id))
+    assert len(shown) == len(records)
+    faces = {"picture": 0, "initials": 0}
+    for record, (direction, src, tint, letters) in zip(records, shown, strict=True):
+        assert direction == record["direction"]
+        picture = pictures.find(record["sender_id"])
+        if direction == "system":
+            assert not src and not letters
+        elif picture is not None:
+            data = (page.parent / src).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == picture["sha256"]
+            faces["picture"] += 1
+        else:
+            assert (letters, int(tint)) == (initials(record["sender"]), colour(record["sender_id"] or record["sender"]))
+            faces["initials"] += 1
+    assert faces["picture"] and (faces["initials"] or kind == "messages"), faces  # the groups show both
+
+
+def test_initials() -> None:
+    assert [initials(n) for n in ("Sam Carter", "Zhang Wei (work)", "王小明", "Mum", "", "  ", "émile zola x")] == \
+        ["SC", "ZW", "王", "M", "?", "?", "ÉZ"]
 
 
 def test_overview_in_plain_words(report: Path) -> None:

@@ -69,7 +69,7 @@ def test_newer_pages_and_undated_records(session: WebSession) -> None:
     newer = client.get("/api/kinds/webchat/records", params={"chat": "bob", "after": undated}).json()
     assert [m["id"] for m in newer["items"]] == ["webchat:d"] and newer["newer"] is None
     oldest = client.get("/api/kinds/webchat/records", params={"chat": FAMILY, "before": "1:2024-03-01T08:00:00Z"})
-    assert oldest.json() == {"items": [], "older": None, "newer": None}
+    assert oldest.json() == {"items": [], "older": None, "newer": None, "pictures": {}}
 
 
 def test_only_recovered_filter(session: WebSession) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from reclaim.case.people import initials
 from reclaim.case.store import CaseReader
 from reclaim.links.analyse import analyse_case
 from reclaim.sample import SAMPLE_PASSWORD
@@ -123,6 +124,17 @@ def test_journey_unlock_scan_browse_search_recover(sample_backup_encrypted: Path
         assert bubble.locator(".text").inner_text() == message["text"]
         assert bubble.locator(".sender").inner_text() == message["sender"]
         assert page.locator(".conv-head h2").inner_text() == GROUP
+        # Each message has its sender's face: the avatar WeChat cached (decoded by the browser), else initials.
+        pictures = case.pictures()
+        latest = list(case.records("wechat", chat_id=chat_id))[-80:]
+        pictured = next(m for m in reversed(latest) if m["direction"] == "incoming" and pictures.find(m["sender_id"]))
+        plain = next(m for m in reversed(latest) if m["direction"] == "incoming" and m["sender"]
+                     and not pictures.find(m["sender_id"]))
+        face = page.locator(f".msg[data-rid='{pictured['_rid']}'] img.face")
+        assert face.get_attribute("src") == f"/api/thumb/{pictures.find(pictured['sender_id'])['sha256']}"
+        face.scroll_into_view_if_needed()
+        assert face.evaluate("i => i.decode().then(() => i.naturalWidth)") > 0
+        assert page.locator(f".msg[data-rid='{plain['_rid']}'] span.face").inner_text() == initials(plain["sender"])
         shot(page, "4-wechat-group")
         voice = next(r for r in case.records("wechat")
                      if any(a.get("role") == "voice" and a.get("preview") for a in r["attachments"]))

@@ -34,6 +34,7 @@ from reclaim.case.build import (
     cjk_claim_path,
     connect_scratch,
 )
+from reclaim.case.people import PICTURES_SQL, Pictures
 from reclaim.errors import ReclaimError
 from reclaim.vfs import SourceInfo
 
@@ -446,6 +447,11 @@ class CaseReader:
             item["formats"] = json.loads(item["formats"])
             out.append(item)
         return out
+
+    def pictures(self) -> Pictures:
+        """The profile pictures of the people in the case (WeChat avatars, contact photos), to put beside their
+        messages."""
+        return Pictures.of(self.conn.execute(PICTURES_SQL))
 
     def kind(self, kind: str) -> dict[str, Any] | None:
         for item in self.kinds():

@@ -22,6 +22,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from reclaim import __version__
+from reclaim.case.people import Pictures, colour, initials
 from reclaim.case.store import media_relpath
 from reclaim.export.clock import CLOCK, local
 from reclaim.export.csv_generic import flatten
@@ -246,15 +247,43 @@ class RecoveredList:
                            "where": recovered_from(message.provenance)})
 
 
+class Faces:
+    """The face beside each message of a chat page, as WeChat and Messages show it: the sender's profile picture
+    when the case holds one (:class:`~reclaim.case.people.Pictures`), else their initials on a colour of their
+    own. Made once per sender; decoration only (the name is beside it in groups, the chat's title otherwise), so
+    screen readers skip it and it carries no title (a million messages' pages stay small)."""
+
+    def __init__(self, pictures: Pictures, media: MediaCopier, root: str) -> None:
+        self.pictures = pictures
+        self.media = media
+        self.root = root
+        self._made: dict[tuple[str, str], Markup] = {}
+
+    def html(self, sender_id: str, sender: str) -> Markup:
+        """The ``.av`` element for a message's sender (by id and shown name)."""
+        face = self._made.get((sender_id, sender))
+        if face is None:
+            picture = self.pictures.find(sender_id)
+            view = self.media.view(picture) if picture else None
+            if view is not None and view["type"] == "image" and not view["missing"]:
+                face = Markup(f'<img class="av" src="{_escape(self.root + view["src"])}" alt="">')
+            else:
+                face = Markup(f'<span class="av c{colour(sender_id or sender)}" aria-hidden="true">'
+                              f'{_escape(initials(sender))}</span>')
+            self._made[sender_id, sender] = face
+        return face
+
+
 def _chat_kind(case: Any, status: dict[str, Any], folder: Path, media: MediaCopier) -> list[Path]:
     written = []
     chats = case.chats(status["kind"])
     rows = []
     recovered = RecoveredList()
+    faces = Faces(case.pictures(), media, _root(3))
     for number, chat in enumerate(chats, 1):
         name = chat["chat"] or chat["chat_id"] or "Unknown chat"
         chat_dir = f"{number:04d}-{slug(name)}"
-        pages = _chat_pages(case, status, chat, name, folder / chat_dir, media, recovered)
+        pages = _chat_pages(case, status, chat, name, folder / chat_dir, media, recovered, faces)
         written += pages
         rows.append({**chat, "name": name, "href": f"{chat_dir}/page-1.html", "first_local": local(chat["first"]),
                      "last_local": local(chat["last"])})
@@ -264,7 +293,7 @@ def _chat_kind(case: Any, status: dict[str, Any], folder: Path, media: MediaCopi
 
 
 def _chat_pages(case: Any, status: dict[str, Any], chat: dict[str, Any], name: str, folder: Path,
-                media: MediaCopier, recovered: RecoveredList | None = None) -> list[Path]:
+                media: MediaCopier, recovered: RecoveredList | None = None, faces: Faces | None = None) -> list[Path]:
     """Write one conversation's pages; each recovered message gets an anchor and an entry in ``recovered``."""
     total = chat["messages"]
     page_count = max(1, math.ceil(total / CHAT_PAGE))
@@ -275,6 +304,9 @@ def _chat_pages(case: Any, status: dict[str, Any], chat: dict[str, Any], name: s
         batch = []
         for record in _take(records, CHAT_PAGE):
             view = MessageView(record, media)
+            if faces is not None and view.direction != "system":
+                sender_id = record.get("sender_id")
+                view.face = faces.html(sender_id if isinstance(sender_id, str) else "", view.sender)
             if view.direction == "incoming" and view.sender:
                 senders.add(view.sender)  # the owner's own name on outgoing messages does not make a group
             batch.append(view)
@@ -314,8 +346,8 @@ def _take(iterator: Iterator[dict[str, Any]], count: int) -> Iterator[dict[str, 
 class MessageView:
     """What the chat template shows of one message (attributes, which templates read fastest)."""
 
-    __slots__ = ("anchor", "attachments", "card", "day", "deleted", "direction", "html", "new_day", "provenance",
-                 "quote", "reactions", "sender", "status", "text", "time", "type_name", "utc")
+    __slots__ = ("anchor", "attachments", "card", "day", "deleted", "direction", "face", "html", "new_day",
+                 "provenance", "quote", "reactions", "sender", "status", "text", "time", "type_name", "utc")
 
     def __init__(self, record: dict[str, Any], media: MediaCopier) -> None:
         get = record.get
@@ -337,6 +369,7 @@ class MessageView:
         self.attachments = [media.view(a) for a in attachments] if attachments else []
         self.type_name = get("type_name") or ""
         self.new_day = False
+        self.face: Markup | str = ""  # the sender's picture or initials (see Faces), none for a system line
         self.html: Markup | None = None  # the bubble's HTML, written here when it is text alone (plain_html)
 
     def plain_html(self, group: bool) -> Markup | None:
@@ -350,7 +383,7 @@ class MessageView:
         day = f'<div class="day"><span>{_escape(self.day)}</span></div>' if self.new_day else ""
         who = f'<div class="who">{_escape(self.sender)}</div>' if group and self.direction == "incoming" \
             and self.sender else ""
-        return Markup(f'{day}  <div class="msg {_escape(self.direction)}">\n{who}    <div class="bubble">'
+        return Markup(f'{day}  <div class="msg {_escape(self.direction)}">\n{self.face}{who}    <div class="bubble">'
                       f'{_escape(self.text)}</div>\n    <div class="meta" title="{_escape(self.utc)}">'
                       f'{_escape(self.time)}</div>\n  </div>\n')
 

@@ -34,6 +34,8 @@ from reclaim.web.session import WebSession
 log = logging.getLogger("reclaim.web")
 HERE = Path(__file__).resolve().parent
 _DOWNLOAD_NAME = re.compile(r"^[A-Za-z0-9_-]{8,64}\.zip$")
+#: The profile pictures a chat shows beside messages (others, such as HEIC without a JPEG copy, get initials).
+_PICTURE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 
 def _templates() -> Environment:
@@ -204,7 +206,7 @@ def create_app(session: WebSession, *, port: int, preset: str | None = None) -> 
         _known_kind(case, kind)
         page = service.page_records(case, kind, chat_id=chat, deleted=None if deleted is None else bool(deleted),
                                     before=before, after=after, limit=limit)
-        return {"items": page.items, "older": page.older, "newer": page.newer}
+        return {"items": page.items, "older": page.older, "newer": page.newer, "pictures": _pictures(page.items)}
 
     @app.get("/api/records/{rid}")
     def record(rid: int) -> dict[str, Any]:
@@ -219,7 +221,25 @@ def create_app(session: WebSession, *, port: int, preset: str | None = None) -> 
         page = service.page_around(session.reader(), rid, limit=limit)
         if page is None:
             raise HTTPException(404, "no such record")
-        return {"items": page.items, "older": page.older, "newer": page.newer}
+        return {"items": page.items, "older": page.older, "newer": page.newer, "pictures": _pictures(page.items)}
+
+    def _pictures(items: list[dict[str, Any]]) -> dict[str, str]:
+        """The profile picture (the sha256 of a file the browser shows) of each sender of these messages that
+        has one, by sender id."""
+        pictures = session.pictures()
+        out: dict[str, str] = {}
+        for item in items:
+            sender_id = item.get("sender_id")
+            if not isinstance(sender_id, str) or sender_id in out:
+                continue
+            picture = pictures.find(sender_id)
+            if picture is None:
+                continue
+            shown, mime = (picture["preview"], picture.get("preview_mime")) if picture.get("preview") else \
+                (picture["sha256"], picture.get("mime"))
+            if mime in _PICTURE_TYPES:
+                out[sender_id] = shown
+        return out
 
     @app.get("/api/records/{rid}/html")
     def record_html(rid: int) -> Response:

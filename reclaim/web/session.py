@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reclaim.case.people import Pictures
 from reclaim.case.store import CASE_DB, CaseReader, remove_case
 from reclaim.errors import ReclaimError
 
@@ -138,6 +139,7 @@ class WebSession:
         self._readers = threading.local()
         self._generation = 0
         self._chat_cache: dict[tuple[int, str], list[dict[str, Any]]] = {}
+        self._pictures: dict[tuple[int, str], Pictures] = {}
         self.lock = threading.Lock()
 
     # -- the source -------------------------------------------------------------------
@@ -173,6 +175,7 @@ class WebSession:
         with self.lock:
             self._generation += 1
             self._chat_cache.clear()
+            self._pictures.clear()
 
     def chats(self, kind: str, compute: Any) -> list[dict[str, Any]]:
         """A kind's chat list, computed once per case (a case never changes once written)."""
@@ -181,6 +184,14 @@ class WebSession:
         if cached is None:
             cached = compute()
             self._chat_cache[key] = cached
+        return cached
+
+    def pictures(self) -> Pictures:
+        """The case's profile pictures of people (:meth:`CaseReader.pictures`), read once per case."""
+        key = (self._generation, "")
+        cached = self._pictures.get(key)
+        if cached is None:
+            cached = self._pictures[key] = self.reader().pictures()
         return cached
 
     @property

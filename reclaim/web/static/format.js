@@ -50,7 +50,10 @@ export function fmtDuration(seconds) {
 
 export const humanize = (name) => name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
 
-export const initials = (name) => (String(name || '?').trim().split(/\s+/).map((p) => [...p][0] || '').join('').slice(0, 2) || '?').toUpperCase();
+// The first letters of the first two words ("Sam Carter" → "SC", "王小明" → "王"), as the report's initials.
+export const initials = (name) => (String(name || '').trim().split(/\s+/).slice(0, 2).map((p) => [...p][0] || '').join('') || '?').toUpperCase();
+// A colour of its own for each person's initials (0–7: the .face.c0 … classes).
+export const colourOf = (key) => { let n = 0; for (const c of String(key)) n = (n * 31 + c.codePointAt(0)) >>> 0; return n % 8; };
 
 // "iPhone 13 (iPhone14,5)" when the backup names the model, else the identifier alone.
 export const deviceModel = (name, type) => (name && type && name !== type ? `${name} (${type})` : name || type || '');

@@ -2,7 +2,7 @@
 
 import { api, qs } from '../api.js';
 import { $, badge, h, recoveredBadge } from '../dom.js';
-import { dayKey, fmtDay, fmtShort, fmtTime, initials, num, plural } from '../format.js';
+import { colourOf, dayKey, fmtDay, fmtShort, fmtTime, initials, num, plural } from '../format.js';
 import { S, selectBox } from '../state.js';
 import { backButton, emptyList, infinite, paneHead, stopLoaders } from '../layout.js';
 import { attachment, card } from './media.js';
@@ -90,11 +90,12 @@ export async function conversation(k, chatId, aroundRid = null) {
   const group = isGroup(messages, chatName);
   sub.textContent = group ? 'Group conversation' : '';
   let older = data.older;
+  const pictures = { ...(data.pictures || {}) };
   const top = h('div', { class: 'sentinel top' });
   const render = (list, prepend) => {
     const frag = document.createDocumentFragment();
     let prev = null;
-    for (const m of list) { frag.append(...bubble(k, m, prev, group)); prev = m; }
+    for (const m of list) { frag.append(...bubble(k, m, prev, group, pictures)); prev = m; }
     if (prepend) {
       const before = scroller.scrollHeight;
       thread.insertBefore(frag, top.nextSibling);
@@ -111,6 +112,7 @@ export async function conversation(k, chatId, aroundRid = null) {
   if (older) {
     infinite(scroller, top, async () => {
       const page = await api(`/api/kinds/${encodeURIComponent(k.kind)}/records${qs({ chat: chatId, before: older, limit: 80, deleted: S.onlyDeleted ? 1 : null })}`);
+      Object.assign(pictures, page.pictures || {});
       render(page.items.slice().reverse(), true);
       older = page.older;
       if (!older) top.remove();
@@ -122,8 +124,9 @@ export async function conversation(k, chatId, aroundRid = null) {
     thread.append(bottom);
     infinite(scroller, bottom, async () => {
       const page = await api(`/api/kinds/${encodeURIComponent(k.kind)}/records${qs({ chat: chatId, after: newer, limit: 80 })}`);
+      Object.assign(pictures, page.pictures || {});
       const frag = document.createDocumentFragment();
-      for (const m of page.items) frag.append(...bubble(k, m, null, group));
+      for (const m of page.items) frag.append(...bubble(k, m, null, group, pictures));
       thread.insertBefore(frag, bottom);
       newer = page.newer;
       return Boolean(newer);
@@ -136,7 +139,15 @@ export async function conversationAround(k, rid) {
   conversation(k, record.chat_id ?? record.chat, rid);
 }
 
-export function bubble(k, m, prev, group) {
+// The sender's profile picture when the case has one (pictures: sender id → sha256), else their initials.
+function face(m, pictures) {
+  const name = m.sender || m.sender_id || '';
+  const sha = m.sender_id && pictures[m.sender_id];
+  if (sha) return h('img', { class: 'face', src: `/api/thumb/${sha}`, alt: '', title: name, loading: 'lazy' });
+  return h('span', { class: `face c${colourOf(m.sender_id || name)}`, 'aria-hidden': 'true', title: name, text: initials(name) });
+}
+
+export function bubble(k, m, prev, group, pictures = {}) {
   const out = [];
   if (!prev || dayKey(prev.date) !== dayKey(m.date)) out.push(h('div', { class: 'day', role: 'separator', text: fmtDay(m.date) }));
   const dir = ['incoming', 'outgoing', 'system'].includes(m.direction) ? m.direction : 'incoming';
@@ -170,7 +181,7 @@ export function bubble(k, m, prev, group) {
   if (m.deleted) foot.append(recoveredBadge());
   foot.append(h('time', { datetime: m.date || '', title: m.date || '', text: fmtTime(m.date) }));
   b.append(foot);
-  row.append(selectBox(k.kind, 'rids', m._rid, `Select this message`), b);
+  row.append(selectBox(k.kind, 'rids', m._rid, `Select this message`), face(m, pictures), b);
   out.push(row);
   return out;
 }
