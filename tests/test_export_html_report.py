@@ -207,6 +207,12 @@ def test_each_message_has_its_sender_s_face(report: Path, kind: str, chat: str) 
     assert faces["picture"] and (faces["initials"] or kind == "messages"), faces  # the groups show both
 
 
+def test_a_system_line_shows_no_empty_card(report: Path) -> None:
+    """WhatsApp's system lines carry a card of event codes only: the line is shown, not a box saying "system"."""
+    page = next((report / "report/whatsapp").glob("*-Weekend-Hikers/page-1.html")).read_text(encoding="utf-8")
+    assert "You created the group" in page and '<div class="ct">system</div>' not in page
+
+
 def test_initials() -> None:
     assert [initials(n) for n in ("Sam Carter", "Zhang Wei (work)", "王小明", "Mum", "", "  ", "émile zola x")] == \
         ["SC", "ZW", "王", "M", "?", "?", "ÉZ"]

@@ -362,7 +362,10 @@ class MessageView:
         self.anchor = f"recovered-{get('_rid') or abs(hash(get('id')))}" if self.deleted else ""
         self.provenance = get("provenance")
         self.status = get("status") or ""
-        self.card = get("card")
+        card = get("card")
+        # A system line's card holds only the app's event codes (WhatsApp's): nothing to show but its type.
+        self.card = None if isinstance(card, dict) and card.get("type") == "system" and not card.get("title") \
+            and not card.get("url") else card
         self.quote = get("quote")
         self.reactions = get("reactions") or []
         attachments = get("attachments")
