@@ -3,9 +3,9 @@
 WeChat stores each voice message as Tencent's SILK v3 stream: an optional 0x02
 byte, the ``#!SILK_V3`` magic, then length-prefixed frames, decoded to 16-bit
 mono PCM at 24 kHz. A few versions wrote AMR-NB instead (first byte 0x0C, the
-``#!AMR`` magic left out). SILK is decoded with ``silk-python`` (``pysilk``);
-AMR has no pure-Python decoder here, so it is returned as a proper ``.amr``
-file (magic restored) that common players open.
+``#!AMR`` magic left out). SILK is decoded with ``silk-python`` (``pysilk``),
+AMR-NB (its magic restored) with FFmpeg's decoder through :mod:`reclaim.media.audio`;
+without PyAV an AMR voice message stays a proper ``.amr`` file that common players open.
 """
 
 from __future__ import annotations
@@ -79,13 +79,23 @@ def fix_amr(data: bytes) -> bytes:
 
 
 def to_wav(data: bytes) -> tuple[bytes, str] | None:
-    """A browser-friendly copy of a voice file: ``(WAV bytes, "audio/wav")`` for SILK,
-    ``(AMR bytes, "audio/amr")`` for headerless AMR, ``None`` for anything else."""
+    """A browser-friendly copy of a voice file: ``(WAV bytes, "audio/wav")`` for SILK and AMR-NB; for AMR
+    that cannot be decoded here (no PyAV, or not decodable), ``(AMR bytes, "audio/amr")`` when its magic had to
+    be restored; ``None`` for anything else."""
     kind = audio_kind(data[:16])
     if kind == "silk":
         return _wav_bytes(silk_to_pcm(data), SILK_RATE), "audio/wav"
-    if kind == "amr" and not data.startswith(AMR_MAGIC):
-        return fix_amr(data), "audio/amr"
+    if kind == "amr":
+        from reclaim.media import audio
+
+        amr = fix_amr(data)
+        try:
+            wav = audio.to_wav(amr)
+        except ValueError:
+            wav = None
+        if wav:
+            return wav, "audio/wav"
+        return (amr, "audio/amr") if not data.startswith(AMR_MAGIC) else None
     return None
 
 
