@@ -73,8 +73,8 @@ def speech_like(seconds: float, seed: int) -> array.array:
     return out
 
 
-def amr_nb(samples: array.array) -> bytes:
-    """Encode 8 kHz mono samples as an AMR-NB file (12.2 kbit/s) with a real encoder.
+def amr_nb(samples: array.array, bit_rate: int = 12200) -> bytes:
+    """Encode 8 kHz mono samples as an AMR-NB file (12.2 kbit/s unless told) with a real encoder.
 
     Falls back to a minimal valid AMR stream of NO_DATA frames (one per 20 ms, per
     RFC 4867's storage format) when PyAV or its AMR encoder is missing.
@@ -86,7 +86,7 @@ def amr_nb(samples: array.array) -> bytes:
         with av.open(out, "w", format="amr") as container:
             stream = container.add_stream("libopencore_amrnb", rate=RATE)
             stream.layout = "mono"
-            stream.bit_rate = 12200
+            stream.bit_rate = bit_rate
             frame = av.AudioFrame(format="s16", layout="mono", samples=len(samples))
             frame.planes[0].update(samples.tobytes())
             frame.sample_rate = RATE
