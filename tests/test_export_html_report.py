@@ -207,6 +207,43 @@ def test_each_message_has_its_sender_s_face(report: Path, kind: str, chat: str) 
     assert faces["picture"] and (faces["initials"] or kind == "messages"), faces  # the groups show both
 
 
+@pytest.mark.parametrize(("kind", "pictured", "initialled"), [
+    ("wechat", ["Mum", "Dad"], {"家人群": "家", "Hiking Club 🥾": "HC", "陈建国": "陈"}),
+    ("messages", ["Mum", "Sam Carter"], {"Climbing Crew 🧗": "CC", "+447700900011": "+"}),
+    ("whatsapp", ["Sam Taylor"], {"Weekend Hikers": "WH"}),
+])
+def test_the_conversation_list_shows_who_each_chat_is_with(report: Path, kind: str, pictured: list[str],
+                                                          initialled: dict[str, str]) -> None:
+    """A one-to-one chat's row has the picture of the person it is with (by the chat's username, handle or number),
+    a group's its initials."""
+    index = (report / "report" / kind / "index.html").read_text(encoding="utf-8")
+    rows = dict((name, face) for face, name in re.findall(r'<div class="conv">(.*?)<a href="[^"]+">([^<]+)</a>', index))
+    with CaseReader(report.parent / "case") as case:
+        pictures = case.pictures()
+        ids = {c["chat"]: c["chat_id"] for c in case.chats(kind)}
+    for name in pictured:
+        src = re.fullmatch(r'<img class="av" src="([^"]+)" alt="">', rows[name]).group(1)
+        data = (report / "report" / kind / src).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == pictures.for_chat(ids[name])["sha256"]
+    for name, letters in initialled.items():
+        face = rf'<span class="av c\d" aria-hidden="true">{re.escape(letters)}</span>'
+        assert re.fullmatch(face, rows[name]), rows[name]
+
+
+def test_a_chat_named_like_a_vanity_number_is_nobody_s() -> None:
+    """``chat831…`` read as keypad digits could end like someone's number: a chat id is looked up only when it is a
+    handle (a number, an address, a WeChat username), so it gets no one's picture."""
+    from reclaim.artifacts._phone import handle_key
+    from reclaim.case.people import Pictures
+
+    picture = {"sha256": "ab" * 32, "mime": "image/jpeg"}
+    pictures = Pictures({handle_key("chat831039203581098256"): picture, "wxid_mum": picture})
+    assert pictures.find("chat831039203581098256") is picture  # (a message's sender id is a real handle)
+    assert pictures.for_chat("messages:chat831039203581098256") is None
+    assert pictures.for_chat("wxid_owner:wxid_mum") is picture
+    assert pictures.for_chat("wxid_owner:1234@chatroom") is None and pictures.for_chat("") is None
+
+
 def test_a_system_line_shows_no_empty_card(report: Path) -> None:
     """WhatsApp's system lines carry a card of event codes only: the line is shown, not a box saying "system"."""
     page = next((report / "report/whatsapp").glob("*-Weekend-Hikers/page-1.html")).read_text(encoding="utf-8")

@@ -117,6 +117,12 @@ def test_journey_unlock_scan_browse_search_recover(sample_backup_encrypted: Path
 
         # 3. WeChat: the family group, a message with its sender; a playable voice message.
         wechat.click()
+        # The conversation list: a one-to-one chat with the person's picture, a group with its initials.
+        mum_chat = next(c["chat_id"] for c in case.chats("wechat") if c["chat"] == "Mum")
+        mum_picture = case.pictures().for_chat(mum_chat)["sha256"]
+        assert page.locator(f".chatlist li[data-chat='{mum_chat}'] img.avatar").get_attribute("src") == \
+            f"/api/thumb/{mum_picture}"
+        assert page.locator(".chatlist a.chat").filter(has_text=GROUP).locator("span.avatar").inner_text() == "家"
         page.locator(".chatlist a.chat").filter(has_text=GROUP).click()
         chat_id = next(c["chat_id"] for c in case.chats("wechat") if c["chat"] == GROUP)
         message = shown_sender_message(case, chat_id)

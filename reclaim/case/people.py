@@ -20,6 +20,7 @@ from reclaim.artifacts._phone import handle_key
 #: How many colours initials are drawn on (``.av.c0`` … in the stylesheets): the same person, the same colour.
 COLOURS = 8
 _WHATSAPP_DOMAINS = ("@s.whatsapp.net", "@c.us")
+_GROUP_DOMAINS = ("@g.us", "@chatroom", "@broadcast")
 
 
 def initials(name: str) -> str:
@@ -82,6 +83,20 @@ class Pictures:
             picture = self._by_key.get(key) if key else None
         self._found[sender_id] = picture
         return picture
+
+
+    def for_chat(self, chat_id: str | None) -> dict[str, Any] | None:
+        """The picture of the person a one-to-one conversation is with, from its id: a WeChat chat's username
+        (``<account>:<username>``), a Messages chat's handle (``messages:<phone or address>``), a WhatsApp
+        chat's number (``<number>@s.whatsapp.net``); ``None`` for a group or an id naming no one."""
+        if not chat_id:
+            return None
+        tail = chat_id.split(":", 1)[1] if ":" in chat_id else chat_id
+        if tail in self._by_key:
+            return self._by_key[tail]
+        if tail.startswith("+") or tail[:1].isdigit() or ("@" in tail and not tail.endswith(_GROUP_DOMAINS)):
+            return self.find(tail)
+        return None  # a group, or a name such as chat123… (read as keypad digits it could match a number)
 
 
 def _value(item: Any) -> str:

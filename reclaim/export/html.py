@@ -257,20 +257,21 @@ class Faces:
         self.pictures = pictures
         self.media = media
         self.root = root
-        self._made: dict[tuple[str, str], Markup] = {}
+        self._made: dict[tuple[str, str, bool], Markup] = {}
 
-    def html(self, sender_id: str, sender: str) -> Markup:
-        """The ``.av`` element for a message's sender (by id and shown name)."""
-        face = self._made.get((sender_id, sender))
+    def html(self, sender_id: str, sender: str, *, chat: bool = False) -> Markup:
+        """The ``.av`` element for a message's sender (by id and shown name), or with ``chat`` for a conversation
+        (by its id and name: the picture of the person a one-to-one chat is with)."""
+        face = self._made.get((sender_id, sender, chat))
         if face is None:
-            picture = self.pictures.find(sender_id)
+            picture = self.pictures.for_chat(sender_id) if chat else self.pictures.find(sender_id)
             view = self.media.view(picture) if picture else None
             if view is not None and view["type"] == "image" and not view["missing"]:
                 face = Markup(f'<img class="av" src="{_escape(self.root + view["src"])}" alt="">')
             else:
                 face = Markup(f'<span class="av c{colour(sender_id or sender)}" aria-hidden="true">'
                               f'{_escape(initials(sender))}</span>')
-            self._made[sender_id, sender] = face
+            self._made[sender_id, sender, chat] = face
         return face
 
 
@@ -279,14 +280,16 @@ def _chat_kind(case: Any, status: dict[str, Any], folder: Path, media: MediaCopi
     chats = case.chats(status["kind"])
     rows = []
     recovered = RecoveredList()
-    faces = Faces(case.pictures(), media, _root(3))
+    pictures = case.pictures()
+    faces, chat_faces = Faces(pictures, media, _root(3)), Faces(pictures, media, _root(2))
     for number, chat in enumerate(chats, 1):
         name = chat["chat"] or chat["chat_id"] or "Unknown chat"
         chat_dir = f"{number:04d}-{slug(name)}"
         pages = _chat_pages(case, status, chat, name, folder / chat_dir, media, recovered, faces)
         written += pages
         rows.append({**chat, "name": name, "href": f"{chat_dir}/page-1.html", "first_local": local(chat["first"]),
-                     "last_local": local(chat["last"])})
+                     "last_local": local(chat["last"]),
+                     "face": chat_faces.html(chat["chat_id"] or "", name, chat=True)})
     written.append(_write(folder / "index.html", "chats.html", root=_root(2), status=status, chats=rows,
                           recovered=recovered))
     return written

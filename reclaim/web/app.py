@@ -38,6 +38,16 @@ _DOWNLOAD_NAME = re.compile(r"^[A-Za-z0-9_-]{8,64}\.zip$")
 _PICTURE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 
+def _shown_picture(picture: dict[str, Any] | None) -> str | None:
+    """The sha256 of the file a browser shows for a profile picture (its JPEG copy, if it has one), ``None``
+    when there is none or the browser cannot show it."""
+    if picture is None:
+        return None
+    shown, mime = (picture["preview"], picture.get("preview_mime")) if picture.get("preview") else \
+        (picture.get("sha256"), picture.get("mime"))
+    return shown if shown and mime in _PICTURE_TYPES else None
+
+
 def _templates() -> Environment:
     return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
 
@@ -184,11 +194,13 @@ def create_app(session: WebSession, *, port: int, preset: str | None = None) -> 
             needle = q.casefold()
             everything = [c for c in everything if needle in str(c["chat"]).casefold()]
         page = everything[offset:offset + limit]
+        pictures = session.pictures()
         out = []
         for chat in page:
             item = dict(chat)
             last = service.last_message(case, kind, chat["chat_id"])
             item["last_text"] = _preview_line(last) if last else ""
+            item["picture"] = _shown_picture(pictures.for_chat(chat["chat_id"]))
             out.append(item)
         more = offset + limit < len(everything)
         return {"chats": out, "total": len(everything), "next": offset + limit if more else None}
@@ -232,12 +244,8 @@ def create_app(session: WebSession, *, port: int, preset: str | None = None) -> 
             sender_id = item.get("sender_id")
             if not isinstance(sender_id, str) or sender_id in out:
                 continue
-            picture = pictures.find(sender_id)
-            if picture is None:
-                continue
-            shown, mime = (picture["preview"], picture.get("preview_mime")) if picture.get("preview") else \
-                (picture["sha256"], picture.get("mime"))
-            if mime in _PICTURE_TYPES:
+            shown = _shown_picture(pictures.find(sender_id))
+            if shown:
                 out[sender_id] = shown
         return out
 

@@ -24,7 +24,8 @@ export function chatList(k) {
       ul.append(h('li', { dataset: { chat: c.chat_id ?? '' } },
         selectBox(k.kind, 'chats', c.chat_id, `Select the whole conversation ${c.chat}`),
         h('a', { href, class: 'chat' },
-          h('span', { class: 'avatar', text: initials(c.chat) }),
+          c.picture ? h('img', { class: 'avatar', src: `/api/thumb/${c.picture}`, alt: '', loading: 'lazy' })
+            : h('span', { class: 'avatar', text: initials(c.chat) }),
           h('span', { class: 'meta' },
             h('span', { class: 'top' }, h('strong', { text: c.chat }), h('time', { datetime: c.last || '', text: fmtShort(c.last) })),
             h('span', { class: 'last', text: c.last_text || c.last || '' }),
