@@ -103,7 +103,6 @@ class WeChatContact(Record):
     member_count: int = 0
     group_owner: str = ""
     chat_id: str | None = None  # the conversation with this contact, when there is one
-    messages: int = 0
     details: dict[str, Any] = field(default_factory=dict)
     service: str = "WeChat"
 
