@@ -106,7 +106,7 @@ def test_locked_note_says_how_to_read_it(report: Path) -> None:
     card = notes[notes.index("Passport and PINs"):]
     card = card[:card.index("</article>")]
     assert "🔒 <strong>Locked note.</strong>" in card and "(hint: “same as the old notes one”)" in card
-    assert "<dt>pinned</dt><dd>no</dd>" not in notes and "<dt>pinned</dt><dd>yes</dd>" in notes  # only "yes" flags
+    assert "<dt>Pinned</dt><dd>no</dd>" not in notes and "<dt>Pinned</dt><dd>yes</dd>" in notes  # only "yes" flags
 
 
 PHONE_PAGES = ["index.html", "report/messages/index.html", "report/wechat/index.html", "report/voicemail/index.html",
@@ -248,6 +248,14 @@ def test_a_system_line_shows_no_empty_card(report: Path) -> None:
     """WhatsApp's system lines carry a card of event codes only: the line is shown, not a box saying "system"."""
     page = next((report / "report/whatsapp").glob("*-Weekend-Hikers/page-1.html")).read_text(encoding="utf-8")
     assert "You created the group" in page and '<div class="ct">system</div>' not in page
+
+
+def test_headings_read_as_words(report: Path) -> None:
+    """Field names become headings as the web page shows them: "all_day" → "All day", "job_title" → "Job title"."""
+    calendar = (report / "report/calendar/index.html").read_text(encoding="utf-8")
+    contacts = (report / "report/contacts/index.html").read_text(encoding="utf-8")
+    assert "<th>All day</th>" in calendar and "<th>all day</th>" not in calendar
+    assert "<dt>Job title</dt><dd>Architect</dd>" in contacts
 
 
 def test_initials() -> None:

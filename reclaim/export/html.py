@@ -178,6 +178,12 @@ def recovered_from(provenance: dict[str, Any] | None) -> str:
     return _AREA_WORDS.get(area, "from the database's free space")
 
 
+def label(key: str) -> str:
+    """A record field's name as a column or card heading: ``job_title`` → "Job title" (as the web page shows it)."""
+    text = key.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
 def _write(target: Path, template: str, **context: Any) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     html = _env.get_template(template).render(version=__version__, zone=local_zone_label(), **context)
@@ -551,6 +557,7 @@ def source_words(kind: str | None) -> str:
 
 
 _env.globals["cell"] = _cell
+_env.filters["label"] = label
 _env.filters["source_words"] = source_words
 _env.filters["recovered_from"] = recovered_from
 _env.filters["local"] = local
