@@ -258,6 +258,12 @@ def test_headings_read_as_words(report: Path) -> None:
     assert "<dt>Job title</dt><dd>Architect</dd>" in contacts
 
 
+def test_links_page_names_kinds_by_their_titles(report: Path) -> None:
+    page = (report / "report/links/index.html").read_text(encoding="utf-8")
+    assert "<td>WeChat<br>" in page and "<td>Messages<br>" in page and "<td>wechat<br>" not in page
+    assert "warnings apply. reclaim never opens these links." in page
+
+
 def test_initials() -> None:
     assert [initials(n) for n in ("Sam Carter", "Zhang Wei (work)", "王小明", "Mum", "", "  ", "émile zola x")] == \
         ["SC", "ZW", "王", "M", "?", "?", "ÉZ"]

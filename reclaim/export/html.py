@@ -217,7 +217,7 @@ def export_report(case: Any, out: Path, kinds: list[str] | None = None, links: A
         counts = links.counts()
         written.append(_write(out / "report" / "links" / "index.html", "links.html", root=_root(2), counts=counts,
                               items=page_items(links, media), images_checked=links.images_checked,
-                              indicators=links.indicators))
+                              indicators=links.indicators, titles={k["kind"]: k["title"] for k in case.kinds()}))
         links_tile = {"href": "report/links/index.html", **counts}
     generated = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
     written.append(
