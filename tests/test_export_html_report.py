@@ -264,6 +264,22 @@ def test_links_page_names_kinds_by_their_titles(report: Path) -> None:
     assert "warnings apply. reclaim never opens these links." in page
 
 
+def test_the_conversation_list_counts_files_no_longer_on_the_phone(report: Path) -> None:
+    """Missing media is listed per chat: each row counts its conversation's files the source no longer holds."""
+    index = (report / "report/wechat/index.html").read_text(encoding="utf-8")
+    rows = dict(re.findall(r'<a href="[^"]+">([^<]+)</a></div></td><td>(.*?)</td>', index))
+    with CaseReader(report.parent / "case") as case:
+        expected = {}
+        for chat in case.chats("wechat"):
+            expected[chat["chat"]] = sum(1 for r in case.records("wechat", chat_id=chat["chat_id"])
+                                         for a in r["attachments"] if a.get("missing"))
+    assert expected["Mum"] and not expected["Daily Tech News"]
+    for name, count in expected.items():
+        said = re.search(r"([\d,]+) files? no longer on the phone", rows[name])
+        assert (int(said.group(1).replace(",", "")) if said else 0) == count, name
+    assert "Pictures and files the phone no longer had" in index
+
+
 def test_initials() -> None:
     assert [initials(n) for n in ("Sam Carter", "Zhang Wei (work)", "王小明", "Mum", "", "  ", "émile zola x")] == \
         ["SC", "ZW", "王", "M", "?", "?", "ÉZ"]

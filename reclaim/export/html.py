@@ -291,9 +291,10 @@ def _chat_kind(case: Any, status: dict[str, Any], folder: Path, media: MediaCopi
     for number, chat in enumerate(chats, 1):
         name = chat["chat"] or chat["chat_id"] or "Unknown chat"
         chat_dir = f"{number:04d}-{slug(name)}"
-        pages = _chat_pages(case, status, chat, name, folder / chat_dir, media, recovered, faces)
+        pages, missing = _chat_pages(case, status, chat, name, folder / chat_dir, media, recovered, faces)
         written += pages
-        rows.append({**chat, "name": name, "href": f"{chat_dir}/page-1.html", "first_local": local(chat["first"]),
+        rows.append({**chat, "name": name, "href": f"{chat_dir}/page-1.html", "missing": missing,
+                     "first_local": local(chat["first"]),
                      "last_local": local(chat["last"]),
                      "face": chat_faces.html(chat["chat_id"] or "", name, chat=True)})
     written.append(_write(folder / "index.html", "chats.html", root=_root(2), status=status, chats=rows,
@@ -302,17 +303,23 @@ def _chat_kind(case: Any, status: dict[str, Any], folder: Path, media: MediaCopi
 
 
 def _chat_pages(case: Any, status: dict[str, Any], chat: dict[str, Any], name: str, folder: Path,
-                media: MediaCopier, recovered: RecoveredList | None = None, faces: Faces | None = None) -> list[Path]:
-    """Write one conversation's pages; each recovered message gets an anchor and an entry in ``recovered``."""
+                media: MediaCopier, recovered: RecoveredList | None = None,
+                faces: Faces | None = None) -> tuple[list[Path], int]:
+    """Write one conversation's pages; each recovered message gets an anchor and an entry in ``recovered``.
+    Returns the pages and how many of the conversation's files the source no longer holds (the chat list says
+    so: the phone may have cleared them)."""
     total = chat["messages"]
     page_count = max(1, math.ceil(total / CHAT_PAGE))
     records = case.records(status["kind"], chat_id=chat["chat_id"]) if chat["chat_id"] is not None else iter(())
     written = []
     senders = set()
+    missing = 0
     for page in range(1, page_count + 1):
         batch = []
         for record in _take(records, CHAT_PAGE):
             view = MessageView(record, media)
+            if view.attachments:
+                missing += sum(1 for a in view.attachments if a and a["missing"])
             if faces is not None and view.direction != "system":
                 sender_id = record.get("sender_id")
                 view.face = faces.html(sender_id if isinstance(sender_id, str) else "", view.sender)
@@ -331,7 +338,7 @@ def _chat_pages(case: Any, status: dict[str, Any], chat: dict[str, Any], name: s
             _write(folder / f"page-{page}.html", "chat.html", root=_root(3), status=status, chat=chat, name=name,
                    messages=batch, page=page, pages=page_count, group=group, jumps=jumps)
         )
-    return written
+    return written, missing
 
 
 def _snippet(message: MessageView, limit: int = 140) -> str:
