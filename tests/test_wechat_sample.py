@@ -99,6 +99,21 @@ def test_wechat_s_default_picture_is_no_avatar(files: list[Any], tmp_path: Path,
     assert photos[MUM.username] is None and photos[DAD.username] is not None
 
 
+def test_an_avatar_file_that_is_no_picture_is_no_avatar(files: list[Any], tmp_path: Path) -> None:
+    """A damaged cache file where Dad's avatar should be (bytes of no picture format) is not kept as his picture:
+    his messages show his initials rather than a broken image."""
+    from reclaim.sample.model import SampleFile
+
+    dad = hashlib.md5(DAD.username.encode()).hexdigest()
+    damaged = [SampleFile(f.domain, f.path, bytes(range(256)) * 4) if f.path.endswith(f"{dad[2:]}.pic_compressed")
+               else f for f in files]
+    assert damaged != files
+    scan(MemoryFS(damaged), tmp_path / "case", kinds=["wechat-contacts"])
+    with CaseReader(tmp_path / "case") as case:
+        photos = {r["username"]: r["photo"] for r in case.records("wechat-contacts")}
+    assert photos[DAD.username] is None and photos[MUM.username]["mime"] == "image/jpeg"
+
+
 def test_chats_and_counts(case: CaseReader) -> None:
     chats = {c["chat"]: c for c in case.chats("wechat")}
     assert len(chats) == 17  # incl. 二叔 (陈建国): a deleted conversation of which one voice file is left

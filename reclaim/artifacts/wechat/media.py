@@ -102,6 +102,9 @@ class MediaFinder:
             entry = self.ctx.get(domain, path)
             if entry is None or not entry.is_file or not entry.size or self._is_default(entry):
                 continue
+            head = self._head(entry)
+            if not (is_wxgf(head) or sniff_mime(head).startswith("image/")):
+                continue  # not a picture (damaged, or some other cache file): initials stand for them
             return self.picture(entry, path, "avatar", f"avatar_{username}", origin=f"{domain}/{path}")
         return None
 
