@@ -84,7 +84,6 @@ class Pictures:
         self._found[sender_id] = picture
         return picture
 
-
     def for_chat(self, chat_id: str | None) -> dict[str, Any] | None:
         """The picture of the person a one-to-one conversation is with, from its id: a WeChat chat's username
         (``<account>:<username>``), a Messages chat's handle (``messages:<phone or address>``), a WhatsApp

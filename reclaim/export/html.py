@@ -93,6 +93,10 @@ def report_extension(mime: str) -> str:
     return extension_for(mime) or _MORE_EXTENSIONS.get(mime, "")
 
 
+#: Why a media file a record names is not shown, when the source did not hold it (the phone may have cleared it).
+NOT_IN_SOURCE = "not in the backup"
+
+
 class MediaCopier:
     """Copies the media a page shows from the case into the report, once each."""
 
@@ -140,7 +144,7 @@ class MediaCopier:
             "mime": shown_mime or "",
             "type": shown_type(shown_mime or ""),
             "missing": bool(ref.get("missing")) or original is None,
-            "why": "not in the backup" if ref.get("missing") or not ref.get("sha256") else "gone from the case folder",
+            "why": NOT_IN_SOURCE if ref.get("missing") or not ref.get("sha256") else "gone from the case folder",
             "size": ref.get("size") or 0,
             "role": ref.get("role") or "",
         }
@@ -318,8 +322,8 @@ def _chat_pages(case: Any, status: dict[str, Any], chat: dict[str, Any], name: s
         batch = []
         for record in _take(records, CHAT_PAGE):
             view = MessageView(record, media)
-            if view.attachments:
-                missing += sum(1 for a in view.attachments if a and a["missing"])
+            if view.attachments:  # (not one the case lost since: that is no news about the phone)
+                missing += sum(1 for a in view.attachments if a and a["missing"] and a["why"] == NOT_IN_SOURCE)
             if faces is not None and view.direction != "system":
                 sender_id = record.get("sender_id")
                 view.face = faces.html(sender_id if isinstance(sender_id, str) else "", view.sender)
