@@ -117,7 +117,7 @@ class MediaFinder:
         return digest.hexdigest() in DEFAULT_AVATARS
 
     def voice(self, chat_hash: str, local_id: int) -> MediaRef:
-        """A voice message, with a WAV copy for playing (SILK) or a proper ``.amr`` (AMR-NB)."""
+        """A voice message (SILK, or AMR-NB stored as a proper ``.amr``), with a WAV copy for playing."""
         rel = f"Audio/{chat_hash}/{local_id}.aud"
         entry = self._get(rel)
         if entry is None:
