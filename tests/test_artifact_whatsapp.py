@@ -235,6 +235,20 @@ def test_sample_calls_and_contacts(sample_case) -> None:
     assert contacts["Grandpa Joe"]["whatsapp_id"] == ""
 
 
+def test_sample_profile_pictures(sample_case, sample_files: list[SampleFile]) -> None:
+    """Each contact's newest cached profile picture (``Media/Profile/<number>-<time>``): the full one before its small
+    copy of the same time; the small copy when that is all there is; none for the others."""
+    _, out = sample_case
+    by_path = {f.path: f.data for f in sample_files}
+    photos = {c["name"]: c["photo"] for c in out["whatsapp-contacts"]}
+    newest = by_path[f"Media/Profile/{sample.PRIYA.number}-1710000000.jpg"]
+    small = by_path[f"Media/Profile/{sample.JORDAN.number}-1705000000.thumb"]
+    assert photos["Priya Shah"]["sha256"] == hashlib.sha256(newest).hexdigest()
+    assert (photos["Jordan Lee"]["sha256"], photos["Jordan Lee"]["mime"], photos["Jordan Lee"]["role"]) == (
+        hashlib.sha256(small).hexdigest(), "image/jpeg", "thumbnail")
+    assert photos["Sam Taylor"] is None and photos["Grandpa Joe"] is None
+
+
 def test_sample_backup_through_open_source(sample_backup: Path, tmp_path: Path) -> None:
     with open_source(sample_backup) as fs:
         records, case = scan(fs, WhatsAppArtifact, tmp_path / "case")

@@ -210,7 +210,7 @@ def test_each_message_has_its_sender_s_face(report: Path, kind: str, chat: str) 
 @pytest.mark.parametrize(("kind", "pictured", "initialled"), [
     ("wechat", ["Mum", "Dad"], {"家人群": "家", "Hiking Club 🥾": "HC", "陈建国": "陈"}),
     ("messages", ["Mum", "Sam Carter"], {"Climbing Crew 🧗": "CC", "+447700900011": "+"}),
-    ("whatsapp", ["Sam Taylor"], {"Weekend Hikers": "WH"}),
+    ("whatsapp", ["Sam Taylor", "Priya Shah"], {"Weekend Hikers": "WH"}),
 ])
 def test_the_conversation_list_shows_who_each_chat_is_with(report: Path, kind: str, pictured: list[str],
                                                           initialled: dict[str, str]) -> None:
@@ -221,10 +221,13 @@ def test_the_conversation_list_shows_who_each_chat_is_with(report: Path, kind: s
     with CaseReader(report.parent / "case") as case:
         pictures = case.pictures()
         ids = {c["chat"]: c["chat_id"] for c in case.chats(kind)}
+        whatsapp = {c["name"]: c["photo"] for c in case.records("whatsapp-contacts")}
     for name in pictured:
         src = re.fullmatch(r'<img class="av" src="([^"]+)" alt="">', rows[name]).group(1)
         data = (report / "report" / kind / src).read_bytes()
         assert hashlib.sha256(data).hexdigest() == pictures.for_chat(ids[name])["sha256"]
+    if kind == "whatsapp":  # the picture WhatsApp cached for her, not found in the address book
+        assert pictures.for_chat(ids["Priya Shah"])["sha256"] == whatsapp["Priya Shah"]["sha256"]
     for name, letters in initialled.items():
         face = rf'<span class="av c\d" aria-hidden="true">{re.escape(letters)}</span>'
         assert re.fullmatch(face, rows[name]), rows[name]

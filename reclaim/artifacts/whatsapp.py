@@ -39,8 +39,10 @@ from reclaim.artifacts.base import (
 )
 from reclaim.case.context import Database, ScanContext
 from reclaim.decoders.protobuf import ProtobufError, parse_message
+from reclaim.media import sniff_mime
 from reclaim.media.audio import wav_preview
 from reclaim.sqlite.records import CarvedRecord
+from reclaim.vfs import Entry
 
 #: (domain, service name, id tag) of the WhatsApp apps whose data reclaim reads.
 APPS: tuple[tuple[str, str, str], ...] = (
@@ -170,6 +172,7 @@ class WhatsAppContact(Record):
     about: str = ""
     about_date: datetime | None = None
     identifier: str = ""
+    photo: MediaRef | None = None  # the newest profile picture WhatsApp cached for the number, if any
     service: str = "WhatsApp"
 
 
@@ -194,6 +197,26 @@ def jid_number(jid: str | None) -> str:
         return ""
     user = jid.split("@", 1)[0].split(":", 1)[0]
     return f"+{user}" if user.isdigit() else ""
+
+
+#: A profile picture WhatsApp cached: ``Media/Profile/<number or group id>-<Unix time>.jpg`` (the picture) or
+#: ``.thumb`` (its small copy), both JPEG; a newer one is kept beside the older (seen in public tools' notes and in
+#: a commercial extraction's file list).
+_PROFILE_PICTURE = re.compile(r"Media/Profile/(?P<who>[^/]+)-(?P<when>\d+)\.(?P<ext>jpg|thumb)")
+
+
+def profile_pictures(ctx: ScanContext, domain: str) -> dict[str, Entry]:
+    """The newest profile picture WhatsApp cached for each number or group id (the full picture before its small
+    copy of the same time)."""
+    best: dict[str, tuple[int, bool, Entry]] = {}
+    for entry in ctx.fs.files(domain, "Media/Profile/*"):
+        found = _PROFILE_PICTURE.fullmatch(entry.path)
+        if found is None or not entry.size:
+            continue
+        rank = (int(found["when"]), found["ext"] == "jpg")
+        if found["who"] not in best or rank > best[found["who"]][:2]:
+            best[found["who"]] = (*rank, entry)
+    return {who: entry for who, (_, _, entry) in best.items()}
 
 
 def _clean_label(label: str | None) -> str:
@@ -857,6 +880,7 @@ class WhatsAppContactsArtifact(Artifact):
     def extract(self, ctx: ScanContext) -> Iterator[WhatsAppContact]:
         for entry in self.inputs(ctx):
             service, tag = _app_of(entry.domain)
+            pictures = profile_pictures(ctx, entry.domain)
             with ctx.database(entry) as db:
                 t = "ZWAADDRESSBOOKCONTACT"
                 if not db.has(t):
@@ -876,5 +900,18 @@ class WhatsAppContactsArtifact(Artifact):
                         about=row["ZABOUTTEXT"] or "",
                         about_date=from_apple_time(row["ZABOUTTIMESTAMP"]),
                         identifier=row["ZIDENTIFIER"] or "",
+                        photo=_photo(ctx, pictures.get(jid_number(row["ZWHATSAPPID"])[1:])),
                         service=service,
                     )
+
+
+def _photo(ctx: ScanContext, entry: Entry | None) -> MediaRef | None:
+    """A cached profile picture stored in the case, ``None`` for none or a file that is no picture."""
+    if entry is None:
+        return None
+    with ctx.fs.open(entry) as stream:
+        mime = sniff_mime(stream.read(32))
+    if not mime.startswith("image/"):
+        return None
+    return ctx.media(entry, name=entry.name.replace(".thumb", ".jpg"), mime=mime,
+                     role="thumbnail" if entry.name.endswith(".thumb") else "avatar")

@@ -1,11 +1,11 @@
 """The faces beside a conversation's messages: whose profile picture a case holds, found by a message's sender id.
 
 Transcripts look like the apps they come from when each message has its sender's picture beside it (or, when
-the phone kept none, their initials). A case holds two kinds of profile pictures: WeChat's cached avatars
-(``wechat-contacts`` records, found by WeChat username) and the address book's contact photos (``contacts``
-records, found by phone number or e-mail address, compared as iOS compares them: see
-:func:`reclaim.artifacts._phone.handle_key`). A WhatsApp sender id is a phone number with WhatsApp's domain
-(``447700900456@s.whatsapp.net``): its number is looked up.
+the phone kept none, their initials). A case holds three kinds of profile pictures: WeChat's cached avatars
+(``wechat-contacts`` records, found by WeChat username), WhatsApp's (``whatsapp-contacts``, found by WhatsApp id)
+and the address book's contact photos (``contacts`` records, found by phone number or e-mail address, compared as
+iOS compares them: see :func:`reclaim.artifacts._phone.handle_key`). A WhatsApp sender id is a phone number with
+WhatsApp's domain (``447700900456@s.whatsapp.net``): its own picture first, else its number's.
 """
 
 from __future__ import annotations
@@ -50,15 +50,15 @@ class Pictures:
     @classmethod
     def of(cls, rows: Any) -> Pictures:
         """From the rows of :data:`PICTURES_SQL`: each record with a photo (a phone number or address on two
-        cards goes to the first)."""
+        cards goes to the first: the address book's photo before WhatsApp's, which its own id finds)."""
         by_key: dict[str, dict[str, Any]] = {}
         for photo, names in rows:
             picture = orjson.loads(photo)
             if not isinstance(picture, dict) or not picture.get("sha256") or picture.get("missing"):
                 continue
-            username, phones, emails = orjson.loads(names)
-            keys = [username] if isinstance(username, str) and username else []
-            for values in (phones, emails):
+            username, phones, emails, whatsapp_id, phone = orjson.loads(names)
+            keys = [u for u in (username, whatsapp_id) if isinstance(u, str) and u]
+            for values in (phones, emails, [phone]):
                 keys += [k for v in (values if isinstance(values, list) else []) for k in _keys(_value(v))]
             for key in keys:
                 by_key.setdefault(key, picture)
@@ -105,8 +105,9 @@ def _value(item: Any) -> str:
     return item if isinstance(item, str) else ""
 
 
-#: What :meth:`Pictures.of` reads: the photo and the names (WeChat username, phones, e-mails) of each record of
-#: the kinds that have pictures of people.
-PICTURES_SQL = ("SELECT json_extract(data, '$.photo'), json_extract(data, '$.username', '$.phones', '$.emails')"
-                " FROM records WHERE kind IN ('wechat-contacts', 'contacts') AND json_extract(data, '$.photo')"
-                " IS NOT NULL ORDER BY kind DESC, rid")
+#: What :meth:`Pictures.of` reads: the photo and the names (WeChat username, phones, e-mails, WhatsApp id and
+#: number) of each record of the kinds that have pictures of people, the address book's first.
+PICTURES_SQL = ("SELECT json_extract(data, '$.photo'), json_extract(data, '$.username', '$.phones', '$.emails',"
+                " '$.whatsapp_id', '$.phone') FROM records WHERE kind IN ('contacts', 'wechat-contacts',"
+                " 'whatsapp-contacts') AND json_extract(data, '$.photo') IS NOT NULL"
+                " ORDER BY CASE kind WHEN 'contacts' THEN 0 WHEN 'wechat-contacts' THEN 1 ELSE 2 END, rid")

@@ -730,3 +730,18 @@ def files(ctx: SampleContext) -> Iterator[SampleFile]:
     yield SampleFile(DOMAIN, "ContactsV2.sqlite", _contacts_db(ctx))
     yield SampleFile(DOMAIN, "CallHistory.sqlite", _calls_db(ctx))
     yield from media
+    yield from profile_pictures()
+
+
+#: The profile pictures WhatsApp cached (``Media/Profile/<number>-<Unix time>.jpg`` and its small ``.thumb``):
+#: Priya changed hers (the newer picture is the one to show), Jordan's only as the small copy.
+PROFILE_PICTURES = ((PRIYA, 1_700_000_000, "jpg"), (PRIYA, 1_710_000_000, "jpg"), (PRIYA, 1_710_000_000, "thumb"),
+                    (JORDAN, 1_705_000_000, "thumb"))
+
+
+def profile_pictures() -> Iterator[SampleFile]:
+    """The files of :data:`PROFILE_PICTURES`, each picture different."""
+    for person, when, ext in PROFILE_PICTURES:
+        size = 96 if ext == "thumb" else 320
+        yield SampleFile(DOMAIN, f"Media/Profile/{person.number}-{when}.{ext}",
+                         _jpeg(size, size, f"{person.name} {when} {ext}"))
