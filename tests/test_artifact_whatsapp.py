@@ -249,6 +249,17 @@ def test_sample_profile_pictures(sample_case, sample_files: list[SampleFile]) ->
     assert photos["Sam Taylor"] is None and photos["Grandpa Joe"] is None
 
 
+def test_a_damaged_newest_profile_picture_gives_way_to_the_one_before(sample_files: list[SampleFile],
+                                                                     tmp_path: Path) -> None:
+    newest = f"Media/Profile/{sample.PRIYA.number}-1710000000"
+    files = [SampleFile(f.domain, f.path, b"\0" * 500) if f.path.startswith(newest) else f for f in sample_files]
+    records, case = scan(MemoryFS(files), WhatsAppContactsArtifact, tmp_path / "case")
+    case.close()
+    older = next(f.data for f in sample_files if f.path == f"Media/Profile/{sample.PRIYA.number}-1700000000.jpg")
+    photo = next(r["photo"] for r in records if r["name"] == "Priya Shah")
+    assert photo["sha256"] == hashlib.sha256(older).hexdigest()
+
+
 def test_sample_backup_through_open_source(sample_backup: Path, tmp_path: Path) -> None:
     with open_source(sample_backup) as fs:
         records, case = scan(fs, WhatsAppArtifact, tmp_path / "case")

@@ -36,6 +36,7 @@ from reclaim.artifacts.base import (
     carved_id,
     from_apple_time,
     from_unix_time,
+    text_or_empty,
 )
 from reclaim.case.context import Database, ScanContext
 from reclaim.decoders.protobuf import ProtobufError, parse_message
@@ -205,18 +206,15 @@ def jid_number(jid: str | None) -> str:
 _PROFILE_PICTURE = re.compile(r"Media/Profile/(?P<who>[^/]+)-(?P<when>\d+)\.(?P<ext>jpg|thumb)")
 
 
-def profile_pictures(ctx: ScanContext, domain: str) -> dict[str, Entry]:
-    """The newest profile picture WhatsApp cached for each number or group id (the full picture before its small
-    copy of the same time)."""
-    best: dict[str, tuple[int, bool, Entry]] = {}
+def profile_pictures(ctx: ScanContext, domain: str) -> dict[str, list[Entry]]:
+    """The profile pictures WhatsApp cached for each number or group id, newest first (the full picture before its
+    small copy of the same time)."""
+    found: dict[str, list[tuple[int, bool, Entry]]] = {}
     for entry in ctx.fs.files(domain, "Media/Profile/*"):
-        found = _PROFILE_PICTURE.fullmatch(entry.path)
-        if found is None or not entry.size:
-            continue
-        rank = (int(found["when"]), found["ext"] == "jpg")
-        if found["who"] not in best or rank > best[found["who"]][:2]:
-            best[found["who"]] = (*rank, entry)
-    return {who: entry for who, (_, _, entry) in best.items()}
+        name = _PROFILE_PICTURE.fullmatch(entry.path)
+        if name is not None and entry.size:
+            found.setdefault(name["who"], []).append((int(name["when"]), name["ext"] == "jpg", entry))
+    return {who: [e for *_, e in sorted(files, key=lambda f: f[:2], reverse=True)] for who, files in found.items()}
 
 
 def _clean_label(label: str | None) -> str:
@@ -900,18 +898,18 @@ class WhatsAppContactsArtifact(Artifact):
                         about=row["ZABOUTTEXT"] or "",
                         about_date=from_apple_time(row["ZABOUTTIMESTAMP"]),
                         identifier=row["ZIDENTIFIER"] or "",
-                        photo=_photo(ctx, pictures.get(jid_number(row["ZWHATSAPPID"])[1:])),
+                        photo=_photo(ctx, pictures.get(jid_number(text_or_empty(row["ZWHATSAPPID"]))[1:], [])),
                         service=service,
                     )
 
 
-def _photo(ctx: ScanContext, entry: Entry | None) -> MediaRef | None:
-    """A cached profile picture stored in the case, ``None`` for none or a file that is no picture."""
-    if entry is None:
-        return None
-    with ctx.fs.open(entry) as stream:
-        mime = sniff_mime(stream.read(32))
-    if not mime.startswith("image/"):
-        return None
-    return ctx.media(entry, name=entry.name.replace(".thumb", ".jpg"), mime=mime,
-                     role="thumbnail" if entry.name.endswith(".thumb") else "avatar")
+def _photo(ctx: ScanContext, files: list[Entry]) -> MediaRef | None:
+    """The newest of someone's cached profile pictures that is a picture (a damaged file is passed over), stored in
+    the case; ``None`` when there is none."""
+    for entry in files:
+        with ctx.fs.open(entry) as stream:
+            mime = sniff_mime(stream.read(32))
+        if mime.startswith("image/"):
+            return ctx.media(entry, name=entry.name.replace(".thumb", ".jpg"), mime=mime,
+                             role="thumbnail" if entry.name.endswith(".thumb") else "avatar")
+    return None
