@@ -251,9 +251,12 @@ def page_around(case: CaseReader, rid: int, *, limit: int = 50) -> Page | None:
 
 
 def chat_summaries(case: CaseReader, kind: str) -> list[dict[str, Any]]:
-    """A chat-like kind's conversations, latest first, each with its last message for the list."""
+    """A chat-like kind's conversations, latest first, each with how many of its files the source no longer held
+    (``missing``)."""
     chats = case.chats(kind)
+    missing = case.missing_files_by_chat(kind)
     for chat in chats:
+        chat["missing"] = missing.get(chat.get("chat_id"), 0)
         chat["chat"] = chat.get("chat") or chat.get("chat_id") or "(no name)"
         chat["deleted"] = int(chat.get("deleted") or 0)
     return chats

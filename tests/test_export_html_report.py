@@ -276,7 +276,10 @@ def test_the_conversation_list_counts_files_no_longer_on_the_phone(report: Path)
         for chat in case.chats("wechat"):
             expected[chat["chat"]] = sum(1 for r in case.records("wechat", chat_id=chat["chat_id"])
                                          for a in r["attachments"] if a.get("missing"))
+        ids = {c["chat"]: c["chat_id"] for c in case.chats("wechat")}
+        by_chat = case.missing_files_by_chat("wechat")  # what the CLI and the web page's chat list show
     assert expected["Mum"] and not expected["Daily Tech News"]
+    assert by_chat == {ids[name]: count for name, count in expected.items() if count}
     for name, count in expected.items():
         said = re.search(r"([\d,]+) files? no longer on the phone", rows[name])
         assert (int(said.group(1).replace(",", "")) if said else 0) == count, name

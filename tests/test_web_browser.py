@@ -123,6 +123,9 @@ def test_journey_unlock_scan_browse_search_recover(sample_backup_encrypted: Path
         assert page.locator(f".chatlist li[data-chat='{mum_chat}'] img.avatar").get_attribute("src") == \
             f"/api/thumb/{mum_picture}"
         assert page.locator(".chatlist a.chat").filter(has_text=GROUP).locator("span.avatar").inner_text() == "家"
+        # Missing media listed per chat: Mum's conversation names a photo the phone no longer had.
+        assert page.locator(f".chatlist li[data-chat='{mum_chat}'] .gone").inner_text() == "1 file gone"
+        assert page.locator(".chatlist a.chat").filter(has_text=GROUP).locator(".gone").count() == 0
         page.locator(".chatlist a.chat").filter(has_text=GROUP).click()
         chat_id = next(c["chat_id"] for c in case.chats("wechat") if c["chat"] == GROUP)
         message = shown_sender_message(case, chat_id)

@@ -41,8 +41,11 @@ def test_chats_from_a_bare_documents_folder(documents: Path, capsys: pytest.Capt
     assert len(chats) == 17  # incl. 陈建国: a deleted conversation of which only a voice file is left
     assert chats["家人群"] | {"first": None} == {
         "account": "wxid_4kq8alexchen21", "account_name": "Alex Chen", "chat_id": "wxid_4kq8alexchen21:"
-        + sample.FAMILY_GROUP, "chat": "家人群", "type": "group", "messages": 434, "deleted": 0, "first": None,
-        "last": "2024-04-30T19:02:00Z"}
+        + sample.FAMILY_GROUP, "chat": "家人群", "type": "group", "messages": 434, "deleted": 0, "missing_media": 0,
+        "first": None, "last": "2024-04-30T19:02:00Z"}
+    # Missing media listed per chat: Mum's fourth photo and a file sent to the file helper are no longer there.
+    assert (chats["Mum"]["missing_media"], chats["文件传输助手"]["missing_media"]) == (1, 1)
+    assert sum(c["missing_media"] for c in chats.values()) == 2
     assert chats["Daily Tech News"]["type"] == "official"
     assert chats["Lily Wang"]["deleted"] == 5  # three texts and a photo carved, a photo from its leftover file
     assert (chats["陈建国"]["messages"], chats["陈建国"]["deleted"]) == (1, 1)
@@ -50,6 +53,7 @@ def test_chats_from_a_bare_documents_folder(documents: Path, capsys: pytest.Capt
     assert main(["wechat", "chats", str(documents)]) == 0
     table = capsys.readouterr().out
     assert "Alex Chen (wxid_4kq8alexchen21): 17 chats" in table and "Hiking Club 🥾" in table
+    assert "Files gone" in table
 
 
 def test_export_json_one_chat_since_a_date(documents: Path, tmp_path: Path) -> None:

@@ -594,6 +594,18 @@ class CaseReader:
         ).fetchall()
         return [dict(r) for r in rows]
 
+    def missing_files_by_chat(self, kind: str) -> dict[str | None, int]:
+        """How many of the files each conversation's records name the source no longer held (the phone may have
+        cleared them), by chat id; conversations missing none are left out. Only whole records are read: shaped
+        ones (plain text) name no file."""
+        whole = "entries" if self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'entries' AND type = 'table'").fetchone() else "records"
+        rows = self.conn.execute(
+            f"SELECT e.chat_id, count(*) FROM {whole} e, json_each(e.data, '$.attachments') a"
+            " WHERE e.kind = ? AND e.data IS NOT NULL AND json_extract(a.value, '$.missing') = 1 GROUP BY e.chat_id",
+            (kind,))
+        return {chat_id: count for chat_id, count in rows}
+
     def search(
         self,
         query: str,

@@ -107,9 +107,10 @@ def _print_chats(accounts: dict[str, str], chats: list[dict[str, object]]) -> No
         mine = [c for c in chats if c["account"] == account] if account else chats
         table = Table(title=f"{name} ({account}): {len(mine)} chats", title_justify="left")
         for column, justify in (("Chat", "left"), ("Type", "left"), ("Messages", "right"), ("Deleted", "right"),
-                                ("First", "left"), ("Last", "left")):
+                                ("Files gone", "right"), ("First", "left"), ("Last", "left")):
             table.add_column(column, justify=justify)  # type: ignore[arg-type]
         for chat in mine:
             table.add_row(str(chat["chat"]), str(chat["type"]), f"{chat['messages']:,}", str(chat["deleted"] or ""),
+                          f"{chat['missing_media']:,}" if chat.get("missing_media") else "",
                           str(chat["first"] or "")[:10], str(chat["last"] or "")[:10])
         out.print(table)

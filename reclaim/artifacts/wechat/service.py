@@ -49,14 +49,17 @@ def accounts(case: CaseReader) -> dict[str, str]:
 
 
 def list_chats(case: CaseReader) -> list[dict[str, Any]]:
-    """Every conversation: account, name, type, message counts, first and last dates (newest first)."""
+    """Every conversation: account, name, type, message counts, files no longer on the phone, first and last dates
+    (newest first)."""
     names = accounts(case)
+    missing = case.missing_files_by_chat("wechat")
     out = []
     for chat in case.chats("wechat"):
         account = str(chat["chat_id"]).split(":", 1)[0]
         out.append({"account": account, "account_name": names.get(account, account), "chat_id": chat["chat_id"],
                     "chat": chat["chat"], "type": chat_kind(chat["chat_id"]), "messages": chat["messages"],
-                    "deleted": chat["deleted"] or 0, "first": chat["first"], "last": chat["last"]})
+                    "deleted": chat["deleted"] or 0, "missing_media": missing.get(chat["chat_id"], 0),
+                    "first": chat["first"], "last": chat["last"]})
     return out
 
 

@@ -29,7 +29,8 @@ export function chatList(k) {
           h('span', { class: 'meta' },
             h('span', { class: 'top' }, h('strong', { text: c.chat }), h('time', { datetime: c.last || '', text: fmtShort(c.last) })),
             h('span', { class: 'last', text: c.last_text || c.last || '' }),
-            h('span', { class: 'sub' }, plural(c.messages, 'message'), c.deleted ? badge(`${num(c.deleted)} recovered`, 'recovered') : null)))));
+            h('span', { class: 'sub' }, plural(c.messages, 'message'), c.deleted ? badge(`${num(c.deleted)} recovered`, 'recovered') : null,
+              c.missing ? h('span', { class: 'gone', title: 'Pictures and files the phone no longer had (apps clear them to save space): marked where they were sent', text: `${plural(c.missing, 'file')} gone` }) : null)))));
     }
     if (S.onlyDeleted) {
       // The list is filtered here, page by page: say how many are shown, not how many there are.
