@@ -155,6 +155,19 @@ def test_journey_unlock_scan_browse_search_recover(sample_backup_encrypted: Path
         assert duration > 0  # the browser decodes the WAV preview: the play button plays
         shot(page, "5-voice")
 
+        # A WeChat contact's card opens the conversation with them.
+        mum_card = next(r for r in case.records("wechat-contacts") if r["name"] == "Mum")
+        page.evaluate(f"location.hash = '#/k/wechat-contacts/r/{mum_card['_rid']}'")
+        page.get_by_role("link", name="Open the conversation").click()
+        page.locator(".conv-head h2").filter(has_text="Mum").wait_for()
+        assert page.locator(".thread .msg").count() > 0
+        stranger = next(r for r in case.records("wechat-contacts") if r["chat_id"] and not any(
+            True for _ in case.records("wechat", chat_id=r["chat_id"], limit=1)))
+        page.evaluate(f"location.hash = '#/k/wechat-contacts/r/{stranger['_rid']}'")
+        page.locator(".detailpane h2").filter(has_text=stranger["name"]).wait_for()
+        page.locator(".detail > dl.fields").wait_for()  # (written after the conversation was looked for)
+        assert page.get_by_role("link", name="Open the conversation").count() == 0  # no conversation with them
+
         # A deleted WeChat message, carved back from the database, with its "Recovered" badge.
         gone = next(r for r in case.records("wechat", deleted=True) if r["text"] and newer_in_chat(case, r) < 60)
         page.locator("#sidebar a.kind[data-kind='wechat']").click()

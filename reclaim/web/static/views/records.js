@@ -142,6 +142,8 @@ export async function detail(k, rid) {
   }
   const media = mediaOf(r);
   if (media.length) body.append(h('div', { class: 'media-row' }, media.map(mediaNode)));
+  const talk = await conversationLink(k, r);
+  if (talk) body.append(h('p', {}, talk));
   const dl = h('dl', { class: 'fields' });
   for (const [key, value] of Object.entries(r)) {
     if (HIDDEN.has(key) || value === null || value === '' || value === false) continue;
@@ -153,4 +155,14 @@ export async function detail(k, rid) {
   }
   body.append(dl, h('details', { class: 'tech' }, h('summary', { text: 'Where this came from' }),
     h('dl', { class: 'fields' }, h('dt', { text: 'File' }), h('dd', { text: r.source || '' }), h('dt', { text: 'Id' }), h('dd', { text: r.id || '' }))));
+}
+
+// A contact's conversation (a WeChat contact's chat_id names it in the "wechat" kind), when the case holds it.
+async function conversationLink(k, r) {
+  const chatKind = S.kindMap[k.kind.replace(/-contacts$/, '')];
+  if (!r.chat_id || !chatKind || chatKind.view !== 'chat' || chatKind.kind === k.kind) return null;
+  const found = await api(`/api/kinds/${encodeURIComponent(chatKind.kind)}/records${qs({ chat: r.chat_id, limit: 1 })}`);
+  if (!found.items.length) return null;
+  return h('a', { class: 'btn small', href: `#/k/${encodeURIComponent(chatKind.kind)}/c/${encodeURIComponent(r.chat_id)}`,
+    text: 'Open the conversation' });
 }
