@@ -286,6 +286,25 @@ def test_the_conversation_list_counts_files_no_longer_on_the_phone(report: Path)
     assert "Pictures and files the phone no longer had" in index
 
 
+def test_a_wechat_contact_card_opens_the_conversation(report: Path) -> None:
+    """A WeChat contact's card links to the conversation with them (its first page), a contact with none has no
+    link; the link's target exists (checked for every link by the first test)."""
+    cards = (report / "report/wechat-contacts/index.html").read_text(encoding="utf-8")
+    links = {}
+    for tile in cards.split('<article class="tile">')[1:]:
+        title = re.search(r'<div class="t">([^<]*)', tile).group(1).strip()
+        link = re.search(r'<a href="([^"]+)">Open the conversation</a>', tile)
+        if link:
+            links[title] = link.group(1)
+    with CaseReader(report.parent / "case") as case:
+        chats = {c["chat"] for c in case.chats("wechat")}
+        contacts = [r for r in case.records("wechat-contacts") if r["category"] != "account"]
+    with_chat = {r["name"] for r in contacts if r["name"] in chats}
+    assert set(links) == with_chat and "Mum" in links and len(with_chat) < len(contacts)
+    page = (report / "report/wechat-contacts" / links["Mum"]).resolve()
+    assert page.is_file() and "<h1>Mum</h1>" in page.read_text(encoding="utf-8")
+
+
 def test_initials() -> None:
     assert [initials(n) for n in ("Sam Carter", "Zhang Wei (work)", "王小明", "Mum", "", "  ", "émile zola x")] == \
         ["SC", "ZW", "王", "M", "?", "?", "ÉZ"]

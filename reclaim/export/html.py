@@ -13,7 +13,7 @@ import math
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -212,7 +212,8 @@ def export_report(case: Any, out: Path, kinds: list[str] | None = None, links: A
         if view == "chat":
             written += _chat_kind(case, status, folder, media)
         else:
-            written += _list_kind(case, status, folder, media, view)
+            chats = {s["kind"] for s in statuses if s.get("view") == "chat" and s["live"] + s["deleted"]}
+            written += _list_kind(case, status, folder, media, view, chats)
         status["href"] = f"report/{slug(status['kind'])}/index.html"
     links_tile = None
     if links is not None:
@@ -285,6 +286,15 @@ class Faces:
         return face
 
 
+def _chat_name(chat: dict[str, Any]) -> str:
+    return chat["chat"] or chat["chat_id"] or "Unknown chat"
+
+
+def _chat_dir(number: int, chat: dict[str, Any]) -> str:
+    """The folder of a conversation's pages (numbered in the chat list's order: newest first)."""
+    return f"{number:04d}-{slug(_chat_name(chat))}"
+
+
 def _chat_kind(case: Any, status: dict[str, Any], folder: Path, media: MediaCopier) -> list[Path]:
     written = []
     chats = case.chats(status["kind"])
@@ -293,8 +303,8 @@ def _chat_kind(case: Any, status: dict[str, Any], folder: Path, media: MediaCopi
     pictures = case.pictures()
     faces, chat_faces = Faces(pictures, media, _root(3)), Faces(pictures, media, _root(2))
     for number, chat in enumerate(chats, 1):
-        name = chat["chat"] or chat["chat_id"] or "Unknown chat"
-        chat_dir = f"{number:04d}-{slug(name)}"
+        name = _chat_name(chat)
+        chat_dir = _chat_dir(number, chat)
         pages, missing = _chat_pages(case, status, chat, name, folder / chat_dir, media, recovered, faces)
         written += pages
         rows.append({**chat, "name": name, "href": f"{chat_dir}/page-1.html", "missing": missing,
@@ -451,17 +461,25 @@ def _columns(sample: list[dict[str, Any]]) -> list[str]:
     return [c for c in cols if c not in same_as_date][:9]
 
 
-def _list_kind(case: Any, status: dict[str, Any], folder: Path, media: MediaCopier, view: str) -> list[Path]:
+def _list_kind(case: Any, status: dict[str, Any], folder: Path, media: MediaCopier, view: str,
+               chat_kinds: Collection[str] = ()) -> list[Path]:
+    """Write a kind's table, cards or gallery pages. A contact whose conversation is in the report (a WeChat
+    contact's ``chat_id``, in ``wechat``: one of ``chat_kinds``) links to it."""
     kind = status["kind"]
     total = status["live"] + status["deleted"]
     page_count = max(1, math.ceil(total / TABLE_PAGE))
     records = case.records(kind)
     template = f"{view if view in ('cards', 'gallery') else 'table'}.html"
+    chat_kind = kind.removesuffix("-contacts")
+    talks = {c["chat_id"]: f"../{slug(chat_kind)}/{_chat_dir(n, c)}/page-1.html"
+             for n, c in enumerate(case.chats(chat_kind), 1)} if chat_kind != kind and chat_kind in chat_kinds else {}
     written = []
     for page in range(1, page_count + 1):
         batch = list(_take(records, TABLE_PAGE))
         cols = _columns(batch[:50])
         items = [ItemView(r, media, template, cols) for r in batch]
+        for item in items if talks else ():
+            item.chat_href = talks.get(item.record.get("chat_id"), "")
         name = "index.html" if page == 1 else f"page-{page}.html"
         written.append(
             _write(folder / name, template, root=_root(2), status=status, items=items, columns=cols, page=page,
@@ -479,7 +497,8 @@ _NOT_FIELDS = HIDDEN_FIELDS | {*_MEDIA_FIELDS, "attachments"}
 class ItemView:
     """What a table, card or gallery template shows of one record (only what that template needs)."""
 
-    __slots__ = ("cells", "date", "deleted", "fields", "html", "media", "provenance", "record", "title", "utc")
+    __slots__ = ("cells", "chat_href", "date", "deleted", "fields", "html", "media", "provenance", "record", "title",
+                 "utc")
 
     def __init__(self, record: dict[str, Any], media: MediaCopier, template: str = "cards.html",
                  columns: list[str] | None = None) -> None:
@@ -515,6 +534,7 @@ class ItemView:
         self.record = record
         self.media = [m for m in shown if m]
         self.html = get("html")
+        self.chat_href = ""  # the conversation with this contact, when the report has it
 
 
 def _headline(text: Any, limit: int = 80) -> str:
