@@ -282,25 +282,28 @@ class Faces:
     own. Made once per sender; decoration only (the name is beside it in groups, the chat's title otherwise), so
     screen readers skip it and it carries no title (a million messages' pages stay small)."""
 
-    def __init__(self, pictures: Pictures, media: MediaCopier, root: str) -> None:
+    def __init__(self, pictures: Pictures, media: MediaCopier, root: str, *, chats: bool = False) -> None:
         self.pictures = pictures
         self.media = media
         self.root = root
-        self._made: dict[tuple[str, str, bool], Markup] = {}
+        self.chats = chats
+        self._made: dict[tuple[str, str], Markup] = {}
 
-    def html(self, sender_id: str, sender: str, *, chat: bool = False) -> Markup:
-        """The ``.av`` element for a message's sender (by id and shown name), or with ``chat`` for a conversation
-        (by its id and name: the picture of the person a one-to-one chat is with)."""
-        face = self._made.get((sender_id, sender, chat))
+    def html(self, sender_id: Any, sender: str) -> Markup:
+        """The ``.av`` element for a message's sender (by id and shown name), or, made with ``chats``, for a
+        conversation (by its id and name: the picture of the person a one-to-one chat is with)."""
+        if type(sender_id) is not str:
+            sender_id = ""  # (a recovered record can hold anything there)
+        face = self._made.get((sender_id, sender))
         if face is None:
-            picture = self.pictures.for_chat(sender_id) if chat else self.pictures.find(sender_id)
+            picture = self.pictures.for_chat(sender_id) if self.chats else self.pictures.find(sender_id)
             view = self.media.view(picture) if picture else None
             if view is not None and view["type"] == "image" and not view["missing"]:
                 face = Markup(f'<img class="av" src="{_escape(self.root + view["src"])}" alt="">')
             else:
                 face = Markup(f'<span class="av c{colour(sender_id or sender)}" aria-hidden="true">'
                               f'{_escape(initials(sender))}</span>')
-            self._made[sender_id, sender, chat] = face
+            self._made[sender_id, sender] = face
         return face
 
 
@@ -319,7 +322,7 @@ def _chat_kind(case: Any, status: dict[str, Any], folder: Path, media: MediaCopi
     rows = []
     recovered = RecoveredList()
     pictures = case.pictures()
-    faces, chat_faces = Faces(pictures, media, _root(3)), Faces(pictures, media, _root(2))
+    faces, chat_faces = Faces(pictures, media, _root(3)), Faces(pictures, media, _root(2), chats=True)
     for number, chat in enumerate(chats, 1):
         name = _chat_name(chat)
         chat_dir = _chat_dir(number, chat)
@@ -328,7 +331,7 @@ def _chat_kind(case: Any, status: dict[str, Any], folder: Path, media: MediaCopi
         rows.append({**chat, "name": name, "href": f"{chat_dir}/page-1.html", "missing": missing,
                      "first_local": local(chat["first"]),
                      "last_local": local(chat["last"]),
-                     "face": chat_faces.html(chat["chat_id"] or "", name, chat=True)})
+                     "face": chat_faces.html(chat["chat_id"], name)})
     written.append(_write(folder / "index.html", "chats.html", root=_root(2), status=status, chats=rows,
                           recovered=recovered))
     return written
@@ -346,15 +349,15 @@ def _chat_pages(case: Any, status: dict[str, Any], chat: dict[str, Any], name: s
     written = []
     senders = set()
     missing = 0
+    face = faces.html if faces is not None else None
     for page in range(1, page_count + 1):
         batch = []
         for record in _take(records, CHAT_PAGE):
             view = MessageView(record, media)
             if view.attachments:  # (not one the case lost since: that is no news about the phone)
                 missing += sum(1 for a in view.attachments if a and a["missing"] and a["why"] == NOT_IN_SOURCE)
-            if faces is not None and view.direction != "system":
-                sender_id = record.get("sender_id")
-                view.face = faces.html(sender_id if isinstance(sender_id, str) else "", view.sender)
+            if face is not None and view.direction != "system":
+                view.face = face(record.get("sender_id"), view.sender)
             if view.direction == "incoming" and view.sender:
                 senders.add(view.sender)  # the owner's own name on outgoing messages does not make a group
             batch.append(view)
@@ -411,9 +414,9 @@ class MessageView:
         self.provenance = get("provenance")
         self.status = get("status") or ""
         card = get("card")
-        # A system line's card holds only the app's event codes (WhatsApp's): nothing to show but its type.
-        self.card = None if isinstance(card, dict) and card.get("type") == "system" and not card.get("title") \
-            and not card.get("url") else card
+        if card and type(card) is dict and card.get("type") == "system" and not (card.get("title") or card.get("url")):
+            card = None  # a system line's card holds only the app's event codes (WhatsApp's): nothing to show
+        self.card = card
         self.quote = get("quote")
         self.reactions = get("reactions") or []
         attachments = get("attachments")
