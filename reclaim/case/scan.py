@@ -195,8 +195,8 @@ def _extract(artifact: Artifact, ctx: ScanContext, writer: RecordQueue, status: 
                 tick(total)
     except ScanCancelled:
         raise
-    except ReclaimError as exc:
-        status.reason = str(exc)
+    except ReclaimError as exc:  # (after some records, what came after them is lost: said, not silently)
+        status.reason = f"stopped early: {exc}" if total else str(exc)
     except Exception as exc:  # one kind's bug must not cost the user every other kind
         if is_disk_full(exc):  # (but a full disk would cost every one of them: the scan stops)
             raise
