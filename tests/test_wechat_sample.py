@@ -114,6 +114,42 @@ def test_an_avatar_file_that_is_no_picture_is_no_avatar(files: list[Any], tmp_pa
     assert photos[DAD.username] is None and photos[MUM.username]["mime"] == "image/jpeg"
 
 
+def test_media_files_the_source_cannot_give_cost_only_themselves(files: list[Any], tmp_path: Path) -> None:
+    """Files listed but absent (a backup copied in part): Mum's HD photo falls back to the full copy, her voice
+    message and the avatars are listed as unreadable, each in a warning naming it; every message and contact
+    still comes (a missing HD photo stopped WeChat at 664 of 2,873 messages, silently)."""
+    from reclaim.sample.model import SampleFile
+
+    h = hashlib.md5(MUM.username.encode()).hexdigest()
+    full = {f.path: f for f in files}
+    mum = [f for f in files if f"/Img/{h}/" in f.path and f.path.endswith(".pic_hd")]
+    voice = next(f for f in files if f"/Audio/{h}/" in f.path)
+    gone = {mum[0].path, voice.path, *(f.path for f in files if "headImg" in f.path or "HeadImg" in f.path)}
+    absent = tmp_path / "absent"  # listed, then removed: opening it fails as a file missing from a backup does
+    absent.write_bytes(b"\xff\xd8" * 100)
+    fs = MemoryFS([SampleFile(f.domain, f.path, absent) if f.path in gone else f for f in files])
+    absent.unlink()
+    compression.register_dictionary(sample.zstd_dictionary(sample.DICT_PROVIDED))
+    try:
+        result = scan(fs, tmp_path / "case", kinds=["wechat", "wechat-contacts"])
+    finally:
+        compression.forget_dictionaries()
+    by_kind = {k.kind: k for k in result.kinds}
+    assert [k.reason for k in result.kinds] == ["", ""]
+    assert by_kind["wechat"].live == 2873 and by_kind["wechat-contacts"].live == 20
+    for path in gone:
+        assert any(path in w and "could not read media" in w for k in result.kinds for w in k.warnings), path
+    with CaseReader(tmp_path / "case") as case:
+        local_id = int(mum[0].path.rsplit("/", 1)[1].split(".")[0])
+        photo = one(messages(case, MUM.username), type_name="image", local_id=local_id)["attachments"][0]
+        assert photo["role"] == "full" and not photo["missing"]  # the next best copy
+        assert photo["sha256"] == hashlib.sha256(full[mum[0].path.replace(".pic_hd", ".pic")].data).hexdigest()
+        sound = next(a for r in messages(case, MUM.username) for a in r["attachments"] if a["role"] == "voice"
+                     and a["origin"].endswith(voice.path))
+        assert sound["missing"] and sound["note"] == "could not be read from the source"
+        assert all(r["photo"] is None for r in case.records("wechat-contacts"))
+
+
 def test_chats_and_counts(case: CaseReader) -> None:
     chats = {c["chat"]: c for c in case.chats("wechat")}
     assert len(chats) == 17  # incl. 二叔 (陈建国): a deleted conversation of which one voice file is left

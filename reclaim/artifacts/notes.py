@@ -567,8 +567,9 @@ class NotesArtifact(Artifact):
         """Decrypt a locked note's media file, an iOS 17+ encryption object or v1 AES-GCM keyed by the media
         row, as it is stored: a big video never sits in memory."""
         origin = f"{entry.domain}/{entry.path}"
-        with ctx.fs.open(entry) as stream:
-            head = stream.read(8)
+        head = ctx.head(entry, 8)
+        if head is None:
+            return MediaRef(name=name, origin=origin, missing=True, role="attachment")
         try:
             if is_encryption_object(head):
                 return self._sealed_archive(ctx, entry, row, name, password, origin)

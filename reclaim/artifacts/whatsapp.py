@@ -907,8 +907,8 @@ def _photo(ctx: ScanContext, files: list[Entry]) -> MediaRef | None:
     """The newest of someone's cached profile pictures that is a picture (a damaged file is passed over), stored in
     the case; ``None`` when there is none."""
     for entry in files:
-        with ctx.fs.open(entry) as stream:
-            mime = sniff_mime(stream.read(32))
+        head = ctx.head(entry, 32)
+        mime = sniff_mime(head) if head is not None else ""
         if mime.startswith("image/"):
             return ctx.media(entry, name=entry.name.replace(".thumb", ".jpg"), mime=mime,
                              role="thumbnail" if entry.name.endswith(".thumb") else "avatar")

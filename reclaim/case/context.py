@@ -341,6 +341,17 @@ class ScanContext:
         """A small file's whole content (plists, thumbnails)."""
         return self.fs.read_bytes(entry)
 
+    def head(self, entry: Entry, size: int = 64) -> bytes | None:
+        """A media file's first bytes (what kind of file it is), or ``None`` with a warning naming it when the
+        source cannot give them (listed in a backup but absent from it, unreadable): like :meth:`media`, one
+        such file costs only itself."""
+        try:
+            with self.fs.open(entry) as stream:
+                return stream.read(size)
+        except (OSError, ValueError) as exc:
+            self.warn(f"{entry.domain}/{entry.path}: could not read media ({exc})")
+            return None
+
     # -- media ----------------------------------------------------------------------------
 
     def media(

@@ -235,8 +235,10 @@ class _Reader:
         return None
 
     def _picture(self, entry: Any, rel: str, role: str, stem: str) -> MediaRef:
-        with self.ctx.fs.open(entry) as stream:
-            head = stream.read(16)
+        head = self.ctx.head(entry, 16)
+        if head is None:
+            return MediaRef(name=f"{stem}.jpg", origin=f"{DOMAIN}/{rel}", missing=True, role=role,
+                            note="could not be read from the source")
         mime = sniff_mime(head)
         ext = extension_for(mime) if mime != "application/octet-stream" else ".jpg"
         return self.ctx.media(entry, name=f"{stem}{ext}", mime=None if mime == "application/octet-stream" else mime,

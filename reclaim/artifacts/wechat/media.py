@@ -51,26 +51,31 @@ class MediaFinder:
     def _origin(self, rel: str) -> str:
         return f"{self.domain}/{self.account.root}/{rel}"
 
-    def _head(self, entry: Entry) -> bytes:
-        with self.ctx.fs.open(entry) as stream:
-            return stream.read(16)
+    def _head(self, entry: Entry) -> bytes | None:
+        return self.ctx.head(entry, 16)
 
     def image(self, chat_hash: str, local_id: int) -> MediaRef:
         """The best copy of a photo (HD > full > thumbnail); missing when none is left."""
         for suffix, role in _IMAGE_VARIANTS:
             rel = f"Img/{chat_hash}/{local_id}{suffix}"
             entry = self._get(rel)
-            if entry is None:
-                continue
-            return self.picture(entry, rel, role, f"{local_id}")
+            head = self._head(entry) if entry is not None else None
+            if head is None:
+                continue  # not there, or unreadable: the next best copy
+            return self.picture(entry, rel, role, f"{local_id}", head=head)
         return MediaRef(name=f"{local_id}.jpg", origin=self._origin(f"Img/{chat_hash}/{local_id}.pic"),
                         missing=True, role="full", mime="image/jpeg")
 
-    def picture(self, entry: Entry, rel: str, role: str, stem: str, *, origin: str = "") -> MediaRef:
+    def picture(self, entry: Entry, rel: str, role: str, stem: str, *, origin: str = "",
+                head: bytes | None = None) -> MediaRef:
         """Store an image file, named with the extension its content calls for (``rel`` is below the account
-        folder unless ``origin`` says where the file is)."""
-        head = self._head(entry)
+        folder unless ``origin`` says where the file is; ``head``: its first bytes, when already read); listed as
+        missing when the source cannot give it."""
+        head = head if head is not None else self._head(entry)
         origin = origin or self._origin(rel)
+        if head is None:
+            return MediaRef(name=f"{stem}.jpg", origin=origin, missing=True, role=role, mime="image/jpeg",
+                            note="could not be read from the source")
         if is_wxgf(head):
             plain = head.startswith(wxgf.MAGIC)  # the 07 08 V1/V2 variant is encrypted: kept, not converted
             ref = self.ctx.media(entry, name=f"{stem}.wxgf", mime=WXGF_MIME, role=role, origin=origin,
@@ -100,21 +105,21 @@ class MediaFinder:
                              (self.domain, f"Library/WechatPrivate/{folder}/HeadImg/0/{m[:2]}/{m[2:]}.pic_compressed"),
                              (GROUP_DOMAIN, f"share/{folder}/session/headImg/{m}.pic")):
             entry = self.ctx.get(domain, path)
-            if entry is None or not entry.is_file or not entry.size or self._is_default(entry):
+            if entry is None or not entry.is_file or not entry.size:
                 continue
             head = self._head(entry)
-            if not (is_wxgf(head) or sniff_mime(head).startswith("image/")):
-                continue  # not a picture (damaged, or some other cache file): initials stand for them
-            return self.picture(entry, path, "avatar", f"avatar_{username}", origin=f"{domain}/{path}")
+            if head is None or not (is_wxgf(head) or sniff_mime(head).startswith("image/")):
+                continue  # unreadable, or not a picture (damaged, some other cache file): initials stand for them
+            if self._is_default(entry):
+                continue
+            return self.picture(entry, path, "avatar", f"avatar_{username}", origin=f"{domain}/{path}", head=head)
         return None
 
     def _is_default(self, entry: Entry) -> bool:
         if entry.size not in _DEFAULT_AVATAR_SIZES:
             return False
-        digest = hashlib.md5()
-        with self.ctx.fs.open(entry) as stream:
-            digest.update(stream.read())
-        return digest.hexdigest() in DEFAULT_AVATARS
+        data = self.ctx.head(entry, entry.size)  # (5,875 bytes)
+        return data is not None and hashlib.md5(data).hexdigest() in DEFAULT_AVATARS
 
     def voice(self, chat_hash: str, local_id: int) -> MediaRef:
         """A voice message (SILK, or AMR-NB stored as a proper ``.amr``), with a WAV copy for playing."""
@@ -123,7 +128,11 @@ class MediaFinder:
         if entry is None:
             return MediaRef(name=f"{local_id}.silk", origin=self._origin(rel), missing=True, role="voice",
                             mime="audio/silk")
-        kind = audio_kind(self._head(entry))
+        head = self._head(entry)
+        if head is None:
+            return MediaRef(name=f"{local_id}.silk", origin=self._origin(rel), missing=True, role="voice",
+                            mime="audio/silk", note="could not be read from the source")
+        kind = audio_kind(head)
         mime = "audio/amr" if kind == "amr" else "audio/silk"
         return self.ctx.media(entry, name=f"{local_id}.{'amr' if kind == 'amr' else 'silk'}", mime=mime,
                               role="voice", origin=self._origin(rel), preview=wav_preview)
@@ -187,8 +196,8 @@ class MediaFinder:
         for rel, role in ((f"emoticonPIC/{md5}.pic", "full"), (f"emoticonThumb/{md5}.pic.thumb", "thumbnail")):
             full = f"Library/WechatPrivate/{self.account.folder}/{rel}"
             entry = self.ctx.get(self.domain, full)
-            if entry is not None and entry.is_file:
-                head = self._head(entry)
+            head = self._head(entry) if entry is not None and entry.is_file else None
+            if head is not None:
                 mime = sniff_mime(head)
                 ext = extension_for(mime) if mime != "application/octet-stream" else ".gif"
                 return self.ctx.media(entry, name=f"sticker_{md5[:8]}{ext}", role=role,
