@@ -84,6 +84,7 @@ class Database:
             raise CorruptFile("truncated: shorter than the 100-byte SQLite header", self.path)
         #: Whether the file's own header was lost and its page size found again (see :mod:`.headless`).
         self.headless = False
+        self._read_wal: WalFile | None = None  # the WAL, when indexed already to learn a lost header's page size
         try:
             self.header: DbHeader = parse_header(head)
         except FormatError as exc:
@@ -97,7 +98,8 @@ class Database:
         self.wal: WalFile | None = None
         wal_path = _companion(self.path, wal, "-wal")
         if wal_path:
-            w = WalFile(wal_path, self.page_size)
+            w = self._read_wal or WalFile(wal_path, self.page_size)
+            self._read_wal = None
             if w.frames and w.page_size == self.page_size:
                 self.wal = w
             else:
@@ -151,8 +153,10 @@ class Database:
         wal_path = _companion(self.path, wal, "-wal")
         if wal_path:
             w = WalFile(wal_path)
-            size = w.page_size if w.frames else None
-            w.close()
+            if w.frames:  # (its frames indexed: kept for __init__ rather than read and checksummed twice)
+                size, self._read_wal = w.page_size, w
+            else:
+                w.close()
         size = size or headless.guess_page_size(self.file)
         if size is None:
             raise CorruptFile(str(problem), self.path)
@@ -239,6 +243,8 @@ class Database:
             self.wal.close()  # type: ignore[union-attr]
         if getattr(self, "journal", None):
             self.journal.close()  # type: ignore[union-attr]
+        if getattr(self, "_read_wal", None):  # (opening failed between learning the page size and using the WAL)
+            self._read_wal.close()  # type: ignore[union-attr]
 
     def __enter__(self) -> Database:
         return self
