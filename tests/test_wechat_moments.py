@@ -188,3 +188,23 @@ def test_a_shard_is_opened_for_friend_requests_only_when_its_schema_or_wal_names
                for e in fs.files(wechat.DOMAIN, "*DB/message_?.sqlite")}
     assert answers == {"message_1.sqlite": False, "message_2.sqlite": True, "message_3.sqlite": True,
                        "message_4.sqlite": True}  # the damaged one is opened: it will say what is wrong
+
+
+def test_a_wal_listed_but_missing_costs_friend_requests_only_what_it_held(tmp_path: Path) -> None:
+    """The shards' ``-wal`` files are listed but absent (a backup copied in part): the friend requests still come,
+    with one warning per file (looking for them in the WAL stopped the kind)."""
+    from reclaim.sample.model import SampleFile
+
+    ctx = SampleContext()
+    files = [*wechat.files(ctx), *wechat_social.files(ctx)]
+    absent = tmp_path / "absent"  # listed, then removed: opening it fails as a file missing from a backup does
+    absent.write_bytes(b"x" * 100)
+    fs = MemoryFS([SampleFile(f.domain, f.path, absent) if f.path.endswith("-wal") else f for f in files])
+    absent.unlink()
+    result = scan(fs, tmp_path / "case", kinds=["wechat-friend-requests"])
+    status = result.kinds[0]
+    assert (status.live, status.reason) == (4, "")
+    wals = [f.path for f in files if f.path.endswith("-wal")]
+    for wal in wals:
+        said = [w for w in status.warnings if wal.removesuffix("-wal") in w and "is read without it" in w]
+        assert len(said) == 1, wal

@@ -306,9 +306,13 @@ class ScanContext:
                 self.warn(f"{db.source}: {db.bad_text:,} text values were not valid UTF-8 (damaged?): read with "
                           "\ufffd in place of their bad bytes")
 
+    def sidecars(self, entry: Entry) -> list[Entry]:
+        """A database's ``-wal``/``-journal`` that can be read (:meth:`_present`: one that cannot is a warning)."""
+        return [side for side in self.fs.sidecars(entry) if self._present(side, entry)]
+
     @contextlib.contextmanager
     def _database(self, entry: Entry) -> Iterator[Database]:
-        sidecars = [side for side in self.fs.sidecars(entry) if self._present(side, entry)]
+        sidecars = self.sidecars(entry)
         local = None if sidecars else self.fs.local_path(entry)
         if local is not None:
             db = Database(entry, local, recover_deleted=self.options.recover_deleted, immutable=True)
@@ -433,7 +437,7 @@ class ScanContext:
 
     def warn(self, message: str) -> None:
         """Note something the user should know (a skipped row, a missing file) without stopping."""
-        if len(self.warnings) < 200:
+        if len(self.warnings) < 200 and message not in self.warnings:  # (the same file met twice: said once)
             self.warnings.append(message)
         if (self.kind, message) not in self._logged:
             self._logged.add((self.kind, message))

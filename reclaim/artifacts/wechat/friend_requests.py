@@ -95,7 +95,7 @@ def _may_hold_hello(ctx: ScanContext, entry: Entry) -> bool:
     names = _table_names(ctx, entry)
     if names is None or any(HELLO_TABLE.fullmatch(name) for name in names):
         return True  # no readable schema: the database itself will say what it holds
-    for part in ctx.fs.sidecars(entry):  # a table created since the last checkpoint is only in the WAL
+    for part in ctx.sidecars(entry):  # a table created since the last checkpoint is only in the WAL
         tail = b""
         with ctx.fs.open(part) as stream:
             while chunk := stream.read(_CHUNK):
