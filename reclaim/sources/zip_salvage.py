@@ -83,13 +83,15 @@ def _inflate_to_end(file: BinaryIO, start: int, end: int) -> tuple[int, int, int
         chunk = file.read(min(_CHUNK, end - start - consumed))
         if not chunk:
             return None
-        try:
-            out = inflater.decompress(chunk)
-        except zlib.error:
-            return None
-        size += len(out)
-        crc = zlib.crc32(out, crc)
         consumed += len(chunk)
+        while chunk and not inflater.eof:  # at most _CHUNK out at a time: a run of zeros inflates a thousandfold
+            try:
+                out = inflater.decompress(chunk, _CHUNK)
+            except zlib.error:
+                return None
+            size += len(out)
+            crc = zlib.crc32(out, crc)
+            chunk = inflater.unconsumed_tail
     return consumed - len(inflater.unused_data), size, crc
 
 
