@@ -175,3 +175,51 @@ def test_a_damaged_member_of_a_whole_zip_costs_only_what_needs_it(corpus: Path, 
     (status,) = result.kinds
     assert status.live == 0
     assert "ChatStorage.sqlite: this member is cut short or damaged in the archive" in status.reason
+
+
+def test_a_list_of_members_zipfile_cannot_use_is_read_from_the_members_own_headers(corpus: Path,
+                                                                                   tmp_path: Path) -> None:
+    """A byte flipped in the list of members ("version needed" no zip tool knows: zipfile raises
+    NotImplementedError, a traceback): the members are read from their own headers, and the damage said."""
+    data = bytearray(_extraction(corpus, "deflated"))
+    first_entry = data.index(b"PK\x01\x02")
+    data[first_entry + 6] = 255  # version needed to extract: 25.5
+    path = tmp_path / "extraction.zip"
+    path.write_bytes(bytes(data))
+    with open_source(path) as src:
+        pictures = [e for e in src.files() if e.path.startswith("Media/DCIM/")]
+        assert sorted(hashlib.sha256(src.read_bytes(e)).hexdigest() for e in pictures) == sorted(
+            hashlib.sha256(data).hexdigest() for _, data in PICTURES)
+        assert any("list of members is lost" in w for w in src.damage_found())
+
+
+def test_a_member_flagged_encrypted_by_damage_is_one_clear_error(corpus: Path, tmp_path: Path) -> None:
+    """The "encrypted" bit flipped on in a picture's entry: reading it is one error naming it (zipfile asked for a
+    password: a RuntimeError traceback); the other members still read."""
+    data = bytearray(_extraction(corpus, "deflated"))
+    target = next(name for name, _ in PICTURES if name.endswith("IMG_0000.JPG")).encode()
+    entry = data.index(b"PK\x01\x02")  # the list of members: the entry naming the picture
+    while data[entry + 46:entry + 46 + len(target)] != target:
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    data[entry + 8] |= 0x01  # general purpose flags: encrypted
+    path = tmp_path / "extraction.zip"
+    path.write_bytes(bytes(data))
+    with open_source(path) as src:
+        pictures = {e.path.rsplit("/", 1)[1]: e for e in src.files() if e.path.startswith("Media/DCIM/")}
+        with pytest.raises(CorruptFile, match=r"IMG_0000\.JPG.*damaged in the archive"):
+            src.read_bytes(pictures["IMG_0000.JPG"])
+        assert src.read_bytes(pictures["IMG_0001.JPG"]) == PICTURES[1][1]
+
+
+def test_a_tar_xz_damaged_inside_its_stream_gives_the_members_before_the_damage(corpus: Path,
+                                                                               tmp_path: Path) -> None:
+    """xz's own error (LZMAError: "Corrupt input data") was a traceback from ``reclaim files``: the members before
+    the damage come, and the damage is said."""
+    path = tmp_path / "extraction.tar.xz"
+    whole = bytearray(_tar(corpus, "xz"))
+    for at in range(len(whole) * 3 // 4, len(whole) * 3 // 4 + 64):
+        whole[at] ^= 0xFF
+    path.write_bytes(bytes(whole))
+    with open_source(path) as src:
+        assert [e.path for e in src.files() if e.path.endswith("ChatStorage.sqlite")]  # (the first members)
+        assert any("cut short or damaged" in w for w in src.damage_found())

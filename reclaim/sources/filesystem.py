@@ -10,10 +10,7 @@ name is kept as the entry's ``file_id``. Nothing is ever extracted next to the s
 from __future__ import annotations
 
 import calendar
-import contextlib
 import functools
-import io
-import lzma
 import os
 import stat
 import struct
@@ -29,6 +26,7 @@ from typing import BinaryIO
 
 from reclaim.errors import CorruptFile, NotASource
 from reclaim.sources import domains
+from reclaim.sources.members import DAMAGED, MemberReader, open_zip_member
 from reclaim.sources.zip_salvage import close_zip, open_zip, starts_like_a_zip
 from reclaim.vfs import Entry, EntryKind, SourceInfo, VirtualFS
 
@@ -201,7 +199,7 @@ class ZipStorage(Storage):
             with self._lock:
                 try:
                     target = self._zip.read(info).decode("utf-8", "replace")
-                except _DAMAGED:
+                except DAMAGED:
                     target = ""  # (a damaged link: listed, pointing nowhere)
             return Member(name, EntryKind.LINK, 0, mtime, mode, target)
         if info.is_dir():
@@ -222,10 +220,7 @@ class ZipStorage(Storage):
             raise FileNotFoundError(name)
         where = f"{self.path.name}: {name}"
         with self._lock:
-            try:
-                return _MemberReader(self._zip.open(info), None, where)  # type: ignore[return-value]
-            except _DAMAGED as exc:  # a damaged local header, a compression method flipped to an unknown one
-                raise CorruptFile(f"this member is damaged in the archive ({exc})", where) from None
+            return open_zip_member(self._zip, info, where)
 
     def names_under(self, prefix: str) -> Iterator[str]:
         prefix = _clean(prefix) + "/"
@@ -250,13 +245,13 @@ class TarStorage(Storage):
         self.path = path
         try:
             self._tar = tarfile.open(path, "r:*")  # noqa: SIM115 - closed in close()
-        except (tarfile.TarError, OSError, EOFError) as exc:
+        except DAMAGED as exc:
             raise CorruptFile(f"not a readable tar archive ({exc})", path) from None
         infos: list[tarfile.TarInfo] = []
         try:
             for info in self._tar:  # headers one after the other: those before a cut or damage are kept
                 infos.append(info)
-        except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+        except DAMAGED as exc:  # (a .tar.xz cut short raises LZMAError)
             if not infos:
                 self._tar.close()
                 raise CorruptFile(f"not a readable tar archive ({exc})", path) from None
@@ -295,7 +290,7 @@ class TarStorage(Storage):
             handle = self._tar.extractfile(info)
             if handle is None:
                 raise FileNotFoundError(name)
-            return _MemberReader(handle, self._lock, f"{self.path.name}: {name}")  # type: ignore[return-value]
+            return MemberReader(handle, self._lock, f"{self.path.name}: {name}")  # type: ignore[return-value]
 
     def names_under(self, prefix: str) -> Iterator[str]:
         prefix = _clean(prefix) + "/"
@@ -305,57 +300,6 @@ class TarStorage(Storage):
 
     def close(self) -> None:
         self._tar.close()
-
-
-#: What reading a member of a damaged or cut archive raises (a bad CRC, a broken deflate or gzip stream, an
-#: unknown compression method, the end of the file): each is one clear error naming the member.
-_DAMAGED = (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, NotImplementedError, OSError)
-
-
-class _MemberReader(io.RawIOBase):
-    """An archive member's stream that reports damage as :class:`CorruptFile` naming the member; with a lock
-    (a tar's members share one file handle), each read holds it."""
-
-    def __init__(self, inner: BinaryIO, lock: threading.Lock | None, name: str) -> None:
-        self._inner = inner
-        self._lock = lock or contextlib.nullcontext()
-        self._name = name
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
-        with self._lock:
-            try:
-                data = self._inner.read(len(buffer))
-            except _DAMAGED as exc:  # the archive ends (or is damaged) inside it
-                raise CorruptFile(f"this member is cut short or damaged in the archive ({exc})", self._name) from None
-        buffer[: len(data)] = data
-        return len(data)
-
-    def readall(self) -> bytes:
-        with self._lock:
-            try:
-                return self._inner.read()
-            except _DAMAGED as exc:
-                raise CorruptFile(f"this member is cut short or damaged in the archive ({exc})", self._name) from None
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        with self._lock:
-            try:
-                return self._inner.seek(offset, whence)
-            except _DAMAGED as exc:
-                raise CorruptFile(f"this member is cut short or damaged in the archive ({exc})", self._name) from None
-
-    def tell(self) -> int:
-        return self._inner.tell()
-
-    def close(self) -> None:
-        self._inner.close()
-        super().close()
 
 
 class FileSystemSource(VirtualFS):

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from reclaim.errors import NotASource
-from reclaim.sources.zip_salvage import close_zip, member_names, open_zip, starts_like_a_zip
+from reclaim.sources.members import open_zip_member
+from reclaim.sources.zip_salvage import BAD_DIRECTORY, close_zip, member_names, open_zip, starts_like_a_zip
 from reclaim.vfs import Entry, EntryKind, SourceInfo, VirtualFS
 
 #: The domain every file of an export (or of an ``reclaim icloud download`` folder) is in.
@@ -92,7 +93,7 @@ def looks_like_export(path: Path) -> bool:
                     return True
                 if child.suffix.lower() == ".zip" and child.is_file() and looks_like_export(child):
                     return True
-    except (OSError, zipfile.BadZipFile):
+    except (OSError, *BAD_DIRECTORY):
         return False
     return False
 
@@ -227,8 +228,8 @@ class PrivacyExport(VirtualFS):
         archive = self._zips.get(member.container)
         if archive is None:
             return open(member.container / member.name, "rb")
-        with self._lock:
-            return archive.open(member.name)  # zipfile stops at the declared size and checks the CRC
+        with self._lock:  # (zipfile stops at the declared size and checks the CRC: damage is one clear error)
+            return open_zip_member(archive, member.name, f"{member.container.name}: {member.name}")
 
     def close(self) -> None:
         for archive in self._zips.values():

@@ -202,6 +202,11 @@ class _Spliced(io.RawIOBase):
         super().close()
 
 
+#: What :class:`zipfile.ZipFile` raises on a member list it cannot use (cut away, a byte flipped: a "version
+#: needed" it does not know raises ``NotImplementedError``, an impossible offset ``ValueError``).
+BAD_DIRECTORY = (zipfile.BadZipFile, NotImplementedError, ValueError)
+
+
 def open_zip(path: Path) -> tuple[zipfile.ZipFile, str | None]:
     """A zip archive, read whole or, when its list of members is lost, from its members' own headers:
     ``(archive, what is wrong with it or None)``; :class:`CorruptFile` when not one member can be read."""
@@ -211,7 +216,7 @@ def open_zip(path: Path) -> tuple[zipfile.ZipFile, str | None]:
         raise CorruptFile(f"not a readable zip archive ({exc})", path) from None
     try:
         return zipfile.ZipFile(handle), None
-    except zipfile.BadZipFile as exc:
+    except BAD_DIRECTORY as exc:
         problem = exc
     except BaseException:
         handle.close()
