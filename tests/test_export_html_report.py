@@ -526,3 +526,17 @@ def test_a_bubble_with_odd_values_goes_through_the_template() -> None:
     assert html is not None and "see &lt;you&gt; &amp; &#39;them&#39;" in html and '<div class="who">Sam</div>' in html
     assert MessageView({"text": 17, "date": "2024-01-01T10:00:00Z"}, None).plain_html(group=False) is None
     assert MessageView({"text": "x", "reactions": [{"reaction": "👍"}]}, None).plain_html(group=False) is None
+
+
+def test_the_first_and_last_days_a_date_can_name_are_shown_not_a_traceback() -> None:
+    """A recovered row's garbage can date a message 31 December 9999: shown (in UTC where local time would pass the
+    last day), where the export stopped with OverflowError."""
+    from datetime import timedelta, timezone
+
+    from reclaim.export.clock import LocalClock
+
+    east, west = LocalClock(timezone(timedelta(hours=5))), LocalClock(timezone(timedelta(hours=-5)))
+    assert east.parts("9999-12-31T23:00:00Z") == ("23:00", "Friday 31 December 9999")
+    assert west.parts("9999-12-31T23:00:00Z") == ("18:00", "Friday 31 December 9999")
+    assert east.local("0001-01-01T00:30:00Z").endswith("05:30") and west.offset("0001-01-01T00:30:00Z") == "UTC+00:00"
+    assert east.parts("2024-03-01T10:00:00Z") == ("15:00", "Friday 01 March 2024")

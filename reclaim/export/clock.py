@@ -34,15 +34,18 @@ class LocalClock:
         key = value[:10]
         if key in self._days:
             return self._days[key]
-        start = datetime(int(value[:4]), int(value[5:7]), int(value[8:10]), tzinfo=UTC)
-        offset = start.astimezone(self.zone).utcoffset()
         entry = None
-        if offset is not None and offset == (start + timedelta(seconds=86399)).astimezone(self.zone).utcoffset():
-            seconds = int(offset.total_seconds())
-            if seconds % 60 == 0 and -1440 < seconds // 60 < 1440:
-                before, day, after = ((start + timedelta(days=k)).date() for k in (-1, 0, 1))
-                entry = (seconds // 60, (before.strftime(_DAY), day.strftime(_DAY), after.strftime(_DAY)),
-                         (before.isoformat(), day.isoformat(), after.isoformat()))
+        try:
+            start = datetime(int(value[:4]), int(value[5:7]), int(value[8:10]), tzinfo=UTC)
+            offset = start.astimezone(self.zone).utcoffset()
+            if offset is not None and offset == (start + timedelta(seconds=86399)).astimezone(self.zone).utcoffset():
+                seconds = int(offset.total_seconds())
+                if seconds % 60 == 0 and -1440 < seconds // 60 < 1440:
+                    before, day, after = ((start + timedelta(days=k)).date() for k in (-1, 0, 1))
+                    entry = (seconds // 60, (before.strftime(_DAY), day.strftime(_DAY), after.strftime(_DAY)),
+                             (before.isoformat(), day.isoformat(), after.isoformat()))
+        except (OverflowError, ValueError):  # the first or last day a date can name (a recovered row's garbage)
+            entry = None
         if len(self._days) > 100_000:
             self._days.clear()
         self._days[key] = entry
@@ -68,10 +71,10 @@ class LocalClock:
         if entry is not None:
             minutes = entry[0]
         else:
-            moment = parse_iso(value)
+            moment = self._moment(value)
             if moment is None:
                 return None
-            delta = moment.astimezone(self.zone).utcoffset()
+            delta = moment.utcoffset()
             minutes = int(delta.total_seconds() // 60) if delta is not None else 0
         sign = "+" if minutes >= 0 else "-"
         return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
@@ -84,10 +87,9 @@ class LocalClock:
         if shifted is not None:
             hour, minute, day, labels, _ = shifted
             return f"{hour:02d}:{minute:02d}", labels[day]
-        moment = parse_iso(value)
+        moment = self._moment(value)
         if moment is None:
             return None
-        moment = moment.astimezone(self.zone)
         return moment.strftime("%H:%M"), moment.strftime(_DAY)
 
     def local(self, value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -99,8 +101,18 @@ class LocalClock:
             if shifted is not None:
                 hour, minute, day, _, dates = shifted
                 return f"{dates[day]} {hour:02d}:{minute:02d}"
+        moment = self._moment(value)
+        return moment.strftime(fmt) if moment else ""
+
+    def _moment(self, value: str) -> datetime | None:
+        """A date in local time the exact way; in UTC when local time would fall outside what a date can name."""
         moment = parse_iso(value)
-        return moment.astimezone(self.zone).strftime(fmt) if moment else ""
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(self.zone)
+        except OverflowError:
+            return moment
 
 
 #: The machine's clock, shared by the report's pages (its cache of days is kept between them).
