@@ -55,10 +55,6 @@ _HOLDS = {"Info.plist": "the device's name, model and phone number", "Status.pli
           "Manifest.plist": "the backup's date and apps"}
 
 
-#: How a damaged index's warning ends (the index modules say so), for an unencrypted backup.
-_BY_NAME = "files whose entries are lost are found only by their names"
-
-
 def _load_plist(path: Path, warnings: list[str] | None = None) -> dict[str, Any]:
     """A backup's property list (empty when missing). A damaged one is an error, or with ``warnings`` (for
     the ones that only describe the backup) a warning added to them and no content."""
@@ -310,10 +306,11 @@ class ITunesBackup(VirtualFS):
         """The index's damage (Manifest.db's, found on opening it or midway through a read; Manifest.mbdb's, found
         by a read that reached it)."""
         damage = self._manifest.damage if self._manifest is not None else None
-        if damage and self.encrypted:  # (a lost entry held its file's key: no name finds that file)
-            damage = damage.replace(_BY_NAME, "files whose entries are lost cannot be decrypted (their keys were in "
-                                              "them)")
-        return [damage] if damage else []
+        if not damage:
+            return []
+        if self.encrypted:  # (a lost entry held its file's key: no name finds that file)
+            return [f"{damage}; files whose entries are lost cannot be decrypted (their keys were in them)"]
+        return [f"{damage}; files whose entries are lost are found only by their names"]
 
     def _damaged(self) -> bool:
         """Whether files must also be looked for by their stored names (an index that lost entries, in clear)."""

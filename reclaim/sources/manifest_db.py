@@ -164,8 +164,7 @@ class ManifestDB:
         found = self._conn.execute("SELECT COUNT(*) FROM Files").fetchone()[0]
         if lost_schema and not cut:
             problem = "its first page, which says where its tables are, is lost"
-        self.damage = (f"Manifest.db is damaged ({problem}): {found:,} file entries were read from it; "
-                       "files whose entries are lost are found only by their names")
+        self.damage = f"Manifest.db is damaged ({problem}): {found:,} file entries were read from it"
 
     def _files_from_pages(self) -> None:
         """Fill the scratch copy with the records of the file shaped like a ``Files`` row (five values; the types

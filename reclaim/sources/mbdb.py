@@ -157,7 +157,7 @@ class Mbdb:
                 record = reader.record()
             except CorruptFile:
                 self.damage = (f"Manifest.mbdb is cut short or damaged from byte {offset:,} on: {count:,} file entries "
-                               "were read from it; files whose entries are lost are found only by their names")
+                               "were read from it")
                 return
             count += 1
             yield offset, record
