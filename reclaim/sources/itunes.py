@@ -13,6 +13,7 @@ decrypted on the fly with its own key. The backup folder is never written to.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
 import os
@@ -321,21 +322,13 @@ class ITunesBackup(VirtualFS):
         return self._manifest.entries()
 
     def find(self, domain: str | None = None, path: str | None = None) -> Iterator[Entry]:
-        if isinstance(self._manifest, ManifestDB):
-            found = (e for e in self._manifest.find(domain, path) if matches(e, domain, path))
-            if self._damaged() and _literal(domain) and _literal(path):
-                return self._or_by_name(found, domain, path)  # type: ignore[arg-type]
-            return found
-        if _literal(domain) and _literal(path):  # (through get(): a damaged Manifest.mbdb's lost entries too)
-            entry = self.get(domain, path)  # type: ignore[arg-type]
+        manifest_db = isinstance(self._manifest, ManifestDB)
+        if _literal(domain) and _literal(path) and (self._damaged() or not manifest_db):
+            entry = self.get(domain, path)  # type: ignore[arg-type]  # (a damaged index's lost entries too)
             return iter([entry] if entry is not None and matches(entry, domain, path) else [])
+        if manifest_db:
+            return (e for e in self._manifest.find(domain, path) if matches(e, domain, path))  # type: ignore[union-attr]
         return super().find(domain, path)
-
-    def _or_by_name(self, found: Iterator[Entry], domain: str, path: str) -> Iterator[Entry]:
-        """The entry a damaged Manifest.db still has, else the one found by the file's stored name."""
-        entry = next(found, None) or self._by_name(domain, path.strip("/"))
-        if entry is not None:
-            yield entry
 
     def get(self, domain: str, path: str) -> Entry | None:
         assert self._manifest is not None
@@ -353,12 +346,12 @@ class ITunesBackup(VirtualFS):
     def _by_name(self, domain: str, path: str) -> Entry | None:
         """The entry of a file whose row a damaged Manifest.db lost, found by its stored name (the SHA-1 of its
         domain and path) where the backup keeps it in clear. Its dates and mode are lost with the row."""
-        fid = file_id(domain, path)
-        places = (self.root / fid[:2] / fid, self.root / fid)  # (iOS 10 and later, older backups)
-        stored = next((place for place in places if place.is_file()), None)
-        if stored is None:
+        entry = Entry(domain=domain, path=path, kind=EntryKind.FILE, file_id=file_id(domain, path))
+        try:
+            stored = self._opener.locate(entry)  # (``<id[:2]>/<id>`` since iOS 10, ``<id>`` before)
+        except MissingFile:
             return None
-        return Entry(domain=domain, path=path, kind=EntryKind.FILE, size=stored.stat().st_size, file_id=fid)
+        return dataclasses.replace(entry, size=stored.stat().st_size)
 
     def domains(self) -> list[str]:
         if isinstance(self._manifest, ManifestDB):
