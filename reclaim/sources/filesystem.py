@@ -27,7 +27,7 @@ from typing import BinaryIO
 from reclaim.errors import CorruptFile, NotASource
 from reclaim.sources import domains
 from reclaim.sources.members import DAMAGED, MemberReader, open_zip_member
-from reclaim.sources.zip_salvage import close_zip, open_zip, starts_like_a_zip
+from reclaim.sources.zip_salvage import close_zip, is_zip, open_zip
 from reclaim.vfs import Entry, EntryKind, SourceInfo, VirtualFS
 
 
@@ -425,7 +425,7 @@ def is_archive(path: Path) -> bool:
     if not path.is_file():
         return False
     try:
-        return zipfile.is_zipfile(path) or _is_tar(path) or starts_like_a_zip(str(path))
+        return is_zip(path) or _is_tar(path)
     except OSError:
         return False
 
@@ -451,7 +451,7 @@ def open_archive(path: Path) -> FileSystemSource:
     ``mobile/`` folder) is refused, as such a folder is: scanning it would only report
     that every kind is missing.
     """
-    if zipfile.is_zipfile(path) or starts_like_a_zip(str(path)):  # (the latter: a zip cut short, read from its start)
+    if is_zip(path):
         storage: Storage = ZipStorage(path)
     elif _is_tar(path):
         storage = TarStorage(path)

@@ -80,7 +80,7 @@ def looks_like_export(path: Path) -> bool:
             if zipfile.is_zipfile(path):
                 with zipfile.ZipFile(path) as archive:
                     names = archive.namelist()[:2000]
-            elif starts_like_a_zip(str(path)):  # cut short: its first members' own headers
+            elif starts_like_a_zip(path):  # cut short: its first members' own headers
                 names = member_names(path, 2000)
             else:
                 return False

@@ -48,10 +48,15 @@ class _Member:
     extra: bytes
 
 
-def starts_like_a_zip(path: str) -> bool:
+def starts_like_a_zip(path: str | Path) -> bool:
     """Whether a file begins with a zip member's local header (a zip, whole or cut short)."""
     with open(path, "rb") as handle:
         return handle.read(4) == LOCAL
+
+
+def is_zip(path: Path) -> bool:
+    """Whether a file is a zip: whole (its list of members found at its end) or cut short (it begins like one)."""
+    return zipfile.is_zipfile(path) or starts_like_a_zip(path)
 
 
 def _zip64_sizes(extra: bytes, size: int, compressed: int) -> tuple[int, int]:
