@@ -52,8 +52,12 @@ class ParsedUrl:
 
     def host_matches(self, domain: str) -> bool:
         """Whether the host is ``domain`` or one of its subdomains."""
-        domain = domain.lower().strip(".")
-        return self.host == domain or self.host.endswith("." + domain)
+        return host_within(self.host, domain.lower().strip("."))
+
+
+def host_within(host: str, domain: str) -> bool:
+    """Whether ``host`` is ``domain`` (lower case, no dots around) or one of its subdomains."""
+    return host == domain or host.endswith("." + domain)
 
 
 def parse_url(url: str) -> ParsedUrl:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from reclaim.links.urls import ParsedUrl, parse_url, registrable_domain
+from reclaim.links.urls import ParsedUrl, host_within, parse_url, registrable_domain
 
 SHORTENERS = frozenset({
     "bit.ly", "bitly.com", "t.co", "tinyurl.com", "goo.gl", "ow.ly", "is.gd", "buff.ly", "cutt.ly", "rebrand.ly",
@@ -128,7 +128,7 @@ def _looks_alike(host: str) -> bool:
     domain = registrable_domain(_unicode_host(host))
     tokens = [t for t in re.split(r"[-_.]+", _skeleton(domain.split(".")[0])) if t]
     for brand, homes in BRANDS.items():
-        if domain in homes or any(host == home or host.endswith("." + home) for home in homes):
+        if domain in homes or any(host_within(host, home) for home in homes):
             return False
         for token in tokens:
             if token == brand or (token.startswith(brand) and token[len(brand):] in LURE_WORDS):
