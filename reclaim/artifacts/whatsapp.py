@@ -229,6 +229,7 @@ class _People:
     """Names WhatsApp and the address book know, looked up by JID."""
 
     contacts: dict[str, str] = field(default_factory=dict)  # jid -> WhatsApp address-book name
+    phones: dict[str, str] = field(default_factory=dict)  # jid -> the number as the address book writes it
     push: dict[str, str] = field(default_factory=dict)  # jid -> the name the person chose
     device: ContactIndex = field(default_factory=ContactIndex)
 
@@ -251,12 +252,15 @@ class _People:
         if entry is not None and entry.is_file:
             with ctx.optional_database(entry, "people are shown by their WhatsApp numbers, not by name") as db:
                 if db is not None and db.has("ZWAADDRESSBOOKCONTACT", "ZWHATSAPPID"):
+                    t = "ZWAADDRESSBOOKCONTACT"
                     for row in db.rows(
-                        f"SELECT ZWHATSAPPID, {db.col('ZWAADDRESSBOOKCONTACT', 'ZFULLNAME')}"
-                        " FROM ZWAADDRESSBOOKCONTACT WHERE ZWHATSAPPID IS NOT NULL ORDER BY Z_PK"
+                        f"SELECT ZWHATSAPPID, {db.col(t, 'ZFULLNAME')}, {db.col(t, 'ZPHONENUMBER')}"
+                        f" FROM {t} WHERE ZWHATSAPPID IS NOT NULL ORDER BY Z_PK"
                     ):
                         if row["ZFULLNAME"]:
                             people.contacts.setdefault(row["ZWHATSAPPID"], row["ZFULLNAME"])
+                        if row["ZPHONENUMBER"]:
+                            people.phones.setdefault(row["ZWHATSAPPID"], row["ZPHONENUMBER"])
         return people
 
 
@@ -785,31 +789,15 @@ class WhatsAppCallsArtifact(Artifact):
     def extract(self, ctx: ScanContext) -> Iterator[WhatsAppCall]:
         for entry in self.inputs(ctx):
             service, tag = _app_of(entry.domain)
-            people = _People.load(ctx, entry.domain)
-            phones = _contact_phones(ctx, entry.domain)
+            people = _People.load(ctx, entry.domain)  # (names and numbers, from one reading of ContactsV2)
             with ctx.database(entry) as db:
                 if not db.has("ZWACDCALLEVENT", "ZDATE"):
                     ctx.warn(f"{db.source}: no call table (unknown version)")
                     continue
-                yield from _calls(db, people, phones, service, tag)
+                yield from _calls(db, people, service, tag)
 
 
-def _contact_phones(ctx: ScanContext, domain: str) -> dict[str, str]:
-    phones: dict[str, str] = {}
-    entry = ctx.get(domain, CONTACTS_DB)
-    if entry is None or not entry.is_file:
-        return phones
-    with ctx.optional_database(entry, "callers' phone numbers are left out") as db:
-        if db is not None and db.has("ZWAADDRESSBOOKCONTACT", "ZPHONENUMBER") and \
-                db.has("ZWAADDRESSBOOKCONTACT", "ZWHATSAPPID"):
-            for row in db.rows("SELECT ZWHATSAPPID, ZPHONENUMBER FROM ZWAADDRESSBOOKCONTACT"
-                               " WHERE ZWHATSAPPID IS NOT NULL ORDER BY Z_PK"):
-                if row["ZPHONENUMBER"]:
-                    phones.setdefault(row["ZWHATSAPPID"], row["ZPHONENUMBER"])
-    return phones
-
-
-def _calls(db: Database, people: _People, phones: dict[str, str], service: str, tag: str) -> Iterator[WhatsAppCall]:
+def _calls(db: Database, people: _People, service: str, tag: str) -> Iterator[WhatsAppCall]:
     ev, part, agg = "ZWACDCALLEVENT", "ZWACDCALLEVENTPARTICIPANT", "ZWAAGGREGATECALLEVENT"
     link = "Z1CALLEVENTS" if db.has(ev, "Z1CALLEVENTS") else None
     participants: dict[int, list[str]] = {}
@@ -849,7 +837,7 @@ def _calls(db: Database, people: _People, phones: dict[str, str], service: str, 
             source=db.source,
             contact=people.name(jid) if jid else "",
             contact_id=jid,
-            phone=phones.get(jid) or jid_number(jid),
+            phone=people.phones.get(jid) or jid_number(jid),
             participants=[people.name(j) for j in who],
             direction=direction,
             outcome=_OUTCOMES.get(outcome, "" if outcome is None else str(outcome)),
