@@ -34,18 +34,16 @@ from reclaim.web.session import WebSession
 log = logging.getLogger("reclaim.web")
 HERE = Path(__file__).resolve().parent
 _DOWNLOAD_NAME = re.compile(r"^[A-Za-z0-9_-]{8,64}\.zip$")
-#: The profile pictures a chat shows beside messages (others, such as HEIC without a JPEG copy, get initials).
-_PICTURE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 
 def _shown_picture(picture: dict[str, Any] | None) -> str | None:
     """The sha256 of the file a browser shows for a profile picture (its JPEG copy, if it has one), ``None``
-    when there is none or the browser cannot show it."""
+    when there is none or the browser cannot show it (a HEIC without a JPEG copy: initials stand in)."""
     if picture is None:
         return None
     shown, mime = (picture["preview"], picture.get("preview_mime")) if picture.get("preview") else \
         (picture.get("sha256"), picture.get("mime"))
-    return shown if shown and mime in _PICTURE_TYPES else None
+    return shown if shown and mime in web_media.INLINE_TYPES and mime.startswith("image/") else None
 
 
 def _templates() -> Environment:
