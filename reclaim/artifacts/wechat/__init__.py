@@ -78,7 +78,7 @@ class WeChatContacts(Artifact):
         inv = inventory(ctx.fs)
         for account in inv.accounts:
             directory = load(ctx, account, lookup=False)  # (its records: a damaged one stops the kind)
-            media = MediaFinder(ctx, account, account.message_dbs[0].domain if account.message_dbs else DOMAIN)
+            media = MediaFinder(ctx, account)
             record = _account_record(account, directory, inv.version)
             record.photo = media.avatar(account.wxid) if account.wxid else None
             yield record

@@ -59,6 +59,11 @@ class Account:
         return f"Documents/{self.folder}"
 
     @property
+    def domain(self) -> str:
+        """The domain the account's databases and files are in (WeChat's app domain in a backup)."""
+        return self.message_dbs[0].domain if self.message_dbs else DOMAIN
+
+    @property
     def id(self) -> str:
         """The account's stable id: its wxid, or its folder hash when no wxid is recorded."""
         return self.wxid or self.folder

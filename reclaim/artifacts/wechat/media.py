@@ -39,10 +39,10 @@ def is_wxgf(head: bytes) -> bool:
 class MediaFinder:
     """Looks up and stores the media of one account's messages."""
 
-    def __init__(self, ctx: ScanContext, account: Account, domain: str) -> None:
+    def __init__(self, ctx: ScanContext, account: Account) -> None:
         self.ctx = ctx
         self.account = account
-        self.domain = domain
+        self.domain = account.domain
 
     def _get(self, rel: str) -> Entry | None:
         entry = self.ctx.get(self.domain, f"{self.account.root}/{rel}")

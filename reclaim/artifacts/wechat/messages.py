@@ -111,8 +111,8 @@ class AccountReader:
         self.dir = directory
         self.sessions = sessions
         self.index = index
-        self.domain = account.message_dbs[0].domain if account.message_dbs else ""
-        self.media = MediaFinder(ctx, account, self.domain)
+        self.domain = account.domain
+        self.media = MediaFinder(ctx, account)
         self.seen = _Seen()
         self.live_svr = array("q")
         self.live_keys = array("q")
