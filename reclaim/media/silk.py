@@ -15,6 +15,8 @@ import struct
 import wave
 from pathlib import Path
 
+from reclaim.media import audio
+
 SILK_MAGIC = b"#!SILK_V3"
 AMR_MAGIC = b"#!AMR\n"
 #: WeChat decodes its voice messages at 24 kHz mono.
@@ -86,8 +88,6 @@ def to_wav(data: bytes) -> tuple[bytes, str] | None:
     if kind == "silk":
         return _wav_bytes(silk_to_pcm(data), SILK_RATE), "audio/wav"
     if kind == "amr":
-        from reclaim.media import audio
-
         amr = fix_amr(data)
         try:
             wav = audio.to_wav(amr)
