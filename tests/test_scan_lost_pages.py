@@ -182,3 +182,28 @@ def test_a_lone_database_without_its_first_page_is_scanned(sample_backup: Path, 
         if name == "sms.db":
             result = scan(fs, tmp_path / "case", kinds=["messages"], options=ScanOptions(recover_deleted=False))
             assert 200 < result.kinds[0].live <= 246
+
+
+@pytest.mark.parametrize(("domain", "path", "kind", "lost"), [
+    ("HomeDomain", "Library/Calendar/Calendar.sqlitedb", "reminders",
+     "its reminders are lost (those of the other stores still come)"),
+    (WECHAT, f"{WECHAT_FOLDER}/DB/message_1.sqlite", "wechat-friend-requests",
+     "its friend requests are lost (those of the other files still come)"),
+], ids=["reminders-calendar-store", "wechat-shard"])
+def test_one_of_several_databases_destroyed_costs_only_its_own_records(
+        domain: str, path: str, kind: str, lost: str, sample_backup: Path, tmp_path: Path) -> None:
+    """Random bytes where one of a kind's several databases was: the others' records still come, the lost one is a
+    warning (the kind stopped at it: "stopped early", found by damage_sweep.py seed 10)."""
+    healthy, healthy_records = _scan(sample_backup, tmp_path / "healthy", [kind])
+    backup = tmp_path / "backup"
+    shutil.copytree(sample_backup, backup)
+    stored = _stored(backup, domain, path)
+    stored.write_bytes(bytes(range(256)) * (stored.stat().st_size // 256 + 1))
+    for sidecar in (stored.with_name(file_id(domain, path + s)) for s in ("-wal", "-journal")):
+        sidecar.unlink(missing_ok=True)
+    status, records = _scan(backup, tmp_path / "case", [kind])
+    live, deleted, reason, warnings = status[kind]
+    assert reason == "" and any(f"{domain}/{path}" in w and lost in w for w in warnings)
+    assert 0 < live + deleted <= healthy[kind][0] + healthy[kind][1]
+    assert set(records) <= set(healthy_records)  # the others' records, as they were
+    assert all(records[i] == healthy_records[i] for i in records)

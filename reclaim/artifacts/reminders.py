@@ -27,6 +27,7 @@ from reclaim.artifacts.base import (
     text_or_empty,
 )
 from reclaim.artifacts.calendar import REMINDER, calendars, item_select
+from reclaim.errors import CorruptFile
 
 if TYPE_CHECKING:
     from reclaim.case.context import Database, ScanContext
@@ -78,14 +79,24 @@ class RemindersArtifact(Artifact):
     formats = ("ics",)
 
     def extract(self, ctx: ScanContext) -> Iterator[Reminder]:
-        for entry in self.inputs(ctx):
-            with ctx.database(entry) as db:
+        entries = list(self.inputs(ctx))
+        read = 0
+        for entry in entries:  # (one of several stores damaged beyond reading costs only its own reminders)
+            opening = ctx.optional_database(entry, "its reminders are lost (those of the other stores still come)") \
+                if len(entries) > 1 else ctx.database(entry)
+            with opening as db:
+                if db is None:
+                    continue
+                read += 1
                 if db.has("ZREMCDREMINDER"):
                     yield from self._modern(ctx, db)
                 elif db.has("ZREMCDOBJECT"):
                     yield from self._single_table(ctx, db)
                 elif db.has("CalendarItem", "entity_type"):
                     yield from self._calendar(ctx, db)
+        if len(entries) > 1 and not read:
+            raise CorruptFile(f"none of the {len(entries)} reminder stores can be read (the warnings name each one "
+                              "and why)")
 
     # -- iOS 16+ -------------------------------------------------------------------------------
 

@@ -71,15 +71,24 @@ def extract(ctx: ScanContext) -> Iterator[WeChatFriendRequest]:
     for account in inventory(ctx.fs).accounts:
         directory: Directory | None = None
         seen: set[tuple[Any, ...]] = set()
+        tried = read = 0
         for entry in account.message_dbs:
             if entry.path.endswith("BrandMsg.db") or not _may_hold_hello(ctx, entry):
                 continue
-            with ctx.database(entry) as db:
+            tried += 1
+            with ctx.optional_database(entry, "its friend requests are lost (those of the other files still come)") \
+                    as db:
+                if db is None:
+                    continue
+                read += 1
                 tables = sorted(t for t in db.tables() if HELLO_TABLE.fullmatch(t))
                 if not tables:
                     continue
                 directory = directory or load(ctx, account)
                 yield from _read(ctx, account, directory, db, tables, seen)
+        if tried and not read:
+            raise CorruptFile(f"none of the {tried} databases of the account in {account.domain}/{account.root} that "
+                              "may hold friend requests can be read (the warnings name each one and why)")
 
 
 _HELLO_NAME = re.compile(rb"Hello_[0-9a-f]{32}")
